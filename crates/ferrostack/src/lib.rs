@@ -1,0 +1,70 @@
+//! ferrostack: a typed SDK for OpenStack Keystone v3, Glance v2 and Nova v2.1.
+//!
+//! ```no_run
+//! # async fn demo() -> ferrostack::Result<()> {
+//! let cloud = ferrostack::Cloud::from_env()?;
+//! # let _ = cloud;
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+pub mod compute;
+pub mod config;
+pub mod error;
+pub mod identity;
+pub mod image;
+pub mod request;
+pub mod secret;
+pub mod session;
+
+pub use config::CloudConfig;
+pub use error::{Error, ErrorKind, Result};
+pub use request::{Request, ServiceType};
+pub use secret::Secret;
+pub use session::Session;
+
+/// A connected cloud: the entry point. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Cloud {
+    session: Session,
+}
+
+impl Cloud {
+    /// A cloud from a merged configuration.
+    pub fn new(config: CloudConfig) -> Result<Self> {
+        Ok(Self {
+            session: Session::new(config)?,
+        })
+    }
+
+    /// A cloud from the process environment: `OS_CLOUD` and clouds.yaml, or `OS_*` variables.
+    pub fn from_env() -> Result<Self> {
+        Self::new(config::load_from_process(None)?)
+    }
+
+    /// A named cloud from clouds.yaml (with `OS_*` variables applied over it).
+    pub fn from_cloud(name: &str) -> Result<Self> {
+        Self::new(config::load_from_process(Some(name))?)
+    }
+
+    /// The session, for requests this SDK does not type.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Keystone: tokens and the catalog.
+    pub fn identity(&self) -> identity::IdentityClient {
+        identity::IdentityClient::new(self.session.clone())
+    }
+
+    /// Glance: images.
+    pub fn image(&self) -> image::ImageClient {
+        image::ImageClient::new(self.session.clone())
+    }
+
+    /// Nova: servers, flavors, keypairs.
+    pub fn compute(&self) -> compute::ComputeClient {
+        compute::ComputeClient::new(self.session.clone())
+    }
+}

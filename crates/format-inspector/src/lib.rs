@@ -1,0 +1,1 @@
+//! Disk-image format detection and safety checks. SKELETON.
