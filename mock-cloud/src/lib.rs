@@ -1,1 +1,25 @@
-//! The mock cloud. SKELETON.
+//! mock-cloud: Keystone v3, Glance v2 and Nova v2.1 in one process, for offline tests.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! let cloud = mock_cloud::MockCloud::start().await.unwrap();
+//! println!("auth_url: {}", cloud.auth_url());
+//! // `cloud` stops when dropped.
+//! # }
+//! ```
+//!
+//! The mock keeps its own wire types: it never depends on the `ferrostack` SDK, so a serde
+//! mistake in the SDK cannot hide in both.
+
+mod app;
+pub mod auth;
+mod cloud;
+pub mod control;
+pub mod errors;
+pub mod glance;
+pub mod keystone;
+pub mod nova;
+
+pub use app::AppState;
+pub use cloud::{MockCloud, MockCloudBuilder, Options};
+pub use errors::{ApiError, Service};

@@ -1,0 +1,159 @@
+//! Error answers in each service's own shape (see WIRE.md "Cross-cutting").
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Which service answers: the error body's shape depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// Keystone: `{"error":{"code","title","message"}}`.
+    Identity,
+    /// Glance: WebOb bodies, JSON when the client accepts it.
+    Image,
+    /// Nova: `{"<faultName>":{"code","message"}}`.
+    Compute,
+}
+
+impl Service {
+    /// The catalog type.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Service::Identity => "identity",
+            Service::Image => "image",
+            Service::Compute => "compute",
+        }
+    }
+
+    /// The URL prefix the service is mounted under.
+    pub fn prefix(&self) -> &'static str {
+        match self {
+            Service::Identity => "/identity",
+            Service::Image => "/image",
+            Service::Compute => "/compute",
+        }
+    }
+
+    /// The service a request path belongs to.
+    pub fn from_path(path: &str) -> Option<Service> {
+        [Service::Identity, Service::Image, Service::Compute]
+            .into_iter()
+            .find(|s| path == s.prefix() || path.starts_with(&format!("{}/", s.prefix())))
+    }
+}
+
+/// An error answer: status, message, and the service whose shape it takes.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The service's message.
+    pub message: String,
+    /// Whose error shape to use.
+    pub service: Service,
+    /// Glance answers in JSON only when the request accepts it; text otherwise.
+    pub json: bool,
+    /// Extra headers (Retry-After, WWW-Authenticate).
+    pub headers: HeaderMap,
+}
+
+impl ApiError {
+    /// An error of `service` with `status` and `message`.
+    pub fn new(service: Service, status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            service,
+            json: true,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// Sets whether a Glance error is rendered as JSON (the request's Accept decides).
+    pub fn json(mut self, json: bool) -> Self {
+        self.json = json;
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: header::HeaderName, value: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.insert(name, v);
+        }
+        self
+    }
+
+    /// The body this service sends for this error.
+    pub fn body(&self) -> (String, &'static str) {
+        let code = self.status.as_u16();
+        let title = self.status.canonical_reason().unwrap_or("Error");
+        match self.service {
+            Service::Identity => (
+                json!({"error": {"code": code, "title": title, "message": self.message}})
+                    .to_string(),
+                "application/json",
+            ),
+            Service::Compute => {
+                let fault = nova_fault_name(code);
+                let mut inner = json!({"code": code, "message": self.message});
+                if code == 413 || code == 429 {
+                    inner["retryAfter"] = json!("0");
+                }
+                (json!({ fault: inner }).to_string(), "application/json")
+            }
+            Service::Image if self.json => (
+                json!({"message": self.message, "code": format!("{code} {title}"), "title": title})
+                    .to_string(),
+                "application/json",
+            ),
+            Service::Image => (
+                format!("{code} {title}\n\n{}\n\n   ", self.message),
+                "text/plain; charset=UTF-8",
+            ),
+        }
+    }
+}
+
+/// Nova's fault name for a status.
+pub fn nova_fault_name(code: u16) -> &'static str {
+    match code {
+        400 => "badRequest",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "itemNotFound",
+        405 => "badMethod",
+        409 => "conflictingRequest",
+        413 | 429 => "overLimit",
+        415 => "badMediaType",
+        501 => "notImplemented",
+        503 => "serviceUnavailable",
+        _ => "computeFault",
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (body, content_type) = self.body();
+        let mut response = (self.status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        for (name, value) in &self.headers {
+            headers.insert(name, value.clone());
+        }
+        response
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.service.as_str(),
+            self.status,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for ApiError {}
