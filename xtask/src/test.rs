@@ -1,0 +1,42 @@
+//! `cargo xtask test`: the whole test suite, as CI runs it.
+
+use std::process::Command;
+
+use anyhow::Result;
+
+use crate::prerequisites::{self, run};
+
+use crate::{step, workspace_root};
+
+/// Runs formatting, clippy and every test. Installs the prerequisites first.
+pub fn all(_args: &[String]) -> Result<()> {
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+
+    step("checking prerequisites");
+    let venv = prerequisites::client_venv()?;
+
+    step("cargo fmt --all -- --check");
+    run(Command::new(&cargo)
+        .current_dir(&root)
+        .args(["fmt", "--all", "--", "--check"]))?;
+
+    step("cargo clippy --workspace --all-targets -- -D warnings");
+    run(Command::new(&cargo).current_dir(&root).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+
+    step("cargo test --workspace");
+    run(Command::new(&cargo)
+        .current_dir(&root)
+        .args(["test", "--workspace"])
+        .env("FERROSTACK_CLIENT_VENV", venv.root()))?;
+
+    step("all checks passed");
+    Ok(())
+}
