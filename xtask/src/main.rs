@@ -6,8 +6,10 @@
 //! - `conformance`: the SDK against real Keystone + Glance, real clients against the mock.
 //! - `fuzz [--seconds N]`: the format inspector's fuzz target.
 
+mod conformance;
 mod fuzz;
 mod prerequisites;
+mod real_cloud;
 mod test;
 
 use std::path::PathBuf;
@@ -15,6 +17,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 
 fn main() -> Result<()> {
+    // reqwest is built without a default TLS provider; ring is the one this project uses.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((task, rest)) = args.split_first() else {
         print_usage();
@@ -22,6 +26,7 @@ fn main() -> Result<()> {
     };
     match task.as_str() {
         "test" => test::all(rest),
+        "conformance" => conformance::run(rest),
         "fuzz" => {
             let seconds = flag_value(rest, "--seconds")?.unwrap_or(60);
             fuzz::run(seconds)
@@ -42,6 +47,7 @@ fn print_usage() {
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
          test                      fmt, clippy and every test (installs prerequisites)\n  \
+         conformance               real Keystone + Glance from PyPI, side by side with the mock\n  \
          fuzz [--seconds N]        fuzz the format inspector for N seconds (default 60)"
     );
 }
