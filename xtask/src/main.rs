@@ -7,6 +7,7 @@
 //! - `fuzz [--seconds N]`: the format inspector's fuzz target.
 
 mod conformance;
+mod differential;
 mod fuzz;
 mod prerequisites;
 mod real_cloud;

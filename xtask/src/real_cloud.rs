@@ -25,9 +25,10 @@ const SERVICE_PACKAGES: &[&str] = &[
     "python-openstackclient==10.5.0",
 ];
 
-/// Passwords of the accounts made for the run (local, throwaway services on loopback).
-const ADMIN_PASSWORD: &str = "conformance-admin";
-const DEMO_PASSWORD: &str = "conformance-demo";
+/// Passwords of the accounts made for the run: throwaway services on loopback, seeded like
+/// the mock cloud (admin/admin, demo/demo) so one set of cases fits both.
+pub const ADMIN_PASSWORD: &str = "admin";
+pub const DEMO_PASSWORD: &str = "demo";
 const GLANCE_PASSWORD: &str = "conformance-glance";
 
 /// How long a service may take to answer after its start (cold sqlite, Python imports).
