@@ -1,0 +1,718 @@
+//! Output in python-openstackclient's formats (cliff's formatters): `table`, `json`, `yaml`,
+//! `value`, `csv` and `shell`, so scripts written against `openstack -f ...` keep working.
+//!
+//! A [`Cell`] carries what cliff calls a formattable column: a human rendering for tables
+//! and a machine value for the other formats. Plain values render as Python would print
+//! them (`None`, `True`), because that is what existing scripts parse.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+/// One value of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// A plain value: string, number, boolean or null.
+    Plain(Value),
+    /// A list shown as `a, b` in tables (osc's `ListColumn`), a list elsewhere.
+    List(Vec<String>),
+    /// A mapping shown as `k='v', k2='v2'` in tables (osc's `DictColumn`), a map elsewhere.
+    Dict(Vec<(String, Value)>),
+}
+
+impl Cell {
+    /// A string cell.
+    pub fn str(s: impl Into<String>) -> Cell {
+        Cell::Plain(Value::String(s.into()))
+    }
+
+    /// An optional string cell (`None` when absent).
+    pub fn opt(s: Option<impl Into<String>>) -> Cell {
+        Cell::Plain(s.map_or(Value::Null, |s| Value::String(s.into())))
+    }
+
+    /// A cell from any JSON value.
+    pub fn json(v: impl Into<Value>) -> Cell {
+        Cell::Plain(v.into())
+    }
+
+    /// What tables show.
+    pub fn human(&self) -> String {
+        match self {
+            Cell::Plain(v) => python_str(v),
+            Cell::List(items) => {
+                let mut sorted = items.clone();
+                sorted.sort();
+                sorted.join(", ")
+            }
+            Cell::Dict(pairs) => format_dict(pairs),
+        }
+    }
+
+    /// What json and yaml carry.
+    pub fn machine(&self) -> Value {
+        match self {
+            Cell::Plain(v) => v.clone(),
+            Cell::List(items) => Value::Array(items.iter().cloned().map(Value::String).collect()),
+            Cell::Dict(pairs) => Value::Object(pairs.iter().cloned().collect()),
+        }
+    }
+
+    /// What `value`, `csv` and `shell` print: Python's `str()` of the machine value.
+    fn machine_str(&self) -> String {
+        match self {
+            Cell::Plain(v) => python_str(v),
+            Cell::List(items) => python_repr(&Value::Array(
+                items.iter().cloned().map(Value::String).collect(),
+            )),
+            Cell::Dict(pairs) => python_repr_pairs(pairs),
+        }
+    }
+
+    /// Tables right-align numbers (by the type of the first row's value, as cliff does).
+    fn right_aligned(&self) -> bool {
+        matches!(self, Cell::Plain(Value::Number(_)))
+    }
+}
+
+/// `k='v', k2='v2'`, keys sorted, as osc_lib's `format_dict`.
+fn format_dict(pairs: &[(String, Value)]) -> String {
+    let mut sorted: Vec<&(String, Value)> = pairs.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    sorted
+        .iter()
+        .map(|(k, v)| match v {
+            Value::Object(map) => {
+                let inner: Vec<(String, Value)> =
+                    map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                format!("{k}='{}'", format_dict(&inner))
+            }
+            Value::String(s) => format!("{k}='{s}'"),
+            other => format!("{k}='{}'", python_str(other)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Python's `str()` of a JSON value.
+pub fn python_str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => python_repr(other),
+    }
+}
+
+/// Python's `repr()` of a JSON value (what `str()` of a list or dict prints).
+pub fn python_repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => python_repr_str(s),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(python_repr).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Object(map) => {
+            let pairs: Vec<(String, Value)> =
+                map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            python_repr_pairs(&pairs)
+        }
+    }
+}
+
+fn python_repr_pairs(pairs: &[(String, Value)]) -> String {
+    let inner: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}: {}", python_repr_str(k), python_repr(v)))
+        .collect();
+    format!("{{{}}}", inner.join(", "))
+}
+
+/// Python's string repr: single quotes unless the text has a `'` and no `"`.
+fn python_repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// The output format (`-f`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Boxed table (the default).
+    Table,
+    /// JSON, indented unless `--noindent`.
+    Json,
+    /// YAML.
+    Yaml,
+    /// Values only, space-separated.
+    Value,
+    /// CSV (lists only).
+    Csv,
+    /// `name="value"` lines (single objects only).
+    Shell,
+}
+
+/// CSV quoting (`--quote`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Quote {
+    /// Quote every field.
+    All,
+    /// Quote only when needed.
+    Minimal,
+    /// Quote everything that is not a number (the default).
+    #[default]
+    Nonnumeric,
+    /// Never quote; escape instead.
+    None,
+}
+
+/// The formatting options of every list and show command.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `-c COLUMN` (repeatable): only these columns, in this order.
+    pub columns: Vec<String>,
+    /// `--max-width N`: wrap table cells to fit N characters.
+    pub max_width: usize,
+    /// `--fit-width`: fit the table to the terminal.
+    pub fit_width: bool,
+    /// `--print-empty`: print an empty table's header.
+    pub print_empty: bool,
+    /// `--noindent` for JSON.
+    pub noindent: bool,
+    /// `--quote` for CSV.
+    pub quote: Quote,
+    /// `--prefix` for shell.
+    pub prefix: String,
+    /// `--variable` (repeatable) for shell.
+    pub variables: Vec<String>,
+    /// The terminal width, when stdout is a terminal (for `--fit-width` and tables).
+    pub terminal_width: Option<usize>,
+}
+
+/// An error in the formatting options, naming the flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatError(pub String);
+
+impl std::fmt::Display for FormatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FormatError {}
+
+/// Keeps the columns named by `-c`, in that order; an unknown column is an error naming it
+/// and listing the valid ones.
+fn select(columns: &[&str], wanted: &[String]) -> Result<Vec<usize>, FormatError> {
+    if wanted.is_empty() {
+        return Ok((0..columns.len()).collect());
+    }
+    wanted
+        .iter()
+        .map(|w| {
+            columns.iter().position(|c| c == w).ok_or_else(|| {
+                FormatError(format!(
+                    "-c {w}: no such column (choose from {})",
+                    columns.join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Renders a list (`openstack ... list`).
+pub fn render_list(
+    format: Format,
+    columns: &[&str],
+    rows: &[Vec<Cell>],
+    opts: &Options,
+) -> Result<String, FormatError> {
+    let keep = select(columns, &opts.columns)?;
+    let names: Vec<&str> = keep.iter().map(|&i| columns[i]).collect();
+    let rows: Vec<Vec<&Cell>> = rows
+        .iter()
+        .map(|r| keep.iter().map(|&i| &r[i]).collect())
+        .collect();
+    Ok(match format {
+        Format::Table => list_table(&names, &rows, opts),
+        Format::Json => {
+            let items: Vec<Value> = rows
+                .iter()
+                .map(|r| ordered_object(&names, r.iter().map(|c| c.machine())))
+                .collect();
+            json_text(&Value::Array(items), opts)
+        }
+        Format::Yaml => {
+            // PyYAML sorts the keys of each item.
+            let items: Vec<BTreeMap<&str, Value>> = rows
+                .iter()
+                .map(|r| {
+                    names
+                        .iter()
+                        .copied()
+                        .zip(r.iter().map(|c| c.machine()))
+                        .collect()
+                })
+                .collect();
+            yaml_text(&items)
+        }
+        Format::Value => rows
+            .iter()
+            .map(|r| {
+                let line: Vec<String> = r.iter().map(|c| c.machine_str()).collect();
+                line.join(" ") + "\n"
+            })
+            .collect(),
+        Format::Csv => {
+            let mut out = csv_line(names.iter().map(|n| (n.to_string(), false)), opts.quote);
+            for r in &rows {
+                out += &csv_line(
+                    r.iter().map(|c| match c {
+                        Cell::Plain(Value::Null) => (String::new(), false),
+                        Cell::Plain(Value::Number(_) | Value::Bool(_)) => (c.machine_str(), true),
+                        _ => (c.machine_str(), false),
+                    }),
+                    opts.quote,
+                );
+            }
+            out
+        }
+        Format::Shell => {
+            return Err(FormatError(
+                "-f shell: only commands that show one item support the shell format".into(),
+            ));
+        }
+    })
+}
+
+/// Renders one item (`openstack ... show`): fields and their values.
+pub fn render_one(
+    format: Format,
+    fields: &[(&str, Cell)],
+    opts: &Options,
+) -> Result<String, FormatError> {
+    let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+    let keep = select(&names, &opts.columns)?;
+    let fields: Vec<(&str, &Cell)> = keep.iter().map(|&i| (fields[i].0, &fields[i].1)).collect();
+    Ok(match format {
+        Format::Table => {
+            let rows: Vec<Vec<Cell>> = fields
+                .iter()
+                .map(|(n, c)| vec![Cell::str(*n), Cell::str(c.human())])
+                .collect();
+            let rows: Vec<Vec<&Cell>> = rows.iter().map(|r| r.iter().collect()).collect();
+            let mut o = opts.clone();
+            o.print_empty = false;
+            table(&["Field", "Value"], &rows, &o, 16)
+        }
+        Format::Json => json_text(
+            &ordered_object(
+                &fields.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                fields.iter().map(|(_, c)| c.machine()),
+            ),
+            opts,
+        ),
+        Format::Yaml => fields
+            .iter()
+            .map(|(n, c)| {
+                let one: BTreeMap<&str, Value> = [(*n, c.machine())].into_iter().collect();
+                yaml_text(&one)
+            })
+            .collect(),
+        Format::Value => fields.iter().map(|(_, c)| c.machine_str() + "\n").collect(),
+        Format::Shell => {
+            let mut out = String::new();
+            for (n, c) in &fields {
+                let name = n.to_lowercase().replace(' ', "_");
+                if !opts.variables.is_empty() && !opts.variables.contains(&name) {
+                    continue;
+                }
+                let name = name.replace([':', '-'], "_");
+                let value = c.machine_str().replace('"', "\\\"");
+                let _ = writeln!(out, "{}{name}=\"{value}\"", opts.prefix);
+            }
+            out
+        }
+        Format::Csv => {
+            return Err(FormatError(
+                "-f csv: only list commands support the csv format".into(),
+            ));
+        }
+    })
+}
+
+/// A JSON object with keys in the given order (serde_json's map is sorted, so build text).
+fn ordered_object(names: &[&str], values: impl Iterator<Item = Value>) -> Value {
+    let pairs: Vec<Value> = names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| Value::Array(vec![Value::String((*n).to_owned()), v]))
+        .collect();
+    // Marked as an ordered object for `json_text`.
+    let mut wrapper = serde_json::Map::new();
+    wrapper.insert(ORDERED.to_owned(), Value::Array(pairs));
+    Value::Object(wrapper)
+}
+
+const ORDERED: &str = "\u{0}ordered";
+
+/// JSON as Python's `json.dump(indent=2)` writes it (or compact `, ` / `: ` with `--noindent`).
+fn json_text(v: &Value, opts: &Options) -> String {
+    let mut out = String::new();
+    write_json(&mut out, v, if opts.noindent { None } else { Some(2) }, 0);
+    out.push('\n');
+    out
+}
+
+fn write_json(out: &mut String, v: &Value, indent: Option<usize>, depth: usize) {
+    let entries: Option<Vec<(String, Value)>> = match v {
+        Value::Object(map) => match map.get(ORDERED) {
+            Some(Value::Array(pairs)) if map.len() == 1 => Some(
+                pairs
+                    .iter()
+                    .filter_map(|p| match p {
+                        Value::Array(kv) if kv.len() == 2 => {
+                            Some((kv[0].as_str().unwrap_or_default().to_owned(), kv[1].clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => Some(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+        },
+        _ => None,
+    };
+    let newline = |out: &mut String, depth: usize| {
+        if let Some(n) = indent {
+            out.push('\n');
+            out.push_str(&" ".repeat(n * depth));
+        }
+    };
+    let sep = if indent.is_some() { "," } else { ", " };
+    match (v, entries) {
+        (_, Some(entries)) => {
+            if entries.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push('{');
+            for (i, (k, val)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                newline(out, depth + 1);
+                out.push_str(&python_json_string(k));
+                out.push_str(": ");
+                write_json(out, val, indent, depth + 1);
+            }
+            newline(out, depth);
+            out.push('}');
+        }
+        (Value::Array(items), None) => {
+            if items.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                newline(out, depth + 1);
+                write_json(out, item, indent, depth + 1);
+            }
+            newline(out, depth);
+            out.push(']');
+        }
+        (Value::String(s), None) => out.push_str(&python_json_string(s)),
+        (other, None) => out.push_str(&other.to_string()),
+    }
+}
+
+/// A JSON string as Python's json module writes it (`ensure_ascii=True`).
+fn python_json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn yaml_text<T: serde::Serialize>(v: &T) -> String {
+    serde_norway::to_string(v).unwrap_or_default()
+}
+
+/// One CSV line; `numeric` fields are left unquoted in `nonnumeric` mode.
+fn csv_line(fields: impl Iterator<Item = (String, bool)>, quote: Quote) -> String {
+    let cells: Vec<String> = fields
+        .map(|(text, numeric)| {
+            let special = text.contains([',', '"', '\n', '\r']);
+            let quoted = match quote {
+                Quote::All => true,
+                Quote::Nonnumeric => !numeric,
+                Quote::Minimal => special,
+                Quote::None => false,
+            };
+            if quoted {
+                format!("\"{}\"", text.replace('"', "\"\""))
+            } else if quote == Quote::None {
+                text.replace(',', "\\,").replace('"', "\\\"")
+            } else {
+                text
+            }
+        })
+        .collect();
+    cells.join(",") + "\n"
+}
+
+fn list_table(names: &[&str], rows: &[Vec<&Cell>], opts: &Options) -> String {
+    if rows.is_empty() && !opts.print_empty {
+        return "\n".into();
+    }
+    table(names, rows, opts, 8)
+}
+
+/// A prettytable-style box: header aligned like its column, one space of padding, cells
+/// wrapped (textwrap-style) when a width limit applies.
+fn table(names: &[&str], rows: &[Vec<&Cell>], opts: &Options, min_width: usize) -> String {
+    let right: Vec<bool> = match rows.first() {
+        Some(first) => first.iter().map(|c| c.right_aligned()).collect(),
+        None => vec![false; names.len()],
+    };
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| c.human().replace("\r\n", "\n").replace('\r', " "))
+                .collect()
+        })
+        .collect();
+    let natural: Vec<usize> = (0..names.len())
+        .map(|i| {
+            cells
+                .iter()
+                .flat_map(|r| r[i].lines().map(|l| l.chars().count()))
+                .chain(std::iter::once(names[i].chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    // prettytable never narrows a column below its header.
+    let limits: Vec<Option<usize>> = width_limits(&natural, opts, min_width)
+        .into_iter()
+        .zip(names)
+        .map(|(limit, name)| limit.map(|l| l.max(name.chars().count())))
+        .collect();
+    let widths: Vec<usize> = natural
+        .iter()
+        .zip(&limits)
+        .map(|(&n, l)| l.map_or(n, |l| n.min(l)))
+        .collect();
+    let border: String = {
+        let mut s = String::from("+");
+        for w in &widths {
+            s.push_str(&"-".repeat(w + 2));
+            s.push('+');
+        }
+        s.push('\n');
+        s
+    };
+    let mut out = border.clone();
+    let header: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    out += &table_row(&header, &widths, &right, &limits);
+    out += &border;
+    for r in &cells {
+        out += &table_row(r, &widths, &right, &limits);
+    }
+    out += &border;
+    out
+}
+
+fn table_row(
+    cells: &[String],
+    widths: &[usize],
+    right: &[bool],
+    limits: &[Option<usize>],
+) -> String {
+    let wrapped: Vec<Vec<String>> = cells
+        .iter()
+        .zip(limits)
+        .map(|(c, limit)| {
+            let lines: Vec<String> = c
+                .split('\n')
+                .flat_map(|l| match limit {
+                    Some(w) => wrap(l, *w),
+                    None => vec![l.to_owned()],
+                })
+                .collect();
+            if lines.is_empty() {
+                vec![String::new()]
+            } else {
+                lines
+            }
+        })
+        .collect();
+    let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+    let mut out = String::new();
+    for line in 0..height {
+        out.push('|');
+        for (i, w) in widths.iter().enumerate() {
+            let text = wrapped[i].get(line).map(String::as_str).unwrap_or("");
+            let pad = w.saturating_sub(text.chars().count());
+            if right[i] {
+                let _ = write!(out, " {}{text} |", " ".repeat(pad));
+            } else {
+                let _ = write!(out, " {text}{} |", " ".repeat(pad));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// cliff's `_assign_max_widths`: when the table is wider than the limit, the columns wider
+/// than their fair share are shrunk, the last of them taking what is left.
+fn width_limits(natural: &[usize], opts: &Options, min_width: usize) -> Vec<Option<usize>> {
+    let none = vec![None; natural.len()];
+    let term_width = if opts.max_width > 0 {
+        opts.max_width
+    } else if opts.fit_width || opts.terminal_width.is_some() {
+        match opts.terminal_width {
+            Some(w) => w,
+            None => return none,
+        }
+    } else {
+        return none;
+    };
+    let total: usize = natural.iter().map(|w| w + 3).sum::<usize>() + 1;
+    if total <= term_width || natural.is_empty() {
+        return none;
+    }
+    let usable = term_width.saturating_sub(1 + 3 * natural.len());
+    let optimal = usable / natural.len();
+    let mut remaining = usable as isize;
+    let mut shrink = Vec::new();
+    for (i, &w) in natural.iter().enumerate() {
+        if w <= optimal {
+            remaining -= w as isize;
+        } else {
+            shrink.push(i);
+        }
+    }
+    let mut limits = none;
+    if shrink.is_empty() {
+        return limits;
+    }
+    let remaining_total = remaining.max(0) as usize;
+    let share = remaining_total / shrink.len();
+    let mut left = remaining_total;
+    for &i in &shrink[..shrink.len() - 1] {
+        limits[i] = Some(min_width.max(share));
+        left = left.saturating_sub(share);
+    }
+    limits[*shrink.last().unwrap_or(&0)] = Some(min_width.max(left));
+    limits
+}
+
+/// Python's `textwrap.wrap(text, width)`: greedy on whitespace, long words broken.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    if width == 0 || text.chars().count() <= width {
+        return vec![text.to_owned()];
+    }
+    // Chunks: runs of non-space and runs of spaces, as textwrap splits them.
+    let mut chunks: Vec<String> = Vec::new();
+    for c in text.chars() {
+        let space = c == ' ';
+        match chunks.last_mut() {
+            Some(last) if last.starts_with(' ') == space => last.push(c),
+            _ => chunks.push(c.to_string()),
+        }
+    }
+    chunks.reverse();
+    let mut lines = Vec::new();
+    while !chunks.is_empty() {
+        let mut line: Vec<String> = Vec::new();
+        let mut len = 0;
+        // Drop leading whitespace of every line but the first.
+        if !lines.is_empty() && chunks.last().is_some_and(|c| c.starts_with(' ')) {
+            chunks.pop();
+        }
+        while let Some(chunk) = chunks.last() {
+            let l = chunk.chars().count();
+            if len + l <= width {
+                len += l;
+                line.push(chunks.pop().unwrap_or_default());
+            } else {
+                break;
+            }
+        }
+        if let Some(chunk) = chunks.last()
+            && chunk.chars().count() > width
+        {
+            let room = (width - len).max(if line.is_empty() { 1 } else { 0 });
+            if room > 0 {
+                let chunk = chunks.pop().unwrap_or_default();
+                let head: String = chunk.chars().take(room).collect();
+                let tail: String = chunk.chars().skip(room).collect();
+                line.push(head);
+                if !tail.is_empty() {
+                    chunks.push(tail);
+                }
+            }
+        }
+        // Trailing whitespace is dropped.
+        if line.last().is_some_and(|c| c.starts_with(' ')) {
+            line.pop();
+        }
+        if line.is_empty() && chunks.is_empty() {
+            break;
+        }
+        lines.push(line.concat());
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests;
