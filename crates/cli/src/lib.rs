@@ -3,4 +3,5 @@
 //! This crate grows the `fstack` binary command by command; its output layer comes first,
 //! since every command prints through it.
 
+pub mod args;
 pub mod output;
