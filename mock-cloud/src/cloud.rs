@@ -1,5 +1,7 @@
 //! Starting and stopping a cloud: embedded (`MockCloud::start`) or standalone (the binary).
 
+pub mod seed;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,6 +11,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::app::{self, AppState};
+use crate::cloud::seed::Seed;
 
 /// How a cloud is started.
 #[derive(Debug, Clone)]
@@ -19,6 +22,8 @@ pub struct Options {
     pub state_dir: Option<PathBuf>,
     /// How long issued tokens live.
     pub token_ttl: Duration,
+    /// Extra regions, projects, users, credentials and flavors on top of the defaults.
+    pub seed: Option<Seed>,
 }
 
 impl Default for Options {
@@ -27,6 +32,7 @@ impl Default for Options {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             state_dir: None,
             token_ttl: Duration::from_secs(3600),
+            seed: None,
         }
     }
 }
@@ -53,6 +59,15 @@ impl MockCloudBuilder {
     /// Token lifetime.
     pub fn token_ttl(mut self, ttl: Duration) -> Self {
         self.options.token_ttl = ttl;
+        self
+    }
+
+    /// Adds a seed document on top of the defaults.
+    pub fn seed(mut self, seed: Seed) -> Self {
+        match &mut self.options.seed {
+            Some(existing) => existing.merge(seed),
+            None => self.options.seed = Some(seed),
+        }
         self
     }
 
@@ -119,6 +134,12 @@ impl MockCloud {
     /// The shared state, for the control plane's Rust methods.
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// A project-scoped token for a user of the default domain, issued without HTTP
+    /// (`cloud.token("demo", "demo")`).
+    pub fn token(&self, user: &str, project: &str) -> anyhow::Result<String> {
+        self.state.keystone.issue_token(user, project)
     }
 
     /// Stops serving and waits for the server task to end.

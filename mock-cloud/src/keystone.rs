@@ -1,27 +1,529 @@
-//! Keystone v3. SKELETON: filled in by the keystone work.
+//! Keystone v3 at `/identity`: discovery, tokens (password, token, application credential;
+//! project, domain, system and unscoped), validate/check/revoke, the catalog, and enough of
+//! users and projects for `openstack token issue` and `openstack catalog list`.
 
+pub mod authenticate;
+pub mod catalog;
+pub mod directory;
+pub mod tokens;
+
+use std::sync::RwLock;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use self::authenticate::AuthRequest;
+use self::directory::{Directory, Project, Target};
+use self::tokens::{Scope, Token, Tokens};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::cloud::Options;
+use crate::cloud::seed::Seed;
+use crate::errors::{ApiError, Service};
 
-/// Identity state.
-pub struct Keystone {}
+/// Identity state: the directory (users, projects, roles, credentials) and the tokens.
+pub struct Keystone {
+    base_url: String,
+    ttl: RwLock<Duration>,
+    directory: RwLock<Directory>,
+    tokens: Tokens,
+}
+
+/// Keystone's timestamps: microseconds and `Z` (`2026-01-02T03:04:05.123456Z`).
+pub fn keystone_time(ts: Timestamp) -> String {
+    format!(
+        "{}.{:06}Z",
+        ts.strftime("%Y-%m-%dT%H:%M:%S"),
+        ts.subsec_microsecond()
+    )
+}
 
 impl Keystone {
-    /// Seeds the default domain, projects, users and roles.
+    /// The defaults plus `options.seed`.
     pub fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
-        let _ = (base_url, options);
-        Ok(Self {})
+        Ok(Self {
+            base_url: base_url.to_owned(),
+            ttl: RwLock::new(options.token_ttl),
+            directory: RwLock::new(Directory::new(options.seed.as_ref())?),
+            tokens: Tokens::default(),
+        })
     }
 
-    /// The caller a token stands for, if it is valid.
+    /// The caller a token stands for, if it is valid (known, not expired, not revoked).
     pub fn validate(&self, token: &str) -> Option<Caller> {
-        let _ = token;
-        None
+        self.tokens.get(token).map(|t| t.caller())
+    }
+
+    /// Back to the defaults plus `seed`; every token is forgotten.
+    pub fn reset(&self, seed: Option<&Seed>) -> anyhow::Result<()> {
+        let fresh = Directory::new(seed)?;
+        *self.directory.write().expect("directory lock") = fresh;
+        self.tokens.clear();
+        Ok(())
+    }
+
+    /// Adds a seed document's regions, domains, projects, users and credentials.
+    pub fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
+        self.directory.write().expect("directory lock").apply(seed)
+    }
+
+    /// Changes the lifetime of tokens issued from now on.
+    pub fn set_token_ttl(&self, ttl: Duration) {
+        *self.ttl.write().expect("ttl lock") = ttl;
+    }
+
+    /// The id of the project named `name` in the default domain.
+    pub fn project_id(&self, name: &str) -> Option<String> {
+        let directory = self.directory.read().expect("directory lock");
+        directory.project(name, "default").map(|p| p.id.clone())
+    }
+
+    /// Whether a project with this id exists.
+    pub fn project_exists(&self, id: &str) -> bool {
+        let directory = self.directory.read().expect("directory lock");
+        directory.project_by_id(id).is_some()
+    }
+
+    /// The regions every service has endpoints in.
+    pub fn regions(&self) -> Vec<String> {
+        self.directory
+            .read()
+            .expect("directory lock")
+            .regions
+            .clone()
+    }
+
+    /// A project-scoped token for a user of the default domain, issued without HTTP (for tests
+    /// and the control plane). The user needs a role on the project.
+    pub fn issue_token(&self, user: &str, project: &str) -> anyhow::Result<String> {
+        let directory = self.directory.read().expect("directory lock");
+        let user = directory
+            .user(user, "default")
+            .ok_or_else(|| anyhow::anyhow!("no user '{user}' in domain default"))?;
+        let project = directory
+            .project(project, "default")
+            .ok_or_else(|| anyhow::anyhow!("no project '{project}' in domain default"))?;
+        let roles = directory.effective_roles(&user.id, &Target::Project(project.id.clone()));
+        anyhow::ensure!(
+            !roles.is_empty(),
+            "user '{}' has no role on project '{}'",
+            user.name,
+            project.name
+        );
+        let now = Timestamp::now();
+        let ttl = jiff::SignedDuration::try_from(*self.ttl.read().expect("ttl lock"))?;
+        Ok(self.tokens.insert(Token {
+            user_id: user.id.clone(),
+            user_name: user.name.clone(),
+            user_domain_id: user.domain_id.clone(),
+            scope: Scope::Project {
+                id: project.id.clone(),
+                name: project.name.clone(),
+                domain_id: project.domain_id.clone(),
+            },
+            methods: vec!["password".to_owned()],
+            roles,
+            issued_at: now,
+            expires_at: now.checked_add(ttl).unwrap_or(Timestamp::MAX),
+            audit_ids: vec![tokens::random_string()[..22].to_owned()],
+            application_credential: None,
+        }))
+    }
+
+    fn domain_json(directory: &Directory, id: &str) -> Value {
+        let name = directory
+            .domain_by_id(id)
+            .map(|d| d.name.clone())
+            .unwrap_or_default();
+        json!({"id": id, "name": name})
+    }
+
+    fn catalog(&self, directory: &Directory) -> Value {
+        catalog::render(&self.base_url, &directory.regions)
+    }
+
+    /// The token body Keystone sends on issue and validate.
+    fn render(&self, token: &Token, with_catalog: bool) -> Value {
+        let directory = self.directory.read().expect("directory lock");
+        let mut body = json!({
+            "methods": token.methods,
+            "user": {
+                "id": token.user_id,
+                "name": token.user_name,
+                "domain": Self::domain_json(&directory, &token.user_domain_id),
+                "password_expires_at": null,
+            },
+            "audit_ids": token.audit_ids,
+            "expires_at": keystone_time(token.expires_at),
+            "issued_at": keystone_time(token.issued_at),
+        });
+        match &token.scope {
+            Scope::Unscoped => {}
+            Scope::Project {
+                id,
+                name,
+                domain_id,
+            } => {
+                body["project"] = json!({
+                    "id": id,
+                    "name": name,
+                    "domain": Self::domain_json(&directory, domain_id),
+                });
+                body["is_domain"] = json!(false);
+            }
+            Scope::Domain { id } => body["domain"] = Self::domain_json(&directory, id),
+            Scope::System => body["system"] = json!({"all": true}),
+        }
+        if token.scope != Scope::Unscoped {
+            body["roles"] = token
+                .roles
+                .iter()
+                .map(|r| json!({"id": r.id, "name": r.name}))
+                .collect();
+            if with_catalog {
+                body["catalog"] = self.catalog(&directory);
+            }
+        }
+        if let Some((id, name)) = &token.application_credential {
+            body["application_credential"] = json!({"id": id, "name": name, "restricted": true});
+        }
+        json!({ "token": body })
+    }
+
+    fn project_json(&self, project: &Project) -> Value {
+        json!({
+            "id": project.id,
+            "name": project.name,
+            "domain_id": project.domain_id,
+            "description": "",
+            "enabled": true,
+            "parent_id": project.domain_id,
+            "is_domain": false,
+            "tags": [],
+            "options": {},
+            "links": {"self": format!("{}/identity/v3/projects/{}", self.base_url, project.id)},
+        })
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
+    ApiError::new(Service::Identity, status, message)
+}
+
+fn forbidden(action: &str) -> ApiError {
+    error(
+        StatusCode::FORBIDDEN,
+        format!("You are not authorized to perform the requested action: {action}."),
+    )
+}
+
+/// Adds `WWW-Authenticate` to Keystone's 401s.
+fn with_challenge(state: &AppState, e: ApiError) -> ApiError {
+    if e.status == StatusCode::UNAUTHORIZED {
+        let uri = format!("Keystone uri=\"{}/identity\"", state.base_url);
+        e.header(header::WWW_AUTHENTICATE, &uri)
+    } else {
+        e
     }
 }
 
 /// Routes under `/identity`.
-pub fn router() -> axum::Router<AppState> {
-    axum::Router::new()
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(versions))
+        .route("/v3", get(version))
+        .route("/v3/", get(version))
+        .route(
+            "/v3/auth/tokens",
+            get(validate_token).post(issue_token).delete(revoke_token),
+        )
+        .route("/v3/auth/catalog", get(auth_catalog))
+        .route("/v3/auth/projects", get(auth_projects))
+        .route("/v3/auth/domains", get(auth_domains))
+        .route("/v3/users/{id}", get(show_user))
+        .route("/v3/users/{id}/projects", get(user_projects))
+        .route("/v3/projects", get(list_projects))
+        .route("/v3/projects/{id}", get(show_project))
+        .fallback(not_implemented)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Unknown routes: Keystone's own error body naming the route, never an empty 404.
+async fn not_implemented(method: Method, uri: OriginalUri) -> ApiError {
+    error(
+        StatusCode::NOT_IMPLEMENTED,
+        format!(
+            "The route {method} {} is not implemented by this cloud.",
+            uri.path()
+        ),
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: OriginalUri) -> ApiError {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("The method {method} is not allowed for {}.", uri.path()),
+    )
+}
+
+fn version_json(state: &AppState) -> Value {
+    json!({
+        "id": "v3.14",
+        "status": "stable",
+        "updated": "2020-04-07T00:00:00Z",
+        "links": [{"rel": "self", "href": format!("{}/identity/v3/", state.base_url)}],
+        "media-types": [{
+            "base": "application/json",
+            "type": "application/vnd.openstack.identity-v3+json",
+        }],
+    })
+}
+
+async fn versions(State(state): State<AppState>) -> Response {
+    let body = json!({"versions": {"values": [version_json(&state)]}});
+    (StatusCode::MULTIPLE_CHOICES, axum::Json(body)).into_response()
+}
+
+async fn version(State(state): State<AppState>) -> Response {
+    axum::Json(json!({"version": version_json(&state)})).into_response()
+}
+
+/// `?nocatalog` (any value) leaves the catalog out.
+#[derive(Deserialize)]
+struct CatalogQuery {
+    nocatalog: Option<String>,
+}
+
+fn token_response(status: StatusCode, token_id: &str, body: Value) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(token_id) {
+        response.headers_mut().insert("x-subject-token", value);
+    }
+    response
+}
+
+async fn issue_token(
+    State(state): State<AppState>,
+    Query(query): Query<CatalogQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request = AuthRequest::parse(&body).map_err(|e| with_challenge(&state, e))?;
+    let ttl = *state.keystone.ttl.read().expect("ttl lock");
+    let (id, token) = {
+        let directory = state.keystone.directory.read().expect("directory lock");
+        authenticate::authenticate(&directory, &state.keystone.tokens, ttl, &request)
+            .map_err(|e| with_challenge(&state, e))?
+    };
+    let body = state.keystone.render(&token, query.nocatalog.is_none());
+    Ok(token_response(StatusCode::CREATED, &id, body))
+}
+
+/// The subject token of validate/check/revoke, once the caller may look at it.
+fn subject(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+) -> Result<(String, Token), ApiError> {
+    let id = headers
+        .get("x-subject-token")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "The X-Subject-Token header is required.",
+            )
+        })?;
+    let token = state
+        .keystone
+        .tokens
+        .get(id)
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, "Could not find token."))?;
+    if !caller.is_admin() && caller.user_id != token.user_id {
+        return Err(forbidden("identity:validate_token"));
+    }
+    Ok((id.to_owned(), (*token).clone()))
+}
+
+async fn validate_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<CatalogQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (id, token) = subject(&state, &caller, &headers)?;
+    let body = state.keystone.render(&token, query.nocatalog.is_none());
+    Ok(token_response(StatusCode::OK, &id, body))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let (id, _) = subject(&state, &caller, &headers)?;
+    state.keystone.tokens.remove(&id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn auth_catalog(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    if caller.project_id.is_none() && caller.domain_id.is_none() && !caller.system {
+        return Err(forbidden(
+            "identity:get_auth_catalog (a scoped token is required)",
+        ));
+    }
+    let directory = state.keystone.directory.read().expect("directory lock");
+    let body = json!({
+        "catalog": state.keystone.catalog(&directory),
+        "links": {"self": format!("{}/identity/v3/auth/catalog", state.base_url), "previous": null, "next": null},
+    });
+    Ok(axum::Json(body).into_response())
+}
+
+async fn auth_projects(State(state): State<AppState>, caller: Caller) -> Response {
+    let projects: Vec<Value> = {
+        let directory = state.keystone.directory.read().expect("directory lock");
+        directory
+            .projects_of(&caller.user_id)
+            .into_iter()
+            .map(|p| state.keystone.project_json(p))
+            .collect()
+    };
+    axum::Json(json!({
+        "projects": projects,
+        "links": {"self": format!("{}/identity/v3/auth/projects", state.base_url), "previous": null, "next": null},
+    }))
+    .into_response()
+}
+
+async fn auth_domains(State(state): State<AppState>, caller: Caller) -> Response {
+    let directory = state.keystone.directory.read().expect("directory lock");
+    let domains: Vec<Value> = directory
+        .domains
+        .iter()
+        .filter(|d| {
+            !directory
+                .effective_roles(&caller.user_id, &Target::Domain(d.id.clone()))
+                .is_empty()
+        })
+        .map(|d| json!({"id": d.id, "name": d.name, "enabled": true, "description": ""}))
+        .collect();
+    axum::Json(json!({"domains": domains, "links": {"self": null, "previous": null, "next": null}}))
+        .into_response()
+}
+
+async fn show_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    if !caller.is_admin() && caller.user_id != id {
+        return Err(forbidden("identity:get_user"));
+    }
+    let directory = state.keystone.directory.read().expect("directory lock");
+    let user = directory
+        .user_by_id(&id)
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("Could not find user: {id}.")))?;
+    Ok(axum::Json(json!({"user": {
+        "id": user.id,
+        "name": user.name,
+        "domain_id": user.domain_id,
+        "enabled": true,
+        "password_expires_at": null,
+        "options": {},
+        "links": {"self": format!("{}/identity/v3/users/{}", state.base_url, user.id)},
+    }}))
+    .into_response())
+}
+
+async fn user_projects(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    if !caller.is_admin() && caller.user_id != id {
+        return Err(forbidden("identity:list_user_projects"));
+    }
+    let directory = state.keystone.directory.read().expect("directory lock");
+    if directory.user_by_id(&id).is_none() {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            format!("Could not find user: {id}."),
+        ));
+    }
+    let projects: Vec<Value> = directory
+        .projects_of(&id)
+        .into_iter()
+        .map(|p| state.keystone.project_json(p))
+        .collect();
+    Ok(axum::Json(
+        json!({"projects": projects, "links": {"self": null, "previous": null, "next": null}}),
+    )
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct ProjectFilter {
+    name: Option<String>,
+    domain_id: Option<String>,
+}
+
+async fn list_projects(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(filter): Query<ProjectFilter>,
+) -> Result<Response, ApiError> {
+    if !caller.is_admin() {
+        return Err(forbidden("identity:list_projects"));
+    }
+    let directory = state.keystone.directory.read().expect("directory lock");
+    let projects: Vec<Value> = directory
+        .projects
+        .iter()
+        .filter(|p| filter.name.as_ref().is_none_or(|n| &p.name == n))
+        .filter(|p| filter.domain_id.as_ref().is_none_or(|d| &p.domain_id == d))
+        .map(|p| state.keystone.project_json(p))
+        .collect();
+    Ok(axum::Json(json!({
+        "projects": projects,
+        "links": {"self": format!("{}/identity/v3/projects", state.base_url), "previous": null, "next": null},
+    }))
+    .into_response())
+}
+
+async fn show_project(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    if !caller.is_admin() && caller.project_id.as_deref() != Some(id.as_str()) {
+        return Err(forbidden("identity:get_project"));
+    }
+    let directory = state.keystone.directory.read().expect("directory lock");
+    let project = directory.project_by_id(&id).ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            format!("Could not find project: {id}."),
+        )
+    })?;
+    Ok(axum::Json(json!({"project": state.keystone.project_json(project)})).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keystone_time_has_microseconds_and_z() {
+        let ts: Timestamp = "2026-01-02T03:04:05.123456789Z".parse().unwrap();
+        assert_eq!(keystone_time(ts), "2026-01-02T03:04:05.123456Z");
+    }
 }

@@ -11,6 +11,10 @@
 //! The mock keeps its own wire types: it never depends on the `ferrostack` SDK, so a serde
 //! mistake in the SDK cannot hide in both.
 
+// `ApiError` (status, message, headers) is every handler's rejection and is returned by value
+// on purpose: boxing it would add noise to every handler for no measurable gain.
+#![allow(clippy::result_large_err)]
+
 mod app;
 pub mod auth;
 mod cloud;
@@ -21,5 +25,8 @@ pub mod keystone;
 pub mod nova;
 
 pub use app::AppState;
+pub use cloud::seed::{
+    Seed, SeedApplicationCredential, SeedDomain, SeedFlavor, SeedProject, SeedRole, SeedUser,
+};
 pub use cloud::{MockCloud, MockCloudBuilder, Options};
 pub use errors::{ApiError, Service};
