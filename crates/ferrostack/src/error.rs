@@ -8,6 +8,11 @@ use std::fmt;
 
 use crate::request::ServiceType;
 
+mod body;
+
+pub use body::service_message;
+pub(crate) use body::{from_response, request_id};
+
 /// What went wrong, as a category a caller can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -123,6 +128,16 @@ impl Error {
         Self::new(ErrorKind::Config, message)
     }
 
+    /// A transport error (connection refused, reset, TLS).
+    pub fn transport(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Transport, message)
+    }
+
+    /// A decode error at a JSON path.
+    pub fn decode(message: impl Into<String>, json_path: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Decode, message).with_json_path(json_path)
+    }
+
     /// An invalid-input error.
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidInput, message)
@@ -211,6 +226,11 @@ impl Error {
     /// Whether this is a 404 / not found.
     pub fn is_not_found(&self) -> bool {
         self.inner.kind == ErrorKind::NotFound
+    }
+
+    /// Whether this is a 401 / unauthorized.
+    pub fn is_unauthorized(&self) -> bool {
+        self.inner.kind == ErrorKind::Unauthorized
     }
 
     /// Whether this is a 409 / conflict.

@@ -39,7 +39,37 @@ impl ServiceType {
             ServiceType::Identity => &["identity"],
             ServiceType::Image => &["image"],
             ServiceType::Compute => &["compute"],
-            ServiceType::Other(_) => &[],
+            ServiceType::Other(other) => OTHER_ALIASES
+                .iter()
+                .find(|(official, _)| *official == other.as_str())
+                .map(|(_, aliases)| *aliases)
+                .unwrap_or(&[]),
+        }
+    }
+
+    /// Every catalog type to look for, the official one first, then its historical aliases.
+    pub fn catalog_types(&self) -> Vec<&str> {
+        let mut types = vec![self.as_str()];
+        types.extend(
+            self.aliases()
+                .iter()
+                .copied()
+                .filter(|a| *a != self.as_str()),
+        );
+        types
+    }
+
+    /// The service for a catalog type, official or alias (`volumev3` -> `block-storage`).
+    pub fn from_catalog_type(catalog_type: &str) -> Self {
+        match catalog_type {
+            "identity" => ServiceType::Identity,
+            "image" => ServiceType::Image,
+            "compute" => ServiceType::Compute,
+            other => OTHER_ALIASES
+                .iter()
+                .find(|(_, aliases)| aliases.contains(&other))
+                .map(|(official, _)| ServiceType::Other((*official).to_owned()))
+                .unwrap_or_else(|| ServiceType::Other(other.to_owned())),
         }
     }
 
@@ -49,6 +79,40 @@ impl ServiceType {
         self.as_str().replace('-', "_")
     }
 }
+
+/// Official types with historical aliases, from the service-types authority
+/// (service-types.openstack.org), for the services a cloud commonly registers them under.
+const OTHER_ALIASES: &[(&str, &[&str])] = &[
+    (
+        "block-storage",
+        &[
+            "block-storage",
+            "volumev3",
+            "volumev2",
+            "volume",
+            "block-store",
+        ],
+    ),
+    ("load-balancer", &["load-balancer", "load_balancer"]),
+    (
+        "shared-file-system",
+        &["shared-file-system", "sharev2", "share"],
+    ),
+    ("object-store", &["object-store"]),
+    ("network", &["network"]),
+    ("placement", &["placement"]),
+    ("orchestration", &["orchestration"]),
+    ("key-manager", &["key-manager"]),
+    ("baremetal", &["baremetal", "bare-metal"]),
+    (
+        "container-infrastructure-management",
+        &[
+            "container-infrastructure-management",
+            "container-infrastructure",
+            "container-infra",
+        ],
+    ),
+];
 
 impl fmt::Display for ServiceType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -264,9 +328,14 @@ impl Serialize for RedactedRequest<'_> {
 const SECRET_HEADERS: &[&str] = &["x-auth-token", "x-subject-token", "authorization"];
 const SECRET_KEYS: &[&str] = &["password", "secret", "token", "adminPass", "admin_pass"];
 
+/// Whether a header carries credentials (`X-Auth-Token`, `X-Subject-Token`, `Authorization`).
+pub fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+}
+
 /// The header value, or `<redacted>` for headers that carry credentials.
-pub(crate) fn redact_header<'a>(name: &str, value: &'a str) -> &'a str {
-    if SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+pub fn redact_header<'a>(name: &str, value: &'a str) -> &'a str {
+    if is_secret_header(name) {
         "<redacted>"
     } else {
         value
@@ -275,7 +344,7 @@ pub(crate) fn redact_header<'a>(name: &str, value: &'a str) -> &'a str {
 
 /// A copy of `value` with every credential-bearing field masked: `password`, `secret`,
 /// and the `id` of a `token` object (Keystone's token method).
-pub(crate) fn redact_json(value: &serde_json::Value) -> serde_json::Value {
+pub fn redact_json(value: &serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
     match value {
         Value::Object(map) => Value::Object(

@@ -1,16 +1,40 @@
 //! The session: one HTTP client, authentication, endpoint resolution, version discovery,
 //! microversions, retries and tracing. Every [`Request`] is sent through here.
 //!
-//! SKELETON: the signatures below are the contract the service modules build on; the
-//! foundation work fills in the bodies.
+//! ```no_run
+//! # async fn demo(config: ferrostack::CloudConfig) -> ferrostack::Result<()> {
+//! use ferrostack::{Request, ServiceType, Session};
+//! let session = Session::new(config)?;
+//! let flavors: serde_json::Value = session
+//!     .send_json(Request::get(ServiceType::Compute, "/flavors").microversion("2.61"))
+//!     .await?;
+//! # let _ = flavors;
+//! # Ok(())
+//! # }
+//! ```
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
+use url::Url;
 
-use crate::config::CloudConfig;
-use crate::error::{Error, ErrorKind, Result};
-use crate::request::{Request, ServiceType};
+use crate::auth::Auth;
+use crate::auth::cache::{Lease, TokenCache};
+use crate::config::{AuthType, CloudConfig};
+use crate::error::{self, Error, ErrorKind, Result};
+use crate::identity::Token;
+use crate::identity::catalog::find_endpoint;
+use crate::identity::token::TokenEnvelope;
+use crate::request::{Body, Request, ServiceType};
+
+mod discovery;
+mod retry;
+mod transport;
+
+use discovery::Discovered;
+pub use retry::RetryPolicy;
 
 /// A connection to one cloud. Cheap to clone: clones share the HTTP client, the token
 /// and the discovery cache.
@@ -21,6 +45,14 @@ pub struct Session {
 
 struct Inner {
     config: CloudConfig,
+    http: reqwest::Client,
+    retry: RetryPolicy,
+    auth: Option<Auth>,
+    tokens: TokenCache,
+    /// Keystone's versioned endpoint, discovered from `auth_url`.
+    auth_endpoint: tokio::sync::OnceCell<Url>,
+    /// Versioned endpoints and microversion ranges, per service.
+    discovered: tokio::sync::Mutex<HashMap<ServiceType, Discovered>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -31,19 +63,125 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// Options of a [`Session`] beyond the cloud configuration: timeouts, retries, token renewal.
+///
+/// ```
+/// # fn demo(config: ferrostack::CloudConfig) -> ferrostack::Result<()> {
+/// use std::time::Duration;
+/// use ferrostack::session::{RetryPolicy, Session};
+/// let session = Session::builder(config)
+///     .timeout(Duration::from_secs(30))
+///     .retry(RetryPolicy { max_attempts: 2, ..RetryPolicy::default() })
+///     .build()?;
+/// # let _ = session;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionBuilder {
+    config: CloudConfig,
+    retry: RetryPolicy,
+    connect_timeout: Duration,
+    timeout: Option<Duration>,
+    token_margin: Duration,
+    user_agent: String,
+}
+
+impl SessionBuilder {
+    /// Retries of transient failures (default: 4 attempts, 250 ms base, 10 s cap).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// How long to wait for a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long a whole request may take, body included (default: `api_timeout` from the
+    /// configuration, else none: uploads of large images take long).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// How long before its expiry a token is replaced (default 120 s).
+    pub fn token_renewal_margin(mut self, margin: Duration) -> Self {
+        self.token_margin = margin;
+        self
+    }
+
+    /// The `User-Agent` (default `ferrostack/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Builds the session. Checks the credentials and TLS files; makes no request.
+    pub fn build(self) -> Result<Session> {
+        let auth = Auth::from_config(&self.config)?;
+        let http = transport::build_client(
+            &self.config,
+            self.connect_timeout,
+            self.timeout,
+            &self.user_agent,
+        )?;
+        Ok(Session {
+            inner: Arc::new(Inner {
+                http,
+                retry: self.retry,
+                auth,
+                tokens: TokenCache::new(self.token_margin),
+                auth_endpoint: tokio::sync::OnceCell::new(),
+                discovered: tokio::sync::Mutex::new(HashMap::new()),
+                config: self.config,
+            }),
+        })
+    }
+}
+
 /// A response: status, headers, request id, and the body still to be read.
-#[derive(Debug)]
 pub struct Response {
     inner: reqwest::Response,
     request_id: Option<String>,
+    service: ServiceType,
+}
+
+impl std::fmt::Debug for Response {
+    // Not reqwest's Debug: it prints every header, X-Subject-Token included.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("service", &self.service)
+            .field("status", &self.status())
+            .field("url", &self.inner.url().as_str())
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
-    /// Builds a session from a configuration. No request is made until the first call.
+    /// Builds a session from a configuration with default options. No request is made until
+    /// the first call.
     pub fn new(config: CloudConfig) -> Result<Self> {
-        Ok(Self {
-            inner: Arc::new(Inner { config }),
-        })
+        Self::builder(config).build()
+    }
+
+    /// A builder for a session with non-default timeouts, retries or token margin.
+    pub fn builder(config: CloudConfig) -> SessionBuilder {
+        let timeout = config
+            .api_timeout
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .map(Duration::from_secs_f64);
+        SessionBuilder {
+            config,
+            retry: RetryPolicy::default(),
+            connect_timeout: Duration::from_secs(10),
+            timeout,
+            token_margin: Duration::from_secs(120),
+            user_agent: concat!("ferrostack/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
     }
 
     /// The configuration this session was built from.
@@ -51,14 +189,27 @@ impl Session {
         &self.inner.config
     }
 
+    /// The authentication this session uses (`None` with `auth_type: none`).
+    pub fn auth(&self) -> Option<&Auth> {
+        self.inner.auth.as_ref()
+    }
+
+    /// The session's current token, authenticating first if needed (`None` with
+    /// `auth_type: none`).
+    pub async fn token(&self) -> Result<Option<Arc<Token>>> {
+        Ok(self.lease().await?.map(|lease| lease.token))
+    }
+
     /// Sends a request (with a JSON or empty body), authenticating, retrying and mapping
     /// error statuses to [`Error`] as needed.
     pub async fn send(&self, request: Request) -> Result<Response> {
-        let _ = request;
-        Err(Error::new(
-            ErrorKind::Transport,
-            "session not implemented yet",
-        ))
+        if let Body::Stream { .. } = request.body {
+            return Err(Error::invalid_input(format!(
+                "{} {}: a streamed body must be sent with send_stream",
+                request.method, request.path
+            )));
+        }
+        self.dispatch(request, None).await
     }
 
     /// Sends a request and decodes its JSON body; decode errors name the JSON path.
@@ -69,21 +220,13 @@ impl Session {
 
     /// Sends a request whose body is a stream (an upload). It is never retried once sent.
     pub async fn send_stream(&self, request: Request, body: reqwest::Body) -> Result<Response> {
-        let _ = (request, body);
-        Err(Error::new(
-            ErrorKind::Transport,
-            "session not implemented yet",
-        ))
+        self.dispatch(request, Some(body)).await
     }
 
     /// The versioned endpoint of a service (`https://glance/v2`, `https://nova/v2.1`),
     /// from overrides or the catalog, and version discovery.
-    pub async fn endpoint(&self, service: &ServiceType) -> Result<url::Url> {
-        let _ = service;
-        Err(Error::new(
-            ErrorKind::Transport,
-            "session not implemented yet",
-        ))
+    pub async fn endpoint(&self, service: &ServiceType) -> Result<Url> {
+        Ok(self.discovered(service).await?.url)
     }
 
     /// The microversion range `(min, max)` the service announces, if it has one.
@@ -91,9 +234,488 @@ impl Session {
         &self,
         service: &ServiceType,
     ) -> Result<Option<(String, String)>> {
-        let _ = service;
-        Ok(None)
+        Ok(self.discovered(service).await?.microversions)
     }
+
+    /// The microversion to send for `wanted` (`2.79`, or `latest`): the highest both sides
+    /// support. `None` when the service has no microversions; a `NotAcceptable` error when
+    /// `wanted` is older than the service's minimum.
+    pub async fn negotiate_microversion(
+        &self,
+        service: &ServiceType,
+        wanted: &str,
+    ) -> Result<Option<String>> {
+        let Some((min, max)) = self.microversion_range(service).await? else {
+            return Ok(None);
+        };
+        if wanted == "latest" {
+            return Ok(Some(max));
+        }
+        let parse = |v: &str| {
+            discovery::parse_version_id(v).ok_or_else(|| {
+                Error::invalid_input(format!("{service}: {v:?} is not a microversion"))
+            })
+        };
+        let (w, lo, hi) = (parse(wanted)?, parse(&min)?, parse(&max)?);
+        if w < lo {
+            return Err(Error::new(
+                ErrorKind::NotAcceptable,
+                format!("microversion {wanted} is older than the oldest supported, {min}"),
+            )
+            .with_service(service.clone()));
+        }
+        Ok(Some(if w > hi { max } else { wanted.to_owned() }))
+    }
+
+    /// A fresh token for this session's credentials, not cached (`openstack token issue`).
+    pub(crate) async fn issue_token(&self) -> Result<Token> {
+        self.authenticate().await
+    }
+
+    /// Keystone's versioned endpoint as found from `auth_url` (with or without `/v3`).
+    pub(crate) async fn auth_endpoint(&self) -> Result<Url> {
+        self.inner
+            .auth_endpoint
+            .get_or_try_init(|| async {
+                let cloud = self.cloud_name();
+                let auth_url = self.inner.config.auth.auth_url.as_deref().ok_or_else(|| {
+                    Error::config(format!("cloud {cloud}: auth.auth_url is required"))
+                })?;
+                let base = Url::parse(auth_url).map_err(|e| {
+                    Error::config(format!(
+                        "cloud {cloud}: auth.auth_url {auth_url:?} is not a URL ({e})"
+                    ))
+                })?;
+                Ok(self.discover(&ServiceType::Identity, base, None).await?.url)
+            })
+            .await
+            .cloned()
+    }
+
+    fn cloud_name(&self) -> &str {
+        self.inner.config.name.as_deref().unwrap_or("(environment)")
+    }
+
+    /// The cached token, renewed when it expires within the margin.
+    async fn lease(&self) -> Result<Option<Lease>> {
+        if self.inner.auth.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(self.inner.tokens.get(|| self.authenticate()).await?))
+    }
+
+    /// `POST /auth/tokens` with the session's credentials.
+    async fn authenticate(&self) -> Result<Token> {
+        let auth = self.inner.auth.as_ref().ok_or_else(|| {
+            Error::invalid_input(format!(
+                "cloud {}: auth_type none has no credentials to authenticate with",
+                self.cloud_name()
+            ))
+        })?;
+        let base = self.auth_endpoint().await?;
+        let response = self
+            .execute(&auth.token_request(), &base, None, None)
+            .await?;
+        let id = response.header("x-subject-token").map(str::to_owned);
+        let request_id = response.request_id.clone();
+        let mut token = response.json::<TokenEnvelope>().await?.token;
+        token.id = id
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Decode,
+                    "Keystone issued a token without an X-Subject-Token header",
+                )
+                .with_service(ServiceType::Identity)
+                .with_request_id(request_id)
+            })?
+            .into();
+        tracing::debug!(
+            user = %token.user.id,
+            project = ?token.project_id(),
+            expires_at = %token.expires_at,
+            "authenticated"
+        );
+        Ok(token)
+    }
+
+    /// Sends with the session's token; a 401 renews the token (once, shared with every
+    /// concurrent caller that saw the same token rejected) and sends again.
+    async fn dispatch(&self, request: Request, stream: Option<reqwest::Body>) -> Result<Response> {
+        let base = self.endpoint(&request.service).await?;
+        let lease = self.lease().await?;
+        let streamed = stream.is_some();
+        let token = lease.as_ref().map(|l| l.token.id.expose().to_owned());
+        let result = self
+            .execute(&request, &base, token.as_deref(), stream)
+            .await;
+        let Some(lease) = lease else { return result };
+        match result {
+            Err(err) if err.status() == Some(401) => {
+                let renewed = self
+                    .inner
+                    .tokens
+                    .renew(lease.generation, || self.authenticate())
+                    .await?;
+                if streamed {
+                    // The body is gone; the next call gets the new token.
+                    return Err(err);
+                }
+                self.execute(&request, &base, Some(renewed.token.id.expose()), None)
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    /// Sends one request to `base` + its path, retrying transient failures as the retry
+    /// policy and the request's idempotency allow, and turns error statuses into [`Error`].
+    async fn execute(
+        &self,
+        request: &Request,
+        base: &Url,
+        token: Option<&str>,
+        mut stream: Option<reqwest::Body>,
+    ) -> Result<Response> {
+        let url = request_url(base, request);
+        let policy = &self.inner.retry;
+        // A streamed body cannot be replayed; a JSON body can, when the method allows.
+        let resendable = request.idempotent && stream.is_none();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let builder = self.build(request, &url, token, stream.take())?;
+            let started = Instant::now();
+            let outcome = builder.send().await;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let response = match outcome {
+                Err(err) => {
+                    tracing::debug!(
+                        method = %request.method, url = %url, attempt, elapsed_ms,
+                        error = %err, "request failed"
+                    );
+                    // A connect error means nothing reached the server: safe for any method.
+                    let safe = err.is_connect() && request.body_replayable() || resendable;
+                    if safe
+                        && attempt < policy.max_attempts
+                        && let Some(delay) = policy.delay(attempt, None)
+                    {
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    return Err(transport_error(request, &url, err));
+                }
+                Ok(response) => response,
+            };
+            let status = response.status().as_u16();
+            let request_id = error::request_id(response.headers());
+            tracing::debug!(
+                method = %request.method, url = %url, status, elapsed_ms,
+                request_id = request_id.as_deref().unwrap_or(""), attempt, "response"
+            );
+            if status < 400 {
+                return Ok(Response {
+                    inner: response,
+                    request_id,
+                    service: request.service.clone(),
+                });
+            }
+            let headers = response.headers().clone();
+            let body = response.bytes().await.unwrap_or_default();
+            let mut secrets: Vec<&str> = token.into_iter().collect();
+            secrets.extend(
+                request
+                    .headers
+                    .iter()
+                    .filter(|(name, _)| crate::request::is_secret_header(name))
+                    .map(|(_, v)| v.as_str()),
+            );
+            let err =
+                error::from_response(status, request.service.clone(), &headers, &body, &secrets);
+            if retry::is_retryable_status(status)
+                && resendable
+                && attempt < policy.max_attempts
+                && let Some(delay) = policy.delay(attempt, err.retry_after())
+            {
+                tracing::debug!(
+                    method = %request.method, url = %url, status, attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    retry_after = err.retry_after().is_some(), "retrying"
+                );
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            return Err(err);
+        }
+    }
+
+    /// The HTTP request for one attempt.
+    fn build(
+        &self,
+        request: &Request,
+        url: &Url,
+        token: Option<&str>,
+        stream: Option<reqwest::Body>,
+    ) -> Result<reqwest::RequestBuilder> {
+        let has = |name: &str| {
+            request
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case(name))
+        };
+        let mut builder = self.inner.http.request(request.method.clone(), url.clone());
+        if !has("accept") {
+            builder = builder.header(http::header::ACCEPT, "application/json");
+        }
+        if let Some(token) = token {
+            let mut value = http::HeaderValue::from_str(token).map_err(|_| {
+                Error::new(
+                    ErrorKind::Unauthorized,
+                    "the token is not a valid header value",
+                )
+            })?;
+            value.set_sensitive(true);
+            builder = builder.header("X-Auth-Token", value);
+        }
+        if let Some(version) = &request.microversion {
+            builder = builder.header(
+                "OpenStack-API-Version",
+                format!("{} {version}", request.service.as_str()),
+            );
+            if request.service == ServiceType::Compute {
+                builder = builder.header("X-OpenStack-Nova-API-Version", version.as_str());
+            }
+        }
+        for (name, value) in &request.headers {
+            let mut value = http::HeaderValue::from_str(value).map_err(|_| {
+                Error::invalid_input(format!("header {name}: not a valid header value"))
+            })?;
+            if crate::request::is_secret_header(name) {
+                value.set_sensitive(true);
+            }
+            builder = builder.header(name.as_str(), value);
+        }
+        match (&request.body, stream) {
+            (_, Some(stream)) => {
+                if !has("content-type") {
+                    builder =
+                        builder.header(http::header::CONTENT_TYPE, "application/octet-stream");
+                }
+                if let Body::Stream {
+                    length: Some(length),
+                } = request.body
+                {
+                    builder = builder.header(http::header::CONTENT_LENGTH, length);
+                }
+                builder = builder.body(stream);
+            }
+            (Body::Json(value), None) => {
+                if !has("content-type") {
+                    builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+                }
+                let bytes = serde_json::to_vec(value).map_err(|e| {
+                    Error::invalid_input(format!(
+                        "{} {}: body does not serialize",
+                        request.method, request.path
+                    ))
+                    .with_source(e)
+                })?;
+                builder = builder.body(bytes);
+            }
+            (Body::Stream { .. }, None) => {
+                return Err(Error::invalid_input(format!(
+                    "{} {}: the stream was already consumed and cannot be sent again",
+                    request.method, request.path
+                )));
+            }
+            (Body::Empty, None) => {}
+        }
+        Ok(builder)
+    }
+
+    /// The discovered endpoint of `service`, cached for the session's life.
+    async fn discovered(&self, service: &ServiceType) -> Result<Discovered> {
+        // Held across discovery so concurrent first calls discover once.
+        let mut cache = self.inner.discovered.lock().await;
+        if let Some(found) = cache.get(service) {
+            return Ok(found.clone());
+        }
+        let found = self.resolve(service).await?;
+        tracing::debug!(service = %service, endpoint = %found.url, microversions = ?found.microversions, "discovered");
+        cache.insert(service.clone(), found.clone());
+        Ok(found)
+    }
+
+    /// Finds a service's base URL (override, `auth.endpoint` for `auth_type: none`, or the
+    /// catalog) and runs version discovery on it.
+    async fn resolve(&self, service: &ServiceType) -> Result<Discovered> {
+        let config = &self.inner.config;
+        let cloud = self.cloud_name();
+        let lease = self.lease().await?;
+        let token = lease.as_ref().map(|l| l.token.clone());
+        let override_url = service.catalog_types().iter().find_map(|t| {
+            config
+                .endpoint_overrides
+                .get(&t.replace('-', "_"))
+                .or_else(|| config.endpoint_overrides.get(*t))
+                .map(|url| {
+                    (
+                        url.clone(),
+                        format!("{}_endpoint_override", t.replace('-', "_")),
+                    )
+                })
+        });
+        let (raw, key) = match override_url {
+            Some(found) => found,
+            None if config.auth_type == AuthType::None => match &config.auth.endpoint {
+                Some(url) => (url.clone(), "auth.endpoint".to_owned()),
+                None => {
+                    return Err(Error::config(format!(
+                        "cloud {cloud}: auth_type none needs {}_endpoint_override (or auth.endpoint)",
+                        service.config_key()
+                    )));
+                }
+            },
+            None => {
+                let token = token
+                    .as_ref()
+                    .expect("a session with credentials has a token");
+                let region = config.region_name.as_deref();
+                match find_endpoint(&token.catalog, service, config.interface, region) {
+                    Some(endpoint) => (endpoint.url.clone(), "the catalog".to_owned()),
+                    None if *service == ServiceType::Identity => {
+                        return Ok(Discovered {
+                            url: self.auth_endpoint().await?,
+                            microversions: None,
+                        });
+                    }
+                    None => {
+                        let scoped = if token.catalog.is_empty() {
+                            " (the token has no catalog: is it scoped to a project?)"
+                        } else {
+                            ""
+                        };
+                        return Err(Error::new(
+                            ErrorKind::EndpointNotFound,
+                            format!(
+                                "cloud {cloud}: no {} endpoint for {service} in region {}{scoped}",
+                                config.interface.as_str(),
+                                region.unwrap_or("(any)")
+                            ),
+                        )
+                        .with_service(service.clone()));
+                    }
+                }
+            }
+        };
+        let project = token.as_ref().and_then(|t| t.project_id()).unwrap_or("");
+        let filled = [
+            "%(project_id)s",
+            "%(tenant_id)s",
+            "$(project_id)s",
+            "$(tenant_id)s",
+            "{project_id}",
+        ]
+        .iter()
+        .fold(raw.clone(), |url, pattern| url.replace(pattern, project));
+        let base = Url::parse(&filled).map_err(|e| {
+            Error::config(format!("cloud {cloud}: {key} {raw:?} is not a URL ({e})"))
+                .with_service(service.clone())
+        })?;
+        let token_id = token.as_ref().map(|t| t.id.expose().to_owned());
+        self.discover(service, base, token_id.as_deref()).await
+    }
+
+    /// Version discovery at `base`. When the document is missing or unreadable, a URL that
+    /// already names a version is used as it is.
+    async fn discover(
+        &self,
+        service: &ServiceType,
+        base: Url,
+        token: Option<&str>,
+    ) -> Result<Discovered> {
+        let major = self.major_version(service);
+        let request = Request::get(service.clone(), "");
+        let outcome = match self.execute(&request, &base, token, None).await {
+            Ok(response) => {
+                let body = response.bytes().await?;
+                discovery::choose(&body, &base, major)
+            }
+            Err(err) if matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout) => {
+                return Err(err.context(format!("version discovery at {base}")));
+            }
+            Err(err) => Err(err.to_string()),
+        };
+        match outcome {
+            Ok(found) => Ok(found),
+            Err(why)
+                if discovery::looks_versioned(&base)
+                    || matches!(service, ServiceType::Other(_)) =>
+            {
+                tracing::debug!(service = %service, url = %base, reason = %why, "no usable discovery document; using the URL as it is");
+                Ok(Discovered {
+                    url: discovery::trim_trailing_slash(base),
+                    microversions: None,
+                })
+            }
+            Err(why) => Err(Error::new(
+                ErrorKind::EndpointNotFound,
+                format!("version discovery at {base} failed: {why}"),
+            )
+            .with_service(service.clone())),
+        }
+    }
+
+    /// The major API version to pick: `<service>_api_version`, else the one this SDK speaks.
+    fn major_version(&self, service: &ServiceType) -> Option<u64> {
+        let configured = self
+            .inner
+            .config
+            .api_versions
+            .get(&service.config_key())
+            .and_then(|v| discovery::parse_version_id(v))
+            .map(|(major, _)| major);
+        configured.or(match service {
+            ServiceType::Identity => Some(3),
+            ServiceType::Image | ServiceType::Compute => Some(2),
+            ServiceType::Other(_) => None,
+        })
+    }
+}
+
+impl Request {
+    /// Whether the body can be built again for a second attempt (every body but a stream).
+    fn body_replayable(&self) -> bool {
+        !matches!(self.body, Body::Stream { .. })
+    }
+}
+
+/// `base` + the request's path and query.
+fn request_url(base: &Url, request: &Request) -> Url {
+    let mut url = base.clone();
+    if !request.path.is_empty() {
+        let path = request.path.strip_prefix('/').unwrap_or(&request.path);
+        let joined = format!("{}/{path}", base.path().trim_end_matches('/'));
+        url.set_path(&joined);
+    }
+    if !request.query.is_empty() {
+        url.query_pairs_mut().extend_pairs(&request.query);
+    }
+    url
+}
+
+fn transport_error(request: &Request, url: &Url, err: reqwest::Error) -> Error {
+    let (kind, what) = if err.is_timeout() {
+        (ErrorKind::Timeout, "timed out")
+    } else if err.is_connect() {
+        (ErrorKind::Transport, "could not connect")
+    } else if err.is_body() || err.is_decode() {
+        (ErrorKind::Transport, "the body could not be sent or read")
+    } else {
+        (ErrorKind::Transport, "the request failed")
+    };
+    Error::new(kind, format!("{} {url}: {what}", request.method))
+        .with_service(request.service.clone())
+        .with_source(err)
 }
 
 impl Response {
@@ -117,20 +739,20 @@ impl Response {
         self.request_id.as_deref()
     }
 
+    /// The service that answered.
+    pub fn service(&self) -> &ServiceType {
+        &self.service
+    }
+
     /// Decodes the body as JSON; errors name the JSON path.
     pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
         let request_id = self.request_id.clone();
-        let bytes = self.inner.bytes().await.map_err(|e| {
-            Error::new(
-                ErrorKind::Transport,
-                format!("reading the response body: {e}"),
-            )
-            .with_request_id(request_id.clone())
-        })?;
+        let service = self.service.clone();
+        let bytes = self.bytes().await?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map_err(|e| {
-            Error::new(ErrorKind::Decode, e.inner().to_string())
-                .with_json_path(e.path().to_string())
+            Error::decode(e.inner().to_string(), e.path().to_string())
+                .with_service(service)
                 .with_request_id(request_id)
         })
     }
@@ -138,12 +760,12 @@ impl Response {
     /// The body as bytes.
     pub async fn bytes(self) -> Result<bytes::Bytes> {
         let request_id = self.request_id.clone();
+        let service = self.service.clone();
         self.inner.bytes().await.map_err(|e| {
-            Error::new(
-                ErrorKind::Transport,
-                format!("reading the response body: {e}"),
-            )
-            .with_request_id(request_id)
+            Error::transport("reading the response body failed")
+                .with_service(service)
+                .with_request_id(request_id)
+                .with_source(e)
         })
     }
 
@@ -152,5 +774,32 @@ impl Response {
         self,
     ) -> impl futures::Stream<Item = std::result::Result<bytes::Bytes, reqwest::Error>> {
         self.inner.bytes_stream()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_append_to_the_versioned_endpoint() {
+        let base = Url::parse("http://h/image/v2").unwrap();
+        let req = Request::get(ServiceType::Image, "/images")
+            .query("name", "a b")
+            .query("tag", "x")
+            .query("tag", "y");
+        assert_eq!(
+            request_url(&base, &req).as_str(),
+            "http://h/image/v2/images?name=a+b&tag=x&tag=y"
+        );
+        let root = Url::parse("http://h:9292/").unwrap();
+        assert_eq!(
+            request_url(&root, &Request::get(ServiceType::Image, "/images")).as_str(),
+            "http://h:9292/images"
+        );
+        assert_eq!(
+            request_url(&base, &Request::get(ServiceType::Image, "")).as_str(),
+            "http://h/image/v2"
+        );
     }
 }

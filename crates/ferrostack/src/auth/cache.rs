@@ -1,0 +1,144 @@
+//! The session's token: fetched once, shared by every clone of the session, renewed before it
+//! expires, and renewed exactly once when a service rejects it, however many calls saw the 401.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::identity::Token;
+
+/// A cached token and its generation: the generation grows by one at each authentication,
+/// so a caller that saw a 401 can tell whether someone else has already replaced the token.
+pub(crate) struct TokenCache {
+    state: tokio::sync::Mutex<State>,
+    margin: Duration,
+}
+
+#[derive(Default)]
+struct State {
+    token: Option<Arc<Token>>,
+    generation: u64,
+}
+
+/// A token handed out by the cache, with the generation it belongs to.
+#[derive(Clone)]
+pub(crate) struct Lease {
+    pub(crate) token: Arc<Token>,
+    pub(crate) generation: u64,
+}
+
+impl TokenCache {
+    /// An empty cache that renews tokens `margin` before they expire.
+    pub(crate) fn new(margin: Duration) -> Self {
+        Self {
+            state: tokio::sync::Mutex::new(State::default()),
+            margin,
+        }
+    }
+
+    /// The current token, authenticating first when there is none or it expires within the
+    /// margin. The lock is held while authenticating, so concurrent callers wait for that one
+    /// authentication instead of starting their own.
+    pub(crate) async fn get<F, Fut>(&self, authenticate: F) -> Result<Lease>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Token>>,
+    {
+        let mut state = self.state.lock().await;
+        if let Some(token) = &state.token {
+            if !token.expires_within(self.margin) {
+                return Ok(Lease {
+                    token: token.clone(),
+                    generation: state.generation,
+                });
+            }
+            tracing::debug!(expires_at = %token.expires_at, "token expires soon; renewing");
+        }
+        Self::replace(&mut state, authenticate).await
+    }
+
+    /// A token to replace the one of `rejected` generation that a service refused. Only the
+    /// first caller for a generation authenticates; the others get its result.
+    pub(crate) async fn renew<F, Fut>(&self, rejected: u64, authenticate: F) -> Result<Lease>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Token>>,
+    {
+        let mut state = self.state.lock().await;
+        match &state.token {
+            Some(token) if state.generation != rejected => Ok(Lease {
+                token: token.clone(),
+                generation: state.generation,
+            }),
+            _ => {
+                tracing::debug!(generation = rejected, "token rejected; re-authenticating");
+                Self::replace(&mut state, authenticate).await
+            }
+        }
+    }
+
+    async fn replace<F, Fut>(state: &mut State, authenticate: F) -> Result<Lease>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Token>>,
+    {
+        // On failure the old token is dropped, so the next call tries again from scratch.
+        state.token = None;
+        let token = Arc::new(authenticate().await?);
+        state.generation += 1;
+        state.token = Some(token.clone());
+        Ok(Lease {
+            token,
+            generation: state.generation,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn token(name: &str, valid_for_secs: i64) -> Token {
+        let mut token: Token = serde_json::from_value(serde_json::json!({
+            "expires_at": (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(valid_for_secs)).to_string(),
+            "user": {"id": "u"},
+        }))
+        .unwrap();
+        token.id = name.into();
+        token
+    }
+
+    #[tokio::test]
+    async fn one_renewal_per_rejected_generation() {
+        let cache = TokenCache::new(Duration::from_secs(60));
+        let calls = AtomicUsize::new(0);
+        let auth = || async {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            Ok(token(&format!("t{n}"), 3600))
+        };
+        let first = cache.get(auth).await.unwrap();
+        assert_eq!(first.token.id.expose(), "t0");
+        let again = cache.get(auth).await.unwrap();
+        assert_eq!(again.generation, first.generation);
+        let renewed = cache.renew(first.generation, auth).await.unwrap();
+        let late = cache.renew(first.generation, auth).await.unwrap();
+        assert_eq!(renewed.token.id.expose(), "t1");
+        assert_eq!(late.token.id.expose(), "t1");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn tokens_inside_the_margin_are_renewed() {
+        let cache = TokenCache::new(Duration::from_secs(120));
+        let calls = AtomicUsize::new(0);
+        let auth = || async {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            Ok(token(&format!("t{n}"), if n == 0 { 60 } else { 3600 }))
+        };
+        assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t0");
+        assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t1");
+        assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t1");
+    }
+}

@@ -1,0 +1,214 @@
+//! Version discovery: from the document at a service's URL to its versioned endpoint and
+//! microversion range.
+//!
+//! Three shapes exist (WIRE.md): Keystone's `{"versions":{"values":[...]}}`, Glance's and
+//! Nova's `{"versions":[...]}` (both lists of versions at an unversioned root), and
+//! `{"version":{...}}`, the one version served at a versioned URL.
+
+use serde::Deserialize;
+use url::Url;
+
+/// What discovery found for one service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Discovered {
+    /// The versioned endpoint requests are relative to, without a trailing `/`.
+    pub(crate) url: Url,
+    /// The microversion range `(min, max)`, for services that have one.
+    pub(crate) microversions: Option<(String, String)>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Document {
+    Many { versions: Versions },
+    One { version: Version },
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Versions {
+    Keystone { values: Vec<Version> },
+    List(Vec<Version>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Version {
+    id: String,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    links: Vec<Link>,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    max_version: Option<String>,
+    #[serde(default)]
+    min_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Link {
+    rel: String,
+    href: String,
+}
+
+/// The major version parsed from an id (`v2.1` -> (2, 1), `v3.14` -> (3, 14), `v2` -> (2, 0)).
+pub(crate) fn parse_version_id(id: &str) -> Option<(u64, u64)> {
+    let digits = id.trim().trim_start_matches(['v', 'V']);
+    let mut parts = digits.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = match parts.next() {
+        Some(minor) => minor.parse().ok()?,
+        None => 0,
+    };
+    Some((major, minor))
+}
+
+/// Whether the last path segment of `url` names a version (`/v3`, `/v2.1`), possibly followed
+/// by a project id (`/v2.1/<project>`), so it can be used as is when discovery fails.
+pub(crate) fn looks_versioned(url: &Url) -> bool {
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    segments
+        .iter()
+        .rev()
+        .take(2)
+        .any(|s| s.starts_with(['v', 'V']) && parse_version_id(s).is_some())
+}
+
+/// Reads a discovery document fetched from `fetched`, choosing the version whose major is
+/// `major` (any, when `None`): the current/stable one first, then the highest.
+pub(crate) fn choose(body: &[u8], fetched: &Url, major: Option<u64>) -> Result<Discovered, String> {
+    let document: Document = serde_json::from_slice(body)
+        .map_err(|e| format!("not a version discovery document ({e})"))?;
+    let (version, from_list) = match document {
+        Document::One { version } => (version, false),
+        Document::Many { versions } => {
+            let versions = match versions {
+                Versions::Keystone { values } => values,
+                Versions::List(list) => list,
+            };
+            let ids: Vec<String> = versions.iter().map(|v| v.id.clone()).collect();
+            let best = versions
+                .into_iter()
+                .filter_map(|v| parse_version_id(&v.id).map(|parsed| (parsed, v)))
+                .filter(|((m, _), _)| major.is_none_or(|want| *m == want))
+                .max_by_key(|(parsed, v)| (status_rank(v.status.as_deref()), *parsed))
+                .map(|(_, v)| v)
+                .ok_or_else(|| match major {
+                    Some(m) => format!("no version {m}.x among {ids:?}"),
+                    None => format!("no usable version among {ids:?}"),
+                })?;
+            (best, true)
+        }
+    };
+    let url = if from_list {
+        self_link(&version, fetched)
+            .ok_or_else(|| format!("version {} has no usable self link", version.id))?
+    } else {
+        // A single version answers at its own URL: keep the URL the catalog gave, which is
+        // reachable, rather than a self link that may name an internal host.
+        fetched.clone()
+    };
+    Ok(Discovered {
+        url: trim_trailing_slash(url),
+        microversions: microversions(&version),
+    })
+}
+
+/// CURRENT/stable over SUPPORTED over anything else (DEPRECATED, EXPERIMENTAL, unknown).
+fn status_rank(status: Option<&str>) -> u8 {
+    match status.map(str::to_ascii_lowercase).as_deref() {
+        Some("current" | "stable") => 3,
+        Some("supported") => 2,
+        Some("deprecated") => 0,
+        _ => 1,
+    }
+}
+
+fn self_link(version: &Version, fetched: &Url) -> Option<Url> {
+    let href = &version.links.iter().find(|l| l.rel == "self")?.href;
+    Url::parse(href).or_else(|_| fetched.join(href)).ok()
+}
+
+fn microversions(version: &Version) -> Option<(String, String)> {
+    let nonempty = |v: &Option<String>| v.as_ref().filter(|s| !s.is_empty()).cloned();
+    let max = nonempty(&version.max_version).or_else(|| nonempty(&version.version))?;
+    let min = nonempty(&version.min_version)?;
+    Some((min, max))
+}
+
+/// `https://h/v2/` -> `https://h/v2`, so request paths (which start with `/`) append cleanly.
+pub(crate) fn trim_trailing_slash(mut url: Url) -> Url {
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn keystone_values_shape() {
+        let body = br#"{"versions":{"values":[{"id":"v3.14","status":"stable","updated":"2020-04-07T00:00:00Z","links":[{"rel":"self","href":"http://k/identity/v3/"}],"media-types":[{"base":"application/json","type":"application/vnd.openstack.identity-v3+json"}]}]}}"#;
+        let d = choose(body, &url("http://k/identity"), Some(3)).unwrap();
+        assert_eq!(d.url.as_str(), "http://k/identity/v3");
+        assert_eq!(d.microversions, None);
+    }
+
+    #[test]
+    fn glance_list_shape_picks_the_current_v2() {
+        let body = br#"{"versions":[
+            {"id":"v2.17","status":"CURRENT","links":[{"rel":"self","href":"http://g/v2/"}]},
+            {"id":"v2.16","status":"SUPPORTED","links":[{"rel":"self","href":"http://g/v2/"}]},
+            {"id":"v1.1","status":"DEPRECATED","links":[{"rel":"self","href":"http://g/v1/"}]}]}"#;
+        let d = choose(body, &url("http://g"), Some(2)).unwrap();
+        assert_eq!(d.url.as_str(), "http://g/v2");
+        assert_eq!(d.microversions, None);
+        let err = choose(body, &url("http://g"), Some(3)).unwrap_err();
+        assert!(err.contains("no version 3.x"), "{err}");
+    }
+
+    #[test]
+    fn nova_list_shape_yields_microversions() {
+        let body = br#"{"versions":[
+            {"id":"v2.0","status":"SUPPORTED","version":"","min_version":"","links":[{"rel":"self","href":"http://n/compute/v2/"}]},
+            {"id":"v2.1","status":"CURRENT","version":"2.96","min_version":"2.1","links":[{"rel":"self","href":"http://n/compute/v2.1/"}]}]}"#;
+        let d = choose(body, &url("http://n/compute"), Some(2)).unwrap();
+        assert_eq!(d.url.as_str(), "http://n/compute/v2.1");
+        assert_eq!(d.microversions, Some(("2.1".into(), "2.96".into())));
+    }
+
+    #[test]
+    fn single_version_shape_keeps_the_fetched_url() {
+        let body = br#"{"version":{"id":"v2.1","status":"CURRENT","max_version":"2.90","min_version":"2.1","links":[{"rel":"self","href":"http://internal/v2.1/"}]}}"#;
+        let d = choose(body, &url("http://public/compute/v2.1/"), Some(2)).unwrap();
+        assert_eq!(d.url.as_str(), "http://public/compute/v2.1");
+        assert_eq!(d.microversions, Some(("2.1".into(), "2.90".into())));
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        assert!(choose(b"<html>", &url("http://x"), None).is_err());
+        assert!(choose(br#"{"servers":[]}"#, &url("http://x"), None).is_err());
+    }
+
+    #[test]
+    fn versioned_urls() {
+        assert!(looks_versioned(&url("http://k/identity/v3")));
+        assert!(looks_versioned(&url("http://k/v3/")));
+        assert!(looks_versioned(&url("http://n/v2.1/8f3a")));
+        assert!(!looks_versioned(&url("http://g:9292")));
+        assert!(!looks_versioned(&url("http://k/identity")));
+        assert_eq!(parse_version_id("v2.1"), Some((2, 1)));
+        assert_eq!(parse_version_id("v3"), Some((3, 0)));
+        assert_eq!(parse_version_id("volume"), None);
+    }
+}

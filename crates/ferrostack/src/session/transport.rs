@@ -1,0 +1,173 @@
+//! The one `reqwest::Client` of a session: TLS (rustls with the ring provider), trusted
+//! roots, client certificates, timeouts and a redirect policy that keeps tokens at home.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::config::CloudConfig;
+use crate::error::{Error, Result};
+
+/// Builds the HTTP client for `config`.
+pub(crate) fn build_client(
+    config: &CloudConfig,
+    connect_timeout: Duration,
+    timeout: Option<Duration>,
+    user_agent: &str,
+) -> Result<reqwest::Client> {
+    // reqwest is built without a default crypto provider; ring is the one we ship. Installing
+    // fails harmlessly when the application has installed a provider of its own first.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    let mut builder = reqwest::Client::builder()
+        .tls_backend_rustls()
+        .user_agent(user_agent)
+        .connect_timeout(connect_timeout)
+        // X-Auth-Token is not a header reqwest strips on redirect: never follow one elsewhere.
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            let same_origin = attempt
+                .previous()
+                .last()
+                .is_some_and(|prev| prev.origin() == attempt.url().origin());
+            if attempt.previous().len() > 5 || !same_origin {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        }));
+    if let Some(timeout) = timeout {
+        builder = builder.timeout(timeout);
+    }
+    if !config.verify {
+        tracing::warn!(cloud = ?config.name, "TLS certificate verification is off (verify: false)");
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    }
+    if let Some(cacert) = &config.cacert {
+        let pem = read(cacert, "cacert")?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            Error::config(format!(
+                "cacert {}: not a PEM certificate bundle",
+                cacert.display()
+            ))
+            .with_source(e)
+        })?;
+        if certs.is_empty() {
+            return Err(Error::config(format!(
+                "cacert {}: no certificate in the file",
+                cacert.display()
+            )));
+        }
+        // As requests does with `verify=<bundle>`: trust exactly the bundle.
+        builder = builder.tls_certs_only(certs);
+    }
+    match (&config.cert, &config.key) {
+        (Some(cert), key) => {
+            let mut pem = read(cert, "cert")?;
+            if let Some(key) = key {
+                pem.push(b'\n');
+                pem.extend(read(key, "key")?);
+            }
+            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
+                Error::config(format!(
+                    "cert {}{}: not a PEM certificate and private key",
+                    cert.display(),
+                    key.as_ref()
+                        .map(|k| format!(" with key {}", k.display()))
+                        .unwrap_or_default()
+                ))
+                .with_source(e)
+            })?;
+            builder = builder.identity(identity);
+        }
+        (None, Some(key)) => {
+            return Err(Error::config(format!(
+                "key {} is set but cert is not: a client key needs its certificate",
+                key.display()
+            )));
+        }
+        (None, None) => {}
+    }
+    builder
+        .build()
+        .map_err(|e| Error::config("the HTTP client could not be built").with_source(e))
+}
+
+fn read(path: &Path, key: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::config(format!("{key} {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> CloudConfig {
+        CloudConfig {
+            name: Some("c".into()),
+            ..CloudConfig::new()
+        }
+    }
+
+    #[test]
+    fn default_client_builds() {
+        build_client(&config(), Duration::from_secs(5), None, "t").unwrap();
+        let insecure = CloudConfig {
+            verify: false,
+            ..config()
+        };
+        build_client(
+            &insecure,
+            Duration::from_secs(5),
+            Some(Duration::from_secs(1)),
+            "t",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn bad_files_name_the_key_and_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let garbage = dir.path().join("garbage.pem");
+        std::fs::write(&garbage, "not pem").unwrap();
+        let cases = [
+            (
+                CloudConfig {
+                    cacert: Some(missing.clone()),
+                    ..config()
+                },
+                "cacert",
+                "missing.pem",
+            ),
+            (
+                CloudConfig {
+                    cacert: Some(garbage.clone()),
+                    ..config()
+                },
+                "cacert",
+                "garbage.pem",
+            ),
+            (
+                CloudConfig {
+                    cert: Some(garbage.clone()),
+                    key: Some(garbage.clone()),
+                    ..config()
+                },
+                "cert",
+                "garbage.pem",
+            ),
+            (
+                CloudConfig {
+                    key: Some(garbage.clone()),
+                    ..config()
+                },
+                "key",
+                "cert is not",
+            ),
+        ];
+        for (config, key, detail) in cases {
+            let err = build_client(&config, Duration::from_secs(1), None, "t").unwrap_err();
+            assert_eq!(err.kind(), &crate::ErrorKind::Config);
+            assert!(err.message().starts_with(key), "{err}");
+            assert!(err.message().contains(detail), "{err}");
+        }
+    }
+}
