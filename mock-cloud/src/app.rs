@@ -4,6 +4,11 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::{OriginalUri, Request};
+use axum::http::{StatusCode, header};
+
+use crate::cloud::seed::Seed;
+use crate::errors::{ApiError, Service};
 
 use crate::cloud::Options;
 use crate::{control, glance, keystone, nova};
@@ -53,12 +58,89 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Back to a fresh cloud: the defaults plus the start-up seed, no tokens, no servers or
+    /// keypairs, no fault rules, an empty journal.
+    pub fn reset(&self) -> anyhow::Result<()> {
+        self.keystone.reset(self.options.seed.as_ref())?;
+        self.nova.reset(self.options.seed.as_ref());
+        self.control.reset();
+        Ok(())
+    }
+
+    /// Adds a seed document (identity entries to Keystone, flavors to Nova). The identity part
+    /// is checked as a whole first; on error nothing changes.
+    pub fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
+        self.keystone.apply_seed(seed)?;
+        self.nova.apply_seed(seed);
+        Ok(())
+    }
+
+    /// Advances the compute driver `steps` steps; returns how many servers changed state.
+    pub fn tick(&self, steps: u32) -> usize {
+        self.nova.tick(steps)
+    }
+}
+
+/// Unknown routes under `/image` (Glance's router has no fallback of its own): Glance's error
+/// shape, naming the route.
+async fn image_fallback(request: Request) -> ApiError {
+    ApiError::unknown_route(
+        Service::Image,
+        request.method().as_str(),
+        &full_path(&request),
+    )
+    .json(accepts_json(&request))
+}
+
+async fn image_method_not_allowed(request: Request) -> ApiError {
+    ApiError::method_not_allowed(
+        Service::Image,
+        request.method().as_str(),
+        &full_path(&request),
+    )
+    .json(accepts_json(&request))
+}
+
+/// The path as the client sent it (nested routers see it without their prefix).
+pub fn full_path(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<OriginalUri>()
+        .map(|u| u.0.path().to_owned())
+        .unwrap_or_else(|| request.uri().path().to_owned())
+}
+
+fn accepts_json(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"))
+}
+
+/// Paths outside every service.
+async fn no_service(request: Request) -> ApiError {
+    ApiError::new(
+        Service::Identity,
+        StatusCode::NOT_FOUND,
+        format!(
+            "No service at {}: this cloud serves /identity, /image, /compute and /_mock.",
+            request.uri().path()
+        ),
+    )
+}
+
 /// The whole cloud: `/identity`, `/image`, `/compute` and the control plane `/_mock`.
 pub fn router(state: AppState) -> Router {
+    let image = glance::router()
+        .fallback(image_fallback)
+        .method_not_allowed_fallback(image_method_not_allowed);
     let routes = Router::new()
         .nest("/identity", keystone::router())
-        .nest("/image", glance::router())
+        .nest("/image", image)
         .nest("/compute", nova::router())
-        .nest("/_mock", control::router());
+        .nest("/_mock", control::router())
+        .fallback(no_service);
     control::layer(routes, state.clone()).with_state(state)
 }

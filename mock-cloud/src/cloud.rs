@@ -6,12 +6,23 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
+use tower::Service as _;
 
 use crate::app::{self, AppState};
 use crate::cloud::seed::Seed;
+use crate::control::DropConnection;
+use crate::control::faults::{FaultRule, InstalledRule};
+use crate::control::journal::JournalEntry;
 
 /// How a cloud is started.
 #[derive(Debug, Clone)]
@@ -79,13 +90,7 @@ impl MockCloudBuilder {
         let state = AppState::new(base_url.clone(), self.options)?;
         let router = app::router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        let task = tokio::spawn(serve(listener, router, stopped));
         Ok(MockCloud {
             addr,
             base_url,
@@ -94,6 +99,61 @@ impl MockCloudBuilder {
             task: Some(task),
         })
     }
+}
+
+/// The error that makes hyper close a connection without answering (the `drop` fault).
+#[derive(Debug)]
+struct DroppedOnPurpose;
+
+impl std::fmt::Display for DroppedOnPurpose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a fault rule")
+    }
+}
+
+impl std::error::Error for DroppedOnPurpose {}
+
+/// The accept loop. Hand-written rather than `axum::serve` so that a response marked
+/// [`DropConnection`] becomes a service error, on which hyper closes the connection without
+/// sending anything. Connections live in a `JoinSet`, so aborting this task ends them all.
+async fn serve(listener: TcpListener, router: Router, mut stopped: oneshot::Receiver<()>) {
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let router = router.clone();
+                let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                    let mut router = router.clone();
+                    async move {
+                        let response = match router.call(request.map(Body::new)).await {
+                            Ok(response) => response,
+                            Err(never) => match never {},
+                        };
+                        if response.extensions().get::<DropConnection>().is_some() {
+                            Err(DroppedOnPurpose)
+                        } else {
+                            Ok(response)
+                        }
+                    }
+                });
+                let connection = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .into_owned();
+                let connection = graceful.watch(connection);
+                connections.spawn(async move {
+                    let _ = connection.await;
+                });
+            }
+        }
+    }
+    drop(listener);
+    // Let requests in flight finish, but never hang a test's teardown on a stuck client.
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
 }
 
 /// A running cloud. Stops when dropped.
@@ -140,6 +200,50 @@ impl MockCloud {
     /// (`cloud.token("demo", "demo")`).
     pub fn token(&self, user: &str, project: &str) -> anyhow::Result<String> {
         self.state.keystone.issue_token(user, project)
+    }
+
+    /// Installs a fault rule; returns its id.
+    pub fn add_fault(&self, rule: FaultRule) -> anyhow::Result<u64> {
+        self.state
+            .control
+            .faults
+            .add(rule)
+            .map_err(|e| anyhow::anyhow!(e))
+    }
+
+    /// Removes one fault rule; whether it existed.
+    pub fn remove_fault(&self, id: u64) -> bool {
+        self.state.control.faults.remove(id)
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.state.control.faults.clear();
+    }
+
+    /// The installed fault rules and their hits.
+    pub fn faults(&self) -> Vec<InstalledRule> {
+        self.state.control.faults.list()
+    }
+
+    /// Every service request so far (method, path, query, status, service, request id).
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.state.control.journal.entries()
+    }
+
+    /// Back to a fresh cloud (see [`AppState::reset`]).
+    pub fn reset(&self) -> anyhow::Result<()> {
+        self.state.reset()
+    }
+
+    /// Adds a seed document to the running cloud.
+    pub fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
+        self.state.apply_seed(seed)
+    }
+
+    /// Advances the fake compute driver `steps` steps; returns how many servers changed.
+    pub fn tick(&self, steps: u32) -> usize {
+        self.state.tick(steps)
     }
 
     /// Stops serving and waits for the server task to end.

@@ -5,7 +5,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 /// Which service answers: the error body's shape depends on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Service {
     /// Keystone: `{"error":{"code","title","message"}}`.
     Identity,
@@ -67,6 +68,25 @@ impl ApiError {
             json: true,
             headers: HeaderMap::new(),
         }
+    }
+
+    /// The answer to a route this cloud does not implement: the service's own 501, naming the
+    /// route (never a silent empty 404).
+    pub fn unknown_route(service: Service, method: &str, path: &str) -> Self {
+        Self::new(
+            service,
+            StatusCode::NOT_IMPLEMENTED,
+            format!("The route {method} {path} is not implemented by this cloud."),
+        )
+    }
+
+    /// The answer to a known route called with a method it does not take.
+    pub fn method_not_allowed(service: Service, method: &str, path: &str) -> Self {
+        Self::new(
+            service,
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("The method {method} is not allowed for {path}."),
+        )
     }
 
     /// Sets whether a Glance error is rendered as JSON (the request's Accept decides).

@@ -12,6 +12,22 @@ impl Nova {
         let _ = (base_url, options);
         Ok(Self {})
     }
+
+    /// Forgets servers and keypairs; flavors back to the defaults plus `seed`'s.
+    pub fn reset(&self, seed: Option<&crate::cloud::seed::Seed>) {
+        let _ = seed;
+    }
+
+    /// Adds `seed`'s flavors.
+    pub fn apply_seed(&self, seed: &crate::cloud::seed::Seed) {
+        let _ = seed;
+    }
+
+    /// Advances the driver.
+    pub fn tick(&self, steps: u32) -> usize {
+        let _ = steps;
+        0
+    }
 }
 
 /// Routes under `/compute`.
