@@ -780,6 +780,63 @@ impl Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn session(attempts: u32) -> Session {
+        let config = CloudConfig {
+            auth_type: AuthType::None,
+            ..CloudConfig::new()
+        };
+        Session::builder(config)
+            .retry(RetryPolicy {
+                max_attempts: attempts,
+                base: Duration::from_millis(1),
+                cap: Duration::from_millis(2),
+                ..RetryPolicy::default()
+            })
+            .build()
+            .unwrap()
+    }
+
+    /// A server that reads each request and hangs up without answering; counts connections.
+    async fn hang_up_server() -> (Url, Arc<AtomicUsize>) {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}/v2.1", listener.local_addr().unwrap())).unwrap();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                drop(socket);
+            }
+        });
+        (url, accepted)
+    }
+
+    #[tokio::test]
+    async fn a_dropped_connection_is_retried_for_get_but_not_for_post() {
+        let session = session(3);
+        let (url, accepted) = hang_up_server().await;
+        let get = Request::get(ServiceType::Compute, "/servers");
+        let err = session.execute(&get, &url, None, None).await.unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Transport);
+        assert_eq!(accepted.load(Ordering::SeqCst), 3);
+        let post = Request::post(ServiceType::Compute, "/servers").json(serde_json::json!({}));
+        let err = session.execute(&post, &url, None, None).await.unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Transport);
+        assert!(err.message().starts_with("POST http://"), "{err}");
+        assert_eq!(accepted.load(Ordering::SeqCst), 4, "the POST went out once");
+        let put = Request::put(ServiceType::Image, "/images/x/file").stream(Some(3));
+        let err = session
+            .execute(&put, &url, None, Some(reqwest::Body::from("abc")))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Transport);
+        assert_eq!(accepted.load(Ordering::SeqCst), 5, "a stream is sent once");
+    }
 
     #[test]
     fn paths_append_to_the_versioned_endpoint() {
