@@ -1,0 +1,149 @@
+//! Glance's upload decision table, as one function.
+
+use std::fmt;
+
+use crate::{DiskFormat, Inspection, SafetyError};
+
+/// Glance's 415 message for an image that failed a safety check.
+pub const GLANCE_SAFETY_MESSAGE: &str = "Image failed safety checks";
+
+/// Glance's 415 message for data that is not the declared format:
+/// `Image disk_format qcow2 does not match stream data raw`.
+pub fn glance_mismatch_message(declared: &str, detected: DiskFormat) -> String {
+    format!(
+        "Image disk_format {declared} does not match stream data {}",
+        detected.glance_name()
+    )
+}
+
+/// The disk formats Glance does not inspect: kernel, ramdisk and machine images of the
+/// Amazon style hold bytes Glance has no inspector for.
+const UNINSPECTABLE: [&str; 3] = ["aki", "ari", "ami"];
+
+/// Glance's answer to an upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The image may be stored.
+    Accept {
+        /// The virtual size Glance records (`None` when it records none).
+        virtual_size: Option<u64>,
+        /// What the data turned out to be (may differ from the declared format: `raw`
+        /// may hold anything that passes its checks).
+        detected: DiskFormat,
+    },
+    /// The image must be refused (Glance: 415, image back to `queued`).
+    Refuse(Refusal),
+}
+
+/// Why an upload is refused. `Display` is a sentence for a person;
+/// [`glance_message`](Self::glance_message) is what Glance itself answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The data is not what the image declares.
+    Mismatch {
+        /// The declared `disk_format` (or `container_format`, when the data is a disk
+        /// image that claims to be in a container).
+        declared: String,
+        /// What the data is.
+        detected: DiskFormat,
+    },
+    /// The data failed a safety check.
+    Unsafe(SafetyError),
+}
+
+impl Refusal {
+    /// The message Glance puts in its 415 answer.
+    pub fn glance_message(&self) -> String {
+        match self {
+            Refusal::Mismatch { declared, detected } => {
+                glance_mismatch_message(declared, *detected)
+            }
+            Refusal::Unsafe(_) => GLANCE_SAFETY_MESSAGE.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Mismatch { declared, detected } => {
+                write!(f, "declared {declared}, but the data is {detected}")
+            }
+            Refusal::Unsafe(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// Glance's decision for data declared with `disk_format` and `container_format`.
+///
+/// - Only `bare` containers are inspected; other containers (ovf, ova, docker, compressed)
+///   and the `aki`/`ari`/`ami` disk formats pass, unless their bytes are a bare disk image
+///   of a format qemu interprets ([`DiskFormat::is_rich`]).
+/// - The detected format equals the declared one (`gpt` covers mbr, a hybrid ISO is an
+///   ISO): accepted with the header's virtual size if it passes the safety checks.
+/// - Declared `raw`: any data is accepted, but the safety checks of what it turns out to
+///   be still run (a qcow2 with a backing file is refused even when declared raw).
+/// - Anything else is a mismatch ("declared qcow2, but the data is raw").
+///
+/// ```
+/// use ferrostack_format_inspector::{decide, StreamInspector, Verdict, Refusal};
+///
+/// let mut inspector = StreamInspector::new();
+/// inspector.feed(&[0u8; 4096]);
+/// let raw = inspector.finish();
+/// let Verdict::Refuse(why) = decide("qcow2", "bare", &raw) else { panic!() };
+/// assert_eq!(why.to_string(), "declared qcow2, but the data is raw");
+/// assert_eq!(why.glance_message(), "Image disk_format qcow2 does not match stream data raw");
+/// ```
+pub fn decide(disk_format: &str, container_format: &str, inspection: &Inspection) -> Verdict {
+    let detected = inspection.format;
+    let refuse_unsafe = || match &inspection.safety {
+        Err(why) => Some(Verdict::Refuse(Refusal::Unsafe(why.clone()))),
+        Ok(()) => None,
+    };
+    let mismatch = |declared: &str| {
+        Verdict::Refuse(Refusal::Mismatch {
+            declared: declared.to_string(),
+            detected,
+        })
+    };
+
+    let not_inspected = container_format != "bare" || UNINSPECTABLE.contains(&disk_format);
+    if not_inspected {
+        if !detected.is_rich() {
+            return Verdict::Accept {
+                virtual_size: None,
+                detected,
+            };
+        }
+        // A bare disk image posing as a container or a kernel: refuse, for the most
+        // telling reason.
+        if let Some(unsafe_verdict) = refuse_unsafe() {
+            return unsafe_verdict;
+        }
+        let declared = if container_format != "bare" {
+            container_format
+        } else {
+            disk_format
+        };
+        return mismatch(declared);
+    }
+
+    if disk_format == "raw" {
+        return refuse_unsafe().unwrap_or(Verdict::Accept {
+            // qemu will read the bytes as they are: the guest sees all of them.
+            virtual_size: Some(inspection.data_size),
+            detected,
+        });
+    }
+    if !detected.matches_declared(disk_format) {
+        return mismatch(disk_format);
+    }
+    refuse_unsafe().unwrap_or(Verdict::Accept {
+        virtual_size: inspection.virtual_size,
+        detected,
+    })
+}
