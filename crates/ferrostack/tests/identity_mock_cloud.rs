@@ -1,0 +1,113 @@
+//! The session and the identity operations against the mock cloud's Keystone: a second,
+//! independent implementation of the wire (it never imports this SDK).
+
+use ferrostack::config::{AuthConfig, AuthType, CloudConfig};
+use ferrostack::identity::IdentityClient;
+use ferrostack::session::{RetryPolicy, Session};
+use ferrostack::{ErrorKind, Request, ServiceType};
+use mock_cloud::MockCloud;
+
+fn demo(auth_url: String) -> CloudConfig {
+    CloudConfig {
+        name: Some("mock".into()),
+        auth_type: AuthType::Password,
+        auth: AuthConfig {
+            auth_url: Some(auth_url),
+            username: Some("demo".into()),
+            password: Some("demo".into()),
+            user_domain_name: Some("Default".into()),
+            project_name: Some("demo".into()),
+            project_domain_name: Some("Default".into()),
+            ..AuthConfig::default()
+        },
+        ..CloudConfig::new()
+    }
+}
+
+fn session(config: CloudConfig) -> Session {
+    Session::builder(config)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn token_issue_and_catalog_list() {
+    let cloud = MockCloud::start().await.unwrap();
+    for auth_url in [cloud.auth_url(), format!("{}/identity", cloud.base_url())] {
+        let identity = IdentityClient::new(session(demo(auth_url.clone())));
+        let token = identity.issue().await.unwrap();
+        assert_eq!(token.user.name.as_deref(), Some("demo"), "{auth_url}");
+        assert_eq!(
+            token.project.as_ref().and_then(|p| p.name.as_deref()),
+            Some("demo")
+        );
+        assert!(token.expires_at > jiff::Timestamp::now());
+        assert!(!token.roles.is_empty());
+        let catalog = identity.catalog().await.unwrap();
+        let types: Vec<&str> = catalog.iter().map(|e| e.service_type.as_str()).collect();
+        for wanted in ["identity", "image", "compute"] {
+            assert!(types.contains(&wanted), "{types:?}");
+        }
+        assert_eq!(
+            identity
+                .session()
+                .endpoint(&ServiceType::Identity)
+                .await
+                .unwrap()
+                .as_str(),
+            cloud.auth_url()
+        );
+        let user = identity.current_user().await.unwrap();
+        assert_eq!(user.name, "demo");
+        let project = identity.current_project().await.unwrap();
+        assert_eq!(project.name, "demo");
+    }
+}
+
+#[tokio::test]
+async fn validate_check_revoke_and_recover_from_a_revoked_session_token() {
+    let cloud = MockCloud::start().await.unwrap();
+    let identity = IdentityClient::new(session(demo(cloud.auth_url())));
+    let other = identity.issue().await.unwrap();
+    let validated = identity.validate(&other.id).await.unwrap();
+    assert_eq!(validated.user.id, other.user.id);
+    assert_eq!(validated.audit_ids, other.audit_ids);
+    assert!(identity.check(&other.id).await.unwrap());
+    identity.revoke(&other.id).await.unwrap();
+    assert!(!identity.check(&other.id).await.unwrap());
+
+    // Revoke the session's own token: the next call sees a 401, re-authenticates once, and
+    // succeeds with the new token.
+    let own = identity.current_token().await.unwrap();
+    identity.revoke(&own.id).await.unwrap();
+    let catalog = identity.catalog().await.unwrap();
+    assert!(!catalog.is_empty());
+    let renewed = identity.current_token().await.unwrap();
+    assert_ne!(renewed.id, own.id);
+}
+
+#[tokio::test]
+async fn wrong_password_is_unauthorized_with_keystones_message() {
+    let cloud = MockCloud::start().await.unwrap();
+    let mut config = demo(cloud.auth_url());
+    config.auth.password = Some("not-the-password".into());
+    let err = session(config).token().await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Unauthorized);
+    assert_eq!(err.service(), Some(&ServiceType::Identity));
+    assert!(err.request_id().is_some(), "{err:?}");
+    assert!(!err.to_string().contains("not-the-password"));
+}
+
+#[tokio::test]
+async fn unknown_routes_come_back_as_keystone_errors() {
+    let cloud = MockCloud::start().await.unwrap();
+    let session = session(demo(cloud.auth_url()));
+    let err = session
+        .send(Request::get(ServiceType::Identity, "/no-such-route"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(501));
+    assert!(err.message().contains("/no-such-route"), "{err}");
+    assert!(err.request_id().is_some_and(|id| id.starts_with("req-")));
+}
