@@ -1,20 +1,408 @@
-//! Image service. SKELETON: filled in by the glance work.
+//! Glance v2 at `/image`: discovery, images (create, list, show, JSON-patch update, delete),
+//! the data plane (upload with the format gate, download with Range, stage + import), tags,
+//! members, deactivate/reactivate, schemas and `/v2/info/import`, with Glance's policy,
+//! status machine and error bodies (WIRE.md "Glance v2").
 
+pub mod data;
+pub mod discovery;
+pub mod gate;
+pub mod image;
+pub mod images;
+pub mod list;
+pub mod members;
+pub mod store;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use self::image::{Image, image_not_found};
+use self::store::Store;
 use crate::app::AppState;
+use crate::auth::Caller;
 use crate::cloud::Options;
+use crate::errors::{ApiError, Service};
 
-/// Image state.
-pub struct Glance {}
+/// Image state: the records (behind one lock) and the store holding their bytes.
+pub struct Glance {
+    base_url: String,
+    store: Store,
+    images: Mutex<BTreeMap<String, Image>>,
+}
+
+/// What Nova needs to boot an image (see [`Glance::image_for_boot`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootImage {
+    /// The image id.
+    pub id: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// `active` is the only status Nova boots.
+    pub status: String,
+    /// Disk format (`qcow2`, `raw`, `ami`, ...).
+    pub disk_format: Option<String>,
+    /// Container format (`bare`, `ami`, ...).
+    pub container_format: Option<String>,
+    /// Minimum disk in GB.
+    pub min_disk: u64,
+    /// Minimum RAM in MB.
+    pub min_ram: u64,
+    /// Bytes of data, when uploaded.
+    pub size: Option<u64>,
+    /// Virtual disk size, when known.
+    pub virtual_size: Option<u64>,
+    /// Extra properties (`kernel_id`, `ramdisk_id`, `os_distro`, ...).
+    pub properties: BTreeMap<String, String>,
+    /// The stored bytes, when the image has data (for the qemu driver).
+    pub data_path: Option<PathBuf>,
+}
+
+/// An image to create at start-up or through the control plane.
+///
+/// ```yaml
+/// - name: cirros
+///   visibility: public
+///   disk_format: qcow2
+///   container_format: bare
+///   file: /var/lib/images/cirros.qcow2
+///   properties: {os_distro: cirros}
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedImage {
+    /// A fixed id (a UUID); random when absent.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The name.
+    pub name: String,
+    /// `public`, `community`, `shared` (Glance's default) or `private`.
+    #[serde(default)]
+    pub visibility: Option<String>,
+    /// The owning project, by name (default domain) or id; `admin` when absent.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Disk format; required with `file` or `content`.
+    #[serde(default)]
+    pub disk_format: Option<String>,
+    /// Container format; required with `file` or `content`.
+    #[serde(default)]
+    pub container_format: Option<String>,
+    /// Minimum disk in GB.
+    #[serde(default)]
+    pub min_disk: u64,
+    /// Minimum RAM in MB.
+    #[serde(default)]
+    pub min_ram: u64,
+    /// Protected from deletion.
+    #[serde(default)]
+    pub protected: bool,
+    /// Hidden from default lists.
+    #[serde(default)]
+    pub os_hidden: bool,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Extra properties.
+    #[serde(default)]
+    pub properties: BTreeMap<String, String>,
+    /// Upload this file's bytes (through the format gate).
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    /// Upload these bytes (UTF-8 text, for tiny test images).
+    #[serde(default)]
+    pub content: Option<String>,
+}
 
 impl Glance {
-    /// Empty state (or state loaded from the state directory).
+    /// Empty state, or the state kept in `options.state_dir` (repaired after a crash).
     pub fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
-        let _ = (base_url, options);
-        Ok(Self {})
+        let store = Store::open(options.state_dir.as_deref())?;
+        let images = store.load()?;
+        let glance = Self {
+            base_url: base_url.to_owned(),
+            store,
+            images: Mutex::new(images),
+        };
+        // Repairs made while loading are written back at once.
+        glance
+            .store
+            .save(&glance.lock())
+            .context("writing the repaired image metadata")?;
+        Ok(glance)
+    }
+
+    /// The records, locked. Never held across an `.await`.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Image>> {
+        self.images.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes the metadata after a change (a no-op in memory).
+    pub(crate) fn save(&self, images: &BTreeMap<String, Image>) -> Result<(), ApiError> {
+        self.store.save(images).map_err(|e| {
+            ApiError::new(
+                Service::Image,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("Could not write the image metadata: {e}"),
+            )
+        })
+    }
+
+    /// The store of bytes.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// `http://127.0.0.1:PORT/image`.
+    pub(crate) fn endpoint(&self) -> String {
+        format!("{}/image", self.base_url)
+    }
+
+    /// Everything Nova needs to boot `id` as `caller`: 404 (Glance's error) when the caller
+    /// cannot see the image. The status is returned as is: Nova decides what it accepts.
+    pub fn image_for_boot(&self, caller: &Caller, id: &str) -> Result<BootImage, ApiError> {
+        let images = self.lock();
+        let image = images
+            .get(id)
+            .filter(|image| policy::can_see(caller, image))
+            .ok_or_else(|| image_not_found(id))?;
+        Ok(BootImage {
+            id: image.id.clone(),
+            name: image.name.clone(),
+            status: image.status.as_str().to_owned(),
+            disk_format: image.disk_format.clone(),
+            container_format: image.container_format.clone(),
+            min_disk: image.min_disk,
+            min_ram: image.min_ram,
+            size: image.size,
+            virtual_size: image.virtual_size,
+            properties: image.properties.clone(),
+            data_path: image.has_data().then(|| self.store.data_path(&image.id)),
+        })
+    }
+
+    /// The wire form of an image regardless of policy (for the control plane and tests).
+    pub fn image_json(&self, id: &str) -> Option<serde_json::Value> {
+        self.lock().get(id).map(Image::to_wire)
+    }
+
+    /// Forgets every image and deletes its bytes.
+    pub fn reset(&self) -> anyhow::Result<()> {
+        let mut images = self.lock();
+        for id in images.keys() {
+            self.store.remove_bytes(id);
+        }
+        images.clear();
+        self.store.save(&images)?;
+        Ok(())
+    }
+
+    /// Creates `seeds` (with their bytes, through the format gate). `project_id_of` turns an
+    /// owner name into a project id (Keystone's `project_id`); ids pass through unchanged.
+    /// Returns the new image ids. On error, images created before the faulty one stay.
+    pub async fn seed_images(
+        &self,
+        seeds: &[SeedImage],
+        project_id_of: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for seed in seeds {
+            let id = self
+                .seed_one(seed, &project_id_of)
+                .await
+                .with_context(|| format!("seed image '{}'", seed.name))?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    async fn seed_one(
+        &self,
+        seed: &SeedImage,
+        project_id_of: &impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<String> {
+        let owner_ref = seed.owner.as_deref().unwrap_or("admin");
+        let owner = project_id_of(owner_ref).unwrap_or_else(|| owner_ref.to_owned());
+        let id = match &seed.id {
+            Some(id) => {
+                uuid::Uuid::parse_str(id).with_context(|| format!("id '{id}' is not a UUID"))?;
+                id.clone()
+            }
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        let mut image = Image::new(id.clone(), Some(owner), Timestamp::now());
+        let fields = [
+            ("name", serde_json::json!(seed.name)),
+            (
+                "visibility",
+                serde_json::json!(seed.visibility.as_deref().unwrap_or("shared")),
+            ),
+            ("disk_format", serde_json::json!(seed.disk_format)),
+            ("container_format", serde_json::json!(seed.container_format)),
+            ("min_disk", serde_json::json!(seed.min_disk)),
+            ("min_ram", serde_json::json!(seed.min_ram)),
+            ("protected", serde_json::json!(seed.protected)),
+            ("os_hidden", serde_json::json!(seed.os_hidden)),
+            ("tags", serde_json::json!(seed.tags)),
+        ];
+        for (key, value) in fields {
+            image
+                .set(key, value)
+                .map_err(|e| anyhow::anyhow!("{key}: {}", e.message))?;
+        }
+        for (key, value) in &seed.properties {
+            image::check_key_writable(key).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            image.properties.insert(key.clone(), value.clone());
+        }
+        {
+            let mut images = self.lock();
+            anyhow::ensure!(
+                !images.contains_key(&id),
+                "an image with id {id} already exists"
+            );
+            images.insert(id.clone(), image);
+            self.store.save(&images)?;
+        }
+        let bytes: Option<Body> = match (&seed.file, &seed.content) {
+            (Some(_), Some(_)) => anyhow::bail!("give either file or content, not both"),
+            (Some(path), None) => {
+                let file = tokio::fs::File::open(path)
+                    .await
+                    .with_context(|| format!("opening {}", path.display()))?;
+                Some(Body::from_stream(tokio_util::io::ReaderStream::new(file)))
+            }
+            (None, Some(text)) => Some(Body::from(text.clone())),
+            (None, None) => None,
+        };
+        if let Some(body) = bytes {
+            data::store_data(self, &id, body.into_data_stream(), None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        }
+        Ok(id)
+    }
+}
+
+/// Who may do what (Glance's default policies, new RBAC defaults).
+pub mod policy {
+    use super::image::Image;
+    use crate::auth::Caller;
+
+    /// Whether the image exists for `caller` at all (otherwise: 404).
+    pub fn can_see(caller: &Caller, image: &Image) -> bool {
+        caller.is_admin()
+            || matches!(image.visibility.as_str(), "public" | "community")
+            || is_owner(caller, image)
+            || caller
+                .project_id
+                .as_deref()
+                .is_some_and(|p| image.member_status(p).is_some())
+    }
+
+    /// Whether the caller's project owns the image.
+    pub fn is_owner(caller: &Caller, image: &Image) -> bool {
+        caller.project_id.is_some() && caller.project_id == image.owner
+    }
+
+    /// Whether the caller may change the image (and its data, tags, members).
+    pub fn can_modify(caller: &Caller, image: &Image) -> bool {
+        caller.is_admin() || (is_owner(caller, image) && caller.can_write())
     }
 }
 
 /// Routes under `/image`.
-pub fn router() -> axum::Router<AppState> {
-    axum::Router::new()
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(discovery::versions))
+        .route("/versions", get(discovery::versions))
+        .route("/v2", get(discovery::versions))
+        .route("/v2/", get(discovery::versions))
+        .route("/v2/images", get(list::list).post(images::create))
+        .route(
+            "/v2/images/{id}",
+            get(images::show)
+                .patch(images::update)
+                .delete(images::delete),
+        )
+        .route(
+            "/v2/images/{id}/file",
+            put(data::upload).get(data::download),
+        )
+        .route("/v2/images/{id}/stage", put(data::stage))
+        .route("/v2/images/{id}/import", post(data::import))
+        .route(
+            "/v2/images/{id}/tags/{tag}",
+            put(images::add_tag).delete(images::remove_tag),
+        )
+        .route(
+            "/v2/images/{id}/actions/deactivate",
+            post(images::deactivate),
+        )
+        .route(
+            "/v2/images/{id}/actions/reactivate",
+            post(images::reactivate),
+        )
+        .route(
+            "/v2/images/{id}/members",
+            get(members::list).post(members::create),
+        )
+        .route(
+            "/v2/images/{id}/members/{member}",
+            get(members::show)
+                .put(members::update)
+                .delete(members::delete),
+        )
+        .route("/v2/schemas/image", get(discovery::image_schema))
+        .route("/v2/schemas/images", get(discovery::images_schema))
+        .route("/v2/schemas/member", get(discovery::member_schema))
+        .route("/v2/schemas/members", get(discovery::members_schema))
+        .route("/v2/info/import", get(discovery::import_info))
+        .route("/v2/info/stores", get(discovery::stores_info))
+        .layer(middleware::from_fn(render_errors))
+}
+
+/// Glance answers errors in JSON only when the request accepts JSON (WebOb): handlers return
+/// JSON errors, and this turns them into WebOb's text form for everyone else.
+async fn render_errors(request: Request, next: Next) -> Response {
+    let wants_json = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if wants_json || !(status.is_client_error() || status.is_server_error()) || !is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned));
+    let Some(message) = message else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let mut error = ApiError::new(Service::Image, status, message).json(false);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            error.headers.insert(name.clone(), value.clone());
+        }
+    }
+    error.into_response()
 }

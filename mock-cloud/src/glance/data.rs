@@ -1,0 +1,521 @@
+//! The data plane: PUT /file (streamed to a temporary file, md5 + sha512 + format gate on the
+//! way, then renamed into the store), GET /file (streamed, Range), PUT /stage and POST /import
+//! (glance-direct).
+
+use std::fmt::Display;
+use std::io::SeekFrom;
+use std::path::PathBuf;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::{Stream, StreamExt};
+use jiff::Timestamp;
+use md5::Md5;
+use serde_json::Value;
+use sha2::{Digest, Sha512};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+use super::Glance;
+use super::gate::Gate;
+use super::image::{
+    Image, Staged, Status, bad_request, conflict, forbidden, image_not_found, not_authorized,
+    unsupported_media,
+};
+use super::policy;
+use super::store::clear_data_fields;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::errors::{ApiError, Service};
+
+/// The import methods this Glance offers (`enabled_import_methods`).
+pub const IMPORT_METHODS: &[&str] = &["glance-direct"];
+
+/// A stream written to a temporary file, with what was learned on the way.
+struct Received {
+    tmp: PathBuf,
+    size: u64,
+    md5: String,
+    sha512: String,
+    gate: Gate,
+}
+
+/// 415 unless the body is `application/octet-stream` (WebOb's message).
+fn require_octet_stream(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match content_type.as_deref() {
+        Some("application/octet-stream") => Ok(()),
+        _ => Err(unsupported_media(
+            "The request media type was not supported by this server.",
+        )),
+    }
+}
+
+/// The optional `x-openstack-image-size` header: the size the client promises.
+fn declared_size(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let Some(value) = headers.get("x-openstack-image-size") else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            bad_request(format!(
+                "Invalid x-openstack-image-size header {:?}: it must be a number of bytes.",
+                String::from_utf8_lossy(value.as_bytes())
+            ))
+        })
+}
+
+/// The image `id` as `caller` may change it: 404 when invisible, 403 when read-only to them.
+fn check_writable(
+    glance: &Glance,
+    caller: &Caller,
+    id: &str,
+    action: &str,
+) -> Result<(), ApiError> {
+    let images = glance.lock();
+    let image = images
+        .get(id)
+        .filter(|image| policy::can_see(caller, image))
+        .ok_or_else(|| image_not_found(id))?;
+    if policy::can_modify(caller, image) {
+        Ok(())
+    } else {
+        Err(not_authorized(action))
+    }
+}
+
+/// Moves a queued image to `to` (saving or uploading), marking the data slot as taken.
+fn claim(glance: &Glance, id: &str, to: Status) -> Result<(String, String), ApiError> {
+    let mut images = glance.lock();
+    let image = images.get_mut(id).ok_or_else(|| image_not_found(id))?;
+    let formats = (image.disk_format.clone(), image.container_format.clone());
+    if to == Status::Saving && (formats.0.is_none() || formats.1.is_none()) {
+        return Err(bad_request(
+            "Properties disk_format and container_format must be set prior to saving data.",
+        ));
+    }
+    image.status.check_transition(to)?;
+    image.status = to;
+    image.updated_at = Timestamp::now();
+    glance.save(&images)?;
+    Ok((formats.0.unwrap_or_default(), formats.1.unwrap_or_default()))
+}
+
+/// After a failed transfer: the image goes back to `queued` if it is still in `from`.
+fn release(glance: &Glance, id: &str, from: Status) {
+    let mut images = glance.lock();
+    if let Some(image) = images.get_mut(id)
+        && image.status == from
+    {
+        image.status = Status::Queued;
+        image.staged = None;
+        clear_data_fields(image);
+        image.updated_at = Timestamp::now();
+        let _ = glance.save(&images);
+    }
+}
+
+/// Streams `body` to a fresh temporary file: never more than one chunk in memory.
+async fn receive<S, E>(glance: &Glance, mut body: S) -> Result<Received, ApiError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Display,
+{
+    let tmp = glance.store().tmp_path();
+    let result = async {
+        let mut file = tokio::fs::File::create(&tmp).await.map_err(storage_error)?;
+        let mut md5 = Md5::new();
+        let mut sha512 = Sha512::new();
+        let mut gate = Gate::new();
+        let mut size = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk =
+                chunk.map_err(|e| bad_request(format!("Error reading the request body: {e}")))?;
+            md5.update(&chunk);
+            sha512.update(&chunk);
+            gate.feed(&chunk);
+            size += chunk.len() as u64;
+            file.write_all(&chunk).await.map_err(storage_error)?;
+        }
+        file.sync_all().await.map_err(storage_error)?;
+        Ok(Received {
+            tmp: tmp.clone(),
+            size,
+            md5: hex::encode(md5.finalize()),
+            sha512: hex::encode(sha512.finalize()),
+            gate,
+        })
+    }
+    .await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    result
+}
+
+fn storage_error(e: std::io::Error) -> ApiError {
+    ApiError::new(
+        Service::Image,
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("Insufficient permissions on image storage media: {e}"),
+    )
+}
+
+/// Checks a received stream (size promise, format gate) and makes it the image's data:
+/// renamed into the store, fields set, status `from` -> active. Any failure discards the
+/// bytes and puts the image back to queued.
+async fn finish(
+    glance: &Glance,
+    id: &str,
+    from: Status,
+    formats: (String, String),
+    received: Received,
+    declared: Option<u64>,
+) -> Result<(), ApiError> {
+    let verdict = match declared {
+        Some(promised) if promised != received.size => Err(bad_request(format!(
+            "Image size mismatch: x-openstack-image-size says {promised} bytes, the body had {}.",
+            received.size
+        ))),
+        _ => received.gate.verdict(&formats.0, &formats.1),
+    };
+    let accepted = match verdict {
+        Ok(accepted) => accepted,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&received.tmp).await;
+            release(glance, id, from);
+            return Err(e);
+        }
+    };
+    // Bytes first, metadata second: a crash in between leaves a non-active image, whose
+    // orphaned bytes the next load removes.
+    let outcome = {
+        let mut images = glance.lock();
+        match images.get_mut(id).filter(|image| image.status == from) {
+            None => None,
+            Some(image) => {
+                let store = glance.store();
+                Some(
+                    match store.commit_file(&received.tmp, &store.data_path(id)) {
+                        Err(e) => Err(storage_error(e)),
+                        Ok(()) => {
+                            image.size = Some(received.size);
+                            image.checksum = Some(received.md5);
+                            image.os_hash_algo = Some("sha512".to_owned());
+                            image.os_hash_value = Some(received.sha512);
+                            image.virtual_size = accepted.virtual_size;
+                            image.status = Status::Active;
+                            image.staged = None;
+                            image.updated_at = Timestamp::now();
+                            glance.save(&images)
+                        }
+                    },
+                )
+            }
+        }
+    };
+    match outcome {
+        Some(result) => result,
+        None => {
+            let _ = tokio::fs::remove_file(&received.tmp).await;
+            Err(ApiError::new(
+                Service::Image,
+                StatusCode::GONE,
+                format!(
+                    "Image {id} could not be found after upload. The image may have been \
+                     deleted during the upload."
+                ),
+            ))
+        }
+    }
+}
+
+/// Uploads `body` as the data of queued image `id` (no policy check: callers do it).
+pub(crate) async fn store_data<S, E>(
+    glance: &Glance,
+    id: &str,
+    body: S,
+    declared: Option<u64>,
+) -> Result<(), ApiError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Display,
+{
+    let formats = claim(glance, id, Status::Saving)?;
+    match receive(glance, body).await {
+        Ok(received) => finish(glance, id, Status::Saving, formats, received, declared).await,
+        Err(e) => {
+            release(glance, id, Status::Saving);
+            Err(e)
+        }
+    }
+}
+
+/// `PUT /v2/images/{id}/file`: 204.
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<StatusCode, ApiError> {
+    require_octet_stream(&headers)?;
+    let declared = declared_size(&headers)?;
+    check_writable(&state.glance, &caller, &id, "upload_image")?;
+    store_data(&state.glance, &id, body.into_data_stream(), declared).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A byte range of a `size`-byte image: `(first, last)` inclusive, `None` = unsatisfiable.
+fn parse_range(value: &str, size: u64) -> Option<(u64, u64)> {
+    let spec = value.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') || size == 0 {
+        return None;
+    }
+    let (start, end) = spec.split_once('-')?;
+    let (start, end) = (start.trim(), end.trim());
+    if start.is_empty() {
+        let suffix: u64 = end.parse().ok()?;
+        if suffix == 0 {
+            return None;
+        }
+        return Some((size.saturating_sub(suffix), size - 1));
+    }
+    let start: u64 = start.parse().ok()?;
+    let end = if end.is_empty() {
+        size - 1
+    } else {
+        end.parse::<u64>().ok()?.min(size - 1)
+    };
+    (start <= end && start < size).then_some((start, end))
+}
+
+/// `GET /v2/images/{id}/file`: 200 (or 206 with Range), 204 when the image has no data.
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (size, checksum, path) = {
+        let images = state.glance.lock();
+        let image = images
+            .get(&id)
+            .filter(|image| policy::can_see(&caller, image))
+            .ok_or_else(|| image_not_found(&id))?;
+        if image.status == Status::Deactivated && !caller.is_admin() {
+            return Err(forbidden(
+                "The requested image has been deactivated. Image data download is prohibited.",
+            ));
+        }
+        if !image.has_data() {
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        }
+        (
+            image.size.unwrap_or(0),
+            image.checksum.clone(),
+            state.glance.store().data_path(&id),
+        )
+    };
+    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        Some(value) => match parse_range(value, size) {
+            Some(range) => Some(range),
+            None => {
+                return Err(ApiError::new(
+                    Service::Image,
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    "Requested range not satisfiable",
+                )
+                .header(header::CONTENT_RANGE, &format!("bytes */{size}")));
+            }
+        },
+        None => None,
+    };
+    let mut file = tokio::fs::File::open(&path).await.map_err(|e| {
+        ApiError::new(
+            Service::Image,
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("The image data of {id} is unavailable: {e}"),
+        )
+    })?;
+    let (first, last) = range.unwrap_or((0, size.saturating_sub(1)));
+    let length = if size == 0 { 0 } else { last - first + 1 };
+    if first > 0 {
+        file.seek(SeekFrom::Start(first))
+            .await
+            .map_err(storage_error)?;
+    }
+    let stream = tokio_util::io::ReaderStream::new(file.take(length));
+    let mut response = Response::new(Body::from_stream(stream));
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if range.is_some() {
+        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {first}-{last}/{size}")) {
+            response.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
+    } else if let Some(md5) = checksum.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        // Glance sends the hex md5 here (not base64 as RFC 1864 would have it).
+        response.headers_mut().insert("content-md5", md5);
+    }
+    Ok(response)
+}
+
+/// `PUT /v2/images/{id}/stage`: 204; the image goes `queued -> uploading`.
+pub async fn stage(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<StatusCode, ApiError> {
+    require_octet_stream(&headers)?;
+    let glance = &state.glance;
+    check_writable(glance, &caller, &id, "upload_image")?;
+    claim(glance, &id, Status::Uploading)?;
+    let received = match receive(glance, body.into_data_stream()).await {
+        Ok(received) => received,
+        Err(e) => {
+            release(glance, &id, Status::Uploading);
+            return Err(e);
+        }
+    };
+    let mut images = glance.lock();
+    let Some(image) = images
+        .get_mut(&id)
+        .filter(|image| image.status == Status::Uploading)
+    else {
+        let _ = std::fs::remove_file(&received.tmp);
+        return Err(image_not_found(&id));
+    };
+    glance
+        .store()
+        .commit_file(&received.tmp, &glance.store().staging_path(&id))
+        .map_err(storage_error)?;
+    image.staged = Some(Staged {
+        size: received.size,
+    });
+    image.updated_at = Timestamp::now();
+    glance.save(&images)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Validates an import request body as Glance's deserializer does; returns the method name.
+fn import_method(body: &Bytes) -> Result<String, ApiError> {
+    let body: Value =
+        serde_json::from_slice(body).map_err(|_| bad_request("Malformed JSON in request body."))?;
+    let method = body
+        .get("method")
+        .ok_or_else(|| bad_request("Import request requires a 'method' field."))?;
+    let name = method
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad_request("Import request requires a 'name' field."))?;
+    if !IMPORT_METHODS.contains(&name) {
+        return Err(bad_request(format!("Unknown import method name '{name}'.")));
+    }
+    for flag in ["all_stores_must_succeed", "all_stores"] {
+        if body.get(flag).is_some_and(|v| !v.is_boolean()) {
+            return Err(bad_request(format!("'{flag}' must be boolean value only")));
+        }
+    }
+    Ok(name.to_owned())
+}
+
+/// `POST /v2/images/{id}/import` (glance-direct): 202. The staged data goes through the same
+/// checks as an upload, `uploading -> importing -> active`; a refused stream sends the image
+/// back to queued (as Glance's import task does), so clients waiting for active see it.
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    import_method(&body)?;
+    let glance = &state.glance;
+    check_writable(glance, &caller, &id, "import_image")?;
+    let formats = {
+        let mut images = glance.lock();
+        let image: &mut Image = images.get_mut(&id).ok_or_else(|| image_not_found(&id))?;
+        let Some(container) = image.container_format.clone() else {
+            return Err(conflict("'container_format' needs to be set before import"));
+        };
+        let Some(disk) = image.disk_format.clone() else {
+            return Err(conflict("'disk_format' needs to be set before import"));
+        };
+        if image.status != Status::Uploading || image.staged.is_none() {
+            return Err(conflict(
+                "Image needs to be staged before 'glance-direct' method can be used",
+            ));
+        }
+        image.status = Status::Importing;
+        image.updated_at = Timestamp::now();
+        glance.save(&images)?;
+        (disk, container)
+    };
+    let staging = glance.store().staging_path(&id);
+    let outcome = match tokio::fs::File::open(&staging).await {
+        Ok(file) => match receive(glance, tokio_util::io::ReaderStream::new(file)).await {
+            Ok(received) => finish(glance, &id, Status::Importing, formats, received, None).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(storage_error(e)),
+    };
+    let _ = tokio::fs::remove_file(&staging).await;
+    if let Err(e) = outcome {
+        release(glance, &id, Status::Importing);
+        tracing::info!(image = %id, error = %e.message, "import failed: image back to queued");
+    }
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_parsed_like_webob() {
+        assert_eq!(parse_range("bytes=0-9", 100), Some((0, 9)));
+        assert_eq!(parse_range("bytes=90-", 100), Some((90, 99)));
+        assert_eq!(parse_range("bytes=-10", 100), Some((90, 99)));
+        assert_eq!(parse_range("bytes=50-500", 100), Some((50, 99)));
+        assert_eq!(parse_range("bytes=100-", 100), None);
+        assert_eq!(parse_range("bytes=5-1", 100), None);
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
+        assert_eq!(parse_range("items=0-1", 100), None);
+    }
+
+    #[test]
+    fn import_bodies_are_validated() {
+        let ok = Bytes::from_static(br#"{"method":{"name":"glance-direct"}}"#);
+        assert_eq!(import_method(&ok).unwrap(), "glance-direct");
+        let web = Bytes::from_static(br#"{"method":{"name":"web-download","uri":"http://x"}}"#);
+        assert_eq!(
+            import_method(&web).unwrap_err().message,
+            "Unknown import method name 'web-download'."
+        );
+        let none = Bytes::from_static(b"{}");
+        assert_eq!(
+            import_method(&none).unwrap_err().message,
+            "Import request requires a 'method' field."
+        );
+    }
+}

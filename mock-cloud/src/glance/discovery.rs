@@ -1,0 +1,164 @@
+//! What Glance says about itself: the version document, the JSON schemas, `/v2/info/*`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::data::IMPORT_METHODS;
+use super::image::{CONTAINER_FORMATS, DISK_FORMATS, not_found};
+use crate::app::AppState;
+use crate::errors::ApiError;
+
+/// The newest minor version: CURRENT; every older 2.x is SUPPORTED.
+pub const CURRENT_MINOR: u32 = 17;
+
+/// `GET /image`, `/image/versions`, `/image/v2`: 300 `{"versions": [...]}`.
+pub async fn versions(State(state): State<AppState>) -> Response {
+    let href = format!("{}/v2/", state.glance.endpoint());
+    let versions: Vec<Value> = (0..=CURRENT_MINOR)
+        .rev()
+        .map(|minor| {
+            json!({
+                "id": format!("v2.{minor}"),
+                "status": if minor == CURRENT_MINOR { "CURRENT" } else { "SUPPORTED" },
+                "links": [{"rel": "self", "href": href}],
+            })
+        })
+        .collect();
+    (
+        StatusCode::MULTIPLE_CHOICES,
+        Json(json!({ "versions": versions })),
+    )
+        .into_response()
+}
+
+const UUID_PATTERN: &str =
+    "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$";
+
+/// The image schema (Glance's `get_schema()`: base properties, string extras).
+pub fn image_schema_value() -> Value {
+    let nullable =
+        |kind: &str, description: &str| json!({"type": ["null", kind], "description": description});
+    let read_only = |kind: Value, description: &str| json!({"type": kind, "readOnly": true, "description": description});
+    let mut disk: Vec<Value> = vec![Value::Null];
+    disk.extend(DISK_FORMATS.iter().map(|f| json!(f)));
+    let mut container: Vec<Value> = vec![Value::Null];
+    container.extend(CONTAINER_FORMATS.iter().map(|f| json!(f)));
+    json!({
+        "name": "image",
+        "properties": {
+            "id": {"type": "string", "description": "An identifier for the image", "pattern": UUID_PATTERN},
+            "name": {"type": ["null", "string"], "description": "Descriptive name for the image", "maxLength": 255},
+            "status": {"type": "string", "readOnly": true, "description": "Status of the image",
+                       "enum": ["queued", "saving", "active", "killed", "deleted", "uploading",
+                                "importing", "pending_delete", "deactivated"]},
+            "visibility": {"type": "string", "description": "Scope of image accessibility",
+                           "enum": ["community", "public", "private", "shared"]},
+            "protected": {"type": "boolean", "description": "If true, image will not be deletable."},
+            "os_hidden": {"type": "boolean", "description": "If true, image will not appear in default image list response."},
+            "checksum": {"type": ["null", "string"], "readOnly": true, "description": "md5 hash of image contents.", "maxLength": 32},
+            "os_hash_algo": {"type": ["null", "string"], "readOnly": true, "description": "Algorithm to calculate the os_hash_value", "maxLength": 64},
+            "os_hash_value": {"type": ["null", "string"], "readOnly": true, "description": "Hexdigest of the image contents using the algorithm specified by the os_hash_algo", "maxLength": 128},
+            "owner": {"type": ["null", "string"], "description": "Owner of the image", "maxLength": 255},
+            "size": read_only(json!(["null", "integer"]), "Size of image file in bytes"),
+            "virtual_size": read_only(json!(["null", "integer"]), "Virtual size of image in bytes"),
+            "container_format": {"type": ["null", "string"], "description": "Format of the container", "enum": container},
+            "disk_format": {"type": ["null", "string"], "description": "Format of the disk", "enum": disk},
+            "created_at": read_only(json!("string"), "Date and time of image registration"),
+            "updated_at": read_only(json!("string"), "Date and time of the last image modification"),
+            "tags": {"type": "array", "description": "List of strings related to the image",
+                     "items": {"type": "string", "maxLength": 255}},
+            "direct_url": read_only(json!("string"), "URL to access the image file kept in external store"),
+            "min_ram": {"type": "integer", "description": "Amount of ram (in MB) required to boot image."},
+            "min_disk": {"type": "integer", "description": "Amount of disk space (in GB) required to boot image."},
+            "self": read_only(json!("string"), "An image self url"),
+            "file": read_only(json!("string"), "An image file url"),
+            "stores": read_only(json!("string"), "Store in which image data resides.  Only present when the operator has enabled multiple stores.  May be a comma-separated list of store identifiers."),
+            "schema": read_only(json!("string"), "An image schema url"),
+            "kernel_id": nullable("string", "ID of image stored in Glance that should be used as the kernel when booting an AMI-style image."),
+            "ramdisk_id": nullable("string", "ID of image stored in Glance that should be used as the ramdisk when booting an AMI-style image."),
+            "os_distro": {"type": "string", "description": "Common name of operating system distribution as specified in https://docs.openstack.org/python-glanceclient/latest/cli/property-keys.html"},
+            "os_version": {"type": "string", "description": "Operating system version as specified by the distributor."},
+        },
+        "additionalProperties": {"type": "string"},
+        "links": [
+            {"rel": "self", "href": "{self}"},
+            {"rel": "enclosure", "href": "{file}"},
+            {"rel": "describedby", "href": "{schema}"},
+        ],
+    })
+}
+
+/// `GET /v2/schemas/image`.
+pub async fn image_schema() -> Json<Value> {
+    Json(image_schema_value())
+}
+
+/// `GET /v2/schemas/images`.
+pub async fn images_schema() -> Json<Value> {
+    Json(json!({
+        "name": "images",
+        "properties": {
+            "images": {"type": "array", "items": image_schema_value()},
+            "schema": {"type": "string"},
+            "first": {"type": "string"},
+            "next": {"type": "string"},
+        },
+        "links": [
+            {"rel": "first", "href": "{first}"},
+            {"rel": "next", "href": "{next}"},
+            {"rel": "describedby", "href": "{schema}"},
+        ],
+    }))
+}
+
+fn member_schema_value() -> Value {
+    json!({
+        "name": "member",
+        "properties": {
+            "created_at": {"type": "string", "description": "Date and time of image member creation"},
+            "image_id": {"type": "string", "description": "An identifier for the image", "pattern": UUID_PATTERN},
+            "member_id": {"type": "string", "description": "An identifier for the image member (tenantId)"},
+            "schema": {"type": "string", "readOnly": true},
+            "status": {"type": "string", "description": "The status of this image member",
+                       "enum": ["pending", "accepted", "rejected"]},
+            "updated_at": {"type": "string", "description": "Date and time of last modification of image member"},
+        },
+    })
+}
+
+/// `GET /v2/schemas/member`.
+pub async fn member_schema() -> Json<Value> {
+    Json(member_schema_value())
+}
+
+/// `GET /v2/schemas/members`.
+pub async fn members_schema() -> Json<Value> {
+    Json(json!({
+        "name": "members",
+        "properties": {
+            "members": {"type": "array", "items": member_schema_value()},
+            "schema": {"type": "string"},
+        },
+        "links": [{"rel": "self", "href": "{schema}"}],
+    }))
+}
+
+/// `GET /v2/info/import`: the enabled import methods.
+pub async fn import_info() -> Json<Value> {
+    Json(json!({
+        "import-methods": {
+            "description": "Import methods available.",
+            "type": "array",
+            "value": IMPORT_METHODS,
+        }
+    }))
+}
+
+/// `GET /v2/info/stores`: this Glance has one store and no multi-store support, so it answers
+/// as a real single-store Glance does.
+pub async fn stores_info() -> ApiError {
+    not_found("Multi backend is not supported at this site.")
+}

@@ -1,0 +1,200 @@
+//! Image members: the owner shares a `shared` image with other projects, each member accepts
+//! or rejects it (accepted shared images appear in the member's default list).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use super::image::{
+    Image, Member, bad_request, conflict, forbidden, glance_time, image_not_found, not_authorized,
+    not_found,
+};
+use super::policy;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::errors::ApiError;
+
+fn member_wire(image_id: &str, member: &Member) -> Value {
+    json!({
+        "created_at": glance_time(member.created_at),
+        "image_id": image_id,
+        "member_id": member.member_id,
+        "schema": "/v2/schemas/member",
+        "status": member.status,
+        "updated_at": glance_time(member.updated_at),
+    })
+}
+
+fn body_json(body: &Bytes) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|_| bad_request("Malformed JSON in request body."))
+}
+
+fn only_shared(image: &Image) -> Result<(), ApiError> {
+    if image.visibility == "shared" {
+        Ok(())
+    } else {
+        Err(forbidden("Only shared images have members."))
+    }
+}
+
+fn member_not_found(image_id: &str, member_id: &str) -> ApiError {
+    not_found(format!(
+        "{member_id} not found in the member list of the image {image_id}."
+    ))
+}
+
+/// `POST /v2/images/{id}/members` `{"member": PROJECT}`: 200 + the pending membership.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let body = body_json(&body)?;
+    let member_id = body
+        .get("member")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad_request("Member to be added not specified"))?
+        .to_owned();
+    let mut images = state.glance.lock();
+    let image = images
+        .get_mut(&id)
+        .filter(|image| policy::can_see(&caller, image))
+        .ok_or_else(|| image_not_found(&id))?;
+    if !policy::can_modify(&caller, image) {
+        return Err(not_authorized("add_member"));
+    }
+    only_shared(image)?;
+    if image.member_status(&member_id).is_some() {
+        return Err(conflict(format!(
+            "The target member {member_id} is already associated with image {id}."
+        )));
+    }
+    let now = Timestamp::now();
+    let member = Member {
+        member_id,
+        status: "pending".to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    let wire = member_wire(&id, &member);
+    image.members.push(member);
+    state.glance.save(&images)?;
+    Ok(Json(wire))
+}
+
+/// `GET /v2/images/{id}/members`: the owner sees every member, a member only itself.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let images = state.glance.lock();
+    let image = images
+        .get(&id)
+        .filter(|image| policy::can_see(&caller, image))
+        .ok_or_else(|| image_not_found(&id))?;
+    only_shared(image)?;
+    let everyone = caller.is_admin() || policy::is_owner(&caller, image);
+    let members: Vec<Value> = image
+        .members
+        .iter()
+        .filter(|m| everyone || caller.project_id.as_deref() == Some(m.member_id.as_str()))
+        .map(|m| member_wire(&id, m))
+        .collect();
+    Ok(Json(
+        json!({"members": members, "schema": "/v2/schemas/members"}),
+    ))
+}
+
+/// `GET /v2/images/{id}/members/{member}`.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, member_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let images = state.glance.lock();
+    let image = images
+        .get(&id)
+        .filter(|image| policy::can_see(&caller, image))
+        .ok_or_else(|| image_not_found(&id))?;
+    only_shared(image)?;
+    let allowed = caller.is_admin()
+        || policy::is_owner(&caller, image)
+        || caller.project_id.as_deref() == Some(member_id.as_str());
+    image
+        .members
+        .iter()
+        .find(|m| m.member_id == member_id && allowed)
+        .map(|m| Json(member_wire(&id, m)))
+        .ok_or_else(|| member_not_found(&id, &member_id))
+}
+
+/// `PUT /v2/images/{id}/members/{member}` `{"status": ...}`: only the member decides.
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, member_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let body = body_json(&body)?;
+    let status = body
+        .get("status")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad_request("Status not specified"))?
+        .to_owned();
+    let mut images = state.glance.lock();
+    let image = images
+        .get_mut(&id)
+        .filter(|image| policy::can_see(&caller, image))
+        .ok_or_else(|| image_not_found(&id))?;
+    only_shared(image)?;
+    let owner_view = caller.is_admin() || policy::is_owner(&caller, image);
+    let myself = caller.project_id.as_deref() == Some(member_id.as_str());
+    let Some(member) = image
+        .members
+        .iter_mut()
+        .find(|m| m.member_id == member_id && (owner_view || myself))
+    else {
+        return Err(member_not_found(&id, &member_id));
+    };
+    if !myself && !caller.is_admin() {
+        return Err(not_authorized("modify_member"));
+    }
+    if !matches!(status.as_str(), "pending" | "accepted" | "rejected") {
+        return Err(bad_request(
+            "Status must be \"pending\", \"accepted\" or \"rejected\".",
+        ));
+    }
+    member.status = status;
+    member.updated_at = Timestamp::now();
+    let wire = member_wire(&id, member);
+    state.glance.save(&images)?;
+    Ok(Json(wire))
+}
+
+/// `DELETE /v2/images/{id}/members/{member}`: 204, owner only.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, member_id)): Path<(String, String)>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let mut images = state.glance.lock();
+    let image = images
+        .get_mut(&id)
+        .filter(|image| policy::can_see(&caller, image))
+        .ok_or_else(|| image_not_found(&id))?;
+    if !policy::can_modify(&caller, image) {
+        return Err(not_authorized("delete_member"));
+    }
+    only_shared(image)?;
+    let before = image.members.len();
+    image.members.retain(|m| m.member_id != member_id);
+    if image.members.len() == before {
+        return Err(member_not_found(&id, &member_id));
+    }
+    state.glance.save(&images)?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
