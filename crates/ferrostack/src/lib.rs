@@ -49,6 +49,11 @@ impl Cloud {
         Self::new(config::load_from_process(Some(name))?)
     }
 
+    /// A cloud over a session built with non-default options (see [`Session::builder`]).
+    pub fn from_session(session: Session) -> Self {
+        Self { session }
+    }
+
     /// The session, for requests this SDK does not type.
     pub fn session(&self) -> &Session {
         &self.session

@@ -379,7 +379,8 @@ impl Session {
         let url = request_url(base, request);
         let policy = &self.inner.retry;
         // A streamed body cannot be replayed; a JSON body can, when the method allows.
-        let resendable = request.idempotent && stream.is_none();
+        let streamed = stream.is_some();
+        let resendable = request.idempotent && !streamed;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -394,7 +395,7 @@ impl Session {
                         error = %err, "request failed"
                     );
                     // A connect error means nothing reached the server: safe for any method.
-                    let safe = err.is_connect() && request.body_replayable() || resendable;
+                    let safe = err.is_connect() && !streamed || resendable;
                     if safe
                         && attempt < policy.max_attempts
                         && let Some(delay) = policy.delay(attempt, None)
@@ -579,7 +580,11 @@ impl Session {
                 let token = token
                     .as_ref()
                     .expect("a session with credentials has a token");
-                let region = config.region_name.as_deref();
+                // openstacksdk's rule: without region_name, the first of `regions`.
+                let region = config
+                    .region_name
+                    .as_deref()
+                    .or(config.regions.first().map(String::as_str));
                 match find_endpoint(&token.catalog, service, config.interface, region) {
                     Some(endpoint) => (endpoint.url.clone(), "the catalog".to_owned()),
                     None if *service == ServiceType::Identity => {
@@ -679,13 +684,6 @@ impl Session {
             ServiceType::Image | ServiceType::Compute => Some(2),
             ServiceType::Other(_) => None,
         })
-    }
-}
-
-impl Request {
-    /// Whether the body can be built again for a second attempt (every body but a stream).
-    fn body_replayable(&self) -> bool {
-        !matches!(self.body, Body::Stream { .. })
     }
 }
 
