@@ -52,7 +52,8 @@ struct Inner {
     /// Keystone's versioned endpoint, discovered from `auth_url`.
     auth_endpoint: tokio::sync::OnceCell<Url>,
     /// Versioned endpoints and microversion ranges, per service.
-    discovered: tokio::sync::Mutex<HashMap<ServiceType, Discovered>>,
+    /// One cell per service, so a slow discovery of one service never holds up another.
+    discovered: std::sync::Mutex<HashMap<ServiceType, Arc<tokio::sync::OnceCell<Discovered>>>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -135,7 +136,7 @@ impl SessionBuilder {
                 auth,
                 tokens: TokenCache::new(self.token_margin),
                 auth_endpoint: tokio::sync::OnceCell::new(),
-                discovered: tokio::sync::Mutex::new(HashMap::new()),
+                discovered: std::sync::Mutex::new(HashMap::new()),
                 config: self.config,
             }),
         })
@@ -533,17 +534,27 @@ impl Session {
         Ok(builder)
     }
 
-    /// The discovered endpoint of `service`, cached for the session's life.
+    /// The discovered endpoint of `service`, cached for the session's life. Concurrent first
+    /// calls for one service share one discovery; a failed discovery is tried again next time.
     async fn discovered(&self, service: &ServiceType) -> Result<Discovered> {
-        // Held across discovery so concurrent first calls discover once.
-        let mut cache = self.inner.discovered.lock().await;
-        if let Some(found) = cache.get(service) {
-            return Ok(found.clone());
-        }
-        let found = self.resolve(service).await?;
-        tracing::debug!(service = %service, endpoint = %found.url, microversions = ?found.microversions, "discovered");
-        cache.insert(service.clone(), found.clone());
-        Ok(found)
+        let cell = self
+            .inner
+            .discovered
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(service.clone())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| async {
+            let found = self.resolve(service).await?;
+            tracing::debug!(
+                service = %service, endpoint = %found.url,
+                microversions = ?found.microversions, "discovered"
+            );
+            Ok(found)
+        })
+        .await
+        .cloned()
     }
 
     /// Finds a service's base URL (override, `auth.endpoint` for `auth_type: none`, or the

@@ -615,6 +615,43 @@ async fn a_post_that_got_a_503_is_not_resent() {
     );
 }
 
+#[tokio::test]
+async fn a_request_timeout_is_a_timeout_error() {
+    let cloud = Cloud::start().await;
+    Mock::given(method("GET"))
+        .and(path("/image/v2/images"))
+        .respond_with(images_ok().set_delay(std::time::Duration::from_secs(30)))
+        .mount(&cloud.server)
+        .await;
+    let session = Session::builder(cloud.config())
+        .retry(RetryPolicy {
+            max_attempts: 2,
+            ..fast_retries()
+        })
+        .timeout(std::time::Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = session
+        .send(Request::get(ServiceType::Image, "/images"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Timeout);
+    assert!(err.message().contains("/image/v2/images"), "{err}");
+    assert_eq!(cloud.received_at("GET", "/image/v2/images").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_stream_body_needs_send_stream() {
+    let cloud = Cloud::start().await;
+    let session = cloud.session(cloud.config());
+    let err = session
+        .send(Request::put(ServiceType::Image, "/images/x/file").stream(Some(3)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::InvalidInput);
+    assert!(err.message().contains("send_stream"), "{err}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Error bodies of each service.
 
