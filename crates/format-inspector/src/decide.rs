@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::{DiskFormat, Inspection, SafetyError};
+use crate::{DiskFormat, Inspection, SafetyCheck, SafetyError};
 
 /// Glance's 415 message for an image that failed a safety check.
 pub const GLANCE_SAFETY_MESSAGE: &str = "Image failed safety checks";
@@ -79,6 +79,7 @@ impl std::error::Error for Refusal {}
 
 /// Glance's decision for data declared with `disk_format` and `container_format`.
 ///
+/// - Data that matches several formats (a header hidden inside another) is refused.
 /// - Only `bare` containers are inspected; other containers (ovf, ova, docker, compressed)
 ///   and the `aki`/`ari`/`ami` disk formats pass, unless their bytes are a bare disk image
 ///   of a format qemu interprets ([`DiskFormat::is_rich`]).
@@ -110,6 +111,13 @@ pub fn decide(disk_format: &str, container_format: &str, inspection: &Inspection
             detected,
         })
     };
+
+    // A header hidden in another format is refused whatever the image declares.
+    if let Err(why) = &inspection.safety
+        && why.check() == SafetyCheck::MultipleFormats
+    {
+        return Verdict::Refuse(Refusal::Unsafe(why.clone()));
+    }
 
     let not_inspected = container_format != "bare" || UNINSPECTABLE.contains(&disk_format);
     if not_inspected {

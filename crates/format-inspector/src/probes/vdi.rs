@@ -1,9 +1,9 @@
 //! VDI (VirtualBox): a 512-byte little-endian header, signature at 0x40.
 
-use crate::DiskFormat;
 use crate::engine::{End, Probe, RegionId, Regions};
 use crate::fields::{le_u32, le_u64};
 use crate::probes::Finding;
+use crate::{DiskFormat, SafetyCheck, SafetyError};
 
 const SIGNATURE: u32 = 0xbeda_107f;
 const SIGNATURE_AT: usize = 0x40;
@@ -33,6 +33,17 @@ impl Probe for VdiProbe {
         if le_u32(header, SIGNATURE_AT)? != SIGNATURE {
             return None;
         }
-        Some(Finding::safe(DiskFormat::Vdi, le_u64(header, DISK_SIZE_AT)))
+        let Some(size) = le_u64(header, DISK_SIZE_AT) else {
+            return Some(Finding {
+                format: DiskFormat::Vdi,
+                virtual_size: None,
+                safety: Err(SafetyError::new(
+                    DiskFormat::Vdi,
+                    SafetyCheck::Structure,
+                    format!("vdi header is truncated ({} bytes)", header.len()),
+                )),
+            });
+        };
+        Some(Finding::safe(DiskFormat::Vdi, Some(size)))
     }
 }

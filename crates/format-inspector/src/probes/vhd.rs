@@ -1,10 +1,10 @@
 //! VHD (qemu: vpc). A dynamic VHD starts with a copy of its 512-byte big-endian footer.
 //! A fixed VHD has its footer only at the end; qemu and Glance both see those as raw.
 
-use crate::DiskFormat;
 use crate::engine::{End, Probe, RegionId, Regions};
 use crate::fields::{array, be_u16, be_u64};
 use crate::probes::Finding;
+use crate::{DiskFormat, SafetyCheck, SafetyError};
 
 const MAGIC: &[u8] = b"conectix";
 const FOOTER_LEN: usize = 512;
@@ -34,6 +34,17 @@ impl Probe for VhdProbe {
         let footer = self.regions.data(self.footer);
         if !footer.starts_with(MAGIC) {
             return None;
+        }
+        if footer.len() < FOOTER_LEN {
+            return Some(Finding {
+                format: DiskFormat::Vhd,
+                virtual_size: None,
+                safety: Err(SafetyError::new(
+                    DiskFormat::Vhd,
+                    SafetyCheck::Structure,
+                    format!("vhd footer is truncated ({} bytes)", footer.len()),
+                )),
+            });
         }
         Some(Finding::safe(DiskFormat::Vhd, virtual_size(footer)))
     }
