@@ -18,6 +18,7 @@ pub mod image;
 pub mod request;
 pub mod secret;
 pub mod session;
+pub mod wait;
 
 pub use config::CloudConfig;
 pub use error::{Error, ErrorKind, Result};
