@@ -275,6 +275,9 @@ impl fmt::Debug for Error {
         if let Some(v) = &i.json_path {
             d.field("json_path", v);
         }
+        if let Some(v) = &i.retry_after {
+            d.field("retry_after", v);
+        }
         if let Some(v) = &i.source {
             d.field("source", v);
         }

@@ -158,7 +158,9 @@ pub struct Request {
     pub service: ServiceType,
     /// The HTTP method.
     pub method: http::Method,
-    /// The path under the versioned endpoint, starting with `/`, already percent-encoded.
+    /// The path under the versioned endpoint, starting with `/`, already percent-encoded. It may
+    /// carry a query string (a service's `next` link, see `Session::link_path`); `query` is
+    /// appended after it.
     pub path: String,
     /// Query parameters in order; a key may repeat.
     pub query: Vec<(String, String)>,

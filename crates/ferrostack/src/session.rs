@@ -230,6 +230,13 @@ impl Session {
         Ok(self.discovered(service).await?.url)
     }
 
+    /// The path, relative to `service`'s versioned endpoint, of a link the service returned
+    /// (a `next` link, absolute like Nova's or root-relative like Glance's `/v2/images?marker=`),
+    /// ready for a [`Request`]. The query string is kept.
+    pub async fn link_path(&self, service: &ServiceType, link: &str) -> Result<String> {
+        Ok(path_under(&self.endpoint(service).await?, link))
+    }
+
     /// The microversion range `(min, max)` the service announces, if it has one.
     pub async fn microversion_range(
         &self,
@@ -698,18 +705,62 @@ impl Session {
     }
 }
 
-/// `base` + the request's path and query.
+/// `base` + the request's path and query. A query string inside the path (a service's
+/// `next` link) is kept as sent; `request.query` is appended after it.
 fn request_url(base: &Url, request: &Request) -> Url {
     let mut url = base.clone();
-    if !request.path.is_empty() {
-        let path = request.path.strip_prefix('/').unwrap_or(&request.path);
+    let (path, raw_query) = match request.path.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (request.path.as_str(), None),
+    };
+    if !path.is_empty() {
+        let path = path.strip_prefix('/').unwrap_or(path);
         let joined = format!("{}/{path}", base.path().trim_end_matches('/'));
         url.set_path(&joined);
     }
+    url.set_query(raw_query.filter(|q| !q.is_empty()));
     if !request.query.is_empty() {
         url.query_pairs_mut().extend_pairs(&request.query);
     }
     url
+}
+
+/// The path of a link relative to the versioned endpoint `base`, query included: the
+/// endpoint's own path is removed when the link starts with it, else its version segment
+/// (Glance's `next` is `/v2/images?marker=...` even behind a path prefix).
+fn path_under(base: &Url, link: &str) -> String {
+    let absolute;
+    let link = match Url::parse(link) {
+        Ok(url) => {
+            absolute = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_owned(),
+            };
+            absolute.as_str()
+        }
+        Err(_) => link,
+    };
+    let endpoint_path = base.path().trim_end_matches('/');
+    let version = endpoint_path.rsplit('/').next().unwrap_or("");
+    let under = |prefix: &str| {
+        link.strip_prefix(prefix)
+            .filter(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
+            .map(str::to_owned)
+    };
+    let stripped = (!endpoint_path.is_empty())
+        .then(|| under(endpoint_path))
+        .flatten()
+        .or_else(|| {
+            (!version.is_empty())
+                .then(|| under(&format!("/{version}")))
+                .flatten()
+        })
+        .unwrap_or_else(|| link.to_owned());
+    if stripped.starts_with('/') {
+        stripped
+    } else {
+        format!("/{stripped}")
+    }
 }
 
 fn transport_error(request: &Request, url: &Url, err: reqwest::Error) -> Error {
@@ -845,6 +896,37 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::Transport);
         assert_eq!(accepted.load(Ordering::SeqCst), 5, "a stream is sent once");
+    }
+
+    #[test]
+    fn links_become_paths_under_the_endpoint() {
+        let glance = Url::parse("http://h/image/v2").unwrap();
+        assert_eq!(
+            path_under(&glance, "/v2/images?marker=abc&limit=2"),
+            "/images?marker=abc&limit=2"
+        );
+        assert_eq!(
+            path_under(&glance, "/image/v2/images?marker=abc"),
+            "/images?marker=abc"
+        );
+        assert_eq!(
+            path_under(&glance, "http://h/image/v2/images?marker=a%20b"),
+            "/images?marker=a%20b"
+        );
+        let nova = Url::parse("http://h:8774/v2.1").unwrap();
+        assert_eq!(
+            path_under(&nova, "http://h:8774/v2.1/servers/detail?marker=x"),
+            "/servers/detail?marker=x"
+        );
+        assert_eq!(path_under(&nova, "/v2.10/x"), "/v2.10/x");
+        let root = Url::parse("http://h:9292/").unwrap();
+        assert_eq!(path_under(&root, "images?x=1"), "/images?x=1");
+        // And back: the query inside the path survives, extra query pairs follow it.
+        let req = Request::get(ServiceType::Image, "/images?marker=a%20b").query("limit", "2");
+        assert_eq!(
+            request_url(&glance, &req).as_str(),
+            "http://h/image/v2/images?marker=a%20b&limit=2"
+        );
     }
 
     #[test]
