@@ -35,6 +35,13 @@ pub struct Options {
     pub token_ttl: Duration,
     /// Extra regions, projects, users, credentials and flavors on top of the defaults.
     pub seed: Option<Seed>,
+    /// The fake compute driver finishes a transition (boot, stop, start, reboot) after this
+    /// many GETs of the server or ticks; 0 = at once. Default 1: BUILD right after create,
+    /// ACTIVE at the first look, so `openstack server create --wait` never sleeps.
+    pub fake_driver_polls: u32,
+    /// Where Nova asks Glance about images (`http://host:port`, Glance under `/image`);
+    /// this cloud itself when `None`.
+    pub image_endpoint: Option<String>,
 }
 
 impl Default for Options {
@@ -44,6 +51,8 @@ impl Default for Options {
             state_dir: None,
             token_ttl: Duration::from_secs(3600),
             seed: None,
+            fake_driver_polls: 1,
+            image_endpoint: None,
         }
     }
 }
@@ -70,6 +79,18 @@ impl MockCloudBuilder {
     /// Token lifetime.
     pub fn token_ttl(mut self, ttl: Duration) -> Self {
         self.options.token_ttl = ttl;
+        self
+    }
+
+    /// How many polls or ticks a fake-driver transition takes (default 1).
+    pub fn fake_driver_polls(mut self, polls: u32) -> Self {
+        self.options.fake_driver_polls = polls;
+        self
+    }
+
+    /// Makes Nova ask another Glance about images (`http://host:port`, Glance under `/image`).
+    pub fn image_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.options.image_endpoint = Some(endpoint.into());
         self
     }
 

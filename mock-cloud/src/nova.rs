@@ -1,36 +1,364 @@
-//! Compute service. SKELETON: filled in by the nova work.
+//! Nova v2.1 at `/compute`: discovery, microversions (2.1-2.96), flavors, keypairs, servers
+//! and their actions and consoles. Servers change state through a [`driver::ComputeDriver`];
+//! the default is the [`driver::fake::FakeDriver`].
 
+pub mod driver;
+pub mod flavors;
+pub mod images;
+pub mod keypairs;
+pub mod microversion;
+pub mod servers;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::extract::{OriginalUri, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use self::driver::ComputeDriver;
+use self::driver::fake::FakeDriver;
+use self::flavors::Flavor;
+use self::keypairs::Keypair;
+use self::servers::Server;
 use crate::app::AppState;
 use crate::cloud::Options;
+use crate::cloud::seed::Seed;
+use crate::errors::{ApiError, Service};
 
-/// Compute state.
-pub struct Nova {}
+/// Compute state: flavors, keypairs, servers, and the driver that runs them.
+pub struct Nova {
+    /// Where Glance is asked about images (`http://host:port`, Glance under `/image`).
+    image_endpoint: String,
+    driver: Arc<dyn ComputeDriver>,
+    inner: Mutex<NovaState>,
+}
+
+/// What the API remembers.
+pub struct NovaState {
+    /// Every flavor.
+    pub flavors: Vec<Flavor>,
+    /// Keypairs of every user.
+    pub keypairs: Vec<Keypair>,
+    /// Servers, in creation order.
+    pub servers: Vec<Server>,
+    /// The next server's creation number (orders listings) and address suffix.
+    pub next_seq: u64,
+}
+
+fn initial_flavors(seed: Option<&Seed>) -> Vec<Flavor> {
+    let mut flavors = flavors::defaults();
+    for f in seed.map(|s| s.flavors.as_slice()).unwrap_or_default() {
+        flavors.retain(|existing| existing.id != f.id);
+        flavors.push(Flavor::from(f));
+    }
+    flavors
+}
 
 impl Nova {
-    /// Empty state (or state loaded from the state directory).
+    /// The default flavors plus the seed's, and the fake driver.
     pub fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
-        let _ = (base_url, options);
-        Ok(Self {})
+        let driver = Arc::new(FakeDriver::new(options.fake_driver_polls, base_url));
+        Ok(Self::with_driver(base_url, options, driver))
+    }
+
+    /// Like [`Nova::new`], with another driver.
+    pub fn with_driver(base_url: &str, options: &Options, driver: Arc<dyn ComputeDriver>) -> Self {
+        Self {
+            image_endpoint: options
+                .image_endpoint
+                .clone()
+                .unwrap_or_else(|| base_url.to_owned()),
+            driver,
+            inner: Mutex::new(NovaState {
+                flavors: initial_flavors(options.seed.as_ref()),
+                keypairs: Vec::new(),
+                servers: Vec::new(),
+                next_seq: 1,
+            }),
+        }
+    }
+
+    /// Where Glance is asked about images.
+    pub fn image_endpoint(&self) -> &str {
+        &self.image_endpoint
+    }
+
+    /// The driver.
+    pub fn driver(&self) -> &Arc<dyn ComputeDriver> {
+        &self.driver
+    }
+
+    /// The API state, locked. Never held across an await.
+    pub fn lock(&self) -> MutexGuard<'_, NovaState> {
+        self.inner.lock().expect("nova state lock")
     }
 
     /// Forgets servers and keypairs; flavors back to the defaults plus `seed`'s.
-    pub fn reset(&self, seed: Option<&crate::cloud::seed::Seed>) {
-        let _ = seed;
+    pub fn reset(&self, seed: Option<&Seed>) {
+        let mut inner = self.lock();
+        inner.flavors = initial_flavors(seed);
+        inner.keypairs.clear();
+        inner.servers.clear();
+        self.driver.reset();
     }
 
-    /// Adds `seed`'s flavors.
-    pub fn apply_seed(&self, seed: &crate::cloud::seed::Seed) {
-        let _ = seed;
+    /// Adds `seed`'s flavors (a flavor with an existing id replaces it).
+    pub fn apply_seed(&self, seed: &Seed) {
+        let mut inner = self.lock();
+        for f in &seed.flavors {
+            inner.flavors.retain(|existing| existing.id != f.id);
+            inner.flavors.push(Flavor::from(f));
+        }
     }
 
-    /// Advances the driver.
+    /// Advances the driver `steps` steps; returns how many servers finished a transition.
     pub fn tick(&self, steps: u32) -> usize {
-        let _ = steps;
-        0
+        let changed = self.driver.tick(steps);
+        let mut inner = self.lock();
+        for server in &mut inner.servers {
+            let vm = self.driver.observe(&server.id, false);
+            server.reconcile(vm);
+        }
+        changed
+    }
+
+    /// Every flavor.
+    pub fn flavors(&self) -> Vec<Flavor> {
+        self.lock().flavors.clone()
+    }
+
+    /// A flavor by id.
+    pub fn flavor(&self, id: &str) -> Option<Flavor> {
+        self.lock().flavors.iter().find(|f| f.id == id).cloned()
+    }
+
+    /// The status of a server (`BUILD`, `ACTIVE`, ...), without polling the driver.
+    pub fn server_status(&self, id: &str) -> Option<&'static str> {
+        self.lock()
+            .servers
+            .iter()
+            .find(|s| s.id == id)
+            .map(Server::status)
     }
 }
 
+/// A Nova error.
+pub fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
+    ApiError::new(Service::Compute, status, message)
+}
+
+/// 400 badRequest.
+pub fn bad_request(message: impl Into<String>) -> ApiError {
+    error(StatusCode::BAD_REQUEST, message)
+}
+
+/// 404 itemNotFound.
+pub fn not_found(message: impl Into<String>) -> ApiError {
+    error(StatusCode::NOT_FOUND, message)
+}
+
+/// 409 conflictingRequest.
+pub fn conflict(message: impl Into<String>) -> ApiError {
+    error(StatusCode::CONFLICT, message)
+}
+
+/// 403 forbidden, in Nova's policy words.
+pub fn policy_forbids(rule: &str) -> ApiError {
+    error(
+        StatusCode::FORBIDDEN,
+        format!("Policy doesn't allow {rule} to be performed."),
+    )
+}
+
+/// What must be escaped in a path segment or query value we build (RFC 3986 unreserved
+/// characters stay as they are, so ids read naturally in links).
+pub const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Query pairs, in order (repeatable keys kept).
+pub type ListQuery = Vec<(String, String)>;
+
+/// One page of `items` after `marker`, at most `limit` long, and the `next` link when the page
+/// is full. Unknown marker: 400.
+pub fn page<'a, T>(
+    items: &'a [T],
+    id: impl Fn(&T) -> &str,
+    query: &ListQuery,
+    url: &str,
+) -> Result<(&'a [T], Option<String>), ApiError> {
+    let value = |key: &str| {
+        query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let limit = match value("limit") {
+        None => None,
+        Some(text) => {
+            let n: i64 = text
+                .parse()
+                .map_err(|_| bad_request("limit param must be an integer"))?;
+            if n < 0 {
+                return Err(bad_request("limit param must be positive"));
+            }
+            Some((n as usize).min(1000))
+        }
+    };
+    let start = match value("marker") {
+        None => 0,
+        Some(marker) => {
+            items
+                .iter()
+                .position(|item| id(item) == marker)
+                .ok_or_else(|| bad_request(format!("marker [{marker}] not found")))?
+                + 1
+        }
+    };
+    let rest = &items[start..];
+    let Some(limit) = limit else {
+        return Ok((rest, None));
+    };
+    let page = &rest[..limit.min(rest.len())];
+    let next = (limit > 0 && page.len() == limit).then(|| {
+        let mut pairs: Vec<(String, String)> = query
+            .iter()
+            .filter(|(k, _)| k != "marker")
+            .cloned()
+            .collect();
+        pairs.push(("marker".to_owned(), id(&page[page.len() - 1]).to_owned()));
+        let encoded: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    percent_encoding::utf8_percent_encode(k, COMPONENT),
+                    percent_encoding::utf8_percent_encode(v, COMPONENT)
+                )
+            })
+            .collect();
+        format!("{url}?{}", encoded.join("&"))
+    });
+    Ok((page, next))
+}
+
 /// Routes under `/compute`.
-pub fn router() -> axum::Router<AppState> {
-    axum::Router::new()
+pub fn router() -> Router<AppState> {
+    let api = Router::new()
+        .route("/flavors", get(flavors::index))
+        .route("/flavors/detail", get(flavors::detail))
+        .route("/flavors/{id}", get(flavors::show))
+        .route("/os-keypairs", get(keypairs::index).post(keypairs::create))
+        .route(
+            "/os-keypairs/{name}",
+            get(keypairs::show).delete(keypairs::delete),
+        )
+        .route("/servers", get(servers::index).post(servers::create))
+        .route("/servers/detail", get(servers::detail))
+        .route(
+            "/servers/{id}",
+            get(servers::show)
+                .put(servers::update)
+                .delete(servers::delete),
+        )
+        .route("/servers/{id}/action", post(servers::action))
+        .route(
+            "/servers/{id}/remote-consoles",
+            post(servers::remote_console),
+        );
+    Router::new()
+        .route("/", get(versions))
+        .route("/v2.1", get(version))
+        .route("/v2.1/", get(version))
+        .nest("/v2.1", api)
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(microversion::negotiate))
+}
+
+async fn unknown_route(method: Method, uri: OriginalUri) -> ApiError {
+    ApiError::unknown_route(Service::Compute, method.as_str(), uri.path())
+}
+
+async fn method_not_allowed(method: Method, uri: OriginalUri) -> ApiError {
+    ApiError::method_not_allowed(Service::Compute, method.as_str(), uri.path())
+}
+
+fn version_json(state: &AppState) -> Value {
+    json!({
+        "id": "v2.1",
+        "status": "CURRENT",
+        "version": microversion::MAX.to_string(),
+        "min_version": microversion::MIN.to_string(),
+        "updated": "2013-07-23T11:33:21Z",
+        "links": [{"rel": "self", "href": format!("{}/compute/v2.1/", state.base_url)}],
+        "media-types": [{
+            "base": "application/json",
+            "type": "application/vnd.openstack.compute+json;version=2.1",
+        }],
+    })
+}
+
+async fn versions(State(state): State<AppState>) -> Response {
+    axum::Json(json!({"versions": [version_json(&state)]})).into_response()
+}
+
+async fn version(State(state): State<AppState>) -> Response {
+    axum::Json(json!({"version": version_json(&state)})).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> ListQuery {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn pages_follow_markers_and_stop_on_a_short_page() {
+        let items = ["a", "b", "c"];
+        let (p, next) = page(
+            &items,
+            |s| s,
+            &q(&[("limit", "2"), ("name", "x y")]),
+            "http://h/l",
+        )
+        .unwrap();
+        assert_eq!(p, ["a", "b"]);
+        assert_eq!(
+            next.as_deref(),
+            Some("http://h/l?limit=2&name=x%20y&marker=b")
+        );
+        let (p, next) = page(&items, |s| s, &q(&[("limit", "2"), ("marker", "b")]), "u").unwrap();
+        assert_eq!(p, ["c"]);
+        assert!(next.is_none());
+        assert_eq!(
+            page(&items, |s| s, &q(&[("marker", "z")]), "u")
+                .unwrap_err()
+                .status,
+            400
+        );
+        assert_eq!(
+            page(&items, |s| s, &q(&[("limit", "-1")]), "u")
+                .unwrap_err()
+                .status,
+            400
+        );
+        assert_eq!(
+            page(&items, |s| s, &q(&[("limit", "x")]), "u")
+                .unwrap_err()
+                .status,
+            400
+        );
+    }
 }

@@ -1,0 +1,167 @@
+//! The compute driver: what actually runs a server. Nova's handlers own the API state
+//! (vm_state, task_state, faults); the driver owns the machine and reports what it is doing.
+//!
+//! The `fake` driver ([`fake::FakeDriver`]) finishes each transition after N polls of the
+//! server or on an explicit tick, never by wall-clock time. A `qemu` driver plugs in by
+//! implementing [`ComputeDriver`]: it receives each image's bytes location in [`BootSpec`]
+//! (and the kernel and ramdisk of a three-part ami image).
+
+pub mod fake;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use futures::future::BoxFuture;
+
+/// An image as the driver needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BootImage {
+    /// Glance id.
+    pub id: String,
+    /// Glance name.
+    pub name: Option<String>,
+    /// `qcow2`, `raw`, `ami`, `aki`, `ari`, ...
+    pub disk_format: Option<String>,
+    /// `bare`, `ami`, ...
+    pub container_format: Option<String>,
+    /// Bytes stored, if any.
+    pub size: Option<u64>,
+    /// Where the bytes are on disk, when Glance can tell (a real driver needs it).
+    pub data_path: Option<PathBuf>,
+    /// The image's extra properties (always strings in Glance).
+    pub properties: BTreeMap<String, String>,
+}
+
+/// Everything a driver needs to boot a server.
+#[derive(Debug, Clone)]
+pub struct BootSpec {
+    /// The server's id.
+    pub server_id: String,
+    /// The server's name.
+    pub name: String,
+    /// Virtual CPUs.
+    pub vcpus: u32,
+    /// Memory in MiB.
+    pub ram_mb: u64,
+    /// Root disk in GiB (0 = the image's size).
+    pub disk_gb: u64,
+    /// The image to boot.
+    pub image: BootImage,
+    /// For an ami image: its kernel (`kernel_id`).
+    pub kernel: Option<BootImage>,
+    /// For an ami image: its ramdisk (`ramdisk_id`).
+    pub ramdisk: Option<BootImage>,
+    /// The server's metadata.
+    pub metadata: BTreeMap<String, String>,
+    /// Decoded user data.
+    pub user_data: Option<Vec<u8>>,
+    /// The public key of `key_name`.
+    pub public_key: Option<String>,
+}
+
+/// What the machine is doing, as the driver sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VmState {
+    /// A transition (boot, stop, start, reboot) is under way.
+    Transitioning,
+    /// Running.
+    Running,
+    /// Powered off.
+    Shutdown,
+    /// Failed to boot or crashed; the message becomes the server's fault.
+    Failed(String),
+    /// The driver does not know this server.
+    Unknown,
+}
+
+/// Where a remote console is reachable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteConsole {
+    /// The URL a client opens (noVNC).
+    pub url: String,
+}
+
+/// A driver failure; its message becomes a server fault or an error answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DriverError(pub String);
+
+/// A compute driver. Long-running work (spawning a VM) happens in the background: the
+/// futures return once the transition has started, and [`ComputeDriver::observe`] reports
+/// when it has finished.
+pub trait ComputeDriver: Send + Sync + 'static {
+    /// The driver's name (`fake`, `qemu`).
+    fn name(&self) -> &'static str;
+
+    /// Begins booting a new server.
+    fn create(&self, spec: BootSpec) -> BoxFuture<'_, Result<(), DriverError>>;
+
+    /// Begins powering a stopped server on.
+    fn start<'a>(&'a self, server_id: &'a str) -> BoxFuture<'a, Result<(), DriverError>>;
+
+    /// Begins powering a server off.
+    fn stop<'a>(&'a self, server_id: &'a str) -> BoxFuture<'a, Result<(), DriverError>>;
+
+    /// Begins a soft or hard reboot.
+    fn reboot<'a>(
+        &'a self,
+        server_id: &'a str,
+        hard: bool,
+    ) -> BoxFuture<'a, Result<(), DriverError>>;
+
+    /// Destroys the machine and its disks.
+    fn delete<'a>(&'a self, server_id: &'a str) -> BoxFuture<'a, Result<(), DriverError>>;
+
+    /// The machine's state. `poll` is true when a client asked for this server (a GET of it),
+    /// which is what moves the fake driver along; listings pass false. Must be cheap.
+    fn observe(&self, server_id: &str, poll: bool) -> VmState;
+
+    /// Advances every transition `steps` steps (the fake driver; real drivers ignore it).
+    /// Returns how many machines finished a transition.
+    fn tick(&self, steps: u32) -> usize;
+
+    /// The serial console log, the last `length` lines when given.
+    fn console_output<'a>(
+        &'a self,
+        server_id: &'a str,
+        length: Option<usize>,
+    ) -> BoxFuture<'a, Result<String, DriverError>>;
+
+    /// A VNC console for a running machine.
+    fn vnc_console<'a>(
+        &'a self,
+        server_id: &'a str,
+    ) -> BoxFuture<'a, Result<RemoteConsole, DriverError>>;
+
+    /// Forgets every machine (the control plane's reset).
+    fn reset(&self);
+}
+
+/// The last `length` lines of `log` (all of it when `None`).
+pub fn tail_lines(log: &str, length: Option<usize>) -> String {
+    match length {
+        None => log.to_owned(),
+        Some(n) => {
+            let lines: Vec<&str> = log.lines().collect();
+            let start = lines.len().saturating_sub(n);
+            let mut out = lines[start..].join("\n");
+            if n > 0 && log.ends_with('\n') {
+                out.push('\n');
+            }
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        assert_eq!(tail_lines("a\nb\nc\n", Some(2)), "b\nc\n");
+        assert_eq!(tail_lines("a\nb\nc\n", None), "a\nb\nc\n");
+        assert_eq!(tail_lines("a\nb\n", Some(0)), "");
+        assert_eq!(tail_lines("a\nb\n", Some(9)), "a\nb\n");
+    }
+}

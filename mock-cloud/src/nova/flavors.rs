@@ -1,0 +1,206 @@
+//! Flavors: Nova's standard m1.* set (plus devstack's m1.nano for tiny test images) and any
+//! seeded ones. List, detail, show, with limit/marker pagination.
+
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::microversion::Microversion;
+use super::{ListQuery, not_found, page};
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::cloud::seed::SeedFlavor;
+use crate::errors::ApiError;
+
+/// A flavor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flavor {
+    /// Its id (a string, often a small number).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Memory in MiB.
+    pub ram: u64,
+    /// Root disk in GiB.
+    pub disk: u64,
+    /// Virtual CPUs.
+    pub vcpus: u32,
+    /// Ephemeral disk in GiB.
+    pub ephemeral: u64,
+    /// Swap in MiB.
+    pub swap: u64,
+    /// Whether every project sees it.
+    pub is_public: bool,
+}
+
+impl From<&SeedFlavor> for Flavor {
+    fn from(f: &SeedFlavor) -> Self {
+        Flavor {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            ram: f.ram,
+            disk: f.disk,
+            vcpus: f.vcpus,
+            ephemeral: f.ephemeral,
+            swap: f.swap,
+            is_public: f.is_public,
+        }
+    }
+}
+
+/// The flavors every cloud starts with.
+pub fn defaults() -> Vec<Flavor> {
+    [
+        ("1", "m1.tiny", 512, 1, 1),
+        ("2", "m1.small", 2048, 20, 1),
+        ("3", "m1.medium", 4096, 40, 2),
+        ("4", "m1.large", 8192, 80, 4),
+        ("42", "m1.nano", 128, 1, 1),
+        ("5", "m1.xlarge", 16384, 160, 8),
+    ]
+    .into_iter()
+    .map(|(id, name, ram, disk, vcpus)| Flavor {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        ram,
+        disk,
+        vcpus,
+        ephemeral: 0,
+        swap: 0,
+        is_public: true,
+    })
+    .collect()
+}
+
+impl Flavor {
+    fn links(&self, base: &str) -> Value {
+        json!([
+            {"rel": "self", "href": format!("{base}/compute/v2.1/flavors/{}", self.id)},
+            {"rel": "bookmark", "href": format!("{base}/compute/flavors/{}", self.id)},
+        ])
+    }
+
+    /// The short form of a listing.
+    pub fn summary(&self, base: &str, version: Microversion) -> Value {
+        let mut v = json!({"id": self.id, "name": self.name, "links": self.links(base)});
+        if version.at_least(55) {
+            v["description"] = Value::Null;
+        }
+        v
+    }
+
+    /// The full form (detail and show).
+    pub fn detail(&self, base: &str, version: Microversion) -> Value {
+        let mut v = self.summary(base, version);
+        v["ram"] = json!(self.ram);
+        v["disk"] = json!(self.disk);
+        v["vcpus"] = json!(self.vcpus);
+        // Before 2.75 a flavor without swap says "" rather than 0.
+        v["swap"] = if self.swap == 0 && !version.at_least(75) {
+            json!("")
+        } else {
+            json!(self.swap)
+        };
+        v["OS-FLV-EXT-DATA:ephemeral"] = json!(self.ephemeral);
+        v["OS-FLV-DISABLED:disabled"] = json!(false);
+        v["os-flavor-access:is_public"] = json!(self.is_public);
+        v["rxtx_factor"] = json!(1.0);
+        if version.at_least(61) {
+            v["extra_specs"] = json!({});
+        }
+        v
+    }
+
+    /// The flavor embedded in a server from 2.47.
+    pub fn embedded(&self) -> Value {
+        json!({
+            "original_name": self.name,
+            "vcpus": self.vcpus,
+            "ram": self.ram,
+            "disk": self.disk,
+            "ephemeral": self.ephemeral,
+            "swap": self.swap,
+            "extra_specs": {},
+        })
+    }
+}
+
+fn sorted(state: &AppState) -> Vec<Flavor> {
+    let mut flavors = state.nova.flavors();
+    flavors.sort_by(|a, b| a.id.cmp(&b.id));
+    flavors
+}
+
+/// `GET /flavors` and `GET /flavors/detail`.
+async fn list(
+    state: &AppState,
+    version: Microversion,
+    query: &ListQuery,
+    detail: bool,
+    path: &str,
+) -> Result<Response, ApiError> {
+    let flavors = sorted(state);
+    let (items, next) = page(
+        &flavors,
+        |f| &f.id,
+        query,
+        &format!("{}{path}", state.base_url),
+    )?;
+    let body: Vec<Value> = items
+        .iter()
+        .map(|f| {
+            if detail {
+                f.detail(&state.base_url, version)
+            } else {
+                f.summary(&state.base_url, version)
+            }
+        })
+        .collect();
+    let mut out = json!({"flavors": body});
+    if let Some(next) = next {
+        out["flavors_links"] = json!([{"rel": "next", "href": next}]);
+    }
+    Ok(axum::Json(out).into_response())
+}
+
+/// `GET /flavors`.
+pub async fn index(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Extension(version): Extension<Microversion>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    list(&state, version, &query, false, "/compute/v2.1/flavors").await
+}
+
+/// `GET /flavors/detail`.
+pub async fn detail(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Extension(version): Extension<Microversion>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    list(
+        &state,
+        version,
+        &query,
+        true,
+        "/compute/v2.1/flavors/detail",
+    )
+    .await
+}
+
+/// `GET /flavors/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Extension(version): Extension<Microversion>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let flavor = state
+        .nova
+        .flavor(&id)
+        .ok_or_else(|| not_found(format!("Flavor {id} could not be found.")))?;
+    Ok(axum::Json(json!({"flavor": flavor.detail(&state.base_url, version)})).into_response())
+}

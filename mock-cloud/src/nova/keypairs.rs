@@ -1,0 +1,290 @@
+//! Keypairs, per user: import a public key, or (before 2.92) have one generated.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use jiff::Timestamp;
+use md5::{Digest, Md5};
+use serde_json::{Value, json};
+
+use super::microversion::Microversion;
+use super::{bad_request, conflict, not_found, policy_forbids};
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::errors::ApiError;
+
+/// A keypair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keypair {
+    /// Its owner.
+    pub user_id: String,
+    /// Its name, unique per user.
+    pub name: String,
+    /// The OpenSSH public key line.
+    pub public_key: String,
+    /// MD5 of the key blob, colon-separated hex (as Nova shows it).
+    pub fingerprint: String,
+    /// `ssh` or `x509`.
+    pub kind: String,
+    /// When it was made.
+    pub created_at: Timestamp,
+}
+
+impl Keypair {
+    fn summary(&self, version: Microversion) -> Value {
+        let mut v = json!({
+            "name": self.name,
+            "public_key": self.public_key,
+            "fingerprint": self.fingerprint,
+        });
+        if version.at_least(2) {
+            v["type"] = json!(self.kind);
+        }
+        v
+    }
+}
+
+/// The colon-separated MD5 of an OpenSSH public key's blob, or why it is not one.
+pub fn fingerprint(public_key: &str) -> Result<String, String> {
+    let mut words = public_key.split_whitespace();
+    let (Some(kind), Some(blob)) = (words.next(), words.next()) else {
+        return Err("Keypair data is invalid: failed to generate fingerprint".to_owned());
+    };
+    let known =
+        ["ssh-rsa", "ssh-ed25519", "ssh-dss"].contains(&kind) || kind.starts_with("ecdsa-sha2-");
+    let blob = STANDARD
+        .decode(blob)
+        .ok()
+        .filter(|_| known)
+        .ok_or_else(|| "Keypair data is invalid: failed to generate fingerprint".to_owned())?;
+    let digest = Md5::digest(&blob);
+    Ok(digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":"))
+}
+
+/// An ed25519-shaped public key line around random bytes, and a matching-looking private key.
+/// The mock has no key-generation crypto: the pair is well-formed text, not a usable key.
+fn generated(name: &str) -> (String, String) {
+    let point: [u8; 32] = rand::random();
+    let mut blob = Vec::new();
+    for part in [b"ssh-ed25519".as_slice(), point.as_slice()] {
+        blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        blob.extend_from_slice(part);
+    }
+    let public = format!("ssh-ed25519 {} Generated-by-Nova", STANDARD.encode(&blob));
+    let secret: [u8; 64] = rand::random();
+    let private = format!(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
+        STANDARD.encode([blob.as_slice(), secret.as_slice(), name.as_bytes()].concat())
+    );
+    (public, private)
+}
+
+fn valid_name(name: &str, version: Microversion) -> bool {
+    let extra: &[char] = if version.at_least(92) {
+        &['_', '-', ' ', '@', '.']
+    } else {
+        &['_', '-', ' ']
+    };
+    !name.is_empty()
+        && name.len() <= 255
+        && !name.trim().is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+}
+
+/// `GET /os-keypairs`.
+pub async fn index(
+    State(state): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<Microversion>,
+) -> Response {
+    let inner = state.nova.lock();
+    let keypairs: Vec<Value> = inner
+        .keypairs
+        .iter()
+        .filter(|k| k.user_id == caller.user_id)
+        .map(|k| json!({"keypair": k.summary(version)}))
+        .collect();
+    axum::Json(json!({"keypairs": keypairs})).into_response()
+}
+
+/// `POST /os-keypairs`: 200 before 2.2, 201 from 2.2.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<Microversion>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if !caller.can_write() {
+        return Err(policy_forbids("os_compute_api:os-keypairs:create"));
+    }
+    let body: Value = serde_json::from_slice(&body)
+        .map_err(|e| bad_request(format!("Malformed request body: {e}")))?;
+    let keypair = body
+        .get("keypair")
+        .filter(|k| k.is_object())
+        .ok_or_else(|| {
+            bad_request(
+                "Invalid input for field/attribute keypair. 'keypair' is a required property",
+            )
+        })?;
+    let name = keypair.get("name").and_then(Value::as_str).ok_or_else(|| {
+        bad_request("Invalid input for field/attribute name. 'name' is a required property")
+    })?;
+    if !valid_name(name, version) {
+        return Err(bad_request(
+            "Keypair data is invalid: Keypair name contains unsafe characters",
+        ));
+    }
+    let kind = match keypair.get("type").and_then(Value::as_str) {
+        Some(kind) if version.at_least(2) => {
+            if kind != "ssh" && kind != "x509" {
+                return Err(bad_request(format!(
+                    "Invalid input for field/attribute type. Value: {kind}. '{kind}' is not one of ['ssh', 'x509']"
+                )));
+            }
+            kind.to_owned()
+        }
+        _ => "ssh".to_owned(),
+    };
+    let (public_key, private_key) = match keypair.get("public_key").and_then(Value::as_str) {
+        Some(key) => (key.trim().to_owned(), None),
+        None if version.at_least(92) => {
+            return Err(bad_request(
+                "Invalid input for field/attribute keypair. 'public_key' is a required property",
+            ));
+        }
+        None => {
+            let (public, private) = generated(name);
+            (public, Some(private))
+        }
+    };
+    let fingerprint = fingerprint(&public_key).map_err(bad_request)?;
+    let created = Keypair {
+        user_id: caller.user_id.clone(),
+        name: name.to_owned(),
+        public_key,
+        fingerprint,
+        kind,
+        created_at: Timestamp::now(),
+    };
+    {
+        let mut inner = state.nova.lock();
+        if inner
+            .keypairs
+            .iter()
+            .any(|k| k.user_id == caller.user_id && k.name == name)
+        {
+            return Err(conflict(format!("Key pair '{name}' already exists.")));
+        }
+        inner.keypairs.push(created.clone());
+    }
+    let mut out = created.summary(version);
+    out["user_id"] = json!(caller.user_id);
+    if let Some(private) = private_key {
+        out["private_key"] = json!(private);
+    }
+    let status = if version.at_least(2) {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, axum::Json(json!({"keypair": out}))).into_response())
+}
+
+/// `GET /os-keypairs/{name}`.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<Microversion>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let inner = state.nova.lock();
+    let (index, keypair) = inner
+        .keypairs
+        .iter()
+        .enumerate()
+        .find(|(_, k)| k.user_id == caller.user_id && k.name == name)
+        .ok_or_else(|| {
+            not_found(format!(
+                "Keypair {name} not found for user {}",
+                caller.user_id
+            ))
+        })?;
+    let mut out = keypair.summary(version);
+    out["user_id"] = json!(keypair.user_id);
+    out["id"] = json!(index + 1);
+    out["created_at"] = json!(
+        keypair
+            .created_at
+            .strftime("%Y-%m-%dT%H:%M:%S.%6f")
+            .to_string()
+    );
+    out["updated_at"] = Value::Null;
+    out["deleted"] = json!(false);
+    out["deleted_at"] = Value::Null;
+    Ok(axum::Json(json!({"keypair": out})).into_response())
+}
+
+/// `DELETE /os-keypairs/{name}`: 202 before 2.2, 204 from 2.2.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<Microversion>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if !caller.can_write() {
+        return Err(policy_forbids("os_compute_api:os-keypairs:delete"));
+    }
+    let mut inner = state.nova.lock();
+    let before = inner.keypairs.len();
+    inner
+        .keypairs
+        .retain(|k| !(k.user_id == caller.user_id && k.name == name));
+    if inner.keypairs.len() == before {
+        return Err(not_found(format!(
+            "Keypair {name} not found for user {}",
+            caller.user_id
+        )));
+    }
+    Ok(if version.at_least(2) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::ACCEPTED
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_have_a_fingerprint() {
+        let (public, private) = generated("k");
+        assert!(public.starts_with("ssh-ed25519 "));
+        assert!(private.contains("OPENSSH PRIVATE KEY"));
+        let fp = fingerprint(&public).unwrap();
+        assert_eq!(fp.len(), 47);
+        assert!(fingerprint("ssh-rsa not*base64").is_err());
+        assert!(fingerprint("bogus AAAA").is_err());
+        assert!(fingerprint("").is_err());
+    }
+
+    #[test]
+    fn names() {
+        assert!(valid_name("my key_1-a", Microversion(1)));
+        assert!(!valid_name("a/b", Microversion(1)));
+        assert!(!valid_name("a@b.c", Microversion(2)));
+        assert!(valid_name("a@b.c", Microversion(92)));
+        assert!(!valid_name("  ", Microversion(2)));
+    }
+}
