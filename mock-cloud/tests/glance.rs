@@ -1545,3 +1545,114 @@ async fn rust_helpers_for_nova_and_the_control_plane() {
     glance.reset().unwrap();
     assert!(g.names(&g.admin, "").await.is_empty());
 }
+
+/// A request body fed chunk by chunk by the test: the upload stays open until it says so.
+fn channel_body() -> (
+    futures::channel::mpsc::UnboundedSender<Result<Vec<u8>, std::io::Error>>,
+    reqwest::Body,
+) {
+    let (tx, rx) = futures::channel::mpsc::unbounded();
+    (tx, reqwest::Body::wrap_stream(rx))
+}
+
+/// Starts an upload of a body the test controls, and returns once Glance shows the image
+/// `saving` (the upload has claimed it).
+async fn begin_upload(
+    g: &Glance,
+    id: &str,
+) -> (
+    futures::channel::mpsc::UnboundedSender<Result<Vec<u8>, std::io::Error>>,
+    tokio::task::JoinHandle<StatusCode>,
+) {
+    let (tx, body) = channel_body();
+    tx.unbounded_send(Ok(vec![7u8; 4096])).unwrap();
+    let request = g
+        .request(&g.demo, Method::PUT, &format!("/v2/images/{id}/file"))
+        .header("content-type", "application/octet-stream")
+        .body(body);
+    let upload = tokio::spawn(async move { request.send().await.unwrap().status() });
+    while g.image(&g.demo, id).await["status"] != "saving" {
+        tokio::task::yield_now().await;
+    }
+    (tx, upload)
+}
+
+fn entries(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).unwrap().count()
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_image_deleted_during_its_upload_is_gone_with_its_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = Glance::start_with(MockCloud::builder().state_dir(dir.path())).await;
+    let id = id_of(
+        &g.create(
+            &g.demo,
+            json!({"name": "i", "disk_format": "raw", "container_format": "bare"}),
+        )
+        .await,
+    );
+    let (tx, upload) = begin_upload(&g, &id).await;
+    // A second upload meanwhile: the image is no longer queued.
+    assert_error(
+        &g.upload(&g.demo, &id, vec![1]).await,
+        StatusCode::CONFLICT,
+        "Image status transition from saving to saving is not allowed",
+    );
+    assert_eq!(
+        g.delete(&g.demo, &format!("/v2/images/{id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    tx.unbounded_send(Ok(vec![8u8; 4096])).unwrap();
+    drop(tx);
+    assert_eq!(upload.await.unwrap(), StatusCode::GONE);
+    assert_eq!(entries(&dir.path().join("glance/data")), 0);
+    assert_eq!(entries(&dir.path().join("glance/tmp")), 0);
+}
+
+#[tokio::test]
+async fn a_crash_mid_upload_leaves_a_queued_image_and_no_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = Glance::start_with(MockCloud::builder().state_dir(dir.path())).await;
+    let id = id_of(
+        &g.create(
+            &g.demo,
+            json!({"name": "i", "disk_format": "raw", "container_format": "bare"}),
+        )
+        .await,
+    );
+    let (tx, upload) = begin_upload(&g, &id).await;
+    // What a crash would leave on disk right now: metadata `saving`, a partial temporary file.
+    let crashed = tempfile::tempdir().unwrap();
+    copy_dir(dir.path(), crashed.path());
+    assert_eq!(entries(&crashed.path().join("glance/tmp")), 1);
+    drop(tx);
+    assert_eq!(upload.await.unwrap(), StatusCode::NO_CONTENT);
+    g.cloud.stop().await;
+
+    let g = Glance::start_with(MockCloud::builder().state_dir(crashed.path())).await;
+    let image = g.image(&g.demo, &id).await;
+    assert_eq!(image["status"], "queued");
+    assert!(image["size"].is_null() && image["os_hash_value"].is_null());
+    assert_eq!(entries(&crashed.path().join("glance/tmp")), 0);
+    assert_eq!(entries(&crashed.path().join("glance/data")), 0);
+    // And it can be uploaded again.
+    assert_eq!(
+        g.upload(&g.demo, &id, vec![3u8; 100]).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(g.image(&g.demo, &id).await["status"], "active");
+}

@@ -211,7 +211,13 @@ async fn finish(
                 let store = glance.store();
                 Some(
                     match store.commit_file(&received.tmp, &store.data_path(id)) {
-                        Err(e) => Err(storage_error(e)),
+                        Err(e) => {
+                            let _ = std::fs::remove_file(&received.tmp);
+                            image.status = Status::Queued;
+                            image.updated_at = Timestamp::now();
+                            let _ = glance.save(&images);
+                            Err(storage_error(e))
+                        }
                         Ok(()) => {
                             image.size = Some(received.size);
                             image.checksum = Some(received.md5);
