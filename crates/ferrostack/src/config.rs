@@ -3,29 +3,104 @@
 //!
 //! The environment and the file system are inputs ([`ConfigSource`]), so every case is a
 //! table test with its own folder under `testdata/clouds/`.
+//!
+//! Where things are found, in order (the first file of each kind wins):
+//! `OS_CLIENT_CONFIG_FILE` (`OS_CLIENT_SECURE_FILE` for secure.yaml), then the current folder,
+//! the user's folder (`$XDG_CONFIG_HOME/openstack`, else `~/.config/openstack`) and
+//! `/etc/openstack`, each tried as `.yaml`, `.yml` and `.json`.
+//!
+//! How a cloud is put together, lowest to highest:
+//! 1. the public cloud named by `profile:` (or the legacy `cloud:`) in clouds-public.yaml,
+//! 2. the cloud's entry in clouds.yaml, with its secure.yaml entry deep-merged over it,
+//! 3. the `values` of the chosen entry of `regions`,
+//! 4. the `OS_*` variables, as the `openstack` command applies them over `--os-cloud`.
+//!
+//! Without `OS_CLOUD` (or a name passed in), `OS_*` variables make a cloud of their own,
+//! named `envvars` (or `OS_CLOUD_NAME`), which wins over a lone cloud in clouds.yaml, exactly
+//! as in openstacksdk.
+//!
+//! ```no_run
+//! use ferrostack::config::{self, ConfigSource};
+//!
+//! let source = ConfigSource::from_process();
+//! println!("clouds: {:?}", config::list_clouds(&source)?);
+//! let cloud = config::load(&source, Some("devstack"))?;
+//! println!("{}", cloud.auth.auth_url.as_deref().unwrap_or("-"));
+//! # Ok::<(), ferrostack::Error>(())
+//! ```
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
 
 use crate::secret::Secret;
 
+mod environment;
+mod files;
+mod finish;
+mod layer;
+mod origin;
+mod select;
+
 /// How to authenticate.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[non_exhaustive]
 pub enum AuthType {
     /// `password` / `v3password`.
     #[default]
+    #[serde(rename = "password")]
     Password,
     /// `token` / `v3token`.
+    #[serde(rename = "token")]
     Token,
     /// `v3applicationcredential`.
+    #[serde(rename = "v3applicationcredential")]
     ApplicationCredential,
     /// `none` (`noauth`): no Keystone, endpoints come from overrides.
+    #[serde(rename = "none")]
     None,
 }
 
+impl AuthType {
+    /// The spellings clouds.yaml and `OS_AUTH_TYPE` accept.
+    pub const NAMES: &'static [&'static str] = &[
+        "password",
+        "v3password",
+        "token",
+        "v3token",
+        "v3applicationcredential",
+        "none",
+        "noauth",
+    ];
+
+    /// The canonical name (`password`, `token`, `v3applicationcredential`, `none`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AuthType::Password => "password",
+            AuthType::Token => "token",
+            AuthType::ApplicationCredential => "v3applicationcredential",
+            AuthType::None => "none",
+        }
+    }
+
+    /// Parses one of [`AuthType::NAMES`]. `None` for anything else (including keystoneauth
+    /// plugins this SDK does not implement, such as `v2password` or `v3oidcpassword`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "password" | "v3password" => Some(AuthType::Password),
+            "token" | "v3token" => Some(AuthType::Token),
+            "v3applicationcredential" => Some(AuthType::ApplicationCredential),
+            // openstacksdk turns an empty or Python-`None` auth_type into `none` too.
+            "none" | "noauth" | "None" => Some(AuthType::None),
+            _ => None,
+        }
+    }
+}
+
 /// The `auth:` section, every key optional as in clouds.yaml.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct AuthConfig {
     /// Keystone's URL, with or without `/v3`.
     pub auth_url: Option<String>,
@@ -70,7 +145,8 @@ pub struct AuthConfig {
 }
 
 /// Which catalog interface to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Interface {
     /// `public` (the default).
     #[default]
@@ -90,10 +166,23 @@ impl Interface {
             Interface::Admin => "admin",
         }
     }
+
+    /// Parses `public`, `internal` or `admin`, and the Keystone v2 spellings `publicURL`,
+    /// `internalURL` and `adminURL` that old openrc files still carry.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "public" | "publicURL" => Some(Interface::Public),
+            "internal" | "internalURL" => Some(Interface::Internal),
+            "admin" | "adminURL" => Some(Interface::Admin),
+            _ => None,
+        }
+    }
 }
 
 /// A fully merged cloud configuration: what the session needs, nothing more.
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// It serializes (for `fstack` and snapshots) with every secret shown as `<redacted>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct CloudConfig {
     /// The cloud's name in clouds.yaml (`None` for a cloud made only from `OS_*` variables).
     pub name: Option<String>,
@@ -115,9 +204,10 @@ pub struct CloudConfig {
     pub cert: Option<PathBuf>,
     /// `key`: the client certificate's key (PEM).
     pub key: Option<PathBuf>,
-    /// `<service>_endpoint_override`, keyed by catalog type (`image`, `compute`, `identity`).
+    /// `<service>_endpoint_override`, keyed by the service as the key spells it
+    /// (`image`, `compute`, `identity`, `block_storage`).
     pub endpoint_overrides: BTreeMap<String, String>,
-    /// `<service>_api_version`, keyed by catalog type (`compute` -> `2.79`).
+    /// `<service>_api_version`, keyed like `endpoint_overrides` (`compute` -> `2.79`).
     pub api_versions: BTreeMap<String, String>,
     /// `api_timeout` in seconds.
     pub api_timeout: Option<f64>,
@@ -134,7 +224,9 @@ impl CloudConfig {
 }
 
 /// Where configuration comes from: the environment and the file system, injected.
-#[derive(Debug, Clone, Default)]
+///
+/// `Debug` masks the values of variables that hold secrets (`OS_PASSWORD`, `OS_TOKEN`, ...).
+#[derive(Clone, Default)]
 pub struct ConfigSource {
     /// Environment variables (`OS_*` and `HOME`, `XDG_CONFIG_HOME`).
     pub env: BTreeMap<String, String>,
@@ -146,11 +238,183 @@ pub struct ConfigSource {
     pub site_config_dir: Option<PathBuf>,
 }
 
-/// Loads a cloud from the real process environment and file system.
-/// SKELETON: the config work replaces this with the full loader.
+impl ConfigSource {
+    /// The real process: its `OS_*`, `HOME` and `XDG_CONFIG_HOME` variables, its current
+    /// folder, `$XDG_CONFIG_HOME/openstack` (else `~/.config/openstack`) and `/etc/openstack`.
+    pub fn from_process() -> Self {
+        // Only the variables the loader reads: the source is kept and may be printed.
+        let env: BTreeMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter(|(k, _)| k.starts_with("OS_") || k == "HOME" || k == "XDG_CONFIG_HOME")
+            .collect();
+        let user_config_dir = user_config_dir(&env);
+        Self {
+            current_dir: std::env::current_dir().ok(),
+            user_config_dir,
+            site_config_dir: Some(PathBuf::from("/etc/openstack")),
+            env,
+        }
+    }
+
+    /// The folders searched for clouds.yaml, secure.yaml and clouds-public.yaml, in order.
+    pub fn search_dirs(&self) -> Vec<&Path> {
+        [
+            &self.current_dir,
+            &self.user_config_dir,
+            &self.site_config_dir,
+        ]
+        .into_iter()
+        .filter_map(|d| d.as_deref())
+        .collect()
+    }
+
+    /// A variable, if it is set to something other than the empty string (an empty
+    /// variable counts as unset, as it does for `openstack`'s options).
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.env
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// `$XDG_CONFIG_HOME/openstack` when that is an absolute path (the XDG rule), else
+/// `$HOME/.config/openstack`.
+fn user_config_dir(env: &BTreeMap<String, String>) -> Option<PathBuf> {
+    let xdg = env
+        .get("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute());
+    let base = xdg.or_else(|| {
+        env.get("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| Path::new(h).join(".config"))
+    })?;
+    Some(base.join("openstack"))
+}
+
+impl fmt::Debug for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let env: BTreeMap<&str, &str> = self
+            .env
+            .iter()
+            .map(|(k, v)| {
+                let shown = if environment::is_secret_var(k) {
+                    "<redacted>"
+                } else {
+                    v.as_str()
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("ConfigSource")
+            .field("env", &env)
+            .field("current_dir", &self.current_dir)
+            .field("user_config_dir", &self.user_config_dir)
+            .field("site_config_dir", &self.site_config_dir)
+            .finish()
+    }
+}
+
+/// Loads one cloud: `cloud` if given, else `OS_CLOUD`, else the `OS_*` variables, else the
+/// only cloud in clouds.yaml. Pure: everything it reads comes from `source`.
+///
+/// Errors are [`ErrorKind::Config`](crate::ErrorKind::Config) and name the file, the cloud
+/// and the key at fault.
+pub fn load(source: &ConfigSource, cloud: Option<&str>) -> crate::Result<CloudConfig> {
+    let files = files::Files::find(source)?;
+    let env = environment::Environment::new(source);
+    select::load(source, &files, &env, cloud)
+}
+
+/// The names of the clouds one could load: clouds.yaml's, in file order, then the cloud
+/// made from `OS_*` variables (`envvars`) when there is one.
+pub fn list_clouds(source: &ConfigSource) -> crate::Result<Vec<String>> {
+    let files = files::Files::find(source)?;
+    let env = environment::Environment::new(source);
+    select::list(&files, &env)
+}
+
+/// Loads a cloud from the real process environment and file system:
+/// [`load`] over [`ConfigSource::from_process`].
 pub fn load_from_process(cloud: Option<&str>) -> crate::Result<CloudConfig> {
-    let _ = cloud;
-    Err(crate::Error::config(
-        "configuration loading is not implemented yet",
-    ))
+    load(&ConfigSource::from_process(), cloud)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_config_dir_follows_xdg() {
+        let env = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            user_config_dir(&env(&[("HOME", "/home/ada")])),
+            Some(PathBuf::from("/home/ada/.config/openstack"))
+        );
+        assert_eq!(
+            user_config_dir(&env(&[("HOME", "/home/ada"), ("XDG_CONFIG_HOME", "/x")])),
+            Some(PathBuf::from("/x/openstack"))
+        );
+        // A relative XDG_CONFIG_HOME is invalid by the spec and ignored.
+        assert_eq!(
+            user_config_dir(&env(&[("HOME", "/home/ada"), ("XDG_CONFIG_HOME", "rel")])),
+            Some(PathBuf::from("/home/ada/.config/openstack"))
+        );
+        assert_eq!(user_config_dir(&env(&[])), None);
+    }
+
+    #[test]
+    fn debug_masks_secret_variables() {
+        let source = ConfigSource {
+            env: [
+                ("OS_PASSWORD", "hunter2"),
+                ("OS_TOKEN", "gAAAA-token"),
+                ("OS_APPLICATION_CREDENTIAL_SECRET", "appsecret"),
+                ("OS_USERNAME", "ada"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+            ..Default::default()
+        };
+        let shown = format!("{source:?}");
+        assert!(shown.contains("ada"), "{shown}");
+        for secret in ["hunter2", "gAAAA-token", "appsecret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
+
+    #[test]
+    fn serializes_secrets_redacted() {
+        let mut config = CloudConfig::new();
+        config.auth.password = Some(Secret::new("hunter2"));
+        config.auth_type = AuthType::ApplicationCredential;
+        let yaml = serde_norway::to_string(&config).unwrap();
+        assert!(!yaml.contains("hunter2"), "{yaml}");
+        assert!(yaml.contains("password: <redacted>"), "{yaml}");
+        assert!(
+            yaml.contains("auth_type: v3applicationcredential"),
+            "{yaml}"
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for name in AuthType::NAMES {
+            let parsed = AuthType::from_name(name).unwrap();
+            assert_eq!(AuthType::from_name(parsed.as_str()), Some(parsed));
+        }
+        assert_eq!(AuthType::from_name("v2password"), None);
+        assert_eq!(
+            Interface::from_name("internalURL"),
+            Some(Interface::Internal)
+        );
+        assert_eq!(Interface::from_name("private"), None);
+    }
 }
