@@ -640,6 +640,85 @@ async fn a_request_timeout_is_a_timeout_error() {
     assert_eq!(cloud.received_at("GET", "/image/v2/images").await.len(), 2);
 }
 
+fn chunks() -> reqwest::Body {
+    let parts: Vec<Result<bytes::Bytes, std::io::Error>> = vec![
+        Ok(bytes::Bytes::from_static(b"QFI\xfb")),
+        Ok(bytes::Bytes::from_static(b"-image-")),
+        Ok(bytes::Bytes::from_static(b"bytes")),
+    ];
+    reqwest::Body::wrap_stream(futures::stream::iter(parts))
+}
+
+#[tokio::test]
+async fn a_stream_is_sent_once_with_its_length() {
+    let cloud = Cloud::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/image/v2/images/abc/file"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&cloud.server)
+        .await;
+    let session = cloud.session(cloud.config());
+    let response = session
+        .send_stream(
+            Request::put(ServiceType::Image, "/images/abc/file").stream(Some(16)),
+            chunks(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let puts = cloud.received_at("PUT", "/image/v2/images/abc/file").await;
+    assert_eq!(puts.len(), 1);
+    assert_eq!(puts[0].body, b"QFI\xfb-image-bytes");
+    assert_eq!(
+        puts[0].headers.get("content-type").unwrap(),
+        "application/octet-stream"
+    );
+    assert_eq!(puts[0].headers.get("content-length").unwrap(), "16");
+}
+
+#[tokio::test]
+async fn a_stream_rejected_with_401_renews_the_token_but_is_not_resent() {
+    let cloud = Cloud::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/image/v2/images/abc/file"))
+        .and(header("x-auth-token", token(1).as_str()))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_raw(fixture("error-401.json", ""), "application/json"),
+        )
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/image/v2/images"))
+        .respond_with(images_ok())
+        .mount(&cloud.server)
+        .await;
+    let session = cloud.session(cloud.config());
+    let err = session
+        .send_stream(
+            Request::put(ServiceType::Image, "/images/abc/file").stream(None),
+            chunks(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Unauthorized);
+    assert_eq!(
+        cloud
+            .received_at("PUT", "/image/v2/images/abc/file")
+            .await
+            .len(),
+        1
+    );
+    // The next call already has the new token.
+    session
+        .send(Request::get(ServiceType::Image, "/images"))
+        .await
+        .unwrap();
+    assert_eq!(cloud.tokens_issued(), 2);
+    let gets = cloud.received_at("GET", "/image/v2/images").await;
+    assert_eq!(auth_token(&gets[0]), Some(token(2)));
+}
+
 #[tokio::test]
 async fn a_stream_body_needs_send_stream() {
     let cloud = Cloud::start().await;
