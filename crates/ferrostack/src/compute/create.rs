@@ -1,0 +1,210 @@
+//! What a new server should be: name, image, flavor, networks and the rest of
+//! `POST /servers`, as plain data the request builder shapes per microversion.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+
+use super::ids::{FlavorId, KeypairName};
+use super::microversion::Microversion;
+use crate::error::{Error, Result};
+
+/// Nova's limit on `user_data`, counted after base64 encoding.
+pub const MAX_USER_DATA: usize = 65535;
+
+/// How a new server is connected.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Networks {
+    /// Let Nova pick (and, from 2.37, allocate) a network for the project: the default.
+    #[default]
+    Auto,
+    /// No network at all (2.37 and later).
+    None,
+    /// These networks and ports, in order.
+    List(Vec<NetworkAttachment>),
+}
+
+/// One network interface of a new server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetworkAttachment {
+    /// A new port on a network, optionally with a fixed IP.
+    Network {
+        /// The Neutron network id.
+        id: String,
+        /// The address to ask for.
+        fixed_ip: Option<IpAddr>,
+    },
+    /// An existing Neutron port.
+    Port(String),
+}
+
+impl NetworkAttachment {
+    /// A port on network `id`, address chosen by Neutron.
+    pub fn network(id: impl Into<String>) -> Self {
+        NetworkAttachment::Network {
+            id: id.into(),
+            fixed_ip: None,
+        }
+    }
+
+    /// A port on network `id` with the address `ip`.
+    pub fn fixed_ip(id: impl Into<String>, ip: IpAddr) -> Self {
+        NetworkAttachment::Network {
+            id: id.into(),
+            fixed_ip: Some(ip),
+        }
+    }
+
+    /// The existing port `id`.
+    pub fn port(id: impl Into<String>) -> Self {
+        NetworkAttachment::Port(id.into())
+    }
+
+    fn to_json(&self) -> Value {
+        match self {
+            NetworkAttachment::Network { id, fixed_ip: None } => json!({ "uuid": id }),
+            NetworkAttachment::Network {
+                id,
+                fixed_ip: Some(ip),
+            } => json!({ "uuid": id, "fixed_ip": ip.to_string() }),
+            NetworkAttachment::Port(port) => json!({ "port": port }),
+        }
+    }
+}
+
+/// Everything `POST /servers` can say that this SDK types. Required fields are in
+/// [`ServerSpec::new`]; the rest default to Nova's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSpec {
+    /// The server's name.
+    pub name: String,
+    /// The Glance image to boot from.
+    pub image: String,
+    /// The flavor.
+    pub flavor: FlavorId,
+    /// How it is connected.
+    pub networks: Networks,
+    /// The keypair to inject.
+    pub key_name: Option<KeypairName>,
+    /// User data (cloud-init and the like), raw: it is base64-encoded when sent.
+    pub user_data: Option<Vec<u8>>,
+    /// Metadata key/value pairs.
+    pub metadata: BTreeMap<String, String>,
+    /// The availability zone.
+    pub availability_zone: Option<String>,
+    /// Whether to attach a config drive.
+    pub config_drive: Option<bool>,
+}
+
+impl ServerSpec {
+    /// A server called `name` booted from `image` with `flavor`, networks chosen by Nova.
+    pub fn new(
+        name: impl Into<String>,
+        image: impl Into<String>,
+        flavor: impl Into<FlavorId>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            image: image.into(),
+            flavor: flavor.into(),
+            networks: Networks::Auto,
+            key_name: None,
+            user_data: None,
+            metadata: BTreeMap::new(),
+            availability_zone: None,
+            config_drive: None,
+        }
+    }
+
+    /// The `{"server": {...}}` body for microversion `version`, or an error naming the field
+    /// that cannot be sent.
+    pub(crate) fn body(&self, version: Microversion) -> Result<Value> {
+        let name = self.name.trim();
+        if name.is_empty() || self.name.chars().count() > 255 {
+            return Err(Error::invalid_input(format!(
+                "server name {:?}: must be 1 to 255 characters, not only spaces",
+                self.name
+            )));
+        }
+        if self.image.trim().is_empty() {
+            return Err(Error::invalid_input(format!(
+                "server {}: the image id is empty",
+                self.name
+            )));
+        }
+        if self.flavor.as_str().trim().is_empty() {
+            return Err(Error::invalid_input(format!(
+                "server {}: the flavor id is empty",
+                self.name
+            )));
+        }
+        let mut server = Map::new();
+        server.insert("name".into(), json!(self.name));
+        server.insert("imageRef".into(), json!(self.image));
+        server.insert("flavorRef".into(), json!(self.flavor));
+        let networks_required = version >= Microversion::NETWORKS_REQUIRED;
+        match &self.networks {
+            Networks::Auto if networks_required => {
+                server.insert("networks".into(), json!("auto"));
+            }
+            // Before 2.37 leaving `networks` out is how one asks Nova to choose.
+            Networks::Auto => {}
+            Networks::None if networks_required => {
+                server.insert("networks".into(), json!("none"));
+            }
+            Networks::None => {
+                return Err(Error::invalid_input(format!(
+                    "server {}: networks \"none\" needs compute microversion {} or later (in force: {version})",
+                    self.name,
+                    Microversion::NETWORKS_REQUIRED
+                )));
+            }
+            Networks::List(list) if list.is_empty() => {
+                return Err(Error::invalid_input(format!(
+                    "server {}: the network list is empty; use Networks::None for no network",
+                    self.name
+                )));
+            }
+            Networks::List(list) => {
+                server.insert(
+                    "networks".into(),
+                    Value::Array(list.iter().map(NetworkAttachment::to_json).collect()),
+                );
+            }
+        }
+        if let Some(key) = &self.key_name {
+            server.insert("key_name".into(), json!(key));
+        }
+        if let Some(data) = &self.user_data {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(data);
+            if encoded.len() > MAX_USER_DATA {
+                return Err(Error::invalid_input(format!(
+                    "server {}: user data is {} bytes once base64-encoded; Nova accepts at most {MAX_USER_DATA}",
+                    self.name,
+                    encoded.len()
+                )));
+            }
+            server.insert("user_data".into(), json!(encoded));
+        }
+        if !self.metadata.is_empty() {
+            for key in self.metadata.keys() {
+                if key.is_empty() || key.chars().count() > 255 {
+                    return Err(Error::invalid_input(format!(
+                        "server {}: metadata key {key:?} must be 1 to 255 characters",
+                        self.name
+                    )));
+                }
+            }
+            server.insert("metadata".into(), json!(self.metadata));
+        }
+        if let Some(zone) = &self.availability_zone {
+            server.insert("availability_zone".into(), json!(zone));
+        }
+        if let Some(drive) = self.config_drive {
+            server.insert("config_drive".into(), json!(drive));
+        }
+        Ok(json!({ "server": server }))
+    }
+}

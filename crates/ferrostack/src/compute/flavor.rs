@@ -1,0 +1,65 @@
+//! Flavors: the sizes a server can be booted with.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::FlavorId;
+use super::paginate::Link;
+use super::wire;
+
+/// A flavor (`GET /flavors/detail`, `GET /flavors/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flavor {
+    /// The id.
+    pub id: FlavorId,
+    /// The name (`m1.small`).
+    pub name: String,
+    /// Virtual CPUs.
+    pub vcpus: u32,
+    /// Memory in MiB.
+    pub ram: u64,
+    /// Root disk in GiB (0: the image's size decides).
+    pub disk: u64,
+    /// Swap in MiB (older Novas write `""` for none).
+    #[serde(default, deserialize_with = "wire::count")]
+    pub swap: u64,
+    /// `OS-FLV-EXT-DATA:ephemeral`: ephemeral disk in GiB.
+    #[serde(
+        rename = "OS-FLV-EXT-DATA:ephemeral",
+        default,
+        deserialize_with = "wire::count"
+    )]
+    pub ephemeral: u64,
+    /// `os-flavor-access:is_public`.
+    #[serde(rename = "os-flavor-access:is_public", default = "public_by_default")]
+    pub is_public: bool,
+    /// `OS-FLV-DISABLED:disabled`.
+    #[serde(rename = "OS-FLV-DISABLED:disabled", default)]
+    pub disabled: bool,
+    /// The network bandwidth factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rxtx_factor: Option<f64>,
+    /// A description (2.55 and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Extra specs (2.61 and later, when policy allows).
+    #[serde(default, deserialize_with = "wire::map_or_null")]
+    pub extra_specs: BTreeMap<String, String>,
+    /// `self` and `bookmark` links.
+    #[serde(default, deserialize_with = "wire::list_or_null")]
+    pub links: Vec<Link>,
+    /// Every other field, kept as sent.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+fn public_by_default() -> bool {
+    true
+}
+
+/// The `{"flavor": {...}}` envelope.
+#[derive(Deserialize)]
+pub(crate) struct FlavorEnvelope {
+    pub(crate) flavor: Flavor,
+}
