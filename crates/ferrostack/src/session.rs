@@ -1,6 +1,19 @@
 //! The session: one HTTP client, authentication, endpoint resolution, version discovery,
 //! microversions, retries and tracing. Every [`Request`] is sent through here.
 //!
+//! What happens to one request:
+//! - the service's versioned endpoint comes from `<service>_endpoint_override` or the catalog
+//!   (by type or alias, interface, region), then version discovery; both are cached;
+//! - the cached token goes in `X-Auth-Token`, renewed first when it expires within the margin;
+//!   a 401 renews it once for every caller that used the same token, and the call is sent
+//!   again once;
+//! - a connection that could not be made is tried again for any request (nothing was sent);
+//!   429, 502, 503, 504 and failures after sending are retried only for idempotent requests
+//!   without a streamed body, with capped, jittered backoff or the service's `Retry-After`;
+//! - each attempt is logged at debug (method, URL, status, time, request id), never a header
+//!   value or a body;
+//! - an error status becomes an [`Error`] carrying the service's own message and request id.
+//!
 //! ```no_run
 //! # async fn demo(config: ferrostack::CloudConfig) -> ferrostack::Result<()> {
 //! use ferrostack::{Request, ServiceType, Session};
@@ -595,9 +608,12 @@ impl Session {
                 }
             },
             None => {
-                let token = token
-                    .as_ref()
-                    .expect("a session with credentials has a token");
+                // Only `auth_type: none` has no token, and it was handled above.
+                let Some(token) = token.as_ref() else {
+                    return Err(Error::config(format!(
+                        "cloud {cloud}: no token to read the catalog from"
+                    )));
+                };
                 // openstacksdk's rule: without region_name, the first of `regions`.
                 let region = config
                     .region_name
@@ -664,7 +680,7 @@ impl Session {
                 discovery::choose(&body, &base, major)
             }
             Err(err) if matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout) => {
-                return Err(err.context(format!("version discovery at {base}")));
+                return Err(err.context("version discovery"));
             }
             Err(err) => Err(err.to_string()),
         };
