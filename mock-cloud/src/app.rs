@@ -59,20 +59,54 @@ impl AppState {
 }
 
 impl AppState {
-    /// Back to a fresh cloud: the defaults plus the start-up seed, no tokens, no servers or
-    /// keypairs, no fault rules, an empty journal.
-    pub fn reset(&self) -> anyhow::Result<()> {
+    /// Back to a fresh cloud: the defaults plus the start-up seed (its images re-created), no
+    /// tokens, no servers or keypairs, no other images, no fault rules, an empty journal.
+    pub async fn reset(&self) -> anyhow::Result<()> {
         self.keystone.reset(self.options.seed.as_ref())?;
         self.nova.reset(self.options.seed.as_ref());
+        self.glance.reset()?;
         self.control.reset();
+        if let Some(seed) = &self.options.seed {
+            self.seed_images(&seed.images).await?;
+        }
         Ok(())
     }
 
-    /// Adds a seed document (identity entries to Keystone, flavors to Nova). The identity part
-    /// is checked as a whole first; on error nothing changes.
-    pub fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
+    /// Adds a seed document: identity entries to Keystone (checked as a whole first; on error
+    /// nothing changes), flavors to Nova, images (with their bytes) to Glance.
+    pub async fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
         self.keystone.apply_seed(seed)?;
         self.nova.apply_seed(seed);
+        self.seed_images(&seed.images).await
+    }
+
+    /// Creates seed images that do not exist yet. An image without an id gets one derived
+    /// from its owner and name, so a cloud restarted on the same state directory does not
+    /// make it twice.
+    pub async fn seed_images(&self, images: &[glance::SeedImage]) -> anyhow::Result<()> {
+        let missing: Vec<glance::SeedImage> = images
+            .iter()
+            .cloned()
+            .map(|mut image| {
+                if image.id.is_none() {
+                    let owner = image.owner.as_deref().unwrap_or("admin");
+                    image.id = Some(stable_uuid(owner, &image.name));
+                }
+                image
+            })
+            .filter(|image| {
+                image
+                    .id
+                    .as_deref()
+                    .is_none_or(|id| self.glance.image_json(id).is_none())
+            })
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        self.glance
+            .seed_images(&missing, |name| self.keystone.project_id(name))
+            .await?;
         Ok(())
     }
 
@@ -80,6 +114,18 @@ impl AppState {
     pub fn tick(&self, steps: u32) -> usize {
         self.nova.tick(steps)
     }
+}
+
+/// A UUID derived from an image's owner and name.
+fn stable_uuid(owner: &str, name: &str) -> String {
+    let hex = keystone::directory::stable_id("image", owner, name);
+    let mut bytes = [0u8; 16];
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0);
+    }
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// Unknown routes under `/image` (Glance's router has no fallback of its own): Glance's error

@@ -39,8 +39,8 @@ pub struct Options {
     /// many GETs of the server or ticks; 0 = at once. Default 1: BUILD right after create,
     /// ACTIVE at the first look, so `openstack server create --wait` never sleeps.
     pub fake_driver_polls: u32,
-    /// Where Nova asks Glance about images (`http://host:port`, Glance under `/image`);
-    /// this cloud itself when `None`.
+    /// Where Nova asks Glance about images (`http://host:port`, Glance under `/image`), over
+    /// HTTP; this cloud's own Glance, in process, when `None`.
     pub image_endpoint: Option<String>,
 }
 
@@ -109,6 +109,9 @@ impl MockCloudBuilder {
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
         let state = AppState::new(base_url.clone(), self.options)?;
+        if let Some(seed) = &state.options.seed {
+            state.seed_images(&seed.images).await?;
+        }
         let router = app::router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, router, stopped));
@@ -253,13 +256,13 @@ impl MockCloud {
     }
 
     /// Back to a fresh cloud (see [`AppState::reset`]).
-    pub fn reset(&self) -> anyhow::Result<()> {
-        self.state.reset()
+    pub async fn reset(&self) -> anyhow::Result<()> {
+        self.state.reset().await
     }
 
     /// Adds a seed document to the running cloud.
-    pub fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
-        self.state.apply_seed(seed)
+    pub async fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
+        self.state.apply_seed(seed).await
     }
 
     /// Advances the fake compute driver `steps` steps; returns how many servers changed.

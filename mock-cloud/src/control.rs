@@ -240,7 +240,7 @@ async fn clear_journal(State(state): State<AppState>) -> StatusCode {
 }
 
 async fn reset(State(state): State<AppState>) -> Response {
-    match state.reset() {
+    match state.reset().await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => control_error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
     }
@@ -262,7 +262,7 @@ async fn seed(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
             );
         }
     };
-    match state.apply_seed(&seed) {
+    match state.apply_seed(&seed).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => control_error(StatusCode::BAD_REQUEST, format!("{e:#}")),
     }

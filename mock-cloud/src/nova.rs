@@ -30,8 +30,6 @@ use crate::errors::{ApiError, Service};
 
 /// Compute state: flavors, keypairs, servers, and the driver that runs them.
 pub struct Nova {
-    /// Where Glance is asked about images (`http://host:port`, Glance under `/image`).
-    image_endpoint: String,
     driver: Arc<dyn ComputeDriver>,
     inner: Mutex<NovaState>,
 }
@@ -61,16 +59,12 @@ impl Nova {
     /// The default flavors plus the seed's, and the fake driver.
     pub fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
         let driver = Arc::new(FakeDriver::new(options.fake_driver_polls, base_url));
-        Ok(Self::with_driver(base_url, options, driver))
+        Ok(Self::with_driver(options, driver))
     }
 
     /// Like [`Nova::new`], with another driver.
-    pub fn with_driver(base_url: &str, options: &Options, driver: Arc<dyn ComputeDriver>) -> Self {
+    pub fn with_driver(options: &Options, driver: Arc<dyn ComputeDriver>) -> Self {
         Self {
-            image_endpoint: options
-                .image_endpoint
-                .clone()
-                .unwrap_or_else(|| base_url.to_owned()),
             driver,
             inner: Mutex::new(NovaState {
                 flavors: initial_flavors(options.seed.as_ref()),
@@ -79,11 +73,6 @@ impl Nova {
                 next_seq: 1,
             }),
         }
-    }
-
-    /// Where Glance is asked about images.
-    pub fn image_endpoint(&self) -> &str {
-        &self.image_endpoint
     }
 
     /// The driver.

@@ -923,23 +923,55 @@ async fn unknown_routes_and_methods_are_nova_faults() {
 }
 
 #[tokio::test]
-async fn nova_asks_this_clouds_glance_by_default() {
-    // Without a stand-in, Nova asks the cloud's own Glance, which does not know this image.
-    let cloud = MockCloud::start().await.unwrap();
+async fn boots_images_from_this_clouds_glance() {
+    // Without a stand-in, Nova asks the cloud's own Glance (in process).
+    let seed = Seed::parse(
+        "images: [{name: tiny, visibility: public, disk_format: raw, container_format: bare, content: \"raw bytes\"}]",
+        false,
+    )
+    .unwrap();
+    let cloud = MockCloud::builder().seed(seed).start().await.unwrap();
     let token = cloud.token("demo", "demo").unwrap();
-    let response = http()
-        .post(format!("{}/compute/v2.1/servers", cloud.base_url()))
+    let images: Value = http()
+        .get(format!("{}/image/v2/images?name=tiny", cloud.base_url()))
         .header("x-auth-token", &token)
-        .json(&json!({"server": {"name": "x", "imageRef": "4c7c1a6e-0000-4000-8000-000000000000", "flavorRef": "1"}}))
         .send()
         .await
+        .unwrap()
+        .json()
+        .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let journal = cloud.journal();
-    assert!(
-        journal
-            .iter()
-            .any(|e| e.path == "/image/v2/images/4c7c1a6e-0000-4000-8000-000000000000"),
-        "{journal:?}"
-    );
+    let image = images["images"][0]["id"].as_str().unwrap().to_owned();
+    let servers = format!("{}/compute/v2.1/servers", cloud.base_url());
+    for (image_ref, expected) in [
+        (image.as_str(), StatusCode::ACCEPTED),
+        (
+            "4c7c1a6e-0000-4000-8000-000000000000",
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let response = http()
+            .post(&servers)
+            .header("x-auth-token", &token)
+            .json(&json!({"server": {"name": "x", "imageRef": image_ref, "flavorRef": "1"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            expected,
+            "{}",
+            response.text().await.unwrap()
+        );
+    }
+    let detail: Value = http()
+        .get(format!("{servers}/detail"))
+        .header("x-auth-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["servers"][0]["image"]["id"], image.as_str());
 }

@@ -16,6 +16,9 @@
 //!   - {name: ci-runner, secret: s3cret, user: alice, project: ci}
 //! flavors:
 //!   - {id: "42", name: m1.huge, ram: 16384, disk: 160, vcpus: 8}
+//! images:
+//!   - {name: cirros, visibility: public, disk_format: qcow2, container_format: bare,
+//!      file: /var/lib/images/cirros.qcow2}
 //! ```
 //!
 //! Names refer to things in the same document or in the defaults; domains default to `default`.
@@ -47,6 +50,9 @@ pub struct Seed {
     /// Extra Nova flavors.
     #[serde(default)]
     pub flavors: Vec<SeedFlavor>,
+    /// Glance images, with their bytes (see [`crate::glance::SeedImage`]).
+    #[serde(default)]
+    pub images: Vec<crate::glance::SeedImage>,
 }
 
 fn default_domain() -> String {
@@ -225,6 +231,7 @@ impl Seed {
         self.application_credentials
             .extend(other.application_credentials);
         self.flavors.extend(other.flavors);
+        self.images.extend(other.images);
     }
 }
 

@@ -1,6 +1,7 @@
-//! Nova asks Glance about an image the way real Nova does: over Glance's own API, with the
-//! caller's token. So Glance's visibility rules decide what a project may boot, and the two
-//! services stay as separate as they are in a real cloud.
+//! How Nova learns about an image: from this cloud's Glance in process
+//! ([`crate::glance::Glance::image_for_boot`], which applies Glance's visibility rules and
+//! knows where the bytes are), or, when `Options::image_endpoint` names another Glance, over
+//! that Glance's API with the caller's token, as real Nova does.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +34,25 @@ pub struct GlanceImage {
     pub min_ram: u64,
     /// Minimum disk in GiB.
     pub min_disk: u64,
+}
+
+impl From<crate::glance::BootImage> for GlanceImage {
+    fn from(image: crate::glance::BootImage) -> Self {
+        GlanceImage {
+            boot: BootImage {
+                id: image.id,
+                name: image.name,
+                disk_format: image.disk_format,
+                container_format: image.container_format,
+                size: image.size,
+                data_path: image.data_path,
+                properties: image.properties,
+            },
+            status: image.status,
+            min_ram: image.min_ram,
+            min_disk: image.min_disk,
+        }
+    }
 }
 
 /// Base fields of a Glance image; everything else that is a string is a property.

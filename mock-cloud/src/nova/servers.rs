@@ -216,14 +216,27 @@ fn token_of(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
-async fn lookup_image(state: &AppState, token: &str, id: &str) -> Result<GlanceImage, ApiError> {
-    let endpoint = state.nova.image_endpoint();
+async fn lookup_image(
+    state: &AppState,
+    caller: &Caller,
+    token: &str,
+    id: &str,
+) -> Result<GlanceImage, ApiError> {
+    let not_found = || bad_request(format!("Image {id} could not be found."));
+    let Some(endpoint) = state.options.image_endpoint.as_deref() else {
+        return match state.glance.image_for_boot(caller, id) {
+            Ok(image) => Ok(image.into()),
+            Err(e) if e.status == StatusCode::NOT_FOUND => Err(not_found()),
+            Err(e) => Err(error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("The image service is unavailable: {}", e.message),
+            )),
+        };
+    };
     let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
     match images::fetch(addr, token, id).await {
         Ok(image) => Ok(image),
-        Err(ImageLookupError::NotFound) => {
-            Err(bad_request(format!("Image {id} could not be found.")))
-        }
+        Err(ImageLookupError::NotFound) => Err(not_found()),
         Err(ImageLookupError::Unavailable(why)) => Err(error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("The image service is unavailable: {why}"),
@@ -304,7 +317,7 @@ pub async fn create(
     };
 
     let token = token_of(&headers);
-    let image = lookup_image(&state, &token, image_id).await?;
+    let image = lookup_image(&state, &caller, &token, image_id).await?;
     if image.status != "active" {
         return Err(bad_request(format!("Image {image_id} is not active.")));
     }
@@ -328,11 +341,11 @@ pub async fn create(
     }
     let part = |key: &str| image.boot.properties.get(key).cloned();
     let kernel = match part("kernel_id") {
-        Some(id) => Some(lookup_image(&state, &token, &id).await?.boot),
+        Some(id) => Some(lookup_image(&state, &caller, &token, &id).await?.boot),
         None => None,
     };
     let ramdisk = match part("ramdisk_id") {
-        Some(id) => Some(lookup_image(&state, &token, &id).await?.boot),
+        Some(id) => Some(lookup_image(&state, &caller, &token, &id).await?.boot),
         None => None,
     };
 
