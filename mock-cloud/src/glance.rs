@@ -314,9 +314,15 @@ pub mod policy {
         caller.project_id.is_some() && caller.project_id == image.owner
     }
 
-    /// Whether the caller may change the image (and its data, tags, members).
+    /// Whether the caller may change the image (and its data, tags, members, activation).
     pub fn can_modify(caller: &Caller, image: &Image) -> bool {
         caller.is_admin() || (is_owner(caller, image) && caller.can_write())
+    }
+
+    /// Whether the caller may download the data of an image it can see: a member role is
+    /// needed (`download_image`), a reader may only look.
+    pub fn can_download(caller: &Caller, image: &Image) -> bool {
+        caller.is_admin() || (caller.can_write() && can_see(caller, image))
     }
 }
 
@@ -398,6 +404,8 @@ async fn render_errors(request: Request, next: Next) -> Response {
     let Some(message) = message else {
         return Response::from_parts(parts, Body::from(bytes));
     };
+    // WebOb's text rendering turns the HTML line breaks of its templates into blank lines.
+    let message = message.replace("\n<br /><br />\n", " \n\n ");
     let mut error = ApiError::new(Service::Image, status, message).json(false);
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

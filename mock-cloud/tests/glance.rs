@@ -177,6 +177,18 @@ fn assert_error(answer: &Answer, status: StatusCode, message: &str) {
     assert_eq!(answer.body["title"], reason);
 }
 
+/// Glance's 415 for an upload: WebOb's sentence, then Glance's detail.
+fn assert_refused(answer: &Answer, detail: &str) {
+    assert_error(
+        answer,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        &format!(
+            "The request media type application/octet-stream is not supported by this \
+             server.\n<br /><br />\n{detail}"
+        ),
+    );
+}
+
 /// Bytes that are no disk format (a fixed pseudo-random pattern).
 fn random_bytes(len: usize) -> Vec<u8> {
     let mut state = 0x2545_f491_u32;
@@ -382,7 +394,7 @@ async fn create_refuses_what_glance_refuses() {
         (
             json!({"owner": "someone-else"}),
             StatusCode::FORBIDDEN,
-            "You are not permitted to create images owned by 'someone-else'.".into(),
+            "You are not permitted to create images owned by 'someone-else'".into(),
         ),
     ];
     for (body, status, message) in cases {
@@ -588,7 +600,7 @@ async fn patch_adds_replaces_and_removes_like_glance() {
         (
             json!([{"op": "add", "path": "/owner", "value": "x"}]),
             StatusCode::FORBIDDEN,
-            "You are not permitted to modify 'owner' on this image.",
+            "Owner can't be updated by non admin.",
         ),
         (
             json!([{"op": "move", "path": "/a"}]),
@@ -732,7 +744,17 @@ async fn members_share_an_image_once_accepted() {
     assert_error(
         &answer,
         StatusCode::FORBIDDEN,
-        "Only shared images have members.",
+        &format!("Not allowed to create members for image {private}."),
+    );
+    let answer = g
+        .get(&g.demo, &format!("/v2/images/{private}/members"))
+        .await;
+    assert_error(
+        &answer,
+        StatusCode::FORBIDDEN,
+        &format!(
+            "Not allowed to list members for image {private}: Only shared images have members."
+        ),
     );
 
     let id = id_of(&g.create(&g.demo, json!({"name": "shared-img"})).await);
@@ -1083,7 +1105,12 @@ async fn upload_stores_bytes_with_correct_hashes_and_serves_ranges() {
                 .body(bytes.clone()),
         )
         .await;
-    assert_eq!(wrong_type.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_error(
+        &wrong_type,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "The request media type application/json is not supported by this server.\n<br /><br />\n\
+         Invalid content type application/json",
+    );
     // Chunked (no Content-Length), in uneven chunks.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
         bytes.chunks(7919).map(|c| Ok(c.to_vec())).collect();
@@ -1135,6 +1162,12 @@ async fn upload_stores_bytes_with_correct_hashes_and_serves_ranges() {
     let part = ranged("bytes=100-199").await.unwrap();
     assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(part.headers()["content-range"], "bytes 100-199/300000");
+    assert_eq!(part.headers()["content-length"], "100");
+    assert_eq!(
+        part.headers()["content-md5"],
+        hex::encode(Md5::digest(&bytes)).as_str(),
+        "Glance sends the whole image's md5 with a range too"
+    );
     assert_eq!(part.bytes().await.unwrap().as_ref(), &bytes[100..200]);
     let tail = ranged("bytes=-10").await.unwrap();
     assert_eq!(
@@ -1175,7 +1208,11 @@ async fn upload_preconditions() {
                 .body(vec![0u8; 10]),
         )
         .await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.body);
+    assert_error(
+        &answer,
+        StatusCode::BAD_REQUEST,
+        "Size mismatch: expected 11 bytes, got 10 bytes",
+    );
     assert_eq!(g.image(&g.demo, &id).await["status"], "queued");
     let answer = g
         .send(
@@ -1185,7 +1222,11 @@ async fn upload_preconditions() {
                 .body(vec![0u8; 10]),
         )
         .await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_error(
+        &answer,
+        StatusCode::BAD_REQUEST,
+        "Invalid or missing image size in request headers.",
+    );
     // Readers and other projects may not upload.
     assert_error(
         &g.upload(&g.rita, &id, vec![0; 10]).await,
@@ -1206,6 +1247,13 @@ async fn upload_preconditions() {
         .await;
     assert_eq!(answer.status, StatusCode::NO_CONTENT);
     assert_eq!(g.image(&g.demo, &id).await["status"], "active");
+    // A reader sees the image but may not download it (download_image needs a member role).
+    g.image(&g.rita, &id).await;
+    assert_error(
+        &g.get(&g.rita, &file).await,
+        StatusCode::FORBIDDEN,
+        "You are not authorized to complete download_image action.",
+    );
 }
 
 #[tokio::test]
@@ -1218,9 +1266,8 @@ async fn format_gate_refuses_mismatches_and_unsafe_images() {
     };
     // Random bytes declared qcow2: 415, back to queued, nothing stored.
     let id = make("qcow2").await;
-    assert_error(
+    assert_refused(
         &g.upload(&g.demo, &id, random_bytes(100_000)).await,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "Image disk_format qcow2 does not match stream data raw",
     );
     let image = g.image(&g.demo, &id).await;
@@ -1233,9 +1280,8 @@ async fn format_gate_refuses_mismatches_and_unsafe_images() {
         StatusCode::NO_CONTENT
     );
     // A qcow2 with a backing file: 415 "Image failed safety checks".
-    assert_error(
+    assert_refused(
         &g.upload(&g.demo, &id, qcow2(Some("/etc/passwd"))).await,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "Image failed safety checks",
     );
     assert_eq!(g.image(&g.demo, &id).await["status"], "queued");
@@ -1256,9 +1302,8 @@ async fn format_gate_refuses_mismatches_and_unsafe_images() {
     assert_eq!(g.image(&g.demo, &raw).await["status"], "active");
     // A qcow2 declared vmdk is not.
     let vmdk = make("vmdk").await;
-    assert_error(
+    assert_refused(
         &g.upload(&g.demo, &vmdk, qcow2(None)).await,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "Image disk_format vmdk does not match stream data qcow2",
     );
     // A kernel is not inspectable: any bytes go.
@@ -1329,6 +1374,16 @@ async fn stage_and_glance_direct_import() {
     assert_eq!(image["status"], "active");
     assert_eq!(image["os_hash_value"], hex::encode(Sha512::digest(&bytes)));
     assert_eq!(image["virtual_size"], 1u64 << 30);
+    assert_error(
+        &g.post(
+            &g.demo,
+            &import,
+            json!({"method": {"name": "glance-direct"}}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "Image with status active cannot be target for import",
+    );
 
     // A staged stream that fails the gate sends the image back to queued.
     let bad = id_of(
@@ -1369,25 +1424,38 @@ async fn deactivate_and_reactivate() {
         "Not allowed to deactivate image in status 'queued'",
     );
     g.upload(&g.demo, &id, vec![5; 100]).await;
+    // Glance 33's defaults: admin or a member of the owning project; a reader may not, and
+    // another project does not even see the image.
     assert_error(
-        &g.post(&g.demo, &deactivate, json!(null)).await,
+        &g.post(&g.rita, &deactivate, json!(null)).await,
         StatusCode::FORBIDDEN,
         "You are not authorized to complete deactivate action.",
     );
+    assert_error(
+        &g.post(&g.alice, &deactivate, json!(null)).await,
+        StatusCode::NOT_FOUND,
+        &format!("No image found with ID {id}"),
+    );
     assert_eq!(
-        g.post(&g.admin, &deactivate, json!(null)).await.status,
+        g.post(&g.demo, &deactivate, json!(null)).await.status,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
         g.post(&g.admin, &deactivate, json!(null)).await.status,
-        StatusCode::NO_CONTENT
+        StatusCode::NO_CONTENT,
+        "a repeat is a no-op"
     );
     assert_eq!(g.image(&g.demo, &id).await["status"], "deactivated");
     let file = format!("/v2/images/{id}/file");
     assert_error(
         &g.get(&g.demo, &file).await,
         StatusCode::FORBIDDEN,
-        "The requested image has been deactivated. Image data download is prohibited.",
+        "The requested image has been deactivated. Image data download is forbidden.",
+    );
+    assert_eq!(
+        g.get(&g.admin, &file).await.status,
+        StatusCode::OK,
+        "admins still may"
     );
     assert_eq!(
         g.post(&g.admin, &reactivate, json!(null)).await.status,
@@ -1635,7 +1703,11 @@ async fn a_crash_mid_upload_leaves_a_queued_image_and_no_bytes() {
         .await,
     );
     let (tx, upload) = begin_upload(&g, &id).await;
-    // What a crash would leave on disk right now: metadata `saving`, a partial temporary file.
+    // What a crash would leave on disk once the partial temporary file exists: metadata
+    // `saving` and some bytes in tmp/.
+    while entries(&dir.path().join("glance/tmp")) == 0 {
+        tokio::task::yield_now().await;
+    }
     let crashed = tempfile::tempdir().unwrap();
     copy_dir(dir.path(), crashed.path());
     assert_eq!(entries(&crashed.path().join("glance/tmp")), 1);

@@ -20,8 +20,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use super::Glance;
 use super::gate::Gate;
 use super::image::{
-    Image, Staged, Status, bad_request, conflict, forbidden, image_not_found, not_authorized,
-    unsupported_media,
+    Image, Staged, Status, bad_request, conflict, forbidden, image_not_found, media_type_refused,
+    not_authorized,
 };
 use super::policy;
 use super::store::clear_data_fields;
@@ -41,7 +41,7 @@ struct Received {
     gate: Gate,
 }
 
-/// 415 unless the body is `application/octet-stream` (WebOb's message).
+/// 415 unless the body is `application/octet-stream` (WebOb's message, Glance's detail).
 fn require_octet_stream(headers: &HeaderMap) -> Result<(), ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -55,9 +55,11 @@ fn require_octet_stream(headers: &HeaderMap) -> Result<(), ApiError> {
         });
     match content_type.as_deref() {
         Some("application/octet-stream") => Ok(()),
-        _ => Err(unsupported_media(
-            "The request media type was not supported by this server.",
+        Some(other) => Err(media_type_refused(
+            other,
+            &format!("Invalid content type {other}"),
         )),
+        None => Err(media_type_refused("", "Invalid content type None")),
     }
 }
 
@@ -71,12 +73,7 @@ fn declared_size(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Some)
-        .ok_or_else(|| {
-            bad_request(format!(
-                "Invalid x-openstack-image-size header {:?}: it must be a number of bytes.",
-                String::from_utf8_lossy(value.as_bytes())
-            ))
-        })
+        .ok_or_else(|| bad_request("Invalid or missing image size in request headers."))
 }
 
 /// The image `id` as `caller` may change it: 404 when invisible, 403 when read-only to them.
@@ -187,8 +184,8 @@ async fn finish(
     declared: Option<u64>,
 ) -> Result<(), ApiError> {
     let verdict = match declared {
-        Some(promised) if promised != received.size => Err(bad_request(format!(
-            "Image size mismatch: x-openstack-image-size says {promised} bytes, the body had {}.",
+        Some(promised) if promised != 0 && promised != received.size => Err(bad_request(format!(
+            "Size mismatch: expected {promised} bytes, got {} bytes",
             received.size
         ))),
         _ => received.gate.verdict(&formats.0, &formats.1),
@@ -325,8 +322,11 @@ pub async fn download(
             .ok_or_else(|| image_not_found(&id))?;
         if image.status == Status::Deactivated && !caller.is_admin() {
             return Err(forbidden(
-                "The requested image has been deactivated. Image data download is prohibited.",
+                "The requested image has been deactivated. Image data download is forbidden.",
             ));
+        }
+        if !policy::can_download(&caller, image) {
+            return Err(not_authorized("download_image"));
         }
         if !image.has_data() {
             return Ok(StatusCode::NO_CONTENT.into_response());
@@ -344,7 +344,7 @@ pub async fn download(
                 return Err(ApiError::new(
                     Service::Image,
                     StatusCode::RANGE_NOT_SATISFIABLE,
-                    "Requested range not satisfiable",
+                    "The Range requested is not available.",
                 )
                 .header(header::CONTENT_RANGE, &format!("bytes */{size}")));
             }
@@ -378,8 +378,10 @@ pub async fn download(
         if let Ok(v) = HeaderValue::from_str(&format!("bytes {first}-{last}/{size}")) {
             response.headers_mut().insert(header::CONTENT_RANGE, v);
         }
-    } else if let Some(md5) = checksum.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        // Glance sends the hex md5 here (not base64 as RFC 1864 would have it).
+    }
+    // Glance sends the hex md5 of the whole image (not base64 as RFC 1864 would have it),
+    // ranged answers included.
+    if let Some(md5) = checksum.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().insert("content-md5", md5);
     }
     Ok(response)
@@ -461,17 +463,22 @@ pub async fn import(
     let formats = {
         let mut images = glance.lock();
         let image: &mut Image = images.get_mut(&id).ok_or_else(|| image_not_found(&id))?;
+        if image.status == Status::Active {
+            return Err(conflict(
+                "Image with status active cannot be target for import",
+            ));
+        }
+        if image.status != Status::Uploading || image.staged.is_none() {
+            return Err(conflict(
+                "Image needs to be staged before 'glance-direct' method can be used",
+            ));
+        }
         let Some(container) = image.container_format.clone() else {
             return Err(conflict("'container_format' needs to be set before import"));
         };
         let Some(disk) = image.disk_format.clone() else {
             return Err(conflict("'disk_format' needs to be set before import"));
         };
-        if image.status != Status::Uploading || image.staged.is_none() {
-            return Err(conflict(
-                "Image needs to be staged before 'glance-direct' method can be used",
-            ));
-        }
         image.status = Status::Importing;
         image.updated_at = Timestamp::now();
         glance.save(&images)?;

@@ -4,7 +4,7 @@
 
 use ferrostack_format_inspector::{StreamInspector, Verdict, decide};
 
-use super::image::unsupported_media;
+use super::image::media_type_refused;
 use crate::errors::ApiError;
 
 /// Watches an upload and decides, at the end, whether Glance would store it.
@@ -39,7 +39,10 @@ impl Gate {
             Verdict::Accept { virtual_size, .. } => Ok(Accepted { virtual_size }),
             Verdict::Refuse(refusal) => {
                 tracing::info!(%refusal, disk_format, container_format, "upload refused by the format gate");
-                Err(unsupported_media(refusal.glance_message()))
+                Err(media_type_refused(
+                    "application/octet-stream",
+                    &refusal.glance_message(),
+                ))
             }
         }
     }
@@ -71,7 +74,12 @@ mod tests {
         }
         gate.verdict(disk, "bare").map_err(|e| {
             assert_eq!(e.status, axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE);
+            let prefix = "The request media type application/octet-stream is not supported by \
+                          this server.\n<br /><br />\n";
             e.message
+                .strip_prefix(prefix)
+                .expect("WebOb's 415 wording")
+                .to_owned()
         })
     }
 

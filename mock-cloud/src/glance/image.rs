@@ -481,9 +481,15 @@ pub fn conflict(message: impl Into<String>) -> ApiError {
     ApiError::new(Service::Image, StatusCode::CONFLICT, message)
 }
 
-/// A Glance 415.
-pub fn unsupported_media(message: impl Into<String>) -> ApiError {
-    ApiError::new(Service::Image, StatusCode::UNSUPPORTED_MEDIA_TYPE, message)
+/// A Glance 415, worded as WebOb words it: the request's media type, then Glance's detail.
+pub fn media_type_refused(content_type: &str, detail: &str) -> ApiError {
+    ApiError::new(
+        Service::Image,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        format!(
+            "The request media type {content_type} is not supported by this server.\n<br /><br />\n{detail}"
+        ),
+    )
 }
 
 /// Glance's 404 for an image the caller cannot see (or that does not exist).

@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 use super::data::IMPORT_METHODS;
 use super::image::{
     DISALLOWED_ON_CREATE, Image, READ_ONLY, Status, bad_request, check_custom_key,
-    check_key_writable, conflict, forbidden, image_not_found, is_base_writable, not_authorized,
-    not_found, unsupported_media,
+    check_key_writable, conflict, forbidden, image_not_found, is_base_writable, media_type_refused,
+    not_authorized, not_found,
 };
 use super::policy;
 use crate::app::AppState;
@@ -95,7 +95,7 @@ pub async fn create(
     }
     if image.owner != caller.project_id && !caller.is_admin() {
         return Err(forbidden(format!(
-            "You are not permitted to create images owned by '{}'.",
+            "You are not permitted to create images owned by '{}'",
             image.owner.as_deref().unwrap_or("None")
         )));
     }
@@ -161,12 +161,10 @@ fn parse_changes(headers: &HeaderMap, body: &Bytes) -> Result<Vec<Change>, ApiEr
         .unwrap_or_default();
     let Some(&(_, draft)) = PATCH_TYPES.iter().find(|(t, _)| *t == content_type) else {
         let accepted: Vec<&str> = PATCH_TYPES.iter().map(|(t, _)| *t).collect();
-        return Err(
-            unsupported_media("The request media type was not supported by this server.").header(
-                axum::http::HeaderName::from_static("accept-patch"),
-                &accepted.join(", "),
-            ),
-        );
+        return Err(media_type_refused(&content_type, "").header(
+            axum::http::HeaderName::from_static("accept-patch"),
+            &accepted.join(", "),
+        ));
     };
     let Value::Array(raw) = parse_json(body)? else {
         return Err(bad_request(
@@ -265,9 +263,7 @@ fn apply(image: &mut Image, caller: &Caller, change: Change) -> Result<(), ApiEr
             return Err(not_authorized("publicize_image"));
         }
         "owner" if image.get("owner").as_ref() != Some(&value) && !caller.is_admin() => {
-            return Err(forbidden(
-                "You are not permitted to modify 'owner' on this image.",
-            ));
+            return Err(forbidden("Owner can't be updated by non admin."));
         }
         "disk_format" | "container_format"
             if image.status != Status::Queued && image.get(&key).as_ref() != Some(&value) =>
@@ -320,7 +316,7 @@ pub async fn delete(
     let image = images
         .get(&id)
         .filter(|image| policy::can_see(&caller, image))
-        .ok_or_else(|| image_not_found(&id))?;
+        .ok_or_else(|| not_found(format!("Failed to find image {id} to delete")))?;
     if !policy::can_modify(&caller, image) {
         return Err(not_authorized("delete_image"));
     }
@@ -335,19 +331,23 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Runs `change` on an image the caller may modify, then saves.
+/// Runs `change` on an image the caller may modify, then saves. `missing` is the 404 for an
+/// image the caller cannot see (each Glance controller words it its own way).
 fn modify(
     state: &AppState,
     caller: &Caller,
     id: &str,
     action: &str,
+    missing: ApiError,
     change: impl FnOnce(&mut Image) -> Result<(), ApiError>,
 ) -> Result<(), ApiError> {
     let mut images = state.glance.lock();
-    let image = images
+    let Some(image) = images
         .get_mut(id)
         .filter(|image| policy::can_see(caller, image))
-        .ok_or_else(|| image_not_found(id))?;
+    else {
+        return Err(missing);
+    };
     if !policy::can_modify(caller, image) {
         return Err(not_authorized(action));
     }
@@ -362,7 +362,8 @@ pub async fn add_tag(
     caller: Caller,
     Path((id, tag)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    modify(&state, &caller, &id, "modify_image", |image| {
+    let missing = not_found(format!("Image {id} not found."));
+    modify(&state, &caller, &id, "modify_image", missing, |image| {
         if tag.chars().count() > 255 {
             return Err(bad_request(format!(
                 "Provided object does not match schema 'image': '{tag}' is too long (in 'tags')"
@@ -382,18 +383,20 @@ pub async fn remove_tag(
     caller: Caller,
     Path((id, tag)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    modify(&state, &caller, &id, "modify_image", |image| {
+    let missing = not_found(format!("Image {id} not found."));
+    modify(&state, &caller, &id, "modify_image", missing, |image| {
         let before = image.tags.len();
         image.tags.retain(|t| *t != tag);
         if image.tags.len() == before {
-            return Err(not_found(format!("Tag {tag} not found")));
+            // Glance raises a bare HTTPNotFound here: WebOb's default wording.
+            return Err(not_found("The resource could not be found."));
         }
         Ok(())
     })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /v2/images/{id}/actions/deactivate`: 204, admin only; active -> deactivated.
+/// `POST /v2/images/{id}/actions/deactivate`: 204; active -> deactivated.
 pub async fn deactivate(
     State(state): State<AppState>,
     caller: Caller,
@@ -409,7 +412,7 @@ pub async fn deactivate(
     )
 }
 
-/// `POST /v2/images/{id}/actions/reactivate`: 204, admin only; deactivated -> active.
+/// `POST /v2/images/{id}/actions/reactivate`: 204; deactivated -> active.
 pub async fn reactivate(
     State(state): State<AppState>,
     caller: Caller,
@@ -433,18 +436,8 @@ fn switch(
     from: Status,
     to: Status,
 ) -> Result<StatusCode, ApiError> {
-    if !caller.is_admin() {
-        // Glance hides what the caller cannot see before it refuses the action.
-        let images = state.glance.lock();
-        if !images
-            .get(id)
-            .is_some_and(|image| policy::can_see(caller, image))
-        {
-            return Err(image_not_found(id));
-        }
-        return Err(not_authorized(action));
-    }
-    modify(state, caller, id, action, |image| {
+    // Glance 33's defaults: admin or a member of the owning project.
+    modify(state, caller, id, action, image_not_found(id), |image| {
         if image.status == to {
             return Ok(()); // Glance treats a repeat as a no-op.
         }

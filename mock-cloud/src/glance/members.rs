@@ -8,8 +8,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::image::{
-    Image, Member, bad_request, conflict, forbidden, glance_time, image_not_found, not_authorized,
-    not_found,
+    Image, Member, bad_request, conflict, forbidden, glance_time, not_authorized, not_found,
 };
 use super::policy;
 use crate::app::AppState;
@@ -31,12 +30,19 @@ fn body_json(body: &Bytes) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|_| bad_request("Malformed JSON in request body."))
 }
 
-fn only_shared(image: &Image) -> Result<(), ApiError> {
+/// Glance's refusal for a non-shared image; each call words it its own way (`refusal` gets
+/// the inner message "Only shared images have members.").
+fn only_shared(image: &Image, refusal: impl FnOnce(&str) -> ApiError) -> Result<(), ApiError> {
     if image.visibility == "shared" {
         Ok(())
     } else {
-        Err(forbidden("Only shared images have members."))
+        Err(refusal("Only shared images have members."))
     }
+}
+
+/// The 404 of the member calls for an image the caller cannot see.
+fn image_missing(id: &str) -> ApiError {
+    not_found(format!("Image {id} not found."))
 }
 
 fn member_not_found(image_id: &str, member_id: &str) -> ApiError {
@@ -62,14 +68,16 @@ pub async fn create(
     let image = images
         .get_mut(&id)
         .filter(|image| policy::can_see(&caller, image))
-        .ok_or_else(|| image_not_found(&id))?;
+        .ok_or_else(|| image_missing(&id))?;
+    only_shared(image, |_| {
+        forbidden(format!("Not allowed to create members for image {id}."))
+    })?;
     if !policy::can_modify(&caller, image) {
         return Err(not_authorized("add_member"));
     }
-    only_shared(image)?;
     if image.member_status(&member_id).is_some() {
         return Err(conflict(format!(
-            "The target member {member_id} is already associated with image {id}."
+            "Member {member_id} is duplicated for image {id}"
         )));
     }
     let now = Timestamp::now();
@@ -95,8 +103,12 @@ pub async fn list(
     let image = images
         .get(&id)
         .filter(|image| policy::can_see(&caller, image))
-        .ok_or_else(|| image_not_found(&id))?;
-    only_shared(image)?;
+        .ok_or_else(|| image_missing(&id))?;
+    only_shared(image, |inner| {
+        forbidden(format!(
+            "Not allowed to list members for image {id}: {inner}"
+        ))
+    })?;
     let everyone = caller.is_admin() || policy::is_owner(&caller, image);
     let members: Vec<Value> = image
         .members
@@ -119,8 +131,8 @@ pub async fn show(
     let image = images
         .get(&id)
         .filter(|image| policy::can_see(&caller, image))
-        .ok_or_else(|| image_not_found(&id))?;
-    only_shared(image)?;
+        .ok_or_else(|| image_missing(&id))?;
+    only_shared(image, |inner| not_found(inner))?;
     let allowed = caller.is_admin()
         || policy::is_owner(&caller, image)
         || caller.project_id.as_deref() == Some(member_id.as_str());
@@ -149,8 +161,10 @@ pub async fn update(
     let image = images
         .get_mut(&id)
         .filter(|image| policy::can_see(&caller, image))
-        .ok_or_else(|| image_not_found(&id))?;
-    only_shared(image)?;
+        .ok_or_else(|| image_missing(&id))?;
+    only_shared(image, |_| {
+        forbidden(format!("Not allowed to update members for image {id}."))
+    })?;
     let owner_view = caller.is_admin() || policy::is_owner(&caller, image);
     let myself = caller.project_id.as_deref() == Some(member_id.as_str());
     let Some(member) = image
@@ -165,7 +179,7 @@ pub async fn update(
     }
     if !matches!(status.as_str(), "pending" | "accepted" | "rejected") {
         return Err(bad_request(
-            "Status must be \"pending\", \"accepted\" or \"rejected\".",
+            "Incorrect request: Status must be \"pending\", \"accepted\" or \"rejected\".",
         ));
     }
     member.status = status;
@@ -185,16 +199,23 @@ pub async fn delete(
     let image = images
         .get_mut(&id)
         .filter(|image| policy::can_see(&caller, image))
-        .ok_or_else(|| image_not_found(&id))?;
+        .ok_or_else(|| image_missing(&id))?;
+    only_shared(image, |_| {
+        forbidden(format!("Not allowed to delete members for image {id}."))
+    })?;
+    let owner_view = caller.is_admin() || policy::is_owner(&caller, image);
+    let myself = caller.project_id.as_deref() == Some(member_id.as_str());
+    if !image
+        .members
+        .iter()
+        .any(|m| m.member_id == member_id && (owner_view || myself))
+    {
+        return Err(member_not_found(&id, &member_id));
+    }
     if !policy::can_modify(&caller, image) {
         return Err(not_authorized("delete_member"));
     }
-    only_shared(image)?;
-    let before = image.members.len();
     image.members.retain(|m| m.member_id != member_id);
-    if image.members.len() == before {
-        return Err(member_not_found(&id, &member_id));
-    }
     state.glance.save(&images)?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
