@@ -1,0 +1,674 @@
+//! `Vm`: a builder over `qemu-system-x86_64`, and the running machine it starts.
+//!
+//! The argv is built as plain data first ([`VmBuilder::argv`], snapshot-tested), then spawned.
+//! The running [`Vm`] captures the serial console to a file and a stream, speaks QMP over a
+//! unix socket in a private folder, and kills qemu's whole process group when dropped.
+
+mod console;
+mod qmp;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::AsyncReadExt;
+use tokio::net::UnixListener;
+use tokio::process::Child;
+use tokio::sync::broadcast;
+
+use self::console::Console;
+pub use self::qmp::Qmp;
+use crate::accel::Accel;
+use crate::command::{Program, shell_quote};
+use crate::error::{Error, Result};
+
+/// How long qemu gets to connect to the QMP socket after it starts.
+const QMP_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One disk attached over virtio.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Disk {
+    /// The image file.
+    pub path: PathBuf,
+    /// Its format ("qcow2", "raw"); always given, since probing raw images is unsafe.
+    pub format: String,
+    /// Write changes to a temporary overlay, so that a run never changes the image.
+    pub snapshot: bool,
+    /// Attach read-only.
+    pub read_only: bool,
+}
+
+impl Disk {
+    /// A disk in snapshot mode (the image is left untouched), the safe default for boots.
+    pub fn snapshot(path: impl Into<PathBuf>, format: impl Into<String>) -> Self {
+        Disk {
+            path: path.into(),
+            format: format.into(),
+            snapshot: true,
+            read_only: false,
+        }
+    }
+
+    /// A disk the guest writes to (an installation target).
+    pub fn writable(path: impl Into<PathBuf>, format: impl Into<String>) -> Self {
+        Disk {
+            snapshot: false,
+            ..Disk::snapshot(path, format)
+        }
+    }
+
+    fn drive_arg(&self) -> String {
+        let mut arg = format!(
+            "file={},if=virtio,format={}",
+            drive_path(&self.path),
+            self.format
+        );
+        if self.snapshot {
+            arg.push_str(",snapshot=on");
+        }
+        if self.read_only {
+            arg.push_str(",readonly=on");
+        }
+        arg
+    }
+}
+
+/// A path inside a `-drive` option: commas are doubled, as qemu's option parser expects.
+fn drive_path(path: &Path) -> String {
+    path.to_string_lossy().replace(',', ",,")
+}
+
+/// The parts of the argv that only exist once a run is set up (so that the rest is pure).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunLayout {
+    /// The accelerator resolved for this host.
+    pub accel: Accel,
+    /// The QMP socket qemu connects to.
+    pub qmp_socket: PathBuf,
+}
+
+/// Everything about a machine, before it runs.
+///
+/// ```no_run
+/// # async fn demo() -> ferrostack_qemu::Result<()> {
+/// use std::time::Duration;
+/// use ferrostack_qemu::VmBuilder;
+/// let mut vm = VmBuilder::new()
+///     .memory_mib(256)
+///     .kernel("vmlinuz")
+///     .initrd("initrd.gz")
+///     .append("console=ttyS0 panic=-1 smoke_token=abc")
+///     .spawn()
+///     .await?;
+/// vm.wait_for_line(|line| line == "SMOKE-BOOT-OK abc", Duration::from_secs(120)).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct VmBuilder {
+    qemu: Option<PathBuf>,
+    machine: String,
+    memory_mib: u32,
+    cpus: u32,
+    accel: Option<Accel>,
+    disks: Vec<Disk>,
+    cdrom: Option<PathBuf>,
+    boot_cdrom_once: bool,
+    kernel: Option<PathBuf>,
+    initrd: Option<PathBuf>,
+    append: Option<String>,
+    nocloud_seed: Option<PathBuf>,
+    vnc: bool,
+    serial_log: Option<PathBuf>,
+}
+
+impl Default for VmBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VmBuilder {
+    /// A q35 machine with 256 MiB, one CPU, no network, the accelerator chosen at spawn.
+    pub fn new() -> Self {
+        VmBuilder {
+            qemu: None,
+            machine: "q35".to_owned(),
+            memory_mib: 256,
+            cpus: 1,
+            accel: None,
+            disks: Vec::new(),
+            cdrom: None,
+            boot_cdrom_once: false,
+            kernel: None,
+            initrd: None,
+            append: None,
+            nocloud_seed: None,
+            vnc: false,
+            serial_log: None,
+        }
+    }
+
+    /// Runs this `qemu-system-x86_64` instead of the one on `PATH`.
+    pub fn qemu_binary(mut self, path: impl Into<PathBuf>) -> Self {
+        self.qemu = Some(path.into());
+        self
+    }
+
+    /// Guest memory in MiB.
+    pub fn memory_mib(mut self, mib: u32) -> Self {
+        self.memory_mib = mib;
+        self
+    }
+
+    /// Number of virtual CPUs.
+    pub fn cpus(mut self, cpus: u32) -> Self {
+        self.cpus = cpus;
+        self
+    }
+
+    /// Forces an accelerator instead of probing the host ([`Accel::detect`]).
+    pub fn accel(mut self, accel: Accel) -> Self {
+        self.accel = Some(accel);
+        self
+    }
+
+    /// Attaches a virtio disk (in order: the first is `/dev/vda`).
+    pub fn disk(mut self, disk: Disk) -> Self {
+        self.disks.push(disk);
+        self
+    }
+
+    /// Attaches an ISO as the CD-ROM.
+    pub fn cdrom(mut self, iso: impl Into<PathBuf>) -> Self {
+        self.cdrom = Some(iso.into());
+        self
+    }
+
+    /// Boots from the CD-ROM first, once (later reboots use the disk): the installer setup.
+    pub fn boot_cdrom_once(mut self) -> Self {
+        self.boot_cdrom_once = true;
+        self
+    }
+
+    /// Boots this kernel directly.
+    pub fn kernel(mut self, path: impl Into<PathBuf>) -> Self {
+        self.kernel = Some(path.into());
+        self
+    }
+
+    /// The initial ramdisk for [`VmBuilder::kernel`].
+    pub fn initrd(mut self, path: impl Into<PathBuf>) -> Self {
+        self.initrd = Some(path.into());
+        self
+    }
+
+    /// The kernel command line for [`VmBuilder::kernel`].
+    pub fn append(mut self, cmdline: impl Into<String>) -> Self {
+        self.append = Some(cmdline.into());
+        self
+    }
+
+    /// Attaches a cloud-init NoCloud seed image (see [`crate::seed`]) read-only.
+    pub fn nocloud_seed(mut self, path: impl Into<PathBuf>) -> Self {
+        self.nocloud_seed = Some(path.into());
+        self
+    }
+
+    /// Serves the display over VNC on 127.0.0.1 (the first free display number).
+    pub fn vnc(mut self, enabled: bool) -> Self {
+        self.vnc = enabled;
+        self
+    }
+
+    /// Writes the serial console here (default: `serial.log` in the run's private folder).
+    pub fn serial_log(mut self, path: impl Into<PathBuf>) -> Self {
+        self.serial_log = Some(path.into());
+        self
+    }
+
+    /// The arguments (without the program) for a run laid out as `layout`.
+    pub fn argv(&self, layout: &RunLayout) -> Result<Vec<String>> {
+        if self.kernel.is_none() && (self.initrd.is_some() || self.append.is_some()) {
+            return Err(Error::invalid(
+                "VmBuilder",
+                "initrd and append need a kernel (call .kernel(...))",
+            ));
+        }
+        let mut argv: Vec<String> = Vec::new();
+        let mut push = |words: &[&str]| argv.extend(words.iter().map(|word| (*word).to_owned()));
+        push(&["-machine", &self.machine, "-accel", layout.accel.as_str()]);
+        push(&[
+            "-m",
+            &self.memory_mib.to_string(),
+            "-smp",
+            &self.cpus.to_string(),
+        ]);
+        // No network (saves the iPXE ROM); no reboot, so that a guest reboot or panic ends qemu.
+        push(&["-nic", "none", "-no-reboot"]);
+        // The serial console on stdout (stdin is /dev/null), no monitor there.
+        push(&["-serial", "stdio", "-monitor", "none"]);
+        if self.vnc {
+            // The first free display from 0 on; the port is read back over QMP.
+            push(&["-vnc", "127.0.0.1:0,to=99"]);
+        } else {
+            push(&["-display", "none"]);
+        }
+        let qmp_chardev = format!("socket,id=qmp,path={}", drive_path(&layout.qmp_socket));
+        push(&["-chardev", &qmp_chardev, "-mon", "chardev=qmp,mode=control"]);
+        for disk in &self.disks {
+            push(&["-drive", &disk.drive_arg()]);
+        }
+        if let Some(seed) = &self.nocloud_seed {
+            let seed_drive = format!("file={},if=virtio,format=raw,readonly=on", drive_path(seed));
+            push(&["-drive", &seed_drive]);
+        }
+        if let Some(iso) = &self.cdrom {
+            let cdrom_drive = format!("file={},media=cdrom,readonly=on", drive_path(iso));
+            push(&["-drive", &cdrom_drive]);
+        }
+        if self.boot_cdrom_once {
+            push(&["-boot", "once=d"]);
+        }
+        if let Some(kernel) = &self.kernel {
+            push(&["-kernel", &kernel.to_string_lossy()]);
+        }
+        if let Some(initrd) = &self.initrd {
+            push(&["-initrd", &initrd.to_string_lossy()]);
+        }
+        if let Some(append) = &self.append {
+            push(&["-append", append]);
+        }
+        Ok(argv)
+    }
+
+    /// Starts qemu and waits until it has connected to QMP (and reported its VNC port).
+    pub async fn spawn(self) -> Result<Vm> {
+        let program = Program::QEMU_SYSTEM_X86_64.locate(self.qemu.as_deref())?;
+        let run_dir = tempfile::Builder::new()
+            .prefix("ferrostack-vm-")
+            .tempdir()
+            .map_err(|err| Error::io("cannot create a run folder in", std::env::temp_dir(), err))?;
+        let layout = RunLayout {
+            accel: self.accel.unwrap_or_else(Accel::detect),
+            qmp_socket: run_dir.path().join("qmp.sock"),
+        };
+        let argv = self.argv(&layout)?;
+        let command_line = std::iter::once(program.to_string_lossy().into_owned())
+            .chain(argv.iter().cloned())
+            .map(|word| shell_quote(&word))
+            .collect::<Vec<_>>()
+            .join(" ");
+        // qemu connects to us: binding first means no polling for a socket to appear.
+        let listener = UnixListener::bind(&layout.qmp_socket)
+            .map_err(|err| Error::io("cannot listen on", &layout.qmp_socket, err))?;
+        tracing::info!(command = %command_line, "starting qemu");
+        let mut child = tokio::process::Command::new(&program)
+            .args(&argv)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            // Its own process group, so that drop can kill anything qemu started too.
+            .process_group(0)
+            .spawn()
+            .map_err(|source| Error::Spawn {
+                command: command_line.clone(),
+                source,
+            })?;
+        let pid = child.id().unwrap_or_default();
+        let serial_log = self
+            .serial_log
+            .clone()
+            .unwrap_or_else(|| run_dir.path().join("serial.log"));
+        let console = Console::new();
+        let stdout = child.stdout.take().expect("stdout is piped");
+        tokio::spawn(console.clone().pump(stdout, serial_log.clone()));
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let stderr_task = tokio::spawn(async move {
+            let mut text = Vec::new();
+            let _ = stderr.read_to_end(&mut text).await;
+            String::from_utf8_lossy(&text).trim().to_owned()
+        });
+        let mut vm = Vm {
+            child: Some(child),
+            pid,
+            command_line,
+            console,
+            serial_log,
+            stderr_task: Some(stderr_task),
+            qmp: None,
+            vnc: None,
+            _run_dir: run_dir,
+        };
+        let stream = {
+            let child = vm.child.as_mut().expect("just spawned");
+            tokio::select! {
+                accepted = tokio::time::timeout(QMP_CONNECT_TIMEOUT, listener.accept()) => match accepted {
+                    Ok(Ok((stream, _))) => stream,
+                    Ok(Err(err)) => return Err(Error::io("cannot accept QMP on", &layout.qmp_socket, err)),
+                    Err(_) => return Err(Error::Timeout { what: "qemu connecting to QMP".to_owned(), after: QMP_CONNECT_TIMEOUT }),
+                },
+                status = child.wait() => {
+                    let status = status.map_err(|err| Error::io("cannot wait for qemu", &program, err))?;
+                    return Err(vm.exited_error(status).await);
+                }
+            }
+        };
+        vm.qmp = Some(Qmp::handshake(stream).await?);
+        if self.vnc {
+            let answer = vm.qmp("query-vnc", None).await?;
+            vm.vnc = Some(parse_vnc_address(&answer)?);
+        }
+        Ok(vm)
+    }
+}
+
+/// Reads the listening address out of a `query-vnc` answer.
+fn parse_vnc_address(answer: &Value) -> Result<SocketAddr> {
+    let host = answer.get("host").and_then(Value::as_str);
+    let service = answer.get("service").and_then(Value::as_str);
+    match (host, service) {
+        (Some(host), Some(service)) => format!("{host}:{service}")
+            .parse()
+            .map_err(|err| Error::Qmp(format!("query-vnc address {host}:{service}: {err}"))),
+        _ => Err(Error::Qmp(format!(
+            "query-vnc answered without host/service: {answer}"
+        ))),
+    }
+}
+
+/// A running qemu. Dropping it kills qemu (its whole process group) and reaps it.
+#[derive(Debug)]
+pub struct Vm {
+    child: Option<Child>,
+    pid: u32,
+    command_line: String,
+    console: Arc<Console>,
+    serial_log: PathBuf,
+    stderr_task: Option<tokio::task::JoinHandle<String>>,
+    qmp: Option<Qmp>,
+    vnc: Option<SocketAddr>,
+    // Held for its Drop: removes the QMP socket and the default serial log.
+    _run_dir: tempfile::TempDir,
+}
+
+impl Vm {
+    /// qemu's process id (also its process group id).
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// The command line qemu was started with.
+    pub fn command_line(&self) -> &str {
+        &self.command_line
+    }
+
+    /// Where a VNC client connects (when VNC was enabled).
+    pub fn vnc_address(&self) -> Option<SocketAddr> {
+        self.vnc
+    }
+
+    /// The file the serial console is written to.
+    pub fn serial_log(&self) -> &Path {
+        &self.serial_log
+    }
+
+    /// Every console line so far (without line endings).
+    pub fn console_lines(&self) -> Vec<String> {
+        self.console.lines_since(0)
+    }
+
+    /// The last `count` console lines, joined by newlines.
+    pub fn console_tail(&self, count: usize) -> String {
+        self.console.tail(count)
+    }
+
+    /// A live stream of console lines from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<String> {
+        self.console.subscribe()
+    }
+
+    /// Waits for a console line for which `matches` is true (lines already seen count) and
+    /// returns it. Fails with [`Error::BootFailed`] if qemu ends first or `deadline` passes.
+    pub async fn wait_for_line(
+        &mut self,
+        matches: impl Fn(&str) -> bool,
+        deadline: Duration,
+    ) -> Result<String> {
+        let mut progress = self.console.watch();
+        let mut seen = 0;
+        let search = async {
+            loop {
+                let now = *progress.borrow_and_update();
+                if let Some(line) = self
+                    .console
+                    .lines_since(seen)
+                    .into_iter()
+                    .find(|line| matches(line))
+                {
+                    return Some(line);
+                }
+                seen = now.lines;
+                if now.closed || progress.changed().await.is_err() {
+                    return None;
+                }
+            }
+        };
+        match tokio::time::timeout(deadline, search).await {
+            Ok(Some(line)) => Ok(line),
+            Ok(None) => {
+                let status = match self.child.as_mut() {
+                    Some(child) => child.wait().await.map(|status| status.to_string()),
+                    None => Ok("no process".to_owned()),
+                }
+                .unwrap_or_else(|err| err.to_string());
+                Err(Error::BootFailed {
+                    reason: format!("qemu ended ({status}) before the expected console line"),
+                    console_tail: self.console.tail(30),
+                })
+            }
+            Err(_) => Err(Error::BootFailed {
+                reason: format!("no expected console line within {deadline:?}"),
+                console_tail: self.console.tail(30),
+            }),
+        }
+    }
+
+    /// Waits for `SMOKE-BOOT-OK <token>` alone on a line: the proof that a tiny image booted.
+    pub async fn wait_for_boot_marker(&mut self, token: &str, deadline: Duration) -> Result<()> {
+        let marker = crate::tiny::boot_marker(token);
+        self.wait_for_line(|line| line.trim() == marker, deadline)
+            .await
+            .map(drop)
+    }
+
+    /// Runs a QMP command and returns its `return` value.
+    pub async fn qmp(&mut self, command: &str, arguments: Option<Value>) -> Result<Value> {
+        match self.qmp.as_mut() {
+            Some(qmp) => qmp.execute(command, arguments).await,
+            None => Err(Error::Qmp("no QMP session".to_owned())),
+        }
+    }
+
+    /// Whether qemu is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.as_mut().map(Child::try_wait), Some(Ok(None)))
+    }
+
+    /// Waits for qemu to exit on its own, for at most `deadline` (forever when `None`).
+    pub async fn wait(&mut self, deadline: Option<Duration>) -> Result<ExitStatus> {
+        let child = self
+            .child
+            .as_mut()
+            .ok_or_else(|| Error::Qmp("qemu was already reaped".to_owned()))?;
+        let waiting = child.wait();
+        let status = match deadline {
+            Some(deadline) => {
+                tokio::time::timeout(deadline, waiting)
+                    .await
+                    .map_err(|_| Error::Timeout {
+                        what: "the guest powering off".to_owned(),
+                        after: deadline,
+                    })?
+            }
+            None => waiting.await,
+        };
+        status.map_err(|err| {
+            Error::io(
+                "cannot wait for qemu",
+                PathBuf::from(&self.command_line),
+                err,
+            )
+        })
+    }
+
+    /// Presses the ACPI power button (`system_powerdown`), waits up to `grace` for the guest
+    /// to power off, then kills qemu. Returns qemu's exit status.
+    pub async fn power_off(&mut self, grace: Duration) -> Result<ExitStatus> {
+        if self.is_running() {
+            if let Err(err) = self.qmp("system_powerdown", None).await {
+                tracing::warn!(%err, "system_powerdown failed; killing qemu");
+            } else if let Ok(status) = self.wait(Some(grace)).await {
+                return Ok(status);
+            }
+        }
+        self.kill().await
+    }
+
+    /// Kills qemu's process group now and reaps it.
+    pub async fn kill(&mut self) -> Result<ExitStatus> {
+        self.kill_group();
+        self.wait(None).await
+    }
+
+    fn kill_group(&mut self) {
+        let Some(child) = self.child.as_mut() else {
+            return;
+        };
+        // Only while it is unreaped: a reaped pid may already belong to someone else.
+        if let Ok(None) = child.try_wait() {
+            if let Some(pid) = i32::try_from(self.pid)
+                .ok()
+                .and_then(rustix::process::Pid::from_raw)
+            {
+                let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+            }
+            let _ = child.start_kill();
+        }
+    }
+
+    /// The error for a qemu that exited while it was being set up.
+    async fn exited_error(&mut self, status: ExitStatus) -> Error {
+        let stderr = match self.stderr_task.take() {
+            Some(task) => task.await.unwrap_or_default(),
+            None => String::new(),
+        };
+        Error::CommandFailed {
+            command: self.command_line.clone(),
+            status: status.to_string(),
+            stderr,
+        }
+    }
+}
+
+impl Drop for Vm {
+    fn drop(&mut self) {
+        self.kill_group();
+        let Some(child) = self.child.as_mut() else {
+            return;
+        };
+        // Reap it here so that no zombie outlives the Vm; SIGKILL takes effect in milliseconds,
+        // the bound only guards against a process stuck in the kernel.
+        for _ in 0..5000 {
+            match child.try_wait() {
+                Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+                _ => break,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout() -> RunLayout {
+        RunLayout {
+            accel: Accel::Tcg,
+            qmp_socket: PathBuf::from("/run/vm/qmp.sock"),
+        }
+    }
+
+    #[test]
+    fn argv_kernel_and_initrd_boot() {
+        let builder = VmBuilder::new()
+            .kernel("/cache/vmlinuz")
+            .initrd("/cache/initrd.gz")
+            .append("console=ttyS0 panic=-1 quiet smoke_token=t0k3n");
+        insta::assert_debug_snapshot!(builder.argv(&layout()).unwrap());
+    }
+
+    #[test]
+    fn argv_disks_seed_and_vnc() {
+        let builder = VmBuilder::new()
+            .memory_mib(512)
+            .cpus(2)
+            .accel(Accel::Kvm)
+            .disk(Disk::snapshot("/images/root,1.qcow2", "qcow2"))
+            .disk(Disk {
+                read_only: true,
+                ..Disk::writable("/images/data.raw", "raw")
+            })
+            .nocloud_seed("/run/vm/seed.img")
+            .vnc(true);
+        let layout = RunLayout {
+            accel: Accel::Kvm,
+            ..layout()
+        };
+        insta::assert_debug_snapshot!(builder.argv(&layout).unwrap());
+    }
+
+    #[test]
+    fn argv_installer() {
+        let builder = VmBuilder::new()
+            .memory_mib(1024)
+            .disk(Disk::writable("/images/blank.qcow2", "qcow2"))
+            .cdrom("/isos/debian.iso")
+            .boot_cdrom_once()
+            .vnc(true);
+        insta::assert_debug_snapshot!(builder.argv(&layout()).unwrap());
+    }
+
+    #[test]
+    fn initrd_without_kernel_is_refused() {
+        let err = VmBuilder::new().initrd("i").argv(&layout()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "VmBuilder: initrd and append need a kernel (call .kernel(...))"
+        );
+    }
+
+    #[test]
+    fn vnc_address_comes_from_query_vnc() {
+        let answer = serde_json::json!({"enabled": true, "host": "127.0.0.1", "service": "5901", "family": "ipv4", "clients": []});
+        assert_eq!(
+            parse_vnc_address(&answer).unwrap(),
+            "127.0.0.1:5901".parse().unwrap()
+        );
+        let err = parse_vnc_address(&serde_json::json!({"enabled": false})).unwrap_err();
+        assert!(err.to_string().contains("without host/service"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_missing_qemu_names_its_package() {
+        let err = VmBuilder::new()
+            .qemu_binary("/nonexistent/qemu-system-x86_64")
+            .spawn()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("qemu-system-x86"), "{err}");
+    }
+}
