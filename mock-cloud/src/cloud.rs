@@ -2,6 +2,7 @@
 
 pub mod seed;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -180,6 +181,67 @@ async fn serve(listener: TcpListener, router: Router, mut stopped: oneshot::Rece
     let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
 }
 
+/// A user's password credentials, as a clouds.yaml `auth` section needs them. The password
+/// stays out of Debug output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The user name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+    /// The project the user works in.
+    pub project_name: String,
+    /// The user's domain id.
+    pub user_domain_id: String,
+    /// The project's domain id.
+    pub project_domain_id: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("project_name", &self.project_name)
+            .field("user_domain_id", &self.user_domain_id)
+            .field("project_domain_id", &self.project_domain_id)
+            .finish()
+    }
+}
+
+impl Credentials {
+    fn new(username: &str, password: &str, project_name: &str) -> Self {
+        Self {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            project_name: project_name.to_owned(),
+            user_domain_id: "default".to_owned(),
+            project_domain_id: "default".to_owned(),
+        }
+    }
+}
+
+/// A ready clouds.yaml naming `clouds` (name, credentials) at `auth_url`.
+pub fn clouds_yaml(auth_url: &str, clouds: &[(&str, &Credentials)]) -> String {
+    let mut out = String::from("clouds:\n");
+    for (name, c) in clouds {
+        out.push_str(&format!(
+            "  {name}:\n    auth:\n      auth_url: {auth_url}\n      username: {user}\n      password: {password}\n      project_name: {project}\n      user_domain_id: {ud}\n      project_domain_id: {pd}\n    region_name: RegionOne\n    interface: public\n    identity_api_version: 3\n",
+            user = yaml_string(&c.username),
+            password = yaml_string(&c.password),
+            project = yaml_string(&c.project_name),
+            ud = yaml_string(&c.user_domain_id),
+            pd = yaml_string(&c.project_domain_id),
+        ));
+    }
+    out
+}
+
+/// A YAML scalar that stays a string whatever it contains.
+fn yaml_string(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 /// A running cloud. Stops when dropped.
 pub struct MockCloud {
     addr: SocketAddr,
@@ -218,6 +280,59 @@ impl MockCloud {
     /// The shared state, for the control plane's Rust methods.
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The default admin's credentials (admin/admin on project admin).
+    pub fn admin(&self) -> Credentials {
+        Credentials::new("admin", "admin", "admin")
+    }
+
+    /// The default demo user's credentials (demo/demo, member of project demo).
+    pub fn demo(&self) -> Credentials {
+        Credentials::new("demo", "demo", "demo")
+    }
+
+    /// Credentials of `user`: admin, demo, or a seeded user of the default domain with a
+    /// project role (its first such project).
+    pub fn credentials(&self, user: &str) -> Option<Credentials> {
+        match user {
+            "admin" => return Some(self.admin()),
+            "demo" => return Some(self.demo()),
+            _ => {}
+        }
+        let seed = self.state.options.seed.as_ref()?;
+        let seeded = seed
+            .users
+            .iter()
+            .find(|u| u.name == user && (u.domain == "default" || u.domain == "Default"))?;
+        let project = seeded.roles.iter().find_map(|r| r.project.clone())?;
+        Some(Credentials::new(&seeded.name, &seeded.password, &project))
+    }
+
+    /// A clouds.yaml with clouds `mock-admin` and `mock-demo`.
+    pub fn clouds_yaml(&self) -> String {
+        clouds_yaml(
+            &self.auth_url(),
+            &[("mock-admin", &self.admin()), ("mock-demo", &self.demo())],
+        )
+    }
+
+    /// The `OS_*` environment of `user` (see [`MockCloud::credentials`]).
+    pub fn env(&self, user: &str) -> Option<BTreeMap<String, String>> {
+        let c = self.credentials(user)?;
+        let pairs = [
+            ("OS_AUTH_TYPE", "password".to_owned()),
+            ("OS_AUTH_URL", self.auth_url()),
+            ("OS_IDENTITY_API_VERSION", "3".to_owned()),
+            ("OS_USERNAME", c.username),
+            ("OS_PASSWORD", c.password),
+            ("OS_PROJECT_NAME", c.project_name),
+            ("OS_USER_DOMAIN_ID", c.user_domain_id),
+            ("OS_PROJECT_DOMAIN_ID", c.project_domain_id),
+            ("OS_REGION_NAME", "RegionOne".to_owned()),
+            ("OS_INTERFACE", "public".to_owned()),
+        ];
+        Some(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
     }
 
     /// A project-scoped token for a user of the default domain, issued without HTTP

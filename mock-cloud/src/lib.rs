@@ -28,5 +28,5 @@ pub use app::AppState;
 pub use cloud::seed::{
     Seed, SeedApplicationCredential, SeedDomain, SeedFlavor, SeedProject, SeedRole, SeedUser,
 };
-pub use cloud::{MockCloud, MockCloudBuilder, Options};
+pub use cloud::{Credentials, MockCloud, MockCloudBuilder, Options, clouds_yaml};
 pub use errors::{ApiError, Service};

@@ -446,3 +446,39 @@ async fn unknown_routes_answer_in_their_services_shape() {
             .contains("/_mock/nothing")
     );
 }
+
+#[tokio::test]
+async fn clouds_yaml_env_and_credentials() {
+    let seed = Seed::parse(
+        "users: [{name: ci, password: \"p: w\", roles: [{role: member, project: demo}]}]",
+        false,
+    )
+    .unwrap();
+    let cloud = MockCloud::builder().seed(seed).start().await.unwrap();
+    let yaml = cloud.clouds_yaml();
+    let parsed: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    let admin = &parsed["clouds"]["mock-admin"];
+    assert_eq!(admin["auth"]["auth_url"], cloud.auth_url());
+    assert_eq!(admin["auth"]["username"], "admin");
+    assert_eq!(admin["auth"]["project_name"], "admin");
+    assert_eq!(parsed["clouds"]["mock-demo"]["auth"]["password"], "demo");
+    assert_eq!(parsed["clouds"]["mock-demo"]["region_name"], "RegionOne");
+
+    let env = cloud.env("demo").unwrap();
+    assert_eq!(env["OS_AUTH_URL"], cloud.auth_url());
+    assert_eq!(env["OS_USERNAME"], "demo");
+    assert_eq!(env["OS_PROJECT_NAME"], "demo");
+    assert_eq!(env["OS_USER_DOMAIN_ID"], "default");
+    let ci = cloud.credentials("ci").unwrap();
+    assert_eq!(ci.project_name, "demo");
+    assert!(
+        !format!("{ci:?}").contains("p: w"),
+        "Debug hides the password"
+    );
+    // A password that needs quoting stays a string in YAML.
+    let yaml = mock_cloud::clouds_yaml(&cloud.auth_url(), &[("ci", &ci)]);
+    let parsed: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    assert_eq!(parsed["clouds"]["ci"]["auth"]["password"], "p: w");
+    assert!(cloud.env("nobody").is_none());
+    assert_eq!(cloud.admin().username, "admin");
+}

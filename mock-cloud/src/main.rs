@@ -1,0 +1,117 @@
+//! `mock-cloud serve`: Keystone, Glance and Nova in one process, until Ctrl-C or SIGTERM.
+//!
+//! The first line on stdout is `mock-cloud listening on http://ADDR` (easy to parse); with
+//! `--clouds-yaml FILE` that file is written before the line is printed.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use mock_cloud::{MockCloud, Seed};
+
+/// An OpenStack cloud (Keystone v3, Glance v2, Nova v2.1) in one process, for offline tests.
+#[derive(Parser)]
+#[command(name = "mock-cloud", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve until Ctrl-C or SIGTERM.
+    Serve(Serve),
+}
+
+#[derive(clap::Args)]
+struct Serve {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:5000", conflicts_with = "port")]
+    listen: SocketAddr,
+    /// Listen on 127.0.0.1:PORT.
+    #[arg(long)]
+    port: Option<u16>,
+    /// Keep image metadata and bytes here, across restarts (in memory without it).
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// A seed document (YAML, or JSON when it ends in .json): regions, projects, users,
+    /// application credentials, flavors, images.
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
+    /// Write a clouds.yaml with clouds `mock-admin` and `mock-demo` here.
+    #[arg(long, value_name = "FILE")]
+    clouds_yaml: Option<PathBuf>,
+    /// Token lifetime in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    token_ttl: u64,
+    /// Polls (or ticks) a fake-driver transition takes.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    fake_driver_polls: u32,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve(serve) => run(serve).await,
+    }
+}
+
+async fn run(args: Serve) -> anyhow::Result<()> {
+    let listen = match args.port {
+        Some(port) => SocketAddr::from(([127, 0, 0, 1], port)),
+        None => args.listen,
+    };
+    let mut builder = MockCloud::builder()
+        .listen(listen)
+        .token_ttl(Duration::from_secs(args.token_ttl))
+        .fake_driver_polls(args.fake_driver_polls);
+    if let Some(dir) = &args.state_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the state directory {}", dir.display()))?;
+        builder = builder.state_dir(dir);
+    }
+    if let Some(path) = &args.seed {
+        builder = builder.seed(Seed::from_file(path)?);
+    }
+    let cloud = builder
+        .start()
+        .await
+        .with_context(|| format!("cannot start the cloud on {listen}"))?;
+    if let Some(path) = &args.clouds_yaml {
+        std::fs::write(path, cloud.clouds_yaml())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("mock-cloud: wrote {}", path.display());
+    }
+    println!("mock-cloud listening on {}", cloud.base_url());
+    shutdown_signal().await?;
+    eprintln!("mock-cloud: stopping");
+    cloud.stop().await;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot listen for SIGTERM")?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.context("cannot listen for Ctrl-C")?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot listen for Ctrl-C")?;
+    Ok(())
+}
