@@ -40,7 +40,28 @@ pub(crate) fn load(
             };
             let region = layer.region_name.clone();
             finish(source, layer, region, Vec::new(), &origin, None)
+                .map_err(|e| explain_shadowing(e, files, env, cloud))
         }
+    }
+}
+
+/// A stray `OS_*` variable (say `OS_IDENTITY_API_VERSION` from an old openrc) makes the
+/// variables' cloud win over a clouds.yaml that would have worked: say so in the error.
+fn explain_shadowing(
+    error: crate::Error,
+    files: &Files,
+    env: &Environment<'_>,
+    cloud: Option<&str>,
+) -> crate::Error {
+    let asked = cloud.filter(|c| !c.is_empty()).or(env.selected()).is_some();
+    match &files.clouds {
+        Some(clouds) if !asked && !clouds.clouds.is_empty() => crate::Error::config(format!(
+            "{}; OS_CLOUD is not set, so the OS_* variables make a cloud of their own \
+             instead of using {}: set OS_CLOUD to use one of its clouds",
+            error.message(),
+            clouds.file
+        )),
+        _ => error,
     }
 }
 
