@@ -1009,7 +1009,19 @@ async fn list_filters_and_sorting() {
         g.names(&g.demo, &format!("?id={}", id_of(&a))).await,
         vec!["alpha"]
     );
-    // Admin sees every project's images.
+    // Admin sees every project's images, but another project's community images only when
+    // asked for (Glance's community rule applies to admins too).
+    assert!(!g.names(&g.admin, "").await.contains(&"delta".to_owned()));
+    assert!(
+        g.names(&g.admin, "?visibility=all")
+            .await
+            .contains(&"delta".to_owned())
+    );
+    assert_error(
+        &g.get(&g.demo, "/v2/images?protected=yes").await,
+        StatusCode::BAD_REQUEST,
+        "Invalid value 'yes' for 'protected' filter. Valid values are 'true' or 'false'.",
+    );
     assert!(g.names(&g.admin, "").await.contains(&"beta".to_owned()));
     assert!(
         g.names(&g.admin, "")
@@ -1538,6 +1550,11 @@ async fn state_dir_keeps_images_and_bytes_across_a_restart() {
     std::fs::write(dir.path().join("glance/data").join(&id), b"tampered").unwrap();
     let g = Glance::start_with(MockCloud::builder().state_dir(dir.path())).await;
     assert_eq!(g.image(&g.demo, &id).await["status"], "killed");
+    assert_eq!(
+        g.names(&g.demo, "").await,
+        vec!["queued-one"],
+        "killed images are not listed"
+    );
     assert_eq!(
         g.get(&g.demo, &format!("/v2/images/{id}/file"))
             .await

@@ -9,7 +9,7 @@ use axum::extract::{RawQuery, State};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::image::{Image, bad_request, image_not_found, whole_seconds};
+use super::image::{Image, Status, bad_request, image_not_found, whole_seconds};
 use super::policy;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -155,49 +155,70 @@ fn sort_dir(dir: &str) -> Result<String, ApiError> {
     }
 }
 
-/// Rejects malformed filter values up front (400), so matching never fails.
+/// Rejects malformed filter values up front (400, Glance's wording), so matching never fails.
 fn validate_filter(key: &str, value: &str) -> Result<(), ApiError> {
     match key {
         "size_min" | "size_max" => {
-            value
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| bad_request(format!("Invalid value for {key}: {value}")))?;
-        }
-        "protected" | "os_hidden" => {
-            parse_bool(value).ok_or_else(|| {
-                bad_request(format!(
-                    "Invalid value '{value}' for '{key}': expected true or false"
-                ))
+            value.trim().parse::<i64>().map_err(|_| {
+                bad_request("Unable to filter on a range with a non-numeric value.")
             })?;
         }
+        "protected" | "os_hidden" => {
+            parse_bool(key, value)?;
+        }
         "created_at" | "updated_at" => {
-            time_filter(value)?;
+            time_filter(key, value)?;
+        }
+        "name" | "id" | "status" | "container_format" | "disk_format" => {
+            let (op, _) = split_filter_op(value);
+            if op != "in" && op != "eq" {
+                return Err(bad_request(format!(
+                    "Unable to filter by unknown operator '{op}'."
+                )));
+            }
         }
         _ => {}
     }
     Ok(())
 }
 
-fn parse_bool(value: &str) -> Option<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" | "t" | "y" => Some(true),
-        "false" | "0" | "no" | "off" | "f" | "n" => Some(false),
-        _ => None,
+/// Glance accepts exactly `true` or `false` (`os_hidden` case-insensitively).
+fn parse_bool(key: &str, value: &str) -> Result<bool, ApiError> {
+    let value = if key == "os_hidden" {
+        value.to_ascii_lowercase()
+    } else {
+        value.to_owned()
+    };
+    match value.as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(bad_request(format!(
+            "Invalid value '{value}' for '{key}' filter. Valid values are 'true' or 'false'."
+        ))),
     }
 }
 
-/// `op:timestamp` (op in gt, gte, eq, neq, lt, lte; `eq` when absent).
-fn time_filter(value: &str) -> Result<(String, Timestamp), ApiError> {
-    let (op, time) = match value.split_once(':') {
-        Some((op, rest)) if op.chars().all(|c| c.is_ascii_alphabetic()) => (op, rest),
-        _ => ("eq", value),
-    };
+/// Glance's `split_filter_op`: `op:value`, or `eq` when there is no operator (or when the
+/// whole expression is a timestamp, colons and all).
+fn split_filter_op(expression: &str) -> (&str, &str) {
+    match expression.split_once(':') {
+        Some(_) if parse_time(expression).is_some() => ("eq", expression),
+        Some((op, threshold)) => (op, threshold),
+        None => ("eq", expression),
+    }
+}
+
+/// `created_at`/`updated_at` filters: `op:timestamp`, op in gt, gte, eq, neq, lt, lte.
+fn time_filter(key: &str, value: &str) -> Result<(String, Timestamp), ApiError> {
+    let (op, time) = split_filter_op(value);
+    let time = parse_time(time.trim()).ok_or_else(|| {
+        bad_request(format!(
+            "Bad \"{key}\" query filter format. Use ISO 8601 DateTime notation."
+        ))
+    })?;
     if !matches!(op, "gt" | "gte" | "eq" | "neq" | "lt" | "lte") {
         return Err(bad_request("Unable to filter on a unknown operator."));
     }
-    let time = parse_time(time.trim())
-        .ok_or_else(|| bad_request(format!("Invalid timestamp for the filter: {time}")))?;
     Ok((op.to_owned(), time))
 }
 
@@ -210,68 +231,100 @@ fn parse_time(text: &str) -> Option<Timestamp> {
     })
 }
 
-/// `in:a,b,"c,d"` -> the values; anything else is one value (`eq:` stripped).
+/// The values an `in:`/`eq:` filter accepts: `in:a,b,"c,d"` splits on commas outside double
+/// quotes (backslash escapes inside them), without trimming, as Glance does.
 fn values_of(filter: &str) -> Vec<String> {
-    if let Some(list) = filter.strip_prefix("in:") {
-        let mut values = Vec::new();
-        let mut current = String::new();
-        let mut quoted = false;
-        for c in list.chars() {
-            match c {
-                '"' => quoted = !quoted,
-                ',' if !quoted => values.push(std::mem::take(&mut current).trim().to_owned()),
-                c => current.push(c),
+    let (op, list) = split_filter_op(filter);
+    if op != "in" {
+        return vec![list.to_owned()];
+    }
+    let mut values = Vec::new();
+    let mut chars = list.chars().peekable();
+    while chars.peek().is_some() {
+        let mut value = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => value.extend(chars.next()),
+                    '"' => break,
+                    c => value.push(c),
+                }
+            }
+            if chars.peek() == Some(&',') {
+                chars.next();
+            }
+        } else {
+            for c in chars.by_ref() {
+                if c == ',' {
+                    break;
+                }
+                value.push(c);
             }
         }
-        values.push(current.trim().to_owned());
-        values
-    } else {
-        vec![filter.strip_prefix("eq:").unwrap_or(filter).to_owned()]
+        values.push(value);
     }
+    values
 }
 
-/// Whether the caller sees `image` in a list with this `visibility` filter.
+/// Whether the caller sees `image` in a list with this `visibility` filter (Glance's
+/// `_select_images_query` and the community rule after it). Killed images are never listed.
 fn listed(caller: &Caller, image: &Image, visibility: Option<&str>, member_status: &str) -> bool {
-    let project = caller.project_id.as_deref();
-    let owned = policy::is_owner(caller, image);
-    let member = project
-        .and_then(|p| image.member_status(p))
-        .is_some_and(|s| member_status == "all" || s == member_status);
-    let admin = caller.is_admin();
-    let vis = image.visibility.as_str();
-    match visibility {
-        None => admin || vis == "public" || owned || (vis == "shared" && member),
-        Some("all") => admin || matches!(vis, "public" | "community") || owned || member,
-        Some("public") => vis == "public",
-        Some("community") => vis == "community",
-        Some("private") => vis == "private" && (admin || owned),
-        Some("shared") => vis == "shared" && (admin || owned || member),
-        Some(_) => false,
+    if image.status == Status::Killed {
+        return false;
     }
+    let owned = policy::is_owner(caller, image);
+    let vis = image.visibility.as_str();
+    let member = vis == "shared"
+        && caller
+            .project_id
+            .as_deref()
+            .and_then(|p| image.member_status(p))
+            .is_some_and(|s| member_status == "all" || s == member_status);
+    let candidate = caller.is_admin() || matches!(vis, "public" | "community") || owned || member;
+    candidate
+        && match visibility {
+            // Without a visibility filter, community images appear only to their owner.
+            None => vis != "community" || owned,
+            Some("all") => true,
+            Some(wanted) => vis == wanted,
+        }
 }
 
 fn matches(image: &Image, key: &str, filter: &str) -> bool {
-    let text = |v: Option<&str>| values_of(filter).iter().any(|f| Some(f.as_str()) == v);
+    let listed = |v: Option<&str>| values_of(filter).iter().any(|f| Some(f.as_str()) == v);
+    let exact = |v: Option<String>| v.as_deref() == Some(filter);
     match key {
-        "name" => text(image.name.as_deref()),
-        "status" => text(Some(image.status.as_str())),
-        "id" => text(Some(&image.id)),
-        "owner" => text(image.owner.as_deref()),
-        "checksum" => text(image.checksum.as_deref()),
-        "os_hash_value" => text(image.os_hash_value.as_deref()),
-        "disk_format" => text(image.disk_format.as_deref()),
-        "container_format" => text(image.container_format.as_deref()),
+        "name" => listed(image.name.as_deref()),
+        "status" => listed(Some(image.status.as_str())),
+        "id" => listed(Some(&image.id)),
+        "disk_format" => listed(image.disk_format.as_deref()),
+        "container_format" => listed(image.container_format.as_deref()),
+        "owner" => exact(image.owner.clone()),
+        "checksum" => exact(image.checksum.clone()),
+        "os_hash_algo" => exact(image.os_hash_algo.clone()),
+        "os_hash_value" => exact(image.os_hash_value.clone()),
+        "size" => exact(image.size.map(|n| n.to_string())),
+        "virtual_size" => exact(image.virtual_size.map(|n| n.to_string())),
+        "min_ram" => exact(Some(image.min_ram.to_string())),
+        "min_disk" => exact(Some(image.min_disk.to_string())),
         "visibility" => true, // handled by `listed`
-        "protected" => parse_bool(filter) == Some(image.protected),
-        "os_hidden" => parse_bool(filter) == Some(image.os_hidden),
-        "size_min" => image
-            .size
-            .is_some_and(|s| filter.trim().parse::<u64>().is_ok_and(|min| s >= min)),
-        "size_max" => image
-            .size
-            .is_some_and(|s| filter.trim().parse::<u64>().is_ok_and(|max| s <= max)),
+        "protected" => parse_bool(key, filter).is_ok_and(|b| b == image.protected),
+        "os_hidden" => parse_bool(key, filter).is_ok_and(|b| b == image.os_hidden),
+        "size_min" => image.size.is_some_and(|s| {
+            filter
+                .trim()
+                .parse::<i64>()
+                .is_ok_and(|min| s as i64 >= min)
+        }),
+        "size_max" => image.size.is_some_and(|s| {
+            filter
+                .trim()
+                .parse::<i64>()
+                .is_ok_and(|max| s as i64 <= max)
+        }),
         "created_at" | "updated_at" => {
-            let Ok((op, at)) = time_filter(filter) else {
+            let Ok((op, at)) = time_filter(key, filter) else {
                 return false;
             };
             let mine = whole_seconds(if key == "created_at" {
@@ -288,7 +341,7 @@ fn matches(image: &Image, key: &str, filter: &str) -> bool {
                 _ => mine <= at,
             }
         }
-        other => text(image.properties.get(other).map(String::as_str)),
+        other => exact(image.properties.get(other).cloned()),
     }
 }
 
@@ -427,16 +480,40 @@ mod tests {
             "limit param must be positive"
         );
         assert!(parse_query(Some("visibility=everyone")).is_err());
-        assert!(parse_query(Some("created_at=soon:2020-01-01T00:00:00Z")).is_err());
-        assert!(parse_query(Some("created_at=gt:yesterday")).is_err());
-        assert!(parse_query(Some("size_min=big")).is_err());
+        assert_eq!(
+            parse_query(Some("created_at=soon:2020-01-01T00:00:00Z"))
+                .unwrap_err()
+                .message,
+            "Unable to filter on a unknown operator."
+        );
+        assert_eq!(
+            parse_query(Some("created_at=gt:yesterday"))
+                .unwrap_err()
+                .message,
+            "Bad \"created_at\" query filter format. Use ISO 8601 DateTime notation."
+        );
+        assert_eq!(
+            parse_query(Some("size_min=big")).unwrap_err().message,
+            "Unable to filter on a range with a non-numeric value."
+        );
+        assert_eq!(
+            parse_query(Some("name=like:x")).unwrap_err().message,
+            "Unable to filter by unknown operator 'like'."
+        );
+        assert!(parse_query(Some("protected=yes")).is_err());
+        assert!(parse_query(Some("os_hidden=TRUE")).is_ok());
         assert!(parse_query(Some("member_status=maybe")).is_err());
         assert!(parse_query(Some("changes-since=2020-01-01")).is_err());
     }
 
     #[test]
     fn in_lists_keep_quoted_commas() {
-        assert_eq!(values_of("in:a, b,\"c,d\""), vec!["a", "b", "c,d"]);
+        assert_eq!(values_of("in:a, b,\"c,d\""), vec!["a", " b", "c,d"]);
+        assert_eq!(values_of("in:\"q\\\"x\""), vec!["q\"x"]);
+        assert_eq!(
+            values_of("2020-01-01T00:00:00Z"),
+            vec!["2020-01-01T00:00:00Z"]
+        );
         assert_eq!(values_of("eq:x"), vec!["x"]);
         assert_eq!(values_of("plain"), vec!["plain"]);
     }
