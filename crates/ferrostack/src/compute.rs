@@ -247,7 +247,7 @@ impl ComputeClient {
     pub fn create_server(
         &self,
         name: impl Into<String>,
-        image: impl Into<String>,
+        image: impl Into<crate::image::ImageId>,
         flavor: impl Into<FlavorId>,
     ) -> CreateServer {
         CreateServer {

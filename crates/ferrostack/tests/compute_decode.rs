@@ -36,7 +36,7 @@ fn server_at_2_1_links_its_flavor() {
     assert_eq!(flavor.id().map(|f| f.as_str()), Some("1"));
     assert_eq!(flavor.original_name(), None);
     let image = s.image.as_ref().unwrap();
-    assert_eq!(image.id, "70a599e0-31e7-49b7-b260-868f441e862b");
+    assert_eq!(image.id.as_str(), "70a599e0-31e7-49b7-b260-868f441e862b");
     assert_eq!(image.links[0].rel, "bookmark");
     assert_eq!(s.created.unwrap().to_string(), "2013-09-03T04:01:32Z");
     assert_eq!(

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use super::ids::{FlavorId, KeypairName};
 use super::microversion::Microversion;
 use crate::error::{Error, Result};
+use crate::image::ImageId;
 
 /// Nova's limit on `user_data`, counted after base64 encoding.
 pub const MAX_USER_DATA: usize = 65535;
@@ -81,7 +82,7 @@ pub struct ServerSpec {
     /// The server's name.
     pub name: String,
     /// The Glance image to boot from.
-    pub image: String,
+    pub image: ImageId,
     /// The flavor.
     pub flavor: FlavorId,
     /// How it is connected.
@@ -102,7 +103,7 @@ impl ServerSpec {
     /// A server called `name` booted from `image` with `flavor`, networks chosen by Nova.
     pub fn new(
         name: impl Into<String>,
-        image: impl Into<String>,
+        image: impl Into<ImageId>,
         flavor: impl Into<FlavorId>,
     ) -> Self {
         Self {
@@ -128,7 +129,7 @@ impl ServerSpec {
                 self.name
             )));
         }
-        if self.image.trim().is_empty() {
+        if self.image.as_str().trim().is_empty() {
             return Err(Error::invalid_input(format!(
                 "server {}: the image id is empty",
                 self.name

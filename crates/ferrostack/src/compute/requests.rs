@@ -10,6 +10,7 @@ use super::keypair::KeypairType;
 use super::microversion::Microversion;
 use super::server::ServerStatus;
 use crate::error::{Error, Result};
+use crate::image::ImageId;
 use crate::request::{Request, ServiceType};
 
 /// What must be escaped in one path segment (RFC 3986 `pchar`, minus `/`).
@@ -48,8 +49,8 @@ pub struct ServerQuery {
     pub name: Option<String>,
     /// `status`.
     pub status: Option<ServerStatus>,
-    /// `image`: servers booted from this image id.
-    pub image: Option<String>,
+    /// `image`: servers booted from this image.
+    pub image: Option<ImageId>,
     /// `flavor`: servers of this flavor id.
     pub flavor: Option<FlavorId>,
     /// `changes-since`: servers changed (deleted ones included) since then.
@@ -75,7 +76,7 @@ pub fn list_servers(query: &ServerQuery, version: Microversion) -> Request {
             "status",
             query.status.as_ref().map(|s| s.as_str().to_owned()),
         )
-        .query_opt("image", query.image.clone())
+        .query_opt("image", query.image.as_ref().map(|i| i.to_string()))
         .query_opt("flavor", query.flavor.as_ref().map(|f| f.to_string()))
         .query_opt("changes-since", query.changes_since.as_ref().map(ts))
         .query_opt("all_tenants", query.all_tenants.then_some("True"))

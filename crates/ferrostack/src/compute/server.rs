@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::ids::{FlavorId, ServerId};
 use super::paginate::Link;
 use super::wire;
+use crate::image::ImageId;
 
 /// A server (`GET /servers/{id}`, `GET /servers/detail`).
 ///
@@ -381,7 +382,7 @@ impl<'de> Deserialize<'de> for AddressKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerImage {
     /// The Glance image id.
-    pub id: String,
+    pub id: ImageId,
     /// A bookmark link to the image.
     #[serde(default, deserialize_with = "wire::list_or_null")]
     pub links: Vec<Link>,
