@@ -96,18 +96,14 @@ fn choose<'a>(
     let names = clouds.map(CloudsFile::names).unwrap_or_default();
     match requested {
         Some(name) if env.has_config() && name == env.cloud_name() => Ok(Choice::Environment),
-        Some(name) => match clouds.and_then(|c| c.cloud(name).map(|_| c)) {
-            Some(_) => Ok(Choice::File(
-                names.into_iter().find(|n| *n == name).unwrap_or(name),
-            )),
-            None => Err(crate::Error::config(format!(
-                "cloud \"{name}\"{asked_by} is not defined{}",
-                match clouds {
-                    Some(c) => format!(" in {}{}", c.file, defines(c)),
-                    None => format!(": {}", files.not_found(FileKind::Clouds)),
-                }
-            ))),
-        },
+        Some(name) if clouds.is_some_and(|c| c.cloud(name).is_some()) => Ok(Choice::File(name)),
+        Some(name) => Err(crate::Error::config(format!(
+            "cloud \"{name}\"{asked_by} is not defined{}",
+            match clouds {
+                Some(c) => format!(" in {}{}", c.file, defines(c)),
+                None => format!(": {}", files.not_found(FileKind::Clouds)),
+            }
+        ))),
         None if env.has_config() => Ok(Choice::Environment),
         None => match (clouds, names.as_slice()) {
             (Some(_), [only]) => Ok(Choice::File(only)),
