@@ -674,33 +674,39 @@ impl Session {
     ) -> Result<Discovered> {
         let major = self.major_version(service);
         let request = Request::get(service.clone(), "");
-        let outcome = match self.execute(&request, &base, token, None).await {
+        // A URL that already names a version (or a service we know nothing of) is usable as
+        // it is when it has no discovery document.
+        let usable_as_is =
+            discovery::looks_versioned(&base) || matches!(service, ServiceType::Other(_));
+        let as_is = |reason: &dyn std::fmt::Display| {
+            tracing::debug!(
+                service = %service, url = %base, reason = %reason,
+                "no usable discovery document; using the URL as it is"
+            );
+            Ok(Discovered {
+                url: discovery::trim_trailing_slash(base.clone()),
+                microversions: None,
+            })
+        };
+        match self.execute(&request, &base, token, None).await {
             Ok(response) => {
                 let body = response.bytes().await?;
-                discovery::choose(&body, &base, major)
+                match discovery::choose(&body, &base, major) {
+                    Ok(found) => Ok(found),
+                    Err(why) if usable_as_is => as_is(&why),
+                    Err(why) => Err(Error::new(
+                        ErrorKind::EndpointNotFound,
+                        format!("version discovery at {base}: {why}"),
+                    )
+                    .with_service(service.clone())),
+                }
             }
             Err(err) if matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout) => {
-                return Err(err.context("version discovery"));
+                Err(err.context("version discovery"))
             }
-            Err(err) => Err(err.to_string()),
-        };
-        match outcome {
-            Ok(found) => Ok(found),
-            Err(why)
-                if discovery::looks_versioned(&base)
-                    || matches!(service, ServiceType::Other(_)) =>
-            {
-                tracing::debug!(service = %service, url = %base, reason = %why, "no usable discovery document; using the URL as it is");
-                Ok(Discovered {
-                    url: discovery::trim_trailing_slash(base),
-                    microversions: None,
-                })
-            }
-            Err(why) => Err(Error::new(
-                ErrorKind::EndpointNotFound,
-                format!("version discovery at {base} failed: {why}"),
-            )
-            .with_service(service.clone())),
+            Err(err) if usable_as_is => as_is(&err),
+            // The service's own answer (status, message, request id) says most.
+            Err(err) => Err(err.context(format!("version discovery at {base}"))),
         }
     }
 

@@ -334,6 +334,54 @@ async fn nova_list_shape_at_an_unversioned_override() {
 }
 
 #[tokio::test]
+async fn failed_discovery_says_where_and_why() {
+    let cloud = Cloud::start().await;
+    let base = cloud.uri();
+    Mock::given(method("GET"))
+        .and(path("/broken"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("x-openstack-request-id", "req-broken")
+                .set_body_string("Internal Server Error"),
+        )
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/html"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("<html>hi</html>", "text/html"))
+        .mount(&cloud.server)
+        .await;
+    let mut config = cloud.config();
+    config
+        .endpoint_overrides
+        .insert("image".into(), format!("{base}/broken"));
+    config
+        .endpoint_overrides
+        .insert("compute".into(), format!("{base}/html"));
+    let session = Session::builder(config)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = session.endpoint(&ServiceType::Image).await.unwrap_err();
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.request_id(), Some("req-broken"));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "image: version discovery at {base}/broken: Internal Server Error (HTTP 500, request req-broken)"
+        )
+    );
+    let err = session.endpoint(&ServiceType::Compute).await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::EndpointNotFound);
+    assert!(
+        err.message().starts_with(&format!(
+            "version discovery at {base}/html: not a version discovery document"
+        )),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn missing_endpoints_are_clear_errors() {
     let cloud = Cloud::start().await;
     let mut config = cloud.config();
