@@ -442,3 +442,57 @@ async fn the_interoperable_import_with_glance_direct() {
         .unwrap();
     assert_eq!(got, bytes);
 }
+
+#[tokio::test]
+async fn create_then_upload_and_stage_then_import_as_separate_steps() {
+    let cloud = MockCloud::start().await.unwrap();
+    let images = client(&cloud, "demo");
+    // A record without formats: upload sets them from the inspection (raw/bare).
+    let record = images.create(ImageCreate::new("two-steps")).await.unwrap();
+    assert_eq!(record.status, ImageStatus::Queued);
+    let bytes = data(150_000, 9);
+    let sizes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = sizes.clone();
+    let uploaded = images
+        .upload(
+            &record.id,
+            ImageData::reader(std::io::Cursor::new(bytes.clone())).size(150_000),
+            UploadOptions::new()
+                .progress(move |sent, total| log.lock().unwrap().push((sent, total))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status, ImageStatus::Active);
+    assert_eq!(uploaded.disk_format, Some(DiskFormat::Raw));
+    assert_eq!(
+        sizes.lock().unwrap().last(),
+        Some(&(150_000, Some(150_000)))
+    );
+
+    let staged = images
+        .create(
+            ImageCreate::new("staged")
+                .disk_format(DiskFormat::Raw)
+                .container_format(ContainerFormat::Bare),
+        )
+        .await
+        .unwrap();
+    images
+        .stage(
+            &staged.id,
+            ImageData::reader(std::io::Cursor::new(bytes.clone())),
+            UploadOptions::new(),
+        )
+        .await
+        .unwrap();
+    images
+        .import(&staged.id, ferrostack::image::ImportMethod::GlanceDirect)
+        .await
+        .unwrap();
+    let active = images
+        .wait_for_status(&staged.id, ImageStatus::Active, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(active.size, Some(150_000));
+    assert_eq!(active.checksum, uploaded.checksum);
+}

@@ -585,3 +585,101 @@ async fn waiting_fails_fast_when_the_image_is_killed() {
     );
     assert_eq!(count(&server, "GET", &format!("/v2/images/{ID}")).await, 3);
 }
+
+#[tokio::test]
+async fn waiting_for_an_import_fails_fast_when_glance_reports_it_failed() {
+    let (server, images) = glance().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v2/images/{ID}")))
+        .respond_with(ok(image(
+            ID,
+            "queued",
+            json!({"os_glance_import_task": "t1", "os_glance_failed_import": "file"}),
+        )))
+        .mount(&server)
+        .await;
+    let err = images
+        .wait_for_status(ID, ImageStatus::Active, Duration::from_secs(600))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::FailureState);
+    assert!(
+        err.message().contains("failed to import into file"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_import_method_the_cloud_does_not_offer_is_refused_before_creating() {
+    let (server, images) = glance().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/info/import"))
+        .respond_with(ok(json!({"import-methods": {
+            "description": "Import methods available.", "type": "array",
+            "value": ["glance-direct", "copy-image"]
+        }})))
+        .mount(&server)
+        .await;
+    let err = images
+        .create_from_url(
+            ImageCreate::new("from-web"),
+            "https://example.invalid/disk.img",
+            false,
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::InvalidInput);
+    assert!(
+        err.message().contains(
+            "does not offer the web-download import (it offers: glance-direct, copy-image)"
+        ),
+        "{err}"
+    );
+    assert_eq!(count(&server, "POST", "/v2/images").await, 0);
+}
+
+#[tokio::test]
+async fn web_download_imports_and_waits_until_active() {
+    let (server, images) = glance().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/info/import"))
+        .respond_with(ok(json!({"import-methods": {"value": ["web-download"]}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/images"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(image(ID, "queued", json!({}))))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v2/images/{ID}/import")))
+        .and(body_json(
+            json!({"method": {"name": "web-download", "uri": "https://example.invalid/disk.img"}}),
+        ))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v2/images/{ID}")))
+        .respond_with(ok(image(ID, "importing", json!({}))))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v2/images/{ID}")))
+        .respond_with(ok(image(ID, "active", hashes(b"web"))))
+        .mount(&server)
+        .await;
+    let image = images
+        .create_from_url(
+            ImageCreate::new("from-web"),
+            "https://example.invalid/disk.img",
+            false,
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    assert_eq!(image.status, ImageStatus::Active);
+}
