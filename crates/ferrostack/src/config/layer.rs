@@ -207,7 +207,13 @@ impl Layer {
             match key {
                 "region_name" => layer.region_name = string(value, false).map_err(invalid)?,
                 "regions" if prefix.is_empty() => layer.regions = regions(value, origin)?,
-                "verify" => layer.verify = boolean(value).map_err(invalid)?,
+                "verify" => {
+                    // requests takes a CA bundle path in `verify`; openstacksdk wants `cacert`.
+                    layer.verify = boolean(value).map_err(|p| match value {
+                        Value::String(_) => invalid(format!("{p} (a CA bundle goes in cacert)")),
+                        _ => invalid(p),
+                    })?;
+                }
                 "insecure" => layer.insecure = boolean(value).map_err(invalid)?,
                 "cacert" => layer.cacert = string(value, false).map_err(invalid)?.map(Into::into),
                 "cert" => layer.cert = string(value, false).map_err(invalid)?.map(Into::into),
