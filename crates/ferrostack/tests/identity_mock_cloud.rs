@@ -111,3 +111,40 @@ async fn unknown_routes_come_back_as_keystone_errors() {
     assert!(err.message().contains("/no-such-route"), "{err}");
     assert!(err.request_id().is_some_and(|id| id.starts_with("req-")));
 }
+
+#[tokio::test]
+async fn a_clouds_yaml_entry_works_end_to_end() {
+    let cloud = MockCloud::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clouds_yaml = format!(
+        "clouds:\n  mock:\n    auth:\n      auth_url: {}\n      username: demo\n      password: demo\n      project_name: demo\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: RegionOne\n    interface: internal\n",
+        cloud.auth_url()
+    );
+    std::fs::write(dir.path().join("clouds.yaml"), clouds_yaml).unwrap();
+    let source = ferrostack::config::ConfigSource {
+        current_dir: Some(dir.path().to_owned()),
+        ..Default::default()
+    };
+    let config = ferrostack::config::load(&source, Some("mock")).unwrap();
+    let sdk = ferrostack::Cloud::new(config).unwrap();
+    let token = sdk.identity().issue().await.unwrap();
+    assert_eq!(token.user.name.as_deref(), Some("demo"));
+    // The image endpoint for the region and interface asked for.
+    let image = sdk.session().endpoint(&ServiceType::Image).await.unwrap();
+    assert!(image.as_str().ends_with("/image/v2"), "{image}");
+    let entry = token
+        .catalog
+        .iter()
+        .find(|e| e.service_type == "image")
+        .unwrap();
+    let chosen = entry
+        .endpoints
+        .iter()
+        .find(|e| e.interface == "internal" && e.in_region("RegionOne"))
+        .unwrap();
+    assert!(
+        image.as_str().starts_with(chosen.url.trim_end_matches('/')),
+        "{image} is not under {}",
+        chosen.url
+    );
+}
