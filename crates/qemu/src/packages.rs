@@ -189,6 +189,10 @@ pub fn manual_command(missing: &[String], codename: &str) -> String {
 /// (saying so on stderr), using a private apt state under `apt_dir`. Fast when all are present.
 /// When not root, or when apt fails, the error names exactly what to install.
 pub async fn ensure(packages: &[&str], apt_dir: &Path) -> Result<Installed> {
+    ensure_as(packages, apt_dir, rustix::process::geteuid().is_root()).await
+}
+
+async fn ensure_as(packages: &[&str], apt_dir: &Path, root: bool) -> Result<Installed> {
     let missing = missing(packages).await?;
     if missing.is_empty() {
         return Ok(Installed::default());
@@ -199,7 +203,7 @@ pub async fn ensure(packages: &[&str], apt_dir: &Path) -> Result<Installed> {
         missing: missing.clone(),
         reason,
     };
-    if !rustix::process::geteuid().is_root() {
+    if !root {
         return Err(fail("not running as root".to_owned()));
     }
     eprintln!(
@@ -316,6 +320,26 @@ mod tests {
         let text = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_CODENAME=bookworm\n";
         assert_eq!(os_release_codename(text).as_deref(), Some("bookworm"));
         assert_eq!(os_release_codename("ID=debian\n"), None);
+    }
+
+    #[tokio::test]
+    async fn without_root_the_error_says_exactly_what_to_install() {
+        let err = ensure_as(
+            &["dpkg", "ferrostack-no-such-package"],
+            Path::new("/nonexistent"),
+            false,
+        )
+        .await
+        .unwrap_err();
+        let Error::Packages { missing, .. } = &err else {
+            panic!("unexpected error {err:?}");
+        };
+        assert_eq!(missing, &["ferrostack-no-such-package"]);
+        let message = err.to_string();
+        assert!(
+            message.starts_with("missing host packages: ferrostack-no-such-package; not running as root. Install them as root with: apt-get install -y --no-remove ferrostack-no-such-package"),
+            "{message}"
+        );
     }
 
     #[tokio::test]

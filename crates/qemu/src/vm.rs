@@ -591,6 +591,13 @@ impl Drop for Vm {
     }
 }
 
+/// A `Vm` moves into tasks: a mock cloud runs several at once.
+const _: fn() = || {
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<Vm>();
+    assert_send::<VmBuilder>();
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

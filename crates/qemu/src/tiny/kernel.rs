@@ -62,10 +62,22 @@ pub async fn fetch_kernel(cache_dir: &Path) -> Result<KernelFiles> {
         None => {
             let apt_get = Program::APT_GET.locate(None)?;
             tracing::info!(%package, "downloading the guest kernel");
-            apt.command(&apt_get, &["-q", "download", &package])
-                .in_dir(&debs)
-                .run()
-                .await?;
+            let download = apt
+                .command(&apt_get, &["-q", "download", &package])
+                .in_dir(&debs);
+            if let Err(err) = download.run().await {
+                // Lists fetched long ago may name a version the archive has since dropped.
+                tracing::warn!(%err, "kernel download failed; refreshing the package lists once");
+                apt.update(true).await?;
+                let fresh = resolve(&apt).await?;
+                if fresh != package {
+                    return Err(Error::invalid(
+                        KERNEL_METAPACKAGE,
+                        format!("now depends on {fresh} instead of {package}; run the build again"),
+                    ));
+                }
+                download.run().await?;
+            }
             find_deb(&debs, &package)?.ok_or_else(|| {
                 Error::invalid(
                     package.clone(),
