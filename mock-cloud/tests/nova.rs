@@ -683,13 +683,18 @@ async fn failed_boots_are_error_with_a_fault() {
 
 #[tokio::test]
 async fn the_fake_driver_moves_on_polls_or_ticks_only() {
-    let n = nova_with(MockCloud::builder().fake_driver_polls(3)).await;
+    let n = nova_with(MockCloud::builder().fake_driver_polls(4)).await;
     let id = n.boot("ticked").await;
     assert_eq!(n.cloud.tick(2), 0);
+    let (_, body) = n.get("/v2.1/servers").await;
+    assert!(
+        body["servers"][0].get("status").is_none(),
+        "a summary is no poll"
+    );
     let (_, body) = n.get("/v2.1/servers/detail").await;
     assert_eq!(
         body["servers"][0]["status"], "BUILD",
-        "listing does not poll"
+        "a detailed listing is one poll (of four)"
     );
     let response = http()
         .post(format!("{}/_mock/tick", n.cloud.base_url()))
@@ -745,9 +750,10 @@ async fn the_fake_driver_moves_on_polls_or_ticks_only() {
     assert_eq!(n.status(&id).await, "ACTIVE");
     let (status, _) = n.act(&id, json!({"reboot": {"type": "HARD"}})).await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    assert_eq!(n.status(&id).await, "HARD_REBOOT");
-    assert_eq!(n.status(&id).await, "HARD_REBOOT");
-    assert_eq!(n.status(&id).await, "ACTIVE", "three polls finish it");
+    for _ in 0..3 {
+        assert_eq!(n.status(&id).await, "HARD_REBOOT");
+    }
+    assert_eq!(n.status(&id).await, "ACTIVE", "the fourth poll finishes it");
 
     let (status, body) = n.act(&id, json!({"reboot": {"type": "GENTLE"}})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -838,7 +844,8 @@ async fn console_output_and_remote_consoles() {
 
 #[tokio::test]
 async fn list_detail_filters_and_pages() {
-    let n = nova().await;
+    // Slow boots, so the detailed listings (each a poll) leave every server in BUILD.
+    let n = nova_with(MockCloud::builder().fake_driver_polls(100)).await;
     let mut ids = Vec::new();
     for name in ["alpha", "beta", "gamma"] {
         ids.push(n.boot(name).await);

@@ -559,6 +559,11 @@ async fn list(
         query,
         &format!("{}{path}", state.base_url),
     )?;
+    let items: Vec<Server> = if detail {
+        polled(state, items)
+    } else {
+        items.to_vec()
+    };
     let body: Vec<Value> = items
         .iter()
         .map(|s| {
@@ -574,6 +579,24 @@ async fn list(
         out["servers_links"] = json!([{"rel": "next", "href": next}]);
     }
     Ok(axum::Json(out).into_response())
+}
+
+/// A detailed listing shows each server's status, so it counts as a look at each of them (as
+/// a `GET` of the server does): clients that find a server by name wait through listings.
+fn polled(state: &AppState, items: &[Server]) -> Vec<Server> {
+    let mut inner = state.nova.lock();
+    items
+        .iter()
+        .map(
+            |item| match inner.servers.iter_mut().find(|s| s.id == item.id) {
+                Some(server) => {
+                    server.reconcile(state.nova.driver().observe(&server.id, true));
+                    server.clone()
+                }
+                None => item.clone(),
+            },
+        )
+        .collect()
 }
 
 /// `GET /servers`.
