@@ -1,10 +1,10 @@
 //! Boots a server from an image, waits until it is ACTIVE, and prints its console.
 //!
 //! ```text
-//! OS_CLOUD=mycloud cargo run -p ferrostack --example boot_server -- IMAGE_ID FLAVOR [NAME] [--keep]
+//! OS_CLOUD=mycloud cargo run -p ferrostack --example boot_server -- IMAGE FLAVOR [NAME] [--keep]
 //! ```
 //!
-//! `FLAVOR` is a flavor name or id. The server is deleted at the end unless `--keep` is
+//! `IMAGE` and `FLAVOR` are names or ids. The server is deleted at the end unless `--keep` is
 //! given. The cloud comes from `OS_CLOUD` and clouds.yaml, or the `OS_*` variables.
 
 use std::process::ExitCode;
@@ -21,7 +21,7 @@ async fn main() -> ExitCode {
     let (image, flavor) = match positional.as_slice() {
         [image, flavor, ..] => (image.as_str(), flavor.as_str()),
         _ => {
-            eprintln!("usage: boot_server IMAGE_ID FLAVOR [NAME] [--keep]");
+            eprintln!("usage: boot_server IMAGE FLAVOR [NAME] [--keep]");
             return ExitCode::from(2);
         }
     };
@@ -41,14 +41,20 @@ async fn run(image: &str, flavor: &str, name: &str, keep: bool) -> ferrostack::R
     let cloud = Cloud::from_env()?;
     let compute = cloud.compute();
     println!("compute microversion {}", compute.microversion().await?);
+    let image = cloud.image().find(image).await?;
     let flavor = compute.find_flavor(flavor).await?;
     println!(
-        "booting {name} from image {image} with flavor {} ({} vCPU, {} MiB, {} GiB)",
-        flavor.name, flavor.vcpus, flavor.ram, flavor.disk
+        "booting {name} from image {} ({}) with flavor {} ({} vCPU, {} MiB, {} GiB)",
+        image.name.as_deref().unwrap_or("-"),
+        image.id,
+        flavor.name,
+        flavor.vcpus,
+        flavor.ram,
+        flavor.disk
     );
 
     let server = compute
-        .create_server(name, image, flavor.id)
+        .create_server(name, &image.id, flavor.id)
         .metadata("created-by", "ferrostack boot_server example")
         .send()
         .await?

@@ -310,11 +310,11 @@ impl ComputeClient {
     }
 
     /// Deletes a server. Nova deletes in the background: see [`ComputeClient::wait_deleted`].
+    /// A locked server, or one mid-task, is a `Conflict` error that says which state.
     pub async fn delete_server(&self, id: impl Into<ServerId>) -> Result<()> {
         let id = id.into();
         let request = requests::delete_server(&id, self.microversion().await?);
-        self.session.send(request).await?;
-        Ok(())
+        self.act(&id, "delete", request).await.map(drop)
     }
 
     // -----------------------------------------------------------------------------------------

@@ -601,3 +601,30 @@ async fn flavors_by_name_and_generated_keypairs() {
     let body: Value = serde_json::from_slice(&post.body).unwrap();
     assert_eq!(body, json!({"keypair": {"name": "mykey", "type": "ssh"}}));
 }
+
+#[tokio::test]
+async fn a_409_on_delete_names_the_task_in_progress() {
+    let cloud = Cloud::start().await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("/compute/v2.1/servers/{ID}")))
+        .respond_with(ResponseTemplate::new(409).set_body_json(json!(
+            {"conflictingRequest": {"code": 409, "message": format!(
+                "Cannot 'delete' instance {ID} while it is in task_state rebuilding")}}
+        )))
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/compute/v2.1/servers/{ID}")))
+        .respond_with(ok(server("web-1", "REBUILD", Some("rebuilding"))))
+        .mount(&cloud.server)
+        .await;
+    let err = client(&cloud).delete_server(ID).await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Conflict);
+    assert_eq!(
+        err.message(),
+        format!(
+            "server web-1 ({ID}) is REBUILD (task: rebuilding), cannot delete: \
+             Cannot 'delete' instance {ID} while it is in task_state rebuilding"
+        )
+    );
+}
