@@ -673,41 +673,60 @@ impl Session {
         token: Option<&str>,
     ) -> Result<Discovered> {
         let major = self.major_version(service);
-        let request = Request::get(service.clone(), "");
         // A URL that already names a version (or a service we know nothing of) is usable as
         // it is when it has no discovery document.
         let usable_as_is =
             discovery::looks_versioned(&base) || matches!(service, ServiceType::Other(_));
-        let as_is = |reason: &dyn std::fmt::Display| {
-            tracing::debug!(
-                service = %service, url = %base, reason = %reason,
-                "no usable discovery document; using the URL as it is"
-            );
-            Ok(Discovered {
-                url: discovery::trim_trailing_slash(base.clone()),
-                microversions: None,
-            })
-        };
-        match self.execute(&request, &base, token, None).await {
-            Ok(response) => {
-                let body = response.bytes().await?;
-                match discovery::choose(&body, &base, major) {
-                    Ok(found) => Ok(found),
-                    Err(why) if usable_as_is => as_is(&why),
-                    Err(why) => Err(Error::new(
+        let reason = match self.fetch_discovery(service, &base, token).await {
+            Ok(body) => match discovery::choose(&body, &base, major) {
+                Ok(found) => return Ok(found),
+                Err(why) if usable_as_is => why,
+                Err(why) => {
+                    return Err(Error::new(
                         ErrorKind::EndpointNotFound,
                         format!("version discovery at {base}: {why}"),
                     )
-                    .with_service(service.clone())),
+                    .with_service(service.clone()));
                 }
-            }
+            },
             Err(err) if matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout) => {
-                Err(err.context("version discovery"))
+                return Err(err.context("version discovery"));
             }
-            Err(err) if usable_as_is => as_is(&err),
+            Err(err) if usable_as_is => err.to_string(),
             // The service's own answer (status, message, request id) says most.
-            Err(err) => Err(err.context(format!("version discovery at {base}"))),
+            Err(err) => return Err(err.context(format!("version discovery at {base}"))),
+        };
+        tracing::debug!(
+            service = %service, url = %base, reason = %reason,
+            "no usable discovery document; using the URL as it is"
+        );
+        // Nova's legacy `/v2.1/<project_id>`: the version document, with the microversion
+        // range, is one level up.
+        let mut microversions = None;
+        if let Some(parent) = discovery::version_parent(&base)
+            && let Ok(body) = self.fetch_discovery(service, &parent, token).await
+            && let Ok(found) = discovery::choose(&body, &parent, major)
+        {
+            microversions = found.microversions;
         }
+        Ok(Discovered {
+            url: discovery::trim_trailing_slash(base),
+            microversions,
+        })
+    }
+
+    /// The body of the discovery document at `url` (Keystone answers 300 Multiple Choices).
+    async fn fetch_discovery(
+        &self,
+        service: &ServiceType,
+        url: &Url,
+        token: Option<&str>,
+    ) -> Result<bytes::Bytes> {
+        let request = Request::get(service.clone(), "");
+        self.execute(&request, url, token, None)
+            .await?
+            .bytes()
+            .await
     }
 
     /// The major API version to pick: `<service>_api_version`, else the one this SDK speaks.

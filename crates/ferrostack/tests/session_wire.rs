@@ -382,6 +382,50 @@ async fn failed_discovery_says_where_and_why() {
 }
 
 #[tokio::test]
+async fn a_nova_url_with_a_project_id_keeps_it_and_finds_microversions_one_level_up() {
+    let cloud = Cloud::start().await;
+    let base = cloud.uri();
+    Mock::given(method("GET"))
+        .and(path("/compute/v2.1/servers"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/compute/v2.1/a6944d763bf64ee6a275f1263fae0352/servers",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"servers": []})))
+        .mount(&cloud.server)
+        .await;
+    let mut config = cloud.config();
+    config.endpoint_overrides.insert(
+        "compute".into(),
+        format!("{base}/compute/v2.1/%(project_id)s"),
+    );
+    let session = cloud.session(config);
+    assert_eq!(
+        session
+            .endpoint(&ServiceType::Compute)
+            .await
+            .unwrap()
+            .as_str(),
+        format!("{base}/compute/v2.1/a6944d763bf64ee6a275f1263fae0352")
+    );
+    assert_eq!(
+        session
+            .microversion_range(&ServiceType::Compute)
+            .await
+            .unwrap(),
+        Some(("2.1".into(), "2.96".into()))
+    );
+    let servers: serde_json::Value = session
+        .send_json(Request::get(ServiceType::Compute, "/servers"))
+        .await
+        .unwrap();
+    assert_eq!(servers, json!({"servers": []}));
+}
+
+#[tokio::test]
 async fn missing_endpoints_are_clear_errors() {
     let cloud = Cloud::start().await;
     let mut config = cloud.config();

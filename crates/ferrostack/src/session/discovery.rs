@@ -78,6 +78,22 @@ pub(crate) fn looks_versioned(url: &Url) -> bool {
         .any(|s| s.starts_with(['v', 'V']) && parse_version_id(s).is_some())
 }
 
+/// For a URL whose last segment follows a version segment (`/v2.1/<project_id>`), the URL
+/// of that version (`/v2.1`).
+pub(crate) fn version_parent(url: &Url) -> Option<Url> {
+    let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+    let [.., version, last] = segments.as_slice() else {
+        return None;
+    };
+    let is_version = |s: &str| s.starts_with(['v', 'V']) && parse_version_id(s).is_some();
+    if !is_version(version) || is_version(last) {
+        return None;
+    }
+    let mut parent = url.clone();
+    parent.set_path(&segments[..segments.len() - 1].join("/"));
+    Some(parent)
+}
+
 /// Reads a discovery document fetched from `fetched`, choosing the version whose major is
 /// `major` (any, when `None`): the current/stable one first, then the highest.
 pub(crate) fn choose(body: &[u8], fetched: &Url, major: Option<u64>) -> Result<Discovered, String> {
@@ -207,6 +223,14 @@ mod tests {
         assert!(looks_versioned(&url("http://n/v2.1/8f3a")));
         assert!(!looks_versioned(&url("http://g:9292")));
         assert!(!looks_versioned(&url("http://k/identity")));
+        assert_eq!(
+            version_parent(&url("http://n/compute/v2.1/8f3a/"))
+                .unwrap()
+                .as_str(),
+            "http://n/compute/v2.1"
+        );
+        assert_eq!(version_parent(&url("http://n/compute/v2.1")), None);
+        assert_eq!(version_parent(&url("http://n/compute")), None);
         assert_eq!(parse_version_id("v2.1"), Some((2, 1)));
         assert_eq!(parse_version_id("v3"), Some((3, 0)));
         assert_eq!(parse_version_id("volume"), None);
