@@ -482,3 +482,66 @@ async fn clouds_yaml_env_and_credentials() {
     assert!(cloud.env("nobody").is_none());
     assert_eq!(cloud.admin().username, "admin");
 }
+
+#[tokio::test]
+async fn seed_images_are_created_once_and_come_back_after_reset() {
+    let seed = Seed::parse(
+        "images: [{name: base, visibility: public, disk_format: raw, container_format: bare, content: \"bytes\"}]",
+        false,
+    )
+    .unwrap();
+    let cloud = MockCloud::builder()
+        .seed(seed.clone())
+        .start()
+        .await
+        .unwrap();
+    let token = cloud.token("admin", "admin").unwrap();
+    let names = |token: String| {
+        let url = format!("{}/image/v2/images", cloud.base_url());
+        async move {
+            let body: Value = http()
+                .get(url)
+                .header("x-auth-token", token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let mut names: Vec<String> = body["images"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{}={}",
+                        i["name"].as_str().unwrap(),
+                        i["id"].as_str().unwrap()
+                    )
+                })
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    let before = names(token.clone()).await;
+    assert_eq!(before.len(), 1, "{before:?}");
+
+    // The same seed again changes nothing; a new image is added.
+    cloud.apply_seed(&seed).await.unwrap();
+    let extra = Seed::parse(
+        "images: [{name: extra, owner: demo, disk_format: raw, container_format: bare, content: \"x\"}]",
+        false,
+    )
+    .unwrap();
+    cloud.apply_seed(&extra).await.unwrap();
+    assert_eq!(names(token.clone()).await.len(), 2);
+
+    cloud.reset().await.unwrap();
+    let token = cloud.token("admin", "admin").unwrap();
+    assert_eq!(
+        names(token).await,
+        before,
+        "the start-up image, with the same id"
+    );
+}
