@@ -380,6 +380,11 @@ async fn a_failing_machine_part_cleans_up_all_three() {
     assert_eq!(err.kind(), &ErrorKind::Io, "{err}");
     assert!(err.message().contains("disk on fire"), "{err}");
     assert!(
+        err.message()
+            .contains("three-part image: the machine image failed, so "),
+        "{err}"
+    );
+    assert!(
         err.message().contains("\"doomed-kernel\") deleted"),
         "{err}"
     );

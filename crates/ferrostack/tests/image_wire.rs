@@ -683,3 +683,29 @@ async fn web_download_imports_and_waits_until_active() {
         .unwrap();
     assert_eq!(image.status, ImageStatus::Active);
 }
+
+#[tokio::test]
+async fn downloading_an_image_without_data_is_a_clear_error_and_writes_nothing() {
+    let (server, images) = glance().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v2/images/{ID}")))
+        .respond_with(ok(image(ID, "queued", json!({}))))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v2/images/{ID}/file")))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let err = images
+        .download_to_path(ID, dir.path().join("empty.img"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::NotFound);
+    assert!(
+        err.message().contains("has no data (status queued)"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

@@ -269,7 +269,6 @@ const READ_ONLY: &[&str] = &[
     "self",
     "file",
     "schema",
-    "owner",
 ];
 
 fn read_only(key: &str, id: &ImageId) -> Error {

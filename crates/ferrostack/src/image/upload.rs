@@ -470,7 +470,8 @@ impl ImageClient {
                 kernel,
                 options.clone(),
             )
-            .await?;
+            .await
+            .map_err(|err| err.context("three-part image: the kernel failed"))?;
         let mut kernel_guard = DeleteOnDrop::new(&self.session, &kernel.id, keep);
         let ramdisk = match self
             .create_and_upload(
@@ -483,7 +484,9 @@ impl ImageClient {
             Ok(ramdisk) => ramdisk,
             Err(err) => {
                 kernel_guard.disarm();
-                return Err(self.abandon_parts(err, &[&kernel], keep).await);
+                return Err(self
+                    .abandon_parts(err, "the ramdisk", &[&kernel], keep)
+                    .await);
             }
         };
         let mut ramdisk_guard = DeleteOnDrop::new(&self.session, &ramdisk.id, keep);
@@ -501,12 +504,15 @@ impl ImageClient {
                 ramdisk,
                 machine,
             }),
-            Err(err) => Err(self.abandon_parts(err, &[&kernel, &ramdisk], keep).await),
+            Err(err) => Err(self
+                .abandon_parts(err, "the machine image", &[&kernel, &ramdisk], keep)
+                .await),
         }
     }
 
-    /// Deletes (or keeps) the parts of a three-part image already made.
-    async fn abandon_parts(&self, err: Error, parts: &[&Image], keep: bool) -> Error {
+    /// Deletes (or keeps) the parts of a three-part image already made when `which` part
+    /// failed, and says so in the error.
+    async fn abandon_parts(&self, err: Error, which: &str, parts: &[&Image], keep: bool) -> Error {
         let mut fates = Vec::new();
         for part in parts {
             let fate = if keep {
@@ -519,7 +525,10 @@ impl ImageClient {
             };
             fates.push(format!("{} {fate}", part.label()));
         }
-        err.context(format!("three-part image: {}; then", fates.join(", ")))
+        err.context(format!(
+            "three-part image: {which} failed, so {}",
+            fates.join(", ")
+        ))
     }
 }
 
