@@ -96,3 +96,33 @@ impl Installation {
         self.vm.wait(deadline).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accel::Accel;
+    use crate::vm::RunLayout;
+
+    #[test]
+    fn the_installer_boots_the_cdrom_once_onto_a_writable_disk_with_vnc() {
+        let spec = InstallSpec::new("/images/blank.qcow2", "/isos/debian-12.iso").memory_mib(2048);
+        let layout = RunLayout {
+            accel: Accel::Tcg,
+            qmp_socket: "/run/vm/qmp.sock".into(),
+        };
+        insta::assert_debug_snapshot!(spec.builder().argv(&layout).unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_missing_iso_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = dir.path().join("disk.qcow2");
+        std::fs::write(&disk, b"").unwrap();
+        let iso = dir.path().join("missing.iso");
+        let err = start(&InstallSpec::new(&disk, &iso)).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("install ISO {}: does not exist", iso.display())
+        );
+    }
+}

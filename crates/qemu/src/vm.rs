@@ -493,6 +493,16 @@ impl Vm {
         }
     }
 
+    /// The run state qemu reports (`query-status`): "running", "paused", "shutdown" ...
+    pub async fn query_status(&mut self) -> Result<String> {
+        let answer = self.qmp("query-status", None).await?;
+        answer
+            .get("status")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Qmp(format!("query-status answered without status: {answer}")))
+    }
+
     /// Whether qemu is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.as_mut().map(Child::try_wait), Some(Ok(None)))

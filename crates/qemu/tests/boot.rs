@@ -200,7 +200,30 @@ async fn install_serves_vnc_on_loopback_until_the_guest_powers_off() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err}");
-    assert!(installation.vm().is_running());
+    let vm = installation.vm();
+    assert!(vm.is_running());
+    // A line that never comes is a failed wait at its deadline, with the console tail.
+    let err = vm
+        .wait_for_line(|line| line == "never printed", Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("no expected console line within 200ms"),
+        "{err}"
+    );
+    // QMP errors name the command.
+    let err = vm
+        .qmp("ferrostack-no-such-command", None)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("QMP: ferrostack-no-such-command failed:"),
+        "{err}"
+    );
+    let status = vm.query_status().await.unwrap();
+    assert_eq!(status, "running");
 }
 
 #[tokio::test]

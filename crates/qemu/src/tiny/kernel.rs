@@ -23,7 +23,33 @@ pub struct KernelFiles {
 
 /// Resolves the current cloud kernel, and downloads and unpacks it unless the cache has it.
 /// When apt cannot answer (offline) a kernel already in the cache is used.
+/// Builds sharing `cache_dir` (parallel tests, a mock cloud beside a smoke run) take turns
+/// through a lock file, so that apt state and unpacking never race.
 pub async fn fetch_kernel(cache_dir: &Path) -> Result<KernelFiles> {
+    let _lock = lock_cache(cache_dir).await?;
+    fetch_kernel_locked(cache_dir).await
+}
+
+/// Takes an exclusive lock on `cache_dir/.lock`, released when the returned file is dropped.
+async fn lock_cache(cache_dir: &Path) -> Result<std::fs::File> {
+    std::fs::create_dir_all(cache_dir).map_err(|err| Error::io("cannot create", cache_dir, err))?;
+    let path = cache_dir.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|err| Error::io("cannot open", &path, err))?;
+    tokio::task::spawn_blocking(move || {
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+            .map(|()| file)
+            .map_err(|err| Error::io("cannot lock", path, err.into()))
+    })
+    .await
+    .map_err(|err| Error::invalid("the cache lock task", err.to_string()))?
+}
+
+async fn fetch_kernel_locked(cache_dir: &Path) -> Result<KernelFiles> {
     let apt = PrivateApt::for_host(cache_dir.join("apt"))?;
     let kernels = cache_dir.join("kernel");
     let package = match resolve(&apt).await {
@@ -164,6 +190,17 @@ fn cached_packages(kernels: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_cache_lock_is_exclusive_and_released_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock_cache(dir.path()).await.unwrap();
+        let again = std::fs::File::open(dir.path().join(".lock")).unwrap();
+        let busy = rustix::fs::flock(&again, rustix::fs::FlockOperation::NonBlockingLockExclusive);
+        assert!(busy.is_err(), "a second lock must wait");
+        drop(first);
+        rustix::fs::flock(&again, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    }
 
     #[test]
     fn the_abi_comes_from_the_metapackage() {
