@@ -257,11 +257,24 @@ impl ComputeClient {
     }
 
     /// Servers with details, every page, as a stream (`GET /servers/detail`, following
-    /// `servers_links`).
+    /// `servers_links` and stopping on a link already followed).
+    ///
+    /// ```no_run
+    /// # async fn demo(compute: ferrostack::compute::ComputeClient) -> ferrostack::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use ferrostack::compute::{ServerQuery, ServerStatus};
+    /// let query = ServerQuery { status: Some(ServerStatus::Error), ..ServerQuery::default() };
+    /// let mut servers = compute.list_servers(query);
+    /// while let Some(server) = servers.try_next().await? {
+    ///     println!("{} {:?}", server.label(), server.fault.map(|f| f.message));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_servers(
         &self,
         query: ServerQuery,
-    ) -> impl Stream<Item = Result<Server>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Server>> + Send + Unpin + 'static {
         let client = self.clone();
         futures::stream::once(async move {
             let request = requests::list_servers(&query, client.microversion().await?);
