@@ -8,6 +8,22 @@
 //! - [`tiny`]: the tiny image (kernel, busybox initramfs, ext4 root, self-booting disk).
 //! - [`packages`]: check and install the host packages all this needs.
 //!
+//! The story in a few lines: build the tiny image, boot it, prove it booted.
+//!
+//! ```no_run
+//! # async fn demo() -> ferrostack_qemu::Result<()> {
+//! use std::time::Duration;
+//! use ferrostack_qemu::{Disk, VmBuilder, packages, tiny};
+//! packages::ensure(&packages::all_packages(), "target/ferrostack-cache/apt".as_ref()).await?;
+//! let image = tiny::build(&tiny::TinySpec::new("target/ferrostack-cache", "target/tiny")).await?;
+//! let mut vm = VmBuilder::new()
+//!     .disk(Disk::snapshot(&image.bootable_qcow2, "qcow2"))
+//!     .spawn()
+//!     .await?;
+//! vm.wait_for_boot_marker(&image.token, Duration::from_secs(120)).await?;
+//! # Ok(()) }
+//! ```
+//!
 //! Host facts this crate is built around are in the project's QEMU.md: the apt trap
 //! (see [`packages`]) and the KVM trap (see [`Accel`]).
 

@@ -76,7 +76,8 @@ const APPLETS: &[&str] = &[
 pub struct TinySpec {
     /// Downloads (apt state, kernel packages) kept between builds.
     pub cache_dir: PathBuf,
-    /// Where the outputs are written.
+    /// Where the outputs are written (one build at a time per folder; the cache is shared
+    /// safely).
     pub out_dir: PathBuf,
     /// The token baked into the self-booting disk's boot configuration.
     pub token: String,
