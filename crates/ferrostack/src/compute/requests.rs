@@ -278,10 +278,18 @@ pub fn create_keypair(spec: &KeypairSpec, version: Microversion) -> Result<Reque
         }
         keypair.insert("public_key".into(), json!(key));
     }
-    if let Some(kind) = &spec.kind
-        && version >= Microversion::KEYPAIR_TYPE
-    {
-        keypair.insert("type".into(), json!(kind.as_str()));
+    match &spec.kind {
+        Some(kind) if version >= Microversion::KEYPAIR_TYPE => {
+            keypair.insert("type".into(), json!(kind.as_str()));
+        }
+        // Before 2.2 every keypair is an SSH key: only another type is worth refusing.
+        Some(kind) if *kind != KeypairType::Ssh => {
+            return Err(Error::invalid_input(format!(
+                "keypair {name}: type {kind} needs compute microversion {} or later (in force: {version})",
+                Microversion::KEYPAIR_TYPE
+            )));
+        }
+        _ => {}
     }
     Ok(compute(http::Method::POST, "/os-keypairs".into(), version)
         .json(json!({ "keypair": keypair })))
@@ -546,5 +554,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.message().contains("keypair name \"\""), "{err}");
+        let x509 = KeypairSpec {
+            name: "cert".into(),
+            public_key: Some("-----BEGIN CERTIFICATE-----".into()),
+            kind: Some(KeypairType::X509),
+        };
+        let err = create_keypair(&x509, Microversion(2, 1)).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "keypair cert: type x509 needs compute microversion 2.2 or later (in force: 2.1)"
+        );
+        assert!(create_keypair(&x509, Microversion(2, 2)).is_ok());
     }
 }
