@@ -377,40 +377,181 @@ pub fn router() -> Router<AppState> {
         .layer(middleware::from_fn(render_errors))
 }
 
-/// Glance answers errors in JSON only when the request accepts JSON (WebOb): handlers return
-/// JSON errors, and this turns them into WebOb's text form for everyone else.
+/// The body forms WebOb renders an error in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorShape {
+    /// `text/plain`: no (or an unusable) `Accept` header.
+    Plain,
+    /// `text/html`: what `Accept: */*` (python-requests' default) gets.
+    Html,
+    /// `application/json`.
+    Json,
+}
+
+/// WebOb's choice between its offers `text/html` and `application/json` (in that order, by
+/// q-value, the most specific matching range deciding), and plain text when neither is
+/// acceptable or there is no `Accept` header.
+pub fn error_shape(accept: Option<&str>) -> ErrorShape {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return ErrorShape::Plain;
+    };
+    let ranges: Vec<(String, f32)> = accept
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.split(';');
+            let range = pieces.next()?.trim().to_ascii_lowercase();
+            let q = pieces
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (!range.is_empty()).then_some((range, q))
+        })
+        .collect();
+    let quality = |offer: &str| -> f32 {
+        let (kind, _) = offer.split_once('/').unwrap_or((offer, ""));
+        let specificity = |range: &str| {
+            if range == offer {
+                Some(3)
+            } else if range.strip_suffix("/*") == Some(kind) {
+                Some(2)
+            } else if range == "*/*" {
+                Some(1)
+            } else {
+                None
+            }
+        };
+        ranges
+            .iter()
+            .filter_map(|(range, q)| specificity(range).map(|s| (s, *q)))
+            .max_by_key(|(s, _)| *s)
+            .map_or(0.0, |(_, q)| q)
+    };
+    let (html, json) = (quality("text/html"), quality("application/json"));
+    if html > 0.0 && html >= json {
+        ErrorShape::Html
+    } else if json > 0.0 {
+        ErrorShape::Json
+    } else {
+        ErrorShape::Plain
+    }
+}
+
+/// Glance's errors take the form WebOb negotiates from `Accept` ([`error_shape`]): handlers
+/// answer JSON errors, and this re-renders them as text or HTML when that is what WebOb would
+/// send. (openstacksdk reads the message from JSON or HTML, never from plain text.)
 async fn render_errors(request: Request, next: Next) -> Response {
-    let wants_json = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
+    let shape = error_shape(
+        request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok()),
+    );
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if wants_json || !(status.is_client_error() || status.is_server_error()) || !is_json {
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let is_json = content_type.starts_with("application/json");
+    let is_text = content_type.starts_with("text/plain");
+    if (shape == ErrorShape::Json && is_json) || !(is_json || is_text) {
         return response;
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned));
+    let message = if is_json {
+        serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+    } else {
+        // Our own plain form: "{code} {title}\n\n{message}\n\n   ".
+        std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|text| text.split_once("\n\n"))
+            .map(|(_, rest)| rest.trim_end_matches([' ', '\n']).to_owned())
+    };
     let Some(message) = message else {
         return Response::from_parts(parts, Body::from(bytes));
     };
-    // WebOb's text rendering turns the HTML line breaks of its templates into blank lines.
-    let message = message.replace("\n<br /><br />\n", " \n\n ");
-    let mut error = ApiError::new(Service::Image, status, message).json(false);
+    let mut error = match shape {
+        ErrorShape::Json => ApiError::new(Service::Image, status, message).into_response(),
+        ErrorShape::Plain => {
+            // WebOb's text rendering turns the HTML line breaks of its templates into blanks.
+            let message = message.replace("\n<br /><br />\n", " \n\n ");
+            ApiError::new(Service::Image, status, message)
+                .json(false)
+                .into_response()
+        }
+        ErrorShape::Html => html_error(status, &message),
+    };
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            error.headers.insert(name.clone(), value.clone());
+            error.headers_mut().insert(name.clone(), value.clone());
         }
     }
-    error.into_response()
+    error
+}
+
+/// WebOb's HTML error page.
+fn html_error(status: StatusCode, message: &str) -> Response {
+    let title = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error")
+    );
+    // WebOb's body template: "{explanation}<br /><br />\n{detail}\n{comment}\n"; messages
+    // that already carry their detail (the 415s) bring their own line breaks.
+    let body = if message.contains("<br /><br />") {
+        message.to_owned()
+    } else {
+        format!("{message}<br /><br />\n\n\n")
+    };
+    let page = format!(
+        "<html>\n <head>\n  <title>{title}</title>\n </head>\n <body>\n  <h1>{title}</h1>\n  {body}\n </body>\n</html>"
+    );
+    let mut response = (status, page).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/html; charset=UTF-8"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_shapes_follow_webob() {
+        assert_eq!(error_shape(None), ErrorShape::Plain);
+        assert_eq!(error_shape(Some("")), ErrorShape::Plain);
+        assert_eq!(error_shape(Some("*/*")), ErrorShape::Html);
+        assert_eq!(error_shape(Some("application/json")), ErrorShape::Json);
+        assert_eq!(error_shape(Some("application/json, */*")), ErrorShape::Html);
+        assert_eq!(
+            error_shape(Some("application/json, */*;q=0.5")),
+            ErrorShape::Json
+        );
+        assert_eq!(
+            error_shape(Some("text/html;q=0.1, application/*")),
+            ErrorShape::Json
+        );
+        assert_eq!(error_shape(Some("image/png")), ErrorShape::Plain);
+    }
+
+    #[test]
+    fn html_pages_look_like_webob() {
+        let response = html_error(StatusCode::FORBIDDEN, "No.");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/html; charset=UTF-8"
+        );
+    }
 }

@@ -20,8 +20,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use super::Glance;
 use super::gate::Gate;
 use super::image::{
-    Image, Staged, Status, bad_request, conflict, forbidden, image_not_found, media_type_refused,
-    not_authorized,
+    Image, STORE, Staged, Status, bad_request, conflict, forbidden, image_not_found,
+    media_type_refused, not_authorized,
 };
 use super::policy;
 use super::store::clear_data_fields;
@@ -345,8 +345,7 @@ pub async fn download(
                     Service::Image,
                     StatusCode::RANGE_NOT_SATISFIABLE,
                     "The Range requested is not available.",
-                )
-                .header(header::CONTENT_RANGE, &format!("bytes */{size}")));
+                ));
             }
         },
         None => None,
@@ -448,21 +447,29 @@ fn import_method(body: &Bytes) -> Result<String, ApiError> {
     Ok(name.to_owned())
 }
 
+/// Glance's bookkeeping properties of an import (multi-store mode): where it is going, and
+/// where it failed.
+const IMPORTING_TO_STORES: &str = "os_glance_importing_to_stores";
+const FAILED_IMPORT: &str = "os_glance_failed_import";
+
 /// `POST /v2/images/{id}/import` (glance-direct): 202. The staged data goes through the same
 /// checks as an upload, `uploading -> importing -> active`; a refused stream sends the image
-/// back to queued (as Glance's import task does), so clients waiting for active see it.
+/// back to queued with `os_glance_failed_import` naming the store (as Glance's import task
+/// does), so clients waiting for active see it.
 pub async fn import(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     import_method(&body)?;
     let glance = &state.glance;
-    check_writable(glance, &caller, &id, "import_image")?;
     let formats = {
         let mut images = glance.lock();
-        let image: &mut Image = images.get_mut(&id).ok_or_else(|| image_not_found(&id))?;
+        let image: &mut Image = images
+            .get_mut(&id)
+            .filter(|image| policy::can_see(&caller, image))
+            .ok_or_else(|| image_not_found(&id))?;
         if image.status == Status::Active {
             return Err(conflict(
                 "Image with status active cannot be target for import",
@@ -479,7 +486,16 @@ pub async fn import(
         let Some(disk) = image.disk_format.clone() else {
             return Err(conflict("'disk_format' needs to be set before import"));
         };
+        if !policy::can_modify(&caller, image) {
+            return Err(not_authorized("modify_image"));
+        }
         image.status = Status::Importing;
+        image
+            .properties
+            .insert(IMPORTING_TO_STORES.to_owned(), STORE.to_owned());
+        image
+            .properties
+            .insert(FAILED_IMPORT.to_owned(), String::new());
         image.updated_at = Timestamp::now();
         glance.save(&images)?;
         (disk, container)
@@ -493,11 +509,31 @@ pub async fn import(
         Err(e) => Err(storage_error(e)),
     };
     let _ = tokio::fs::remove_file(&staging).await;
-    if let Err(e) = outcome {
+    if let Err(e) = &outcome {
         release(glance, &id, Status::Importing);
         tracing::info!(image = %id, error = %e.message, "import failed: image back to queued");
     }
-    Ok(StatusCode::ACCEPTED)
+    {
+        let mut images = glance.lock();
+        if let Some(image) = images.get_mut(&id) {
+            image
+                .properties
+                .insert(IMPORTING_TO_STORES.to_owned(), String::new());
+            if outcome.is_err() {
+                image
+                    .properties
+                    .insert(FAILED_IMPORT.to_owned(), STORE.to_owned());
+            }
+            glance.save(&images)?;
+        }
+    }
+    // WebOb's empty 202 still says it is HTML.
+    let mut response = StatusCode::ACCEPTED.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=UTF-8"),
+    );
+    Ok(response)
 }
 
 #[cfg(test)]

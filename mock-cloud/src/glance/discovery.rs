@@ -7,9 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::data::IMPORT_METHODS;
-use super::image::{CONTAINER_FORMATS, DISK_FORMATS, not_found};
+use super::image::{CONTAINER_FORMATS, DISK_FORMATS, STORE};
 use crate::app::AppState;
-use crate::errors::ApiError;
 
 /// The newest minor version: CURRENT; every older 2.x is SUPPORTED.
 pub const CURRENT_MINOR: u32 = 17;
@@ -37,10 +36,36 @@ pub async fn versions(State(state): State<AppState>) -> Response {
 const UUID_PATTERN: &str =
     "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$";
 
+/// The `locations` property (Glance's location API; this Glance never shows locations).
+fn locations_schema() -> Value {
+    json!({
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "url": {"type": "string", "maxLength": 255},
+                "metadata": {"type": "object"},
+                "validation_data": {
+                    "description": "Values to be used to populate the corresponding image properties. If the image status is not 'queued', values must exactly match those already contained in the image properties.",
+                    "type": "object",
+                    "writeOnly": true,
+                    "additionalProperties": false,
+                    "properties": {
+                        "checksum": {"type": "string", "minLength": 32, "maxLength": 32},
+                        "os_hash_algo": {"type": "string", "maxLength": 64},
+                        "os_hash_value": {"type": "string", "maxLength": 128},
+                    },
+                    "required": ["os_hash_algo", "os_hash_value"],
+                },
+            },
+            "required": ["url", "metadata"],
+        },
+        "description": "A set of URLs to access the image file kept in external store",
+    })
+}
+
 /// The image schema (Glance's `get_schema()`: base properties, string extras).
 pub fn image_schema_value() -> Value {
-    let nullable =
-        |kind: &str, description: &str| json!({"type": ["null", kind], "description": description});
     let read_only = |kind: Value, description: &str| json!({"type": kind, "readOnly": true, "description": description});
     let mut disk: Vec<Value> = vec![Value::Null];
     disk.extend(DISK_FORMATS.iter().map(|f| json!(f)));
@@ -77,10 +102,7 @@ pub fn image_schema_value() -> Value {
             "file": read_only(json!("string"), "An image file url"),
             "stores": read_only(json!("string"), "Store in which image data resides.  Only present when the operator has enabled multiple stores.  May be a comma-separated list of store identifiers."),
             "schema": read_only(json!("string"), "An image schema url"),
-            "kernel_id": nullable("string", "ID of image stored in Glance that should be used as the kernel when booting an AMI-style image."),
-            "ramdisk_id": nullable("string", "ID of image stored in Glance that should be used as the ramdisk when booting an AMI-style image."),
-            "os_distro": {"type": "string", "description": "Common name of operating system distribution as specified in https://docs.openstack.org/python-glanceclient/latest/cli/property-keys.html"},
-            "os_version": {"type": "string", "description": "Operating system version as specified by the distributor."},
+            "locations": locations_schema(),
         },
         "additionalProperties": {"type": "string"},
         "links": [
@@ -157,8 +179,7 @@ pub async fn import_info() -> Json<Value> {
     }))
 }
 
-/// `GET /v2/info/stores`: this Glance has one store and no multi-store support, so it answers
-/// as a real single-store Glance does.
-pub async fn stores_info() -> ApiError {
-    not_found("Multi backend is not supported at this site.")
+/// `GET /v2/info/stores`: the one store, the default.
+pub async fn stores_info() -> Json<Value> {
+    Json(json!({"stores": [{"id": STORE, "default": "true"}]}))
 }

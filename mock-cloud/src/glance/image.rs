@@ -57,6 +57,10 @@ pub const RESERVED: &[&str] = &["location", "deleted", "deleted_at"];
 /// Glance's reserved namespace for its own bookkeeping properties.
 pub const RESERVED_NAMESPACE: &str = "os_glance";
 
+/// The one store of this Glance (multi-store mode, `enabled_backends = fs:file`, as current
+/// deployments and the conformance reference configure it).
+pub const STORE: &str = "fs";
+
 /// Where an image is in its life (WIRE.md "Status machine").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -266,6 +270,9 @@ impl Image {
         });
         if let Value::Object(base) = base {
             view.extend(base);
+        }
+        if self.has_data() {
+            view.insert("stores".to_owned(), Value::String(STORE.to_owned()));
         }
         Value::Object(view)
     }

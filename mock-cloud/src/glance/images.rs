@@ -121,6 +121,10 @@ pub async fn create(
     if let Ok(methods) = HeaderValue::from_str(&IMPORT_METHODS.join(",")) {
         headers.insert("openstack-image-import-methods", methods);
     }
+    headers.insert(
+        "openstack-image-store-ids",
+        HeaderValue::from_static(super::image::STORE),
+    );
     Ok(response)
 }
 
