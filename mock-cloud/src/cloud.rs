@@ -24,6 +24,7 @@ use crate::cloud::seed::Seed;
 use crate::control::DropConnection;
 use crate::control::faults::{FaultRule, InstalledRule};
 use crate::control::journal::JournalEntry;
+use crate::nova::driver::{ComputeDriver, DriverHandle};
 
 /// How a cloud is started.
 #[derive(Debug, Clone)]
@@ -43,6 +44,8 @@ pub struct Options {
     /// Where Nova asks Glance about images (`http://host:port`, Glance under `/image`), over
     /// HTTP; this cloud's own Glance, in process, when `None`.
     pub image_endpoint: Option<String>,
+    /// The compute driver; the fake one when `None`.
+    pub compute_driver: Option<DriverHandle>,
 }
 
 impl Default for Options {
@@ -54,6 +57,7 @@ impl Default for Options {
             seed: None,
             fake_driver_polls: 1,
             image_endpoint: None,
+            compute_driver: None,
         }
     }
 }
@@ -86,6 +90,12 @@ impl MockCloudBuilder {
     /// How many polls or ticks a fake-driver transition takes (default 1).
     pub fn fake_driver_polls(mut self, polls: u32) -> Self {
         self.options.fake_driver_polls = polls;
+        self
+    }
+
+    /// Runs servers with `driver` instead of the fake one (e.g. a qemu driver).
+    pub fn compute_driver(mut self, driver: std::sync::Arc<dyn ComputeDriver>) -> Self {
+        self.options.compute_driver = Some(DriverHandle(driver));
         self
     }
 
@@ -138,6 +148,23 @@ impl std::fmt::Display for DroppedOnPurpose {
 
 impl std::error::Error for DroppedOnPurpose {}
 
+/// `/identity/`, `/image/` and `/compute/` mean the service roots (nested routers only
+/// match them without the slash; clients send both).
+fn without_root_slash<B>(mut request: Request<B>) -> Request<B> {
+    let path = request.uri().path();
+    if matches!(path, "/identity/" | "/image/" | "/compute/") {
+        let trimmed = &path[..path.len() - 1];
+        let rebuilt = match request.uri().query() {
+            Some(query) => format!("{trimmed}?{query}"),
+            None => trimmed.to_owned(),
+        };
+        if let Ok(uri) = rebuilt.parse() {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
+}
+
 /// The accept loop. Hand-written rather than `axum::serve` so that a response marked
 /// [`DropConnection`] becomes a service error, on which hyper closes the connection without
 /// sending anything. Connections live in a `JoinSet`, so aborting this task ends them all.
@@ -155,6 +182,7 @@ async fn serve(listener: TcpListener, router: Router, mut stopped: oneshot::Rece
                 let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                     let mut router = router.clone();
                     async move {
+                        let request = without_root_slash(request);
                         let response = match router.call(request.map(Body::new)).await {
                             Ok(response) => response,
                             Err(never) => match never {},

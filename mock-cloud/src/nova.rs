@@ -56,9 +56,13 @@ fn initial_flavors(seed: Option<&Seed>) -> Vec<Flavor> {
 }
 
 impl Nova {
-    /// The default flavors plus the seed's, and the fake driver.
+    /// The default flavors plus the seed's, and `options.compute_driver` (the fake driver
+    /// when none is given).
     pub fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
-        let driver = Arc::new(FakeDriver::new(options.fake_driver_polls, base_url));
+        let driver: Arc<dyn ComputeDriver> = match &options.compute_driver {
+            Some(handle) => handle.0.clone(),
+            None => Arc::new(FakeDriver::new(options.fake_driver_polls, base_url)),
+        };
         Ok(Self::with_driver(options, driver))
     }
 

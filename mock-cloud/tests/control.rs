@@ -545,3 +545,22 @@ async fn seed_images_are_created_once_and_come_back_after_reset() {
         "the start-up image, with the same id"
     );
 }
+
+#[tokio::test]
+async fn service_roots_answer_with_or_without_a_trailing_slash() {
+    let cloud = MockCloud::start().await.unwrap();
+    for (path, status) in [
+        ("/identity", StatusCode::MULTIPLE_CHOICES),
+        ("/identity/", StatusCode::MULTIPLE_CHOICES),
+        ("/compute", StatusCode::OK),
+        ("/compute/", StatusCode::OK),
+        ("/compute/v2.1/", StatusCode::OK),
+        ("/identity/v3/", StatusCode::OK),
+    ] {
+        assert_eq!(get(&cloud, path).await.status(), status, "{path}");
+    }
+    assert_eq!(
+        get(&cloud, "/image/").await.status(),
+        get(&cloud, "/image").await.status()
+    );
+}

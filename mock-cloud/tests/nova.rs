@@ -10,6 +10,8 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode as AxumStatus;
 use axum::response::IntoResponse;
+use futures::future::BoxFuture;
+use mock_cloud::nova::driver::{BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState};
 use mock_cloud::{MockCloud, MockCloudBuilder, Seed};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -247,6 +249,14 @@ async fn missing_token_is_nova_shaped_401() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert!(response.headers().contains_key("www-authenticate"));
+    assert_fault(&response.json().await.unwrap(), "unauthorized", 401);
+    let response = http()
+        .get(format!("{}/compute/v2.1/servers", n.cloud.base_url()))
+        .header("x-auth-token", "not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_fault(&response.json().await.unwrap(), "unauthorized", 401);
 }
 
@@ -981,4 +991,58 @@ async fn boots_images_from_this_clouds_glance() {
         .await
         .unwrap();
     assert_eq!(detail["servers"][0]["image"]["id"], image.as_str());
+}
+
+/// A driver that refuses to boot anything: proves another driver plugs in.
+struct Refusing;
+
+impl ComputeDriver for Refusing {
+    fn name(&self) -> &'static str {
+        "refusing"
+    }
+    fn create(&self, spec: BootSpec) -> BoxFuture<'_, Result<(), DriverError>> {
+        let message = format!("no room for {} ({} MiB)", spec.name, spec.ram_mb);
+        Box::pin(async move { Err(DriverError(message)) })
+    }
+    fn start<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), DriverError>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn stop<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), DriverError>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn reboot<'a>(&'a self, _: &'a str, _: bool) -> BoxFuture<'a, Result<(), DriverError>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn delete<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), DriverError>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn observe(&self, _: &str, _: bool) -> VmState {
+        VmState::Unknown
+    }
+    fn tick(&self, _: u32) -> usize {
+        0
+    }
+    fn console_output<'a>(
+        &'a self,
+        _: &'a str,
+        _: Option<usize>,
+    ) -> BoxFuture<'a, Result<String, DriverError>> {
+        Box::pin(async { Ok(String::new()) })
+    }
+    fn vnc_console<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<RemoteConsole, DriverError>> {
+        Box::pin(async { Err(DriverError("no console".into())) })
+    }
+    fn reset(&self) {}
+}
+
+#[tokio::test]
+async fn another_driver_plugs_in() {
+    let n = nova_with(MockCloud::builder().compute_driver(Arc::new(Refusing))).await;
+    let id = n.boot("big").await;
+    let (_, body) = n.get(&format!("/v2.1/servers/{id}")).await;
+    assert_eq!(body["server"]["status"], "ERROR");
+    assert_eq!(
+        body["server"]["fault"]["message"],
+        "no room for big (512 MiB)"
+    );
 }

@@ -137,6 +137,17 @@ pub trait ComputeDriver: Send + Sync + 'static {
     fn reset(&self);
 }
 
+/// A driver chosen when the cloud starts (`MockCloudBuilder::compute_driver`). Its Debug
+/// form is the driver's name.
+#[derive(Clone)]
+pub struct DriverHandle(pub std::sync::Arc<dyn ComputeDriver>);
+
+impl std::fmt::Debug for DriverHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DriverHandle({})", self.0.name())
+    }
+}
+
 /// The last `length` lines of `log` (all of it when `None`).
 pub fn tail_lines(log: &str, length: Option<usize>) -> String {
     match length {
