@@ -1,12 +1,36 @@
 //! mock-cloud: Keystone v3, Glance v2 and Nova v2.1 in one process, for offline tests.
 //!
 //! ```no_run
-//! # async fn demo() {
-//! let cloud = mock_cloud::MockCloud::start().await.unwrap();
+//! use mock_cloud::control::faults::{Fault, FaultRule};
+//! use mock_cloud::{MockCloud, Service};
+//!
+//! # async fn demo() -> anyhow::Result<()> {
+//! // Binds 127.0.0.1:0; stops when dropped. Each test owns its cloud.
+//! let cloud = MockCloud::builder().fake_driver_polls(2).start().await?;
 //! println!("auth_url: {}", cloud.auth_url());
-//! // `cloud` stops when dropped.
+//! let clouds_yaml = cloud.clouds_yaml(); // clouds `mock-admin` and `mock-demo`
+//! let env = cloud.env("demo").unwrap(); // OS_AUTH_URL, OS_USERNAME, ...
+//!
+//! // The next image download fails once with Glance's own 503 body.
+//! cloud.add_fault(
+//!     FaultRule::new(Fault::status(503))
+//!         .service(Service::Image)
+//!         .path("/image/v2/images/*/file")
+//!         .times(1),
+//! )?;
+//! // Servers finish booting (and stopping, rebooting) on polls or on an explicit tick.
+//! cloud.tick(2);
+//! // What was asked, and what was answered (never tokens or bodies).
+//! for entry in cloud.journal() {
+//!     println!("{} {} -> {}", entry.method, entry.path, entry.status);
+//! }
+//! # let _ = (clouds_yaml, env);
+//! # Ok(())
 //! # }
 //! ```
+//!
+//! The same controls are served over HTTP under `/_mock/` (reset, seed, tick, faults,
+//! journal), and `mock-cloud serve` runs a cloud standalone.
 //!
 //! The mock keeps its own wire types: it never depends on the `ferrostack` SDK, so a serde
 //! mistake in the SDK cannot hide in both.
