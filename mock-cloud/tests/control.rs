@@ -564,3 +564,37 @@ async fn service_roots_answer_with_or_without_a_trailing_slash() {
         get(&cloud, "/image").await.status()
     );
 }
+
+#[tokio::test]
+async fn seed_images_are_not_made_twice_on_a_kept_state_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = Seed::parse(
+        "images: [{name: kept, visibility: public, disk_format: raw, container_format: bare, content: \"bytes\"}]",
+        false,
+    )
+    .unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let cloud = MockCloud::builder()
+            .state_dir(dir.path())
+            .seed(seed.clone())
+            .start()
+            .await
+            .unwrap();
+        let token = cloud.token("demo", "demo").unwrap();
+        let body: Value = http()
+            .get(format!("{}/image/v2/images", cloud.base_url()))
+            .header("x-auth-token", token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let images = body["images"].as_array().unwrap();
+        assert_eq!(images.len(), 1, "{body}");
+        ids.push(images[0]["id"].as_str().unwrap().to_owned());
+        cloud.stop().await;
+    }
+    assert_eq!(ids[0], ids[1]);
+}
