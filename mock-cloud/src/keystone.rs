@@ -2,6 +2,7 @@
 //! project, domain, system and unscoped), validate/check/revoke, the catalog, and enough of
 //! users and projects for `openstack token issue` and `openstack catalog list`.
 
+pub mod application_credentials;
 pub mod authenticate;
 pub mod catalog;
 pub mod directory;
@@ -250,6 +251,14 @@ pub fn router() -> Router<AppState> {
         .route("/v3/auth/domains", get(auth_domains))
         .route("/v3/users/{id}", get(show_user))
         .route("/v3/users/{id}/projects", get(user_projects))
+        .route(
+            "/v3/users/{id}/application_credentials",
+            get(application_credentials::index).post(application_credentials::create),
+        )
+        .route(
+            "/v3/users/{id}/application_credentials/{credential_id}",
+            get(application_credentials::show).delete(application_credentials::delete),
+        )
         .route("/v3/projects", get(list_projects))
         .route("/v3/projects/{id}", get(show_project))
         .fallback(not_implemented)

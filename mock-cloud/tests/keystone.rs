@@ -623,3 +623,152 @@ async fn many_tokens_are_cheap() {
         .collect();
     assert_eq!(tokens.len(), 2000);
 }
+
+#[tokio::test]
+async fn users_manage_their_application_credentials() {
+    let cloud = MockCloud::start().await.unwrap();
+    let admin = cloud.token("admin", "admin").unwrap();
+    let demo = cloud.token("demo", "demo").unwrap();
+    let demo_id = cloud.state().keystone.validate(&demo).unwrap().user_id;
+    let url = format!(
+        "{}/identity/v3/users/{demo_id}/application_credentials",
+        cloud.base_url()
+    );
+    let create = |token: String, body: Value| {
+        let url = url.clone();
+        async move {
+            let response = http()
+                .post(url)
+                .header("x-auth-token", token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+
+    let (status, body) = create(
+        demo.clone(),
+        json!({"application_credential": {"name": "ci"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let made = &body["application_credential"];
+    let id = made["id"].as_str().unwrap().to_owned();
+    let secret = made["secret"].as_str().unwrap().to_owned();
+    assert!(secret.len() >= 32);
+    assert_eq!(
+        made["project_id"],
+        cloud.state().keystone.project_id("demo").unwrap()
+    );
+    let roles: Vec<_> = made["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["member", "reader"]);
+
+    let (status, body) = create(
+        demo.clone(),
+        json!({"application_credential": {"name": "ro", "secret": "s3cret", "roles": [{"name": "reader"}]}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = create(
+        demo.clone(),
+        json!({"application_credential": {"name": "ci"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = create(
+        demo.clone(),
+        json!({"application_credential": {"name": "x", "roles": [{"name": "admin"}]}}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a role the user does not hold"
+    );
+    let (status, _) = create(demo.clone(), json!({"application_credential": {}})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = create(
+        admin.clone(),
+        json!({"application_credential": {"name": "theirs"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the user itself");
+
+    // The new credentials authenticate, with their delegated roles.
+    let by_id = json!({"auth": {"identity": {"methods": ["application_credential"],
+        "application_credential": {"id": id, "secret": secret}}}});
+    let (status, _, body) = auth(&cloud, &by_id).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["token"]["project"]["name"], "demo");
+    let by_name = json!({"auth": {"identity": {"methods": ["application_credential"],
+        "application_credential": {"name": "ro", "secret": "s3cret", "user": {"id": demo_id}}}}});
+    let (status, _, body) = auth(&cloud, &by_name).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(role_names(&body), ["reader"]);
+
+    let (status, body) = get(
+        &cloud,
+        &demo,
+        &format!("/identity/v3/users/{demo_id}/application_credentials"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["application_credentials"].as_array().unwrap().len(), 2);
+    assert!(
+        !body.to_string().contains("s3cret"),
+        "secrets are shown once"
+    );
+    let (_, body) = get(
+        &cloud,
+        &demo,
+        &format!("/identity/v3/users/{demo_id}/application_credentials?name=ro"),
+    )
+    .await;
+    assert_eq!(body["application_credentials"].as_array().unwrap().len(), 1);
+    let (status, body) = get(
+        &cloud,
+        &demo,
+        &format!("/identity/v3/users/{demo_id}/application_credentials/{id}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body["application_credential"].get("secret").is_none());
+    assert_eq!(
+        get(
+            &cloud,
+            &admin,
+            &format!("/identity/v3/users/{demo_id}/application_credentials")
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+
+    let delete = http()
+        .delete(format!("{url}/{id}"))
+        .header("x-auth-token", &demo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delete.status(), StatusCode::NO_CONTENT);
+    let (status, body) = get(
+        &cloud,
+        &demo,
+        &format!("/identity/v3/users/{demo_id}/application_credentials/{id}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_keystone_error(&body, 404);
+    assert_eq!(auth(&cloud, &by_id).await.0, StatusCode::UNAUTHORIZED);
+}
