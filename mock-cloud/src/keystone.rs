@@ -259,6 +259,10 @@ pub fn router() -> Router<AppState> {
             "/v3/users/{id}/application_credentials/{credential_id}",
             get(application_credentials::show).delete(application_credentials::delete),
         )
+        .route("/v3/users", get(list_users))
+        .route("/v3/roles", get(list_roles))
+        .route("/v3/domains", get(list_domains))
+        .route("/v3/domains/{id}", get(show_domain))
         .route("/v3/projects", get(list_projects))
         .route("/v3/projects/{id}", get(show_project))
         .fallback(not_implemented)
@@ -441,16 +445,7 @@ async fn show_user(
     let user = directory
         .user_by_id(&id)
         .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("Could not find user: {id}.")))?;
-    Ok(axum::Json(json!({"user": {
-        "id": user.id,
-        "name": user.name,
-        "domain_id": user.domain_id,
-        "enabled": true,
-        "password_expires_at": null,
-        "options": {},
-        "links": {"self": format!("{}/identity/v3/users/{}", state.base_url, user.id)},
-    }}))
-    .into_response())
+    Ok(axum::Json(json!({"user": user_json(&state, user)})).into_response())
 }
 
 async fn user_projects(
@@ -477,6 +472,113 @@ async fn user_projects(
         json!({"projects": projects, "links": {"self": null, "previous": null, "next": null}}),
     )
     .into_response())
+}
+
+fn user_json(state: &AppState, user: &directory::User) -> Value {
+    json!({
+        "id": user.id,
+        "name": user.name,
+        "domain_id": user.domain_id,
+        "enabled": true,
+        "password_expires_at": null,
+        "options": {},
+        "links": {"self": format!("{}/identity/v3/users/{}", state.base_url, user.id)},
+    })
+}
+
+fn domain_json(state: &AppState, domain: &directory::Domain) -> Value {
+    json!({
+        "id": domain.id,
+        "name": domain.name,
+        "description": "",
+        "enabled": true,
+        "tags": [],
+        "options": {},
+        "links": {"self": format!("{}/identity/v3/domains/{}", state.base_url, domain.id)},
+    })
+}
+
+fn list_links(state: &AppState, what: &str) -> Value {
+    json!({"self": format!("{}/identity/v3/{what}", state.base_url), "previous": null, "next": null})
+}
+
+/// `GET /v3/users` (admins), filtered by `name` and `domain_id`.
+async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(filter): Query<ProjectFilter>,
+) -> Result<Response, ApiError> {
+    if !caller.is_admin() {
+        return Err(forbidden("identity:list_users"));
+    }
+    let directory = state.keystone.directory.read().expect("directory lock");
+    let users: Vec<Value> = directory
+        .users
+        .iter()
+        .filter(|u| filter.name.as_ref().is_none_or(|n| &u.name == n))
+        .filter(|u| filter.domain_id.as_ref().is_none_or(|d| &u.domain_id == d))
+        .map(|u| user_json(&state, u))
+        .collect();
+    Ok(axum::Json(json!({"users": users, "links": list_links(&state, "users")})).into_response())
+}
+
+/// `GET /v3/roles`: any caller holding a role may read them.
+async fn list_roles(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    if caller.roles.is_empty() {
+        return Err(forbidden("identity:list_roles"));
+    }
+    let directory = state.keystone.directory.read().expect("directory lock");
+    let roles: Vec<Value> = directory
+        .roles
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": r.name,
+                "domain_id": null,
+                "description": null,
+                "options": {},
+                "links": {"self": format!("{}/identity/v3/roles/{}", state.base_url, r.id)},
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({"roles": roles, "links": list_links(&state, "roles")})).into_response())
+}
+
+/// `GET /v3/domains` (admins).
+async fn list_domains(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    if !caller.is_admin() {
+        return Err(forbidden("identity:list_domains"));
+    }
+    let directory = state.keystone.directory.read().expect("directory lock");
+    let domains: Vec<Value> = directory
+        .domains
+        .iter()
+        .map(|d| domain_json(&state, d))
+        .collect();
+    Ok(
+        axum::Json(json!({"domains": domains, "links": list_links(&state, "domains")}))
+            .into_response(),
+    )
+}
+
+/// `GET /v3/domains/{id}`: admins, and users of that domain.
+async fn show_domain(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    if !caller.is_admin() && caller.user_domain_id != id {
+        return Err(forbidden("identity:get_domain"));
+    }
+    let directory = state.keystone.directory.read().expect("directory lock");
+    let domain = directory.domain_by_id(&id).ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            format!("Could not find domain: {id}."),
+        )
+    })?;
+    Ok(axum::Json(json!({"domain": domain_json(&state, domain)})).into_response())
 }
 
 #[derive(Deserialize)]

@@ -772,3 +772,43 @@ async fn users_manage_their_application_credentials() {
     assert_keystone_error(&body, 404);
     assert_eq!(auth(&cloud, &by_id).await.0, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn admins_list_users_roles_and_domains() {
+    let cloud = MockCloud::start().await.unwrap();
+    let admin = cloud.token("admin", "admin").unwrap();
+    let demo = cloud.token("demo", "demo").unwrap();
+
+    let (status, body) = get(&cloud, &admin, "/identity/v3/users").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["users"].as_array().unwrap().len(), 2);
+    let (_, body) = get(&cloud, &admin, "/identity/v3/users?name=demo").await;
+    assert_eq!(body["users"][0]["name"], "demo");
+    let (status, body) = get(&cloud, &demo, "/identity/v3/users").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_keystone_error(&body, 403);
+
+    let (status, body) = get(&cloud, &demo, "/identity/v3/roles").await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<_> = body["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["admin", "member", "reader"]);
+
+    let (status, body) = get(&cloud, &admin, "/identity/v3/domains").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["domains"][0]["id"], "default");
+    assert_eq!(
+        get(&cloud, &demo, "/identity/v3/domains").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, body) = get(&cloud, &demo, "/identity/v3/domains/default").await;
+    assert_eq!(status, StatusCode::OK, "a user sees its own domain");
+    assert_eq!(body["domain"]["name"], "Default");
+    let (status, body) = get(&cloud, &admin, "/identity/v3/domains/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_keystone_error(&body, 404);
+}
