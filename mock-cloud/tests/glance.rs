@@ -1282,6 +1282,20 @@ async fn upload_preconditions() {
         StatusCode::BAD_REQUEST,
         "Invalid or missing image size in request headers.",
     );
+    // The one store is `fs`; naming another is refused.
+    let answer = g
+        .send(
+            g.request(&g.demo, Method::PUT, &file)
+                .header("content-type", "application/octet-stream")
+                .header("x-image-meta-store", "ceph")
+                .body(vec![0u8; 10]),
+        )
+        .await;
+    assert_error(
+        &answer,
+        StatusCode::BAD_REQUEST,
+        "Unknown scheme 'ceph' found in URI",
+    );
     // Readers and other projects may not upload.
     assert_error(
         &g.upload(&g.rita, &id, vec![0; 10]).await,

@@ -76,6 +76,20 @@ fn declared_size(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
         .ok_or_else(|| bad_request("Invalid or missing image size in request headers."))
 }
 
+/// Multi-store mode: `X-Image-Meta-Store` may name the target store, and it must exist.
+fn check_store(headers: &HeaderMap) -> Result<(), ApiError> {
+    match headers
+        .get("x-image-meta-store")
+        .map(|v| v.to_str().unwrap_or(""))
+    {
+        None => Ok(()),
+        Some(store) if store == STORE => Ok(()),
+        Some(other) => Err(bad_request(format!(
+            "Unknown scheme '{other}' found in URI"
+        ))),
+    }
+}
+
 /// The image `id` as `caller` may change it: 404 when invisible, 403 when read-only to them.
 fn check_writable(
     glance: &Glance,
@@ -278,6 +292,7 @@ pub async fn upload(
 ) -> Result<StatusCode, ApiError> {
     require_octet_stream(&headers)?;
     let declared = declared_size(&headers)?;
+    check_store(&headers)?;
     check_writable(&state.glance, &caller, &id, "upload_image")?;
     store_data(&state.glance, &id, body.into_data_stream(), declared).await?;
     Ok(StatusCode::NO_CONTENT)

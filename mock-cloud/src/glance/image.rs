@@ -143,7 +143,7 @@ pub struct Member {
     pub updated_at: Timestamp,
 }
 
-/// Hashes of data staged with PUT /stage, kept until the import moves it.
+/// Data staged with PUT /stage, kept (in the store's staging area) until an import moves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Staged {
     /// Bytes staged.

@@ -77,7 +77,7 @@ pub async fn create(
     }
     let now = Timestamp::now();
     let id = match body.get("id").and_then(Value::as_str) {
-        Some(id) => id.to_ascii_lowercase(),
+        Some(id) => id.to_owned(),
         None => uuid::Uuid::new_v4().to_string(),
     };
     let mut image = Image::new(id.clone(), caller.project_id.clone(), now);
