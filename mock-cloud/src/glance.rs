@@ -2,6 +2,14 @@
 //! the data plane (upload with the format gate, download with Range, stage + import), tags,
 //! members, deactivate/reactivate, schemas and `/v2/info/import`, with Glance's policy,
 //! status machine and error bodies (WIRE.md "Glance v2").
+//!
+//! Messages, policies and list semantics follow Glance 33's source. It runs as a multi-store
+//! Glance with one file store, `fs` (the conformance reference's `enabled_backends = fs:file`).
+//! Deliberate differences:
+//! - bytes refused by the format gate are discarded (Glance 33 leaves them in the store, so
+//!   its queued image still shows `stores`);
+//! - an import runs before the 202 is sent (Glance runs a task), so `importing` is never seen;
+//! - JSON error messages carry no WebOb `<br /><br />` tail (WIRE.md's documented form).
 
 pub mod data;
 pub mod discovery;
