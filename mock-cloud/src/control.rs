@@ -273,9 +273,27 @@ struct TickQuery {
     steps: Option<u32>,
 }
 
-/// `POST /_mock/tick?steps=N` (default 1): advances the fake compute driver.
-async fn tick(State(state): State<AppState>, Query(query): Query<TickQuery>) -> Response {
-    let steps = query.steps.unwrap_or(1);
+/// `POST /_mock/tick?steps=N` or with body `{"steps": N}` (default 1): advances the fake
+/// compute driver.
+async fn tick(
+    State(state): State<AppState>,
+    Query(query): Query<TickQuery>,
+    body: Bytes,
+) -> Response {
+    let from_body = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match serde_json::from_slice::<TickQuery>(&body) {
+            Ok(parsed) => parsed.steps,
+            Err(e) => {
+                return control_error(
+                    StatusCode::BAD_REQUEST,
+                    format!("invalid tick body (expected {{\"steps\": N}}): {e}"),
+                );
+            }
+        }
+    };
+    let steps = query.steps.or(from_body).unwrap_or(1);
     let changed = state.tick(steps);
     axum::Json(json!({"steps": steps, "changed": changed})).into_response()
 }

@@ -6,6 +6,7 @@ pub mod driver;
 pub mod flavors;
 pub mod images;
 pub mod keypairs;
+pub mod metadata;
 pub mod microversion;
 pub mod servers;
 
@@ -261,6 +262,18 @@ pub fn router() -> Router<AppState> {
                 .delete(servers::delete),
         )
         .route("/servers/{id}/action", post(servers::action))
+        .route(
+            "/servers/{id}/metadata",
+            get(metadata::index)
+                .post(metadata::merge)
+                .put(metadata::replace),
+        )
+        .route(
+            "/servers/{id}/metadata/{key}",
+            get(metadata::show)
+                .put(metadata::set)
+                .delete(metadata::delete),
+        )
         .route(
             "/servers/{id}/remote-consoles",
             post(servers::remote_console),

@@ -401,6 +401,28 @@ async fn tick_answers_with_what_changed() {
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body, json!({"steps": 3, "changed": 0}));
+    let url = format!("{}/_mock/tick", cloud.base_url());
+    let body: Value = http()
+        .post(&url)
+        .json(&json!({"steps": 5}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["steps"], 5);
+    let body: Value = http()
+        .post(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["steps"], 1);
+    let response = http().post(&url).body("{steps").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

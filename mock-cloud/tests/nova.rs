@@ -1046,3 +1046,99 @@ async fn another_driver_plugs_in() {
         "no room for big (512 MiB)"
     );
 }
+
+#[tokio::test]
+async fn server_metadata_whole_and_by_item() {
+    let n = nova().await;
+    let id = n.boot("meta").await;
+    let base = format!("/v2.1/servers/{id}/metadata");
+    let (status, body) = n.get(&base).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"metadata": {}}));
+
+    let (status, _, body) = n
+        .call(
+            Method::POST,
+            &base,
+            None,
+            Some(json!({"metadata": {"a": "1", "b": "2"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["metadata"], json!({"a": "1", "b": "2"}));
+    let (_, _, body) = n
+        .call(
+            Method::POST,
+            &base,
+            None,
+            Some(json!({"metadata": {"b": "3"}})),
+        )
+        .await;
+    assert_eq!(body["metadata"], json!({"a": "1", "b": "3"}), "merged");
+    let (_, _, body) = n
+        .call(
+            Method::PUT,
+            &format!("{base}/c"),
+            None,
+            Some(json!({"meta": {"c": "4"}})),
+        )
+        .await;
+    assert_eq!(body, json!({"meta": {"c": "4"}}));
+    let (status, body) = n.get(&format!("{base}/c")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"meta": {"c": "4"}}));
+    let (status, _, _) = n
+        .call(Method::DELETE, &format!("{base}/a"), None, None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, body) = n.get(&format!("/v2.1/servers/{id}")).await;
+    assert_eq!(body["server"]["metadata"], json!({"b": "3", "c": "4"}));
+    let (_, _, body) = n
+        .call(
+            Method::PUT,
+            &base,
+            None,
+            Some(json!({"metadata": {"only": "this"}})),
+        )
+        .await;
+    assert_eq!(body["metadata"], json!({"only": "this"}), "replaced");
+
+    let (status, body) = n.get(&format!("{base}/gone")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_fault(&body, "itemNotFound", 404);
+    let (status, _, _) = n
+        .call(Method::DELETE, &format!("{base}/gone"), None, None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, body) = n
+        .call(
+            Method::PUT,
+            &format!("{base}/x"),
+            None,
+            Some(json!({"meta": {"y": "1"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["badRequest"]["message"],
+        "Request body and URI mismatch"
+    );
+    let (status, _, _) = n
+        .call(
+            Method::POST,
+            &base,
+            None,
+            Some(json!({"metadata": {"k": 5}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = n.call(Method::POST, &base, None, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Another project: 404.
+    let seed = Seed::parse("projects: [{name: other}]\nusers: [{name: olga, password: pw, roles: [{role: member, project: other}]}]", false).unwrap();
+    n.cloud.apply_seed(&seed).await.unwrap();
+    let olga = n.cloud.token("olga", "other").unwrap();
+    let (status, _, _) = n.call_as(&olga, Method::GET, &base, None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -226,6 +226,11 @@ async fn readers_look_but_do_not_touch() {
             format!("{path}/action"),
             Some(json!({"os-getConsoleOutput": {}})),
         ),
+        (
+            Method::POST,
+            format!("{path}/metadata"),
+            Some(json!({"metadata": {"k": "v"}})),
+        ),
         (Method::DELETE, path.clone(), None),
         (
             Method::POST,

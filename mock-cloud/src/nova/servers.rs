@@ -189,15 +189,15 @@ fn time(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-fn instance_not_found(id: &str) -> ApiError {
+pub(super) fn instance_not_found(id: &str) -> ApiError {
     not_found(format!("Instance {id} could not be found."))
 }
 
-fn visible(server: &Server, caller: &Caller) -> bool {
+pub(super) fn visible(server: &Server, caller: &Caller) -> bool {
     caller.is_admin() || caller.project_id.as_deref() == Some(server.project_id.as_str())
 }
 
-fn parse_body(body: &Bytes) -> Result<Value, ApiError> {
+pub(super) fn parse_body(body: &Bytes) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|e| bad_request(format!("Malformed request body: {e}")))
 }
 
@@ -459,7 +459,7 @@ fn networks(requested: Option<&Value>, version: Microversion, seq: u64) -> Resul
     }
 }
 
-fn metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>, ApiError> {
+pub(super) fn metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>, ApiError> {
     let Some(value) = value else {
         return Ok(BTreeMap::new());
     };
