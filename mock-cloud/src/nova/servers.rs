@@ -133,7 +133,7 @@ impl Server {
             "tenant_id": self.project_id,
             "user_id": self.user_id,
             "metadata": self.metadata,
-            "hostId": super::super::keystone::directory::stable_id("host", &self.project_id, "mock-compute"),
+            "hostId": crate::keystone::directory::stable_id("host", &self.project_id, "mock-compute"),
             "image": {"id": self.image_id, "links": [
                 {"rel": "bookmark", "href": format!("{base}/compute/images/{}", self.image_id)}]},
             "flavor": flavor,
