@@ -6,6 +6,7 @@ pub mod driver;
 pub mod flavors;
 pub mod images;
 pub mod keypairs;
+pub mod limits;
 pub mod metadata;
 pub mod microversion;
 pub mod servers;
@@ -248,6 +249,8 @@ pub fn router() -> Router<AppState> {
         .route("/flavors", get(flavors::index))
         .route("/flavors/detail", get(flavors::detail))
         .route("/flavors/{id}", get(flavors::show))
+        .route("/limits", get(limits::limits))
+        .route("/os-availability-zone", get(limits::availability_zones))
         .route("/os-keypairs", get(keypairs::index).post(keypairs::create))
         .route(
             "/os-keypairs/{name}",

@@ -1142,3 +1142,38 @@ async fn server_metadata_whole_and_by_item() {
     let (status, _, _) = n.call_as(&olga, Method::GET, &base, None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn limits_count_the_projects_usage_and_zones_list_nova() {
+    let n = nova().await;
+    n.boot("one").await;
+    n.boot("two").await;
+    let (status, body) = n.get("/v2.1/limits").await;
+    assert_eq!(status, StatusCode::OK);
+    let absolute = &body["limits"]["absolute"];
+    assert_eq!(absolute["totalInstancesUsed"], 2);
+    assert_eq!(absolute["totalRAMUsed"], 1024);
+    assert_eq!(absolute["totalCoresUsed"], 2);
+    assert_eq!(absolute["maxSecurityGroups"], 10);
+    let (_, _, body) = n
+        .call(Method::GET, "/v2.1/limits", Some("2.57"), None)
+        .await;
+    assert!(
+        body["limits"]["absolute"]
+            .get("maxSecurityGroups")
+            .is_none()
+    );
+    assert!(body["limits"]["absolute"].get("maxPersonality").is_none());
+    let admin = n.cloud.token("admin", "admin").unwrap();
+    let (_, _, body) = n
+        .call_as(&admin, Method::GET, "/v2.1/limits", None, None)
+        .await;
+    assert_eq!(
+        body["limits"]["absolute"]["totalInstancesUsed"], 0,
+        "per project"
+    );
+
+    let (status, body) = n.get("/v2.1/os-availability-zone").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["availabilityZoneInfo"][0]["zoneName"], "nova");
+}
