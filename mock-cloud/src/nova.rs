@@ -251,6 +251,10 @@ pub fn router() -> Router<AppState> {
         .route("/flavors/{id}", get(flavors::show))
         .route("/limits", get(limits::limits))
         .route("/os-availability-zone", get(limits::availability_zones))
+        .route(
+            "/os-availability-zone/detail",
+            get(limits::availability_zones_detail),
+        )
         .route("/os-keypairs", get(keypairs::index).post(keypairs::create))
         .route(
             "/os-keypairs/{name}",

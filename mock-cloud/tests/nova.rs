@@ -1176,4 +1176,18 @@ async fn limits_count_the_projects_usage_and_zones_list_nova() {
     let (status, body) = n.get("/v2.1/os-availability-zone").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["availabilityZoneInfo"][0]["zoneName"], "nova");
+    let (status, _, body) = n
+        .call_as(
+            &admin,
+            Method::GET,
+            "/v2.1/os-availability-zone/detail",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body["availabilityZoneInfo"][0]["hosts"]["mock-compute"].is_object());
+    let (status, body) = n.get("/v2.1/os-availability-zone/detail").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_fault(&body, "forbidden", 403);
 }

@@ -7,8 +7,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::microversion::Microversion;
+use super::policy_forbids;
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::errors::ApiError;
 
 /// `GET /limits`: fixed quotas, real usage.
 pub async fn limits(
@@ -65,6 +67,23 @@ pub async fn limits(
         absolute["maxPersonalitySize"] = json!(10240);
     }
     axum::Json(json!({"limits": {"rate": [], "absolute": absolute}})).into_response()
+}
+
+/// `GET /os-availability-zone/detail` (admins): the zone and its one compute host.
+pub async fn availability_zones_detail(caller: Caller) -> Result<Response, ApiError> {
+    if !caller.is_admin() {
+        return Err(policy_forbids("os_compute_api:os-availability-zone:detail"));
+    }
+    let updated = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S.%6f")
+        .to_string();
+    Ok(axum::Json(json!({"availabilityZoneInfo": [{
+        "zoneName": "nova",
+        "zoneState": {"available": true},
+        "hosts": {"mock-compute": {"nova-compute": {
+            "available": true, "active": true, "updated_at": updated}}},
+    }]}))
+    .into_response())
 }
 
 /// `GET /os-availability-zone`: the one zone, `nova`.
