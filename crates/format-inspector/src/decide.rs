@@ -155,3 +155,86 @@ pub fn decide(disk_format: &str, container_format: &str, inspection: &Inspection
         detected,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SafetyCheck;
+
+    fn inspection(format: DiskFormat, safety: Result<(), SafetyError>) -> Inspection {
+        Inspection {
+            format,
+            matches: vec![format],
+            virtual_size: Some(1 << 30),
+            safety,
+            data_size: 4096,
+        }
+    }
+
+    fn backing() -> Result<(), SafetyError> {
+        Err(SafetyError::new(
+            DiskFormat::Qcow2,
+            SafetyCheck::BackingFile,
+            "qcow2 names a backing file: /etc/passwd",
+        ))
+    }
+
+    #[test]
+    fn a_matching_safe_image_is_accepted_with_its_virtual_size() {
+        let verdict = decide("qcow2", "bare", &inspection(DiskFormat::Qcow2, Ok(())));
+        assert_eq!(
+            verdict,
+            Verdict::Accept {
+                virtual_size: Some(1 << 30),
+                detected: DiskFormat::Qcow2
+            }
+        );
+    }
+
+    #[test]
+    fn raw_holds_anything_safe_and_records_the_data_size() {
+        let verdict = decide("raw", "bare", &inspection(DiskFormat::Qcow2, Ok(())));
+        assert_eq!(
+            verdict,
+            Verdict::Accept {
+                virtual_size: Some(4096),
+                detected: DiskFormat::Qcow2
+            }
+        );
+    }
+
+    #[test]
+    fn an_unsafe_image_in_a_container_is_refused_for_its_safety() {
+        let Verdict::Refuse(why) = decide("raw", "ovf", &inspection(DiskFormat::Qcow2, backing()))
+        else {
+            panic!("accepted a qcow2 with a backing file in an ovf container");
+        };
+        assert_eq!(why.to_string(), "qcow2 names a backing file: /etc/passwd");
+        assert_eq!(why.glance_message(), GLANCE_SAFETY_MESSAGE);
+    }
+
+    #[test]
+    fn a_kernel_image_of_plain_bytes_is_accepted_without_a_size() {
+        let verdict = decide("aki", "bare", &inspection(DiskFormat::Raw, Ok(())));
+        assert_eq!(
+            verdict,
+            Verdict::Accept {
+                virtual_size: None,
+                detected: DiskFormat::Raw
+            }
+        );
+    }
+
+    #[test]
+    fn glance_names_an_mbr_disk_gpt_in_its_message() {
+        let Verdict::Refuse(why) = decide("qcow2", "bare", &inspection(DiskFormat::Mbr, Ok(())))
+        else {
+            panic!("accepted an mbr disk declared qcow2");
+        };
+        assert_eq!(why.to_string(), "declared qcow2, but the data is mbr");
+        assert_eq!(
+            why.glance_message(),
+            "Image disk_format qcow2 does not match stream data gpt"
+        );
+    }
+}

@@ -197,3 +197,19 @@ impl std::error::Error for ReadError {
         Some(&self.source)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_file_is_named() {
+        let err = inspect_file("/nonexistent/disk.qcow2").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot read image file /nonexistent/disk.qcow2"
+        );
+        assert_eq!(err.path(), Path::new("/nonexistent/disk.qcow2"));
+        assert!(std::error::Error::source(&err).is_some());
+    }
+}

@@ -147,6 +147,91 @@ pub fn build(name: &str) -> Option<Vec<u8>> {
             set_le64(&mut image, 0x170, u64::MAX);
             image
         }
+        "qcow2-v3-truncated" => qcow2(3, 1 << 30, 0)[..90].to_vec(),
+        "luks-truncated" => b"LUKS\xba\xbe\x00\x01".to_vec(),
+        "luks-payload-past-end" => {
+            let mut image = vec![0; 16 * 1024];
+            image[..6].copy_from_slice(b"LUKS\xba\xbe");
+            image[6..8].copy_from_slice(&1u16.to_be_bytes());
+            set_be32(&mut image, 104, 4096);
+            image
+        }
+        "vdi-truncated" => {
+            let mut image = vec![0; 0x100];
+            set_le32(&mut image, 0x40, 0xbeda_107f);
+            image
+        }
+        "vmdk-truncated" => vmdk(&descriptor(
+            "monolithicSparse",
+            "RW 1 SPARSE \"a.vmdk\"",
+            "",
+        ))[..40]
+            .to_vec(),
+        "vmdk-version-9" => {
+            let mut image = vmdk(&descriptor(
+                "monolithicSparse",
+                "RW 1 SPARSE \"a.vmdk\"",
+                "",
+            ));
+            set_le32(&mut image, 4, 9);
+            image
+        }
+        "vmdk-empty-descriptor" => {
+            let mut image = vmdk("");
+            set_le64(&mut image, 36, 0);
+            image
+        }
+        "vmdk-binary-descriptor" => {
+            let mut image = vmdk(&descriptor(
+                "monolithicSparse",
+                "RW 1 SPARSE \"a.vmdk\"",
+                "",
+            ));
+            image[520] = 0xff;
+            image
+        }
+        "vmdk-no-create-type" => vmdk("# Disk DescriptorFile\nversion=1\nRW 1 SPARSE \"a.vmdk\"\n"),
+        "vmdk-footer-missing" => {
+            let mut image = vmdk(&descriptor("streamOptimized", "RW 1 SPARSE \"a.vmdk\"", ""));
+            set_le64(&mut image, 56, u64::MAX);
+            image.truncate(1024);
+            image
+        }
+        "vmdk-footer-bad-marker" => {
+            let mut image = vmdk_with_footer(32768);
+            let len = image.len();
+            set_le32(&mut image, len - 1536 + 12, 7);
+            image
+        }
+        "vmdk-footer-no-eos" => {
+            let mut image = vmdk_with_footer(32768);
+            let len = image.len();
+            image[len - 1] = 1;
+            image
+        }
+        "vmdk-footer-other-descriptor" => {
+            let mut image = vmdk_with_footer(32768);
+            let len = image.len();
+            set_le64(&mut image, len - 1024 + 36, 40);
+            image
+        }
+        "vmdk-footer-chained" => {
+            let mut image = vmdk_with_footer(32768);
+            let len = image.len();
+            set_le64(&mut image, len - 1024 + 56, u64::MAX);
+            image
+        }
+        "gpt-bad-chs" => gpt(|image| image[446 + 2] = 0x03),
+        "vhdx-no-metadata-region" => vhdx(|image| image[192 * 1024 + 16] ^= 0xff),
+        "vhdx-bad-metadata" => vhdx(|image| image[MIB..MIB + 8].copy_from_slice(b"notmeta!")),
+        "vhdx-size-inside-table" => vhdx(|image| set_le32(image, MIB + 32 + 16, 4096)),
+        "vhdx-no-disk-size" => vhdx(|image| image[MIB + 32] ^= 0xff),
+        "vhdx-cut-short" => {
+            let mut image = vhdx(|_| {});
+            image.truncate(MIB + 1000);
+            image
+        }
+        "vhdx-good" => vhdx(|_| {}),
         _ => return None,
     })
 }
@@ -261,6 +346,32 @@ fn vmdk_with_footer(footer_capacity: u64) -> Vec<u8> {
     image.extend_from_slice(&marker);
     image.extend_from_slice(&footer);
     image.extend_from_slice(&eos);
+    image
+}
+
+/// A vhdx skeleton of 2 MiB: ident, region table with the metadata region at 1 MiB, whose
+/// table holds the virtual disk size item at 64 KiB (16 MiB). `tweak` breaks it.
+fn vhdx(tweak: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut image = vec![0; 2 * MIB];
+    image[..8].copy_from_slice(b"vhdxfile");
+    let table = 192 * 1024;
+    image[table..table + 4].copy_from_slice(b"regi");
+    set_le32(&mut image, table + 8, 1);
+    image[table + 16..table + 32].copy_from_slice(&[
+        0x06, 0xa2, 0x7c, 0x8b, 0x90, 0x47, 0x9a, 0x4b, 0xb8, 0xfe, 0x57, 0x5f, 0x05, 0x0f, 0x88,
+        0x6e,
+    ]);
+    set_le64(&mut image, table + 32, MIB as u64);
+    image[MIB..MIB + 8].copy_from_slice(b"metadata");
+    image[MIB + 10..MIB + 12].copy_from_slice(&1u16.to_le_bytes());
+    image[MIB + 32..MIB + 48].copy_from_slice(&[
+        0x24, 0x42, 0xa5, 0x2f, 0x1b, 0xcd, 0x76, 0x48, 0xb2, 0x11, 0x5d, 0xbe, 0xd8, 0x3b, 0xf4,
+        0xb8,
+    ]);
+    set_le32(&mut image, MIB + 48, 64 * 1024);
+    set_le32(&mut image, MIB + 52, 8);
+    set_le64(&mut image, MIB + 64 * 1024, 16 * MIB as u64);
+    tweak(&mut image);
     image
 }
 
