@@ -54,3 +54,4 @@ pub use cloud::seed::{
 };
 pub use cloud::{Credentials, MockCloud, MockCloudBuilder, Options, clouds_yaml};
 pub use errors::{ApiError, Service};
+pub use nova::driver::qemu::QemuDriver;

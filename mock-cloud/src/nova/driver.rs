@@ -7,6 +7,7 @@
 //! (and the kernel and ramdisk of a three-part ami image).
 
 pub mod fake;
+pub mod qemu;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
