@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ferrostack::Secret;
 
 /// fstack: the openstack command line, in milliseconds.
 #[derive(Debug, Parser)]
@@ -37,8 +38,8 @@ pub struct GlobalArgs {
     #[arg(long = "os-user-id", global = true, value_name = "auth-user-id")]
     pub os_user_id: Option<String>,
     /// Password (env: OS_PASSWORD). Prefer the variable or clouds.yaml: flags show in `ps`.
-    #[arg(long = "os-password", global = true, value_name = "auth-password")]
-    pub os_password: Option<String>,
+    #[arg(long = "os-password", global = true, value_name = "auth-password", value_parser = secret)]
+    pub os_password: Option<Secret>,
     /// Domain name of the user (env: OS_USER_DOMAIN_NAME).
     #[arg(
         long = "os-user-domain-name",
@@ -95,8 +96,8 @@ pub struct GlobalArgs {
     )]
     pub os_system_scope: Option<String>,
     /// A token to authenticate with (env: OS_TOKEN).
-    #[arg(long = "os-token", global = true, value_name = "auth-token")]
-    pub os_token: Option<String>,
+    #[arg(long = "os-token", global = true, value_name = "auth-token", value_parser = secret)]
+    pub os_token: Option<Secret>,
     /// Application credential id (env: OS_APPLICATION_CREDENTIAL_ID).
     #[arg(
         long = "os-application-credential-id",
@@ -115,9 +116,10 @@ pub struct GlobalArgs {
     #[arg(
         long = "os-application-credential-secret",
         global = true,
-        value_name = "secret"
+        value_name = "secret",
+        value_parser = secret
     )]
-    pub os_application_credential_secret: Option<String>,
+    pub os_application_credential_secret: Option<Secret>,
     /// Region (env: OS_REGION_NAME).
     #[arg(
         long = "os-region-name",
@@ -173,6 +175,11 @@ pub struct GlobalArgs {
     /// Do not read or write the token cache.
     #[arg(long = "no-cache", global = true)]
     pub no_cache: bool,
+}
+
+/// Secrets from flags go straight into [`Secret`], so `Debug` of the arguments never shows them.
+fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
 }
 
 /// The command groups.
@@ -1080,7 +1087,8 @@ pub struct TokenIssue {
 #[derive(Debug, Args)]
 pub struct TokenRevoke {
     /// The token to revoke.
-    pub token: String,
+    #[arg(value_parser = secret)]
+    pub token: Secret,
 }
 
 /// `fstack catalog ...`.

@@ -1,0 +1,46 @@
+//! One module per command group; each turns its parsed arguments into SDK calls and prints
+//! the result the way openstackclient does.
+
+mod catalog;
+mod console;
+mod disk;
+mod flavor;
+mod image;
+mod keypair;
+mod server;
+mod token;
+mod vm;
+
+use anyhow::Result;
+use clap::CommandFactory;
+
+use crate::args::{Cli, Command, CompletionShell};
+use crate::context::Context;
+
+/// Runs one command.
+pub async fn run(ctx: &Context, command: Command) -> Result<()> {
+    match command {
+        Command::Image { command } => image::run(ctx, command).await,
+        Command::Server { command } => server::run(ctx, command).await,
+        Command::Console { command } => console::run(ctx, command).await,
+        Command::Flavor { command } => flavor::run(ctx, command).await,
+        Command::Keypair { command } => keypair::run(ctx, command).await,
+        Command::Token { command } => token::run(ctx, command).await,
+        Command::Catalog { command } => catalog::run(ctx, command).await,
+        Command::Disk { command } => disk::run(ctx, command).await,
+        Command::Vm { command } => vm::run(ctx, command).await,
+        Command::Completion { shell } => completion(shell),
+    }
+}
+
+/// `fstack completion bash|zsh|fish`: the script on stdout.
+fn completion(shell: CompletionShell) -> Result<()> {
+    let shell = match shell {
+        CompletionShell::Bash => clap_complete::Shell::Bash,
+        CompletionShell::Zsh => clap_complete::Shell::Zsh,
+        CompletionShell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "fstack", &mut script);
+    crate::print::write_stdout(&String::from_utf8_lossy(&script))
+}

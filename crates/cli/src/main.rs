@@ -1,0 +1,5 @@
+//! The `fstack` binary; everything lives in the library so tests can reach it.
+
+fn main() -> std::process::ExitCode {
+    ferrostack_cli::main()
+}
