@@ -1,6 +1,7 @@
 //! One module per command group; each turns its parsed arguments into SDK calls and prints
 //! the result the way openstackclient does.
 
+mod build;
 mod catalog;
 mod console;
 mod disk;

@@ -6,6 +6,10 @@ use crate::args::ImageCommand;
 use crate::context::Context;
 
 /// Runs one `image` command.
-pub async fn run(_ctx: &Context, command: ImageCommand) -> Result<()> {
-    bail!("fstack image: not implemented yet ({command:?})")
+pub async fn run(ctx: &Context, command: ImageCommand) -> Result<()> {
+    match command {
+        // Local work, not Glance: its own module.
+        ImageCommand::Build(args) => super::build::run(ctx, args).await,
+        command => bail!("fstack image: not implemented yet ({command:?})"),
+    }
 }
