@@ -11,6 +11,7 @@ mod differential;
 mod fuzz;
 mod prerequisites;
 mod real_cloud;
+mod smoke;
 mod test;
 
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ fn main() -> Result<()> {
     };
     match task.as_str() {
         "test" => test::all(rest),
+        "smoke" => smoke::run(rest),
         "conformance" => conformance::run(rest),
         "fuzz" => {
             let seconds = flag_value(rest, "--seconds")?.unwrap_or(60);
@@ -48,6 +50,8 @@ fn print_usage() {
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
          test                      fmt, clippy and every test (installs prerequisites)\n  \
+         smoke [--cloud NAME] [--keep]\n                            \
+         build a tiny image, upload it, boot it, prove it booted\n  \
          conformance               real Keystone + Glance from PyPI, side by side with the mock\n  \
          fuzz [--seconds N]        fuzz the format inspector for N seconds (default 60)"
     );

@@ -5,6 +5,7 @@ use std::process::Command;
 use anyhow::Result;
 
 use crate::prerequisites::{self, run};
+use crate::smoke;
 
 use crate::{step, workspace_root};
 
@@ -15,6 +16,8 @@ pub fn all(_args: &[String]) -> Result<()> {
 
     step("checking prerequisites");
     let venv = prerequisites::client_venv()?;
+    // The qemu crate's and mock-cloud's boot tests need qemu and the image tools.
+    smoke::ensure_host_packages()?;
 
     step("cargo fmt --all -- --check");
     run(Command::new(&cargo)
@@ -36,6 +39,9 @@ pub fn all(_args: &[String]) -> Result<()> {
         .current_dir(&root)
         .args(["test", "--workspace"])
         .env("FERROSTACK_CLIENT_VENV", venv.root()))?;
+
+    step("cargo xtask smoke: build, upload and boot the tiny image on an embedded cloud");
+    smoke::run(&[])?;
 
     step("all checks passed");
     Ok(())
