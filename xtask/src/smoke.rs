@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use ferrostack::Cloud;
-use ferrostack::compute::{ComputeClient, ServerId, ServerStatus};
+use ferrostack::compute::{ComputeClient, Flavor, ServerId, ServerStatus};
 use ferrostack::config::{AuthConfig, AuthType, CloudConfig};
 use ferrostack::image::{
     ContainerFormat, DiskFormat, Image, ImageCreate, ImageData, UploadOptions,
@@ -229,6 +229,26 @@ fn run_name(stamp: &str, token: &str) -> String {
 async fn flow(options: &Options, token: &str, run: &mut Run, report: &mut Report) -> Result<()> {
     timed(report, "host packages", host_packages(), String::clone).await?;
 
+    // The cloud first: a wrong clouds.yaml entry fails in a second, not after a build.
+    let (cloud, embedded, flavor) = timed(
+        report,
+        "start cloud",
+        connect(options.cloud.as_deref(), &run.dir),
+        |(_, embedded, flavor)| match embedded {
+            Some(embedded) => format!(
+                "mock-cloud at {}, flavor {}",
+                embedded.mock.base_url(),
+                flavor.name
+            ),
+            None => format!("authenticated, flavor {}", flavor.name),
+        },
+    )
+    .await?;
+    let is_embedded = embedded.is_some();
+    run.cloud = Some(cloud.clone());
+    run.embedded = embedded;
+    let compute = cloud.compute();
+
     let image_dir = run.dir.join("image");
     let (image, root_raw) = timed(
         report,
@@ -237,23 +257,6 @@ async fn flow(options: &Options, token: &str, run: &mut Run, report: &mut Report
         |(image, _)| format!("kernel {}, token {}", image.kernel_release, image.token),
     )
     .await?;
-
-    let (cloud, embedded) = timed(
-        report,
-        "start cloud",
-        connect(options.cloud.as_deref(), &run.dir),
-        |(_, embedded)| match embedded {
-            Some(embedded) => format!("mock-cloud at {}", embedded.mock.base_url()),
-            None => "authenticated".to_owned(),
-        },
-    )
-    .await?;
-    let is_embedded = embedded.is_some();
-    run.cloud = Some(cloud.clone());
-    run.embedded = embedded;
-    let compute = cloud.compute();
-    let flavors = compute.list_flavors().await?;
-    let flavor = boot::choose_flavor(&flavors)?.clone();
 
     let qcow2 = timed(
         report,
@@ -358,8 +361,8 @@ async fn build_image(token: &str, out_dir: &Path) -> Result<(TinyImage, PathBuf)
 }
 
 /// The cloud to run against: a clouds.yaml cloud, or a mock cloud started here with the qemu
-/// driver (its VMs and state under `run_dir`).
-async fn connect(cloud: Option<&str>, run_dir: &Path) -> Result<(Cloud, Option<Embedded>)> {
+/// driver (its VMs and state under `run_dir`); and the flavor the servers get.
+async fn connect(cloud: Option<&str>, run_dir: &Path) -> Result<(Cloud, Option<Embedded>, Flavor)> {
     let (cloud, embedded) = match cloud {
         Some(name) => (
             Cloud::from_cloud(name).with_context(|| format!("loading cloud `{name}`"))?,
@@ -389,12 +392,13 @@ async fn connect(cloud: Option<&str>, run_dir: &Path) -> Result<(Cloud, Option<E
         }
     };
     // Authenticates and finds Nova: a wrong cloud fails here, not in the middle of an upload.
-    cloud
+    let flavors = cloud
         .compute()
-        .microversion()
+        .list_flavors()
         .await
-        .context("reaching the compute service")?;
-    Ok((cloud, embedded))
+        .context("listing the compute flavors")?;
+    let flavor = boot::choose_flavor(&flavors)?.clone();
+    Ok((cloud, embedded, flavor))
 }
 
 /// The embedded cloud's demo user, as an operator would log in.
