@@ -12,6 +12,7 @@ pub mod args;
 pub mod context;
 pub mod output;
 pub mod print;
+pub mod progress;
 
 mod commands;
 
