@@ -1,7 +1,6 @@
 //! Every Nova operation as a plain [`Request`], shaped by the microversion in force, before
 //! anything is sent.
 
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Value, json};
 
 use super::create::ServerSpec;
@@ -11,25 +10,7 @@ use super::microversion::Microversion;
 use super::server::ServerStatus;
 use crate::error::{Error, Result};
 use crate::image::ImageId;
-use crate::request::{Request, ServiceType};
-
-/// What must be escaped in one path segment (RFC 3986 `pchar`, minus `/`).
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
-
-fn segment(id: &str) -> String {
-    utf8_percent_encode(id, SEGMENT).to_string()
-}
+use crate::request::{Request, ServiceType, segment};
 
 fn compute(method: http::Method, path: String, version: Microversion) -> Request {
     Request::new(ServiceType::Compute, method, path).microversion(version.to_string())

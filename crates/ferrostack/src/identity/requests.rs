@@ -1,28 +1,8 @@
 //! Every Keystone operation as a plain [`Request`], before anything is sent.
 
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
-
 use crate::auth::Auth;
-use crate::request::{Request, ServiceType};
+use crate::request::{Request, ServiceType, segment};
 use crate::secret::Secret;
-
-/// What must be escaped in one path segment (RFC 3986 `pchar`, minus `/`).
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
-
-fn segment(id: &str) -> String {
-    utf8_percent_encode(id, SEGMENT).to_string()
-}
 
 /// `POST /auth/tokens`: a new token for `auth` (the body carries the secret).
 pub fn issue(auth: &Auth) -> Request {

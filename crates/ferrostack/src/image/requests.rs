@@ -2,30 +2,10 @@
 //! options ([`ListOptions`](super::ListOptions), [`ImageCreate`](super::ImageCreate),
 //! [`ImageUpdate`](super::ImageUpdate)) make theirs; the fixed ones are here.
 
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::json;
 
 use super::model::{ImageId, MemberStatus};
-use crate::request::{Request, ServiceType};
-
-/// What must be escaped in one path segment (RFC 3986 `pchar`, minus `/`).
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
-
-/// One path segment, percent-encoded (names go in paths during lookups).
-pub(crate) fn segment(text: &str) -> String {
-    utf8_percent_encode(text, SEGMENT).to_string()
-}
+use crate::request::{Request, ServiceType, segment};
 
 fn image_path(id: &ImageId) -> String {
     format!("/images/{}", segment(id.as_str()))

@@ -249,7 +249,7 @@ impl ImageUpdate {
 pub fn patch_request(id: &ImageId, ops: &[PatchOp]) -> Request {
     Request::patch(
         ServiceType::Image,
-        format!("/images/{}", super::requests::segment(id.as_str())),
+        format!("/images/{}", crate::request::segment(id.as_str())),
     )
     .header("Content-Type", PATCH_CONTENT_TYPE)
     .json(json!(ops))
