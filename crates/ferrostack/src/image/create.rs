@@ -50,6 +50,7 @@ pub struct ImageCreate {
     os_hidden: Option<bool>,
     min_disk: Option<u64>,
     min_ram: Option<u64>,
+    owner: Option<String>,
     tags: Vec<String>,
     properties: BTreeMap<String, String>,
 }
@@ -126,6 +127,12 @@ impl ImageCreate {
         self
     }
 
+    /// The owning project, by id (admins may create images for another project).
+    pub fn owner(mut self, project_id: impl Into<String>) -> Self {
+        self.owner = Some(project_id.into());
+        self
+    }
+
     /// A tag.
     pub fn tag(mut self, tag: impl Into<String>) -> Self {
         self.tags.push(tag.into());
@@ -180,6 +187,9 @@ impl ImageCreate {
         }
         if let Some(v) = self.min_ram {
             put("min_ram", json!(v));
+        }
+        if let Some(v) = &self.owner {
+            put("owner", json!(v));
         }
         if !self.tags.is_empty() {
             put("tags", json!(self.tags));
@@ -240,5 +250,14 @@ mod tests {
             .request()
             .unwrap_err();
         assert!(err.message().contains("base field"), "{err}");
+    }
+
+    #[test]
+    fn the_owner_goes_in_the_body_by_its_own_setter() {
+        let request = ImageCreate::new("x").owner("p1").request().unwrap();
+        let crate::request::Body::Json(body) = &request.body else {
+            panic!("a JSON body");
+        };
+        assert_eq!(body["owner"], json!("p1"));
     }
 }

@@ -92,6 +92,11 @@ impl ImageUpdate {
         self.set("min_ram", json!(mib))
     }
 
+    /// Gives the image to another project, by id (admin).
+    pub fn owner(self, project_id: impl Into<String>) -> Self {
+        self.set("owner", json!(project_id.into()))
+    }
+
     /// The disk format (only while the image has no data).
     pub fn disk_format(self, format: DiskFormat) -> Self {
         self.set("disk_format", json!(format))
@@ -317,6 +322,14 @@ mod tests {
                 json!({"op": "add", "path": "/hw_disk_bus", "value": "scsi"}),
                 json!({"op": "add", "path": "/kernel_id", "value": "k"}),
             ]
+        );
+    }
+
+    #[test]
+    fn a_new_owner_replaces_the_null_one() {
+        assert_eq!(
+            ops(ImageUpdate::new().owner("p2")),
+            vec![json!({"op": "replace", "path": "/owner", "value": "p2"})]
         );
     }
 
