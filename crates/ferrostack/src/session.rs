@@ -99,6 +99,7 @@ pub struct SessionBuilder {
     timeout: Option<Duration>,
     token_margin: Duration,
     user_agent: String,
+    token: Option<Token>,
 }
 
 impl SessionBuilder {
@@ -133,6 +134,16 @@ impl SessionBuilder {
         self
     }
 
+    /// Starts the session with `token` (one saved by an earlier run, with its catalog) instead
+    /// of authenticating on the first call. It is used until it expires within the renewal
+    /// margin or a service answers 401; then the session authenticates with its credentials
+    /// as usual. Read the token in force afterwards with [`Session::cached_token`]. Ignored
+    /// with `auth_type: none`.
+    pub fn token(mut self, token: Token) -> Self {
+        self.token = Some(token);
+        self
+    }
+
     /// Builds the session. Checks the credentials and TLS files; makes no request.
     pub fn build(self) -> Result<Session> {
         let auth = Auth::from_config(&self.config)?;
@@ -147,7 +158,10 @@ impl SessionBuilder {
                 http,
                 retry: self.retry,
                 auth,
-                tokens: TokenCache::new(self.token_margin),
+                tokens: match self.token {
+                    Some(token) => TokenCache::seeded(self.token_margin, token),
+                    None => TokenCache::new(self.token_margin),
+                },
                 auth_endpoint: tokio::sync::OnceCell::new(),
                 discovered: std::sync::Mutex::new(HashMap::new()),
                 config: self.config,
@@ -195,6 +209,7 @@ impl Session {
             timeout,
             token_margin: Duration::from_secs(120),
             user_agent: concat!("ferrostack/", env!("CARGO_PKG_VERSION")).to_owned(),
+            token: None,
         }
     }
 
@@ -212,6 +227,14 @@ impl Session {
     /// `auth_type: none`).
     pub async fn token(&self) -> Result<Option<Arc<Token>>> {
         Ok(self.lease().await?.map(|lease| lease.token))
+    }
+
+    /// The token the session holds now, without authenticating: the seeded one, the last one
+    /// fetched, or `None` before the first call (and always with `auth_type: none`). A
+    /// caller that saves tokens between runs compares it with what it seeded.
+    pub async fn cached_token(&self) -> Option<Arc<Token>> {
+        self.inner.auth.as_ref()?;
+        self.inner.tokens.peek().await
     }
 
     /// Sends a request (with a JSON or empty body), authenticating, retrying and mapping

@@ -37,6 +37,23 @@ impl TokenCache {
         }
     }
 
+    /// A cache holding `token` already (one saved by an earlier process, say): it is used
+    /// like one this cache fetched, until it nears expiry or a service rejects it.
+    pub(crate) fn seeded(margin: Duration, token: Token) -> Self {
+        Self {
+            state: tokio::sync::Mutex::new(State {
+                token: Some(Arc::new(token)),
+                generation: 0,
+            }),
+            margin,
+        }
+    }
+
+    /// The token held now, if any, without authenticating (expired or not).
+    pub(crate) async fn peek(&self) -> Option<Arc<Token>> {
+        self.state.lock().await.token.clone()
+    }
+
     /// The current token, authenticating first when there is none or it expires within the
     /// margin. The lock is held while authenticating, so concurrent callers wait for that one
     /// authentication instead of starting their own.
@@ -127,6 +144,25 @@ mod tests {
         assert_eq!(renewed.token.id.expose(), "t1");
         assert_eq!(late.token.id.expose(), "t1");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_seeded_token_is_used_until_rejected() {
+        let cache = TokenCache::seeded(Duration::from_secs(60), token("saved", 3600));
+        let calls = AtomicUsize::new(0);
+        let auth = || async {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            Ok(token(&format!("t{n}"), 3600))
+        };
+        let first = cache.get(auth).await.unwrap();
+        assert_eq!(first.token.id.expose(), "saved");
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        let renewed = cache.renew(first.generation, auth).await.unwrap();
+        assert_eq!(renewed.token.id.expose(), "t0");
+        assert_eq!(cache.peek().await.unwrap().id.expose(), "t0");
+        // A seeded token that is about to expire is replaced before use.
+        let stale = TokenCache::seeded(Duration::from_secs(120), token("old", 60));
+        assert_eq!(stale.get(auth).await.unwrap().token.id.expose(), "t1");
     }
 
     #[tokio::test]
