@@ -426,6 +426,8 @@ impl MockCloud {
 
 impl Drop for MockCloud {
     fn drop(&mut self) {
+        // Real machines (the qemu driver) end with the cloud, not whenever its tasks wind down.
+        self.state.nova.driver().shutdown();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

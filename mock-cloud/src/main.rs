@@ -5,11 +5,12 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use mock_cloud::{MockCloud, Seed};
+use mock_cloud::{MockCloud, QemuDriver, Seed};
 
 /// An OpenStack cloud (Keystone v3, Glance v2, Nova v2.1) in one process, for offline tests.
 #[derive(Parser)]
@@ -49,6 +50,23 @@ struct Serve {
     /// Polls (or ticks) a fake-driver transition takes.
     #[arg(long, value_name = "N", default_value_t = 1)]
     fake_driver_polls: u32,
+    /// What runs servers: `fake` (state changes on polls, nothing boots) or `qemu` (each
+    /// server really boots its image under qemu-system-x86_64).
+    #[arg(long, value_enum, default_value_t = DriverKind::Fake)]
+    compute_driver: DriverKind,
+    /// The qemu driver keeps each server's disk overlay and serial logs here (default:
+    /// STATE_DIR/instances with --state-dir, else a temporary folder removed on exit).
+    #[arg(long, value_name = "DIR")]
+    work_dir: Option<PathBuf>,
+}
+
+/// The compute drivers `serve` can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum DriverKind {
+    /// State changes on polls or ticks; nothing boots.
+    Fake,
+    /// Servers really boot under qemu.
+    Qemu,
 }
 
 #[tokio::main]
@@ -82,6 +100,28 @@ async fn run(args: Serve) -> anyhow::Result<()> {
     if let Some(path) = &args.seed {
         builder = builder.seed(Seed::from_file(path)?);
     }
+    // A temporary work folder is ours to remove at exit; a given one is left in place.
+    let mut temporary_work_dir = None;
+    if args.compute_driver == DriverKind::Qemu {
+        let work_dir = match (&args.work_dir, &args.state_dir) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(state)) => state.join("instances"),
+            (None, None) => {
+                let dir = std::env::temp_dir()
+                    .join(format!("mock-cloud-instances-{}", std::process::id()));
+                temporary_work_dir = Some(dir.clone());
+                dir
+            }
+        };
+        let driver = QemuDriver::new(&work_dir).context("cannot use --compute-driver qemu")?;
+        eprintln!(
+            "mock-cloud: qemu driver, work folder {}",
+            driver.work_dir().display()
+        );
+        builder = builder.compute_driver(Arc::new(driver));
+    } else if args.work_dir.is_some() {
+        anyhow::bail!("--work-dir is for --compute-driver qemu");
+    }
     let cloud = builder
         .start()
         .await
@@ -95,6 +135,9 @@ async fn run(args: Serve) -> anyhow::Result<()> {
     shutdown_signal().await?;
     eprintln!("mock-cloud: stopping");
     cloud.stop().await;
+    if let Some(dir) = temporary_work_dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     Ok(())
 }
 

@@ -2,9 +2,9 @@
 //! (vm_state, task_state, faults); the driver owns the machine and reports what it is doing.
 //!
 //! The `fake` driver ([`fake::FakeDriver`]) finishes each transition after N polls of the
-//! server or on an explicit tick, never by wall-clock time. A `qemu` driver plugs in by
-//! implementing [`ComputeDriver`]: it receives each image's bytes location in [`BootSpec`]
-//! (and the kernel and ramdisk of a three-part ami image).
+//! server or on an explicit tick, never by wall-clock time. The `qemu` driver
+//! ([`qemu::QemuDriver`]) really boots each server's image: it receives each image's bytes
+//! location in [`BootSpec`] (and the kernel and ramdisk of a three-part ami image).
 
 pub mod fake;
 pub mod qemu;
@@ -136,6 +136,10 @@ pub trait ComputeDriver: Send + Sync + 'static {
 
     /// Forgets every machine (the control plane's reset).
     fn reset(&self);
+
+    /// The cloud is stopping: end every machine now (a driver with real processes kills
+    /// them). The default does nothing.
+    fn shutdown(&self) {}
 }
 
 /// A driver chosen when the cloud starts (`MockCloudBuilder::compute_driver`). Its Debug

@@ -1,39 +1,182 @@
 //! The qemu driver: each server is a real `qemu-system-x86_64` booting its Glance image.
+//!
+//! - A qcow2 or raw image boots as the server's disk; an ami boots with its `kernel_id` and
+//!   `ramdisk_id` images as kernel and initrd and itself as `/dev/vda`, with the kernel command
+//!   line of its `os_command_line` property (default [`plan::DEFAULT_COMMAND_LINE`]).
+//! - Every image file is checked with the format inspector first, as Glance and Nova do: an
+//!   unsafe image is never booted, the refusal becomes the server's fault.
+//! - The guest writes to a qcow2 overlay in the server's folder under the work folder; the
+//!   Glance file is never written. Flavor RAM and vCPUs become the machine's.
+//! - The server is ACTIVE while qemu runs, SHUTOFF once the guest powers off or is stopped
+//!   (ACPI power button, then a kill after the grace period), ERROR when qemu cannot start,
+//!   the image is refused or the guest's kernel panics. A run is always reported as ACTIVE
+//!   at least once, even when the guest powers off before anyone looks.
+//! - The console output is the serial log of every run; the VNC console URL is
+//!   `vnc://127.0.0.1:PORT`; reboot and start start a new qemu (it runs with `-no-reboot`).
+//! - Deleting a server, resetting or dropping the cloud, or dropping the driver kills its
+//!   qemu processes at once: no orphan qemu.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use mock_cloud::{MockCloud, QemuDriver};
+//!
+//! # async fn demo() -> anyhow::Result<()> {
+//! let driver = QemuDriver::new("target/mock-cloud-instances")?;
+//! let cloud = MockCloud::builder()
+//!     .compute_driver(Arc::new(driver))
+//!     .start()
+//!     .await?;
+//! # let _ = cloud;
+//! # Ok(())
+//! # }
+//! ```
 
-use std::path::PathBuf;
+mod console;
+mod machine;
+pub mod plan;
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use ferrostack_qemu::{Program, QemuImg};
 use futures::future::{BoxFuture, FutureExt};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
+use self::machine::{Command, Machine, Phase, Settings};
+use self::plan::BootPlan;
 use super::{BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState};
-use ferrostack_qemu::Program;
 
-/// A compute driver that boots each server's image under qemu.
-#[derive(Debug)]
+/// How long a guest gets to power off on the ACPI button by default (stop, soft reboot).
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A compute driver that boots each server's image under qemu. See the [module
+/// docs](self).
 pub struct QemuDriver {
     work_dir: PathBuf,
-    qemu: PathBuf,
+    settings: Arc<Settings>,
+    machines: Mutex<HashMap<String, Entry>>,
+}
+
+/// A server's machine, and how to reach its task.
+struct Entry {
+    machine: Arc<Machine>,
+    commands: mpsc::UnboundedSender<Command>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for QemuDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QemuDriver")
+            .field("work_dir", &self.work_dir)
+            .field("qemu", &self.settings.qemu)
+            .field("machines", &self.lock().len())
+            .finish()
+    }
 }
 
 impl QemuDriver {
-    /// A driver keeping per-server files (overlays, serial logs) under `work_dir` (created if
-    /// missing). Fails, naming the package to install, when `qemu-system-x86_64` is absent.
+    /// A driver keeping each server's files (disk overlay, serial logs) in a folder of
+    /// `work_dir`, which is created when missing. Fails, naming the Debian package to install,
+    /// when `qemu-system-x86_64` or `qemu-img` is absent.
     pub fn new(work_dir: impl Into<PathBuf>) -> Result<QemuDriver, DriverError> {
         let work_dir = work_dir.into();
         let qemu = Program::QEMU_SYSTEM_X86_64
             .locate(None)
             .map_err(|err| DriverError(format!("qemu driver: {err}")))?;
+        let qemu_img =
+            QemuImg::locate().map_err(|err| DriverError(format!("qemu driver: {err}")))?;
         std::fs::create_dir_all(&work_dir).map_err(|err| {
             DriverError(format!(
                 "qemu driver: cannot create the work folder {}: {err}",
                 work_dir.display()
             ))
         })?;
-        Ok(QemuDriver { work_dir, qemu })
+        // Overlays name their backing file by absolute path.
+        let work_dir = std::fs::canonicalize(&work_dir).map_err(|err| {
+            DriverError(format!(
+                "qemu driver: cannot resolve the work folder {}: {err}",
+                work_dir.display()
+            ))
+        })?;
+        Ok(QemuDriver {
+            work_dir,
+            settings: Arc::new(Settings {
+                qemu,
+                qemu_img,
+                shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            }),
+            machines: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// How long a guest gets to power off on the ACPI button (stop, soft reboot) before
+    /// qemu is killed (default [`DEFAULT_SHUTDOWN_GRACE`]).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        if let Some(settings) = Arc::get_mut(&mut self.settings) {
+            settings.shutdown_grace = grace;
+        }
+        self
+    }
+
+    /// The folder holding one folder per server.
+    pub fn work_dir(&self) -> &Path {
+        &self.work_dir
+    }
+
+    /// The pid of the qemu running server `server_id`, if one runs (for tests and tools
+    /// that check for orphans).
+    pub fn pid(&self, server_id: &str) -> Option<u32> {
+        self.machine(server_id)?.pid()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
+        self.machines
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    fn machine(&self, server_id: &str) -> Option<Arc<Machine>> {
+        self.lock()
+            .get(server_id)
+            .map(|entry| entry.machine.clone())
+    }
+
+    /// Marks the transition begun and hands the order to the machine's task.
+    fn order(&self, server_id: &str, phase: Phase, command: Command) -> Result<(), DriverError> {
+        let machines = self.lock();
+        let entry = machines
+            .get(server_id)
+            .ok_or_else(|| no_machine(server_id))?;
+        entry.machine.begin(phase);
+        entry.commands.send(command).map_err(|_| {
+            DriverError(format!(
+                "qemu driver: the machine of server {server_id} has stopped"
+            ))
+        })
+    }
+
+    /// Kills every machine now and removes their folders.
+    fn end_all(&self) {
+        let entries: Vec<Entry> = self.lock().drain().map(|(_, entry)| entry).collect();
+        for entry in entries {
+            entry.machine.kill_now();
+            entry.task.abort();
+            let _ = std::fs::remove_dir_all(entry.machine.dir());
+        }
     }
 }
 
-fn not_yet() -> DriverError {
-    DriverError("qemu driver: not implemented yet".to_owned())
+fn no_machine(server_id: &str) -> DriverError {
+    DriverError(format!("qemu driver: no machine for server {server_id}"))
+}
+
+impl Drop for QemuDriver {
+    fn drop(&mut self) {
+        self.end_all();
+    }
 }
 
 impl ComputeDriver for QemuDriver {
@@ -41,53 +184,120 @@ impl ComputeDriver for QemuDriver {
         "qemu"
     }
 
-    fn create(&self, _spec: BootSpec) -> BoxFuture<'_, Result<(), DriverError>> {
-        let _ = (&self.work_dir, &self.qemu);
-        async { Err(not_yet()) }.boxed()
+    fn create(&self, spec: BootSpec) -> BoxFuture<'_, Result<(), DriverError>> {
+        let result = BootPlan::from_spec(&spec).map(|plan| {
+            let machine = Machine::new(self.work_dir.join(&spec.server_id));
+            let (commands, orders) = mpsc::unbounded_channel();
+            let task = tokio::spawn(machine::supervise(
+                machine.clone(),
+                plan,
+                self.settings.clone(),
+                orders,
+            ));
+            let entry = Entry {
+                machine,
+                commands,
+                task,
+            };
+            if let Some(old) = self.lock().insert(spec.server_id.clone(), entry) {
+                old.machine.kill_now();
+                old.task.abort();
+            }
+        });
+        async move { result }.boxed()
     }
 
-    fn start<'a>(&'a self, _server_id: &'a str) -> BoxFuture<'a, Result<(), DriverError>> {
-        async { Err(not_yet()) }.boxed()
+    fn start<'a>(&'a self, server_id: &'a str) -> BoxFuture<'a, Result<(), DriverError>> {
+        let result = self.order(server_id, Phase::Booting, Command::Start);
+        async move { result }.boxed()
     }
 
-    fn stop<'a>(&'a self, _server_id: &'a str) -> BoxFuture<'a, Result<(), DriverError>> {
-        async { Err(not_yet()) }.boxed()
+    fn stop<'a>(&'a self, server_id: &'a str) -> BoxFuture<'a, Result<(), DriverError>> {
+        let result = self.order(server_id, Phase::Stopping, Command::Stop);
+        async move { result }.boxed()
     }
 
     fn reboot<'a>(
         &'a self,
-        _server_id: &'a str,
-        _hard: bool,
+        server_id: &'a str,
+        hard: bool,
     ) -> BoxFuture<'a, Result<(), DriverError>> {
-        async { Err(not_yet()) }.boxed()
+        let result = self.order(server_id, Phase::Booting, Command::Reboot { hard });
+        async move { result }.boxed()
     }
 
-    fn delete<'a>(&'a self, _server_id: &'a str) -> BoxFuture<'a, Result<(), DriverError>> {
-        async { Ok(()) }.boxed()
+    fn delete<'a>(&'a self, server_id: &'a str) -> BoxFuture<'a, Result<(), DriverError>> {
+        let entry = self.lock().remove(server_id);
+        async move {
+            let Some(entry) = entry else {
+                return Ok(());
+            };
+            entry.machine.kill_now();
+            entry.task.abort();
+            // A qemu still being started dies with the task's future.
+            let _ = entry.task.await;
+            match tokio::fs::remove_dir_all(entry.machine.dir()).await {
+                Ok(()) => Ok(()),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(err) => Err(DriverError(format!(
+                    "qemu driver: cannot remove {}: {err}",
+                    entry.machine.dir().display()
+                ))),
+            }
+        }
+        .boxed()
     }
 
-    fn observe(&self, _server_id: &str, _poll: bool) -> VmState {
-        VmState::Unknown
+    fn observe(&self, server_id: &str, _poll: bool) -> VmState {
+        match self.machine(server_id) {
+            Some(machine) => machine.report(),
+            None => VmState::Unknown,
+        }
     }
 
     fn tick(&self, _steps: u32) -> usize {
+        // Real machines move on their own.
         0
     }
 
     fn console_output<'a>(
         &'a self,
-        _server_id: &'a str,
-        _length: Option<usize>,
+        server_id: &'a str,
+        length: Option<usize>,
     ) -> BoxFuture<'a, Result<String, DriverError>> {
-        async { Err(not_yet()) }.boxed()
+        let machine = self.machine(server_id);
+        async move {
+            let machine = machine.ok_or_else(|| no_machine(server_id))?;
+            Ok(console::read(machine.dir(), machine.runs(), length).await)
+        }
+        .boxed()
     }
 
     fn vnc_console<'a>(
         &'a self,
-        _server_id: &'a str,
+        server_id: &'a str,
     ) -> BoxFuture<'a, Result<RemoteConsole, DriverError>> {
-        async { Err(not_yet()) }.boxed()
+        let result = match self.machine(server_id) {
+            None => Err(no_machine(server_id)),
+            Some(machine) => machine
+                .vnc()
+                .map(|addr| RemoteConsole {
+                    url: format!("vnc://{addr}"),
+                })
+                .ok_or_else(|| {
+                    DriverError(format!(
+                        "qemu driver: server {server_id} is not running, so it has no VNC console"
+                    ))
+                }),
+        };
+        async move { result }.boxed()
     }
 
-    fn reset(&self) {}
+    fn reset(&self) {
+        self.end_all();
+    }
+
+    fn shutdown(&self) {
+        self.end_all();
+    }
 }

@@ -1,0 +1,358 @@
+//! What to boot, decided from a [`BootSpec`] before anything runs: which files, in which
+//! format, with which kernel command line, memory and CPUs. Pure, so every rule is a unit test;
+//! the qemu argv it leads to is snapshot-tested.
+
+use std::path::{Path, PathBuf};
+
+use ferrostack_qemu::{Disk, VmBuilder};
+
+use crate::nova::driver::{BootImage, BootSpec, DriverError};
+
+/// The kernel command line of an ami booted without an `os_command_line` property.
+pub const DEFAULT_COMMAND_LINE: &str = "console=ttyS0 root=/dev/vda";
+
+/// The image property that carries an ami's kernel command line (Glance/Nova libvirt).
+pub const COMMAND_LINE_PROPERTY: &str = "os_command_line";
+
+/// One Glance image file the machine needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageFile {
+    /// Glance id.
+    pub id: String,
+    /// How messages name it: `'name' (id)`, or the id alone.
+    pub label: String,
+    /// Where Glance keeps its bytes.
+    pub path: PathBuf,
+    /// The declared `disk_format`, checked against the bytes before boot.
+    pub disk_format: String,
+    /// The declared `container_format`.
+    pub container_format: String,
+}
+
+/// Everything needed to start the server's qemu, from its [`BootSpec`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootPlan {
+    /// The root disk's image: `/dev/vda`.
+    pub root: ImageFile,
+    /// The format qemu reads the root image in (`qcow2` or `raw`; never probed).
+    pub root_format: &'static str,
+    /// The kernel (`kernel_id`), for a direct kernel boot.
+    pub kernel: Option<ImageFile>,
+    /// The initrd (`ramdisk_id`), with the kernel only.
+    pub ramdisk: Option<ImageFile>,
+    /// The kernel command line, with the kernel only.
+    pub append: Option<String>,
+    /// Guest memory (the flavor's RAM).
+    pub memory_mib: u32,
+    /// Virtual CPUs (the flavor's).
+    pub cpus: u32,
+    /// The root disk's size from the flavor, when it sets one (bytes).
+    pub flavor_disk_bytes: Option<u64>,
+}
+
+/// The files of a prepared machine, in its own folder: links to the Glance files and the
+/// copy-on-write overlay the guest writes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedFiles {
+    /// The qcow2 overlay over the root image: the guest's `/dev/vda`.
+    pub overlay: PathBuf,
+    /// The kernel to load.
+    pub kernel: Option<PathBuf>,
+    /// The initrd to load.
+    pub ramdisk: Option<PathBuf>,
+}
+
+impl ImageFile {
+    fn of(image: &BootImage, role: &str) -> Result<ImageFile, DriverError> {
+        let label = match &image.name {
+            Some(name) => format!("'{name}' ({})", image.id),
+            None => image.id.clone(),
+        };
+        let path = image.data_path.clone().ok_or_else(|| {
+            DriverError(format!(
+                "qemu driver: the {role} image {label} has no data on this host \
+                 (the qemu driver boots images of this cloud's own Glance)"
+            ))
+        })?;
+        Ok(ImageFile {
+            id: image.id.clone(),
+            label,
+            path,
+            disk_format: image.disk_format.clone().unwrap_or_default(),
+            container_format: image
+                .container_format
+                .clone()
+                .unwrap_or_else(|| "bare".to_owned()),
+        })
+    }
+}
+
+impl BootPlan {
+    /// Decides what to boot. Refuses, with the image named, what the driver cannot boot:
+    /// an image without bytes here, a kernel or ramdisk booted on its own, a disk format
+    /// qemu would have to guess.
+    pub fn from_spec(spec: &BootSpec) -> Result<BootPlan, DriverError> {
+        let root = ImageFile::of(&spec.image, "root")?;
+        let root_format = match root.disk_format.as_str() {
+            "qcow2" => "qcow2",
+            // An ami's bytes are a raw filesystem or disk (Glance does not inspect them).
+            "raw" | "ami" => "raw",
+            "aki" | "ari" => {
+                let what = if root.disk_format == "aki" {
+                    "a kernel"
+                } else {
+                    "a ramdisk"
+                };
+                return Err(DriverError(format!(
+                    "qemu driver: image {} is {what} ({}), not a disk; boot the ami image \
+                     that names it as kernel_id/ramdisk_id",
+                    root.label, root.disk_format
+                )));
+            }
+            "" => {
+                return Err(DriverError(format!(
+                    "qemu driver: image {} has no disk_format",
+                    root.label
+                )));
+            }
+            other => {
+                return Err(DriverError(format!(
+                    "qemu driver: image {} is {other}; this driver boots qcow2, raw and \
+                     ami images",
+                    root.label
+                )));
+            }
+        };
+        let kernel = spec
+            .kernel
+            .as_ref()
+            .map(|image| ImageFile::of(image, "kernel"))
+            .transpose()?;
+        // Like Nova, a ramdisk means something only next to a kernel.
+        let ramdisk = match (&kernel, &spec.ramdisk) {
+            (Some(_), Some(image)) => Some(ImageFile::of(image, "ramdisk")?),
+            _ => None,
+        };
+        let append = kernel.as_ref().map(|_| {
+            spec.image
+                .properties
+                .get(COMMAND_LINE_PROPERTY)
+                .map(|line| line.trim().to_owned())
+                .filter(|line| !line.is_empty())
+                .unwrap_or_else(|| DEFAULT_COMMAND_LINE.to_owned())
+        });
+        Ok(BootPlan {
+            root,
+            root_format,
+            kernel,
+            ramdisk,
+            append,
+            memory_mib: u32::try_from(spec.ram_mb.max(1)).unwrap_or(u32::MAX),
+            cpus: spec.vcpus.max(1),
+            flavor_disk_bytes: (spec.disk_gb > 0).then(|| spec.disk_gb.saturating_mul(1 << 30)),
+        })
+    }
+
+    /// Every image file, root first, with the role it plays.
+    pub fn images(&self) -> impl Iterator<Item = &ImageFile> {
+        std::iter::once(&self.root)
+            .chain(self.kernel.as_ref())
+            .chain(self.ramdisk.as_ref())
+    }
+
+    /// The size of the overlay: the flavor's disk, but never smaller than the image.
+    pub fn overlay_size(&self, image_virtual_size: Option<u64>) -> Option<u64> {
+        let flavor = self.flavor_disk_bytes?;
+        Some(flavor.max(image_virtual_size.unwrap_or(0)))
+    }
+
+    /// The machine, ready to spawn: the overlay as a writable virtio disk, the direct kernel
+    /// boot when there is a kernel, VNC on loopback, the serial console into `serial_log`.
+    pub fn vm_builder(&self, qemu: &Path, files: &PreparedFiles, serial_log: &Path) -> VmBuilder {
+        let mut builder = VmBuilder::new()
+            .qemu_binary(qemu)
+            .memory_mib(self.memory_mib)
+            .cpus(self.cpus)
+            .disk(Disk::writable(&files.overlay, "qcow2"))
+            .vnc(true)
+            .serial_log(serial_log);
+        if let Some(kernel) = &files.kernel {
+            builder = builder.kernel(kernel);
+            if let Some(ramdisk) = &files.ramdisk {
+                builder = builder.initrd(ramdisk);
+            }
+            if let Some(append) = &self.append {
+                builder = builder.append(append);
+            }
+        }
+        builder
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use ferrostack_qemu::{Accel, RunLayout};
+
+    use super::*;
+
+    fn image(id: &str, disk_format: &str, properties: &[(&str, &str)]) -> BootImage {
+        BootImage {
+            id: id.to_owned(),
+            name: Some(format!("{id}-name")),
+            disk_format: Some(disk_format.to_owned()),
+            container_format: Some(if disk_format.starts_with('a') {
+                disk_format.to_owned()
+            } else {
+                "bare".to_owned()
+            }),
+            size: Some(1),
+            data_path: Some(PathBuf::from(format!("/glance/{id}"))),
+            properties: properties
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    fn spec(root: BootImage) -> BootSpec {
+        BootSpec {
+            server_id: "s1".into(),
+            name: "vm".into(),
+            vcpus: 1,
+            ram_mb: 512,
+            disk_gb: 1,
+            image: root,
+            kernel: None,
+            ramdisk: None,
+            metadata: BTreeMap::new(),
+            user_data: None,
+            public_key: None,
+        }
+    }
+
+    fn ami(properties: &[(&str, &str)]) -> BootSpec {
+        BootSpec {
+            kernel: Some(image("k", "aki", &[])),
+            ramdisk: Some(image("r", "ari", &[])),
+            ..spec(image("m", "ami", properties))
+        }
+    }
+
+    fn argv(plan: &BootPlan) -> Vec<String> {
+        let files = PreparedFiles {
+            overlay: PathBuf::from("/work/s1/disk.qcow2"),
+            kernel: plan
+                .kernel
+                .as_ref()
+                .map(|_| PathBuf::from("/work/s1/kernel")),
+            ramdisk: plan
+                .ramdisk
+                .as_ref()
+                .map(|_| PathBuf::from("/work/s1/ramdisk")),
+        };
+        let layout = RunLayout {
+            accel: Accel::Tcg,
+            qmp_socket: PathBuf::from("/run/vm/qmp.sock"),
+        };
+        plan.vm_builder(
+            Path::new("/usr/bin/qemu-system-x86_64"),
+            &files,
+            Path::new("/work/s1/serial-0.log"),
+        )
+        .argv(&layout)
+        .unwrap()
+    }
+
+    #[test]
+    fn argv_qcow2_boots_its_overlay_with_the_flavor_memory() {
+        let plan = BootPlan::from_spec(&BootSpec {
+            ram_mb: 2048,
+            vcpus: 2,
+            ..spec(image("q", "qcow2", &[]))
+        })
+        .unwrap();
+        assert_eq!(plan.root_format, "qcow2");
+        assert_eq!(plan.append, None);
+        insta::assert_debug_snapshot!(argv(&plan));
+    }
+
+    #[test]
+    fn argv_ami_boots_its_kernel_and_ramdisk_with_os_command_line() {
+        let plan = BootPlan::from_spec(&ami(&[(
+            "os_command_line",
+            "console=ttyS0 panic=-1 root=/dev/vda smoke_stay=1",
+        )]))
+        .unwrap();
+        assert_eq!(plan.root_format, "raw");
+        insta::assert_debug_snapshot!(argv(&plan));
+    }
+
+    #[test]
+    fn an_ami_without_os_command_line_gets_the_default() {
+        let plan = BootPlan::from_spec(&ami(&[])).unwrap();
+        assert_eq!(plan.append.as_deref(), Some(DEFAULT_COMMAND_LINE));
+        let blank = BootPlan::from_spec(&ami(&[("os_command_line", "  ")])).unwrap();
+        assert_eq!(blank.append.as_deref(), Some(DEFAULT_COMMAND_LINE));
+        assert_eq!(
+            plan.images().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            ["m", "k", "r"]
+        );
+    }
+
+    #[test]
+    fn a_ramdisk_without_a_kernel_is_ignored() {
+        let plan = BootPlan::from_spec(&BootSpec {
+            ramdisk: Some(image("r", "ari", &[])),
+            ..spec(image("m", "ami", &[]))
+        })
+        .unwrap();
+        assert_eq!((plan.kernel, plan.ramdisk, plan.append), (None, None, None));
+    }
+
+    #[test]
+    fn what_cannot_boot_is_refused_with_the_image_named() {
+        let refuse = |spec: BootSpec| BootPlan::from_spec(&spec).unwrap_err().0;
+        assert_eq!(
+            refuse(spec(image("k", "aki", &[]))),
+            "qemu driver: image 'k-name' (k) is a kernel (aki), not a disk; boot the ami image \
+             that names it as kernel_id/ramdisk_id"
+        );
+        assert!(refuse(spec(image("r", "ari", &[]))).contains("is a ramdisk (ari)"));
+        assert_eq!(
+            refuse(spec(image("v", "vmdk", &[]))),
+            "qemu driver: image 'v-name' (v) is vmdk; this driver boots qcow2, raw and ami images"
+        );
+        let mut nameless = image("n", "qcow2", &[]);
+        nameless.name = None;
+        nameless.data_path = None;
+        assert_eq!(
+            refuse(spec(nameless.clone())),
+            "qemu driver: the root image n has no data on this host (the qemu driver boots \
+             images of this cloud's own Glance)"
+        );
+        nameless.data_path = Some(PathBuf::from("/x"));
+        nameless.disk_format = None;
+        assert_eq!(
+            refuse(spec(nameless)),
+            "qemu driver: image n has no disk_format"
+        );
+        let mut kernel_elsewhere = ami(&[]);
+        kernel_elsewhere.kernel.as_mut().unwrap().data_path = None;
+        assert!(refuse(kernel_elsewhere).contains("the kernel image 'k-name' (k) has no data"));
+    }
+
+    #[test]
+    fn the_overlay_takes_the_flavor_disk_but_never_shrinks_the_image() {
+        let plan = BootPlan::from_spec(&spec(image("q", "qcow2", &[]))).unwrap();
+        assert_eq!(plan.overlay_size(Some(4096)), Some(1 << 30));
+        assert_eq!(plan.overlay_size(Some(2 << 30)), Some(2 << 30));
+        let diskless = BootPlan::from_spec(&BootSpec {
+            disk_gb: 0,
+            ..spec(image("q", "qcow2", &[]))
+        })
+        .unwrap();
+        assert_eq!(diskless.overlay_size(Some(4096)), None);
+    }
+}
