@@ -56,6 +56,9 @@ pub struct ApiError {
     pub json: bool,
     /// Extra headers (Retry-After, WWW-Authenticate).
     pub headers: HeaderMap,
+    /// Keystone's authentication-plugin errors (unsupported method, application credential)
+    /// carry `error.identity`: what the client may try instead.
+    pub identity: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -67,6 +70,7 @@ impl ApiError {
             service,
             json: true,
             headers: HeaderMap::new(),
+            identity: None,
         }
     }
 
@@ -95,6 +99,12 @@ impl ApiError {
         self
     }
 
+    /// Marks a Keystone authentication-plugin error, with its `error.identity` detail.
+    pub fn identity(mut self, detail: serde_json::Value) -> Self {
+        self.identity = Some(detail);
+        self
+    }
+
     /// Adds a header.
     pub fn header(mut self, name: header::HeaderName, value: &str) -> Self {
         if let Ok(v) = HeaderValue::from_str(value) {
@@ -108,11 +118,13 @@ impl ApiError {
         let code = self.status.as_u16();
         let title = self.status.canonical_reason().unwrap_or("Error");
         match self.service {
-            Service::Identity => (
-                json!({"error": {"code": code, "title": title, "message": self.message}})
-                    .to_string(),
-                "application/json",
-            ),
+            Service::Identity => {
+                let mut error = json!({"code": code, "title": title, "message": self.message});
+                if let Some(identity) = &self.identity {
+                    error["identity"] = identity.clone();
+                }
+                (json!({ "error": error }).to_string(), "application/json")
+            }
             Service::Compute => {
                 let fault = nova_fault_name(code);
                 let mut inner = json!({"code": code, "message": self.message});

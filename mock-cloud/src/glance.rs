@@ -5,9 +5,10 @@
 //!
 //! Messages, policies and list semantics follow Glance 33's source. It runs as a multi-store
 //! Glance with one file store, `fs` (the conformance reference's `enabled_backends = fs:file`).
-//! Deliberate differences:
+//! Deliberate differences (the differential check, `cargo xtask conformance`, marks the cases
+//! that meet them and fails if they change):
 //! - bytes refused by the format gate are discarded (Glance 33 leaves them in the store, so
-//!   its queued image still shows `stores`);
+//!   its queued image still shows `stores`, and a checksum and hash of the refused data);
 //! - an import runs before the 202 is sent (Glance runs a task), so `importing` is never seen;
 //! - JSON error messages carry no WebOb `<br /><br />` tail (WIRE.md's documented form).
 
@@ -338,7 +339,7 @@ pub mod policy {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(discovery::versions))
-        .route("/versions", get(discovery::versions))
+        .route("/versions", get(discovery::versions_explicit))
         .route("/v2", get(discovery::versions))
         .route("/v2/", get(discovery::versions))
         .route("/v2/images", get(list::list).post(images::create))

@@ -300,9 +300,17 @@ fn version_json(state: &AppState) -> Value {
     })
 }
 
+/// `GET /`: 300 with the one version, and (as Keystone does) `Location` naming the preferred
+/// one, the identity root itself.
 async fn versions(State(state): State<AppState>) -> Response {
     let body = json!({"versions": {"values": [version_json(&state)]}});
-    (StatusCode::MULTIPLE_CHOICES, axum::Json(body)).into_response()
+    let preferred = format!("{}/identity/", state.base_url);
+    (
+        StatusCode::MULTIPLE_CHOICES,
+        [(header::LOCATION, preferred)],
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 async fn version(State(state): State<AppState>) -> Response {
@@ -388,15 +396,19 @@ async fn revoke_token(
 }
 
 async fn auth_catalog(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
-    if caller.project_id.is_none() && caller.domain_id.is_none() && !caller.system {
-        return Err(forbidden(
-            "identity:get_auth_catalog (a scoped token is required)",
+    // Keystone builds the catalog from a project's endpoints: domain- and system-scoped
+    // tokens are refused like unscoped ones.
+    if caller.project_id.is_none() {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "A project-scoped token is required to produce a service catalog.",
         ));
     }
     let directory = state.keystone.directory.read().expect("directory lock");
     let body = json!({
         "catalog": state.keystone.catalog(&directory),
-        "links": {"self": format!("{}/identity/v3/auth/catalog", state.base_url), "previous": null, "next": null},
+        // Keystone's catalog is not a paged collection: its links name only `self`.
+        "links": {"self": format!("{}/identity/v3/auth/catalog", state.base_url)},
     });
     Ok(axum::Json(body).into_response())
 }

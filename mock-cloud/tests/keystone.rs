@@ -84,6 +84,11 @@ async fn discovery_documents() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::MULTIPLE_CHOICES);
+    // Keystone names its preferred (only) version's root in Location.
+    assert_eq!(
+        response.headers()["location"],
+        format!("{}/identity/", cloud.base_url()).as_str()
+    );
     let body: Value = response.json().await.unwrap();
     let v = &body["versions"]["values"][0];
     assert_eq!(v["id"], "v3.14");
@@ -267,13 +272,23 @@ async fn scopes_without_roles_and_unknown_methods_are_401() {
         password_body("demo", "demo", json!({"system": {"all": true}})),
         password_body("demo", "demo", json!({"domain": {"id": "default"}})),
         json!({"auth": {"identity": {"methods": ["totp"], "totp": {}}}}),
-        json!({"auth": {"identity": {"methods": ["token"], "token": {"id": "not-a-token"}}}}),
     ];
     for case in cases {
         let (status, _, body) = auth(&cloud, &case).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{case}: {body}");
         assert_keystone_error(&body, 401);
     }
+    // An unsupported method lists the supported ones, as Keystone's plugin errors do.
+    let totp = json!({"auth": {"identity": {"methods": ["totp"], "totp": {}}}});
+    let (_, _, body) = auth(&cloud, &totp).await;
+    assert!(body["error"]["identity"]["methods"].is_array(), "{body}");
+    // Rescoping an unknown token: Keystone validates it first and answers 404, as real
+    // Keystone 30 did in the differential check.
+    let bogus =
+        json!({"auth": {"identity": {"methods": ["token"], "token": {"id": "not-a-token"}}}});
+    let (status, _, body) = auth(&cloud, &bogus).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_keystone_error(&body, 404);
 }
 
 #[tokio::test]
@@ -306,6 +321,19 @@ async fn system_domain_and_unscoped_tokens() {
         json!({"id": "default", "name": "Default"})
     );
     assert_eq!(role_names(&body), ["admin", "member", "reader"]);
+
+    // Keystone builds a catalog only for a project: a domain-scoped token is refused.
+    let (_, domain_token, _) = auth(
+        &cloud,
+        &password_body("dora", "pw", json!({"domain": {"name": "Default"}})),
+    )
+    .await;
+    let (status, body) = get(&cloud, &domain_token.unwrap(), "/identity/v3/auth/catalog").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        body["error"]["message"],
+        "A project-scoped token is required to produce a service catalog."
+    );
 
     let (status, token, body) = auth(&cloud, &password_body("demo", "demo", Value::Null)).await;
     assert_eq!(status, StatusCode::CREATED);
@@ -375,8 +403,11 @@ async fn application_credentials_by_id_and_by_name() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         body["error"]["message"],
-        "Application credentials cannot request a scope."
+        "Error authenticating with application credential: Application credentials cannot \
+         request a scope."
     );
+    // Keystone's authentication-plugin errors carry `error.identity`.
+    assert_eq!(body["error"]["identity"], json!({}));
 }
 
 #[tokio::test]
@@ -506,6 +537,11 @@ async fn catalog_users_and_projects() {
 
     let (status, body) = get(&cloud, &demo, "/identity/v3/auth/catalog").await;
     assert_eq!(status, StatusCode::OK);
+    // Not a paged collection: Keystone's links name only `self`.
+    assert_eq!(
+        body["links"],
+        json!({"self": format!("{}/identity/v3/auth/catalog", cloud.base_url())})
+    );
     let image = body["catalog"]
         .as_array()
         .unwrap()

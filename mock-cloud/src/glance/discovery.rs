@@ -10,27 +10,54 @@ use super::data::IMPORT_METHODS;
 use super::image::{CONTAINER_FORMATS, DISK_FORMATS, STORE};
 use crate::app::AppState;
 
-/// The newest minor version: CURRENT; every older 2.x is SUPPORTED.
+/// The newest minor version: CURRENT.
 pub const CURRENT_MINOR: u32 = 17;
 
-/// `GET /image`, `/image/versions`, `/image/v2`: 300 `{"versions": [...]}`.
-pub async fn versions(State(state): State<AppState>) -> Response {
+/// The versions Glance 33 publishes, in its order, when it runs as this one does (multi-store
+/// `enabled_backends`, no image cache): 2.14 and 2.16 (cache API) are missing and CURRENT is
+/// not first. Clients must pick the CURRENT (or highest) entry, not the first.
+const PUBLISHED: [(&str, &str); 16] = [
+    ("2.15", "SUPPORTED"),
+    ("2.13", "SUPPORTED"),
+    ("2.12", "SUPPORTED"),
+    ("2.11", "SUPPORTED"),
+    ("2.10", "SUPPORTED"),
+    ("2.9", "SUPPORTED"),
+    ("2.8", "SUPPORTED"),
+    ("2.17", "CURRENT"),
+    ("2.7", "SUPPORTED"),
+    ("2.6", "SUPPORTED"),
+    ("2.5", "SUPPORTED"),
+    ("2.4", "SUPPORTED"),
+    ("2.3", "SUPPORTED"),
+    ("2.2", "SUPPORTED"),
+    ("2.1", "SUPPORTED"),
+    ("2.0", "SUPPORTED"),
+];
+
+fn version_list(state: &AppState) -> Value {
     let href = format!("{}/v2/", state.glance.endpoint());
-    let versions: Vec<Value> = (0..=CURRENT_MINOR)
-        .rev()
-        .map(|minor| {
+    let versions: Vec<Value> = PUBLISHED
+        .iter()
+        .map(|(id, status)| {
             json!({
-                "id": format!("v2.{minor}"),
-                "status": if minor == CURRENT_MINOR { "CURRENT" } else { "SUPPORTED" },
+                "id": format!("v{id}"),
+                "status": status,
                 "links": [{"rel": "self", "href": href}],
             })
         })
         .collect();
-    (
-        StatusCode::MULTIPLE_CHOICES,
-        Json(json!({ "versions": versions })),
-    )
-        .into_response()
+    json!({ "versions": versions })
+}
+
+/// `GET /image`, `/image/v2`: 300 `{"versions": [...]}` (a choice to make).
+pub async fn versions(State(state): State<AppState>) -> Response {
+    (StatusCode::MULTIPLE_CHOICES, Json(version_list(&state))).into_response()
+}
+
+/// `GET /image/versions`: the same list, but asked for explicitly, so 200.
+pub async fn versions_explicit(State(state): State<AppState>) -> Response {
+    (StatusCode::OK, Json(version_list(&state))).into_response()
 }
 
 const UUID_PATTERN: &str =

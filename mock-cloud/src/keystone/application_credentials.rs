@@ -29,9 +29,11 @@ fn to_json(state: &AppState, directory: &Directory, c: &ApplicationCredential) -
         "description": null,
         "user_id": c.user_id,
         "project_id": c.project_id,
+        // As Keystone 30 renders a credential made without these options: `system` null,
+        // `unrestricted` as given (null), and no `access_rules` key at all.
+        "system": null,
         "expires_at": null,
-        "unrestricted": false,
-        "access_rules": [],
+        "unrestricted": null,
         "roles": roles,
         "links": {"self": format!(
             "{}/identity/v3/users/{}/application_credentials/{}",

@@ -218,14 +218,17 @@ pub fn authenticate(
             "Invalid input for field 'identity.methods': [] is too short",
         ));
     }
-    if let Some(other) = identity
+    if identity
         .methods
         .iter()
-        .find(|m| !["password", "token", "application_credential"].contains(&m.as_str()))
+        .any(|m| !["password", "token", "application_credential"].contains(&m.as_str()))
     {
-        return Err(unauthorized(format!(
-            "Attempted to authenticate with an unsupported method ({other})."
-        )));
+        // Keystone does not name the method, but lists the ones it takes in `error.identity`.
+        return Err(
+            unauthorized("Attempted to authenticate with an unsupported method.").identity(
+                serde_json::json!({"methods": ["password", "token", "application_credential"]}),
+            ),
+        );
     }
     let now = Timestamp::now();
     let fresh_expiry = SignedDuration::try_from(ttl)
@@ -257,9 +260,15 @@ pub fn authenticate(
             let data = identity.token.as_ref().ok_or_else(|| {
                 bad_request("Invalid input for field 'identity': 'token' is required by its method")
             })?;
-            let original = tokens
-                .get(&data.id)
-                .ok_or_else(|| unauthorized(NEEDS_AUTH))?;
+            // Keystone validates the token as it would for `GET /v3/auth/tokens`: an unknown
+            // (or expired) one is a 404, not a 401.
+            let original = tokens.get(&data.id).ok_or_else(|| {
+                ApiError::new(
+                    Service::Identity,
+                    StatusCode::NOT_FOUND,
+                    "Could not recognize Fernet token",
+                )
+            })?;
             if original.application_credential.is_some() {
                 return Err(unauthorized(
                     "A token created with an application credential cannot be rescoped.",
@@ -284,8 +293,10 @@ pub fn authenticate(
             })?;
             if !matches!(scope, ScopeRequest::Unscoped) {
                 return Err(unauthorized(
-                    "Application credentials cannot request a scope.",
-                ));
+                    "Error authenticating with application credential: Application credentials \
+                     cannot request a scope.",
+                )
+                .identity(serde_json::json!({})));
             }
             let credential = match (&data.id, &data.name, &data.user) {
                 (Some(id), _, _) => directory
