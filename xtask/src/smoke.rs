@@ -186,9 +186,9 @@ async fn smoke(options: Options) -> Result<()> {
     let cleanup_started = Instant::now();
     let cleaned = if options.keep {
         let kept = format!(
-            "--keep: {} servers, {} images and {} kept",
-            run.servers.len(),
-            run.images.len(),
+            "--keep: {}, {} and {} kept",
+            count(run.servers.len(), "server"),
+            count(run.images.len(), "image"),
             run.dir.display()
         );
         report.record("cleanup", Duration::ZERO, Outcome::Skipped, &kept);
@@ -522,8 +522,19 @@ async fn cleanup(run: &mut Run, passed: bool) -> Result<String> {
         bail!("cleanup left things behind: {}", problems.join("; "));
     }
     Ok(format!(
-        "{servers_deleted} servers and {images_deleted} images deleted{stopped}"
+        "{} and {} deleted{stopped}",
+        count(servers_deleted, "server"),
+        count(images_deleted, "image")
     ))
+}
+
+/// `1 server`, `2 servers`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 async fn delete_server(compute: &ComputeClient, id: &ServerId) -> Result<()> {
@@ -547,6 +558,8 @@ async fn stop_embedded(embedded: Embedded) {
 /// Kills (by pid) any qemu still running from `vms_dir`, returning their pids. The driver
 /// should leave none; this is the guarantee that a smoke run never leaves a VM behind.
 fn kill_leftover_qemu(vms_dir: &Path) -> Vec<i32> {
+    // The driver names its files by canonical path.
+    let vms_dir = std::fs::canonicalize(vms_dir).unwrap_or_else(|_| vms_dir.to_owned());
     let needle = vms_dir.to_string_lossy().into_owned();
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -598,6 +611,10 @@ async fn keep_running(run: &mut Run) -> Result<()> {
     let vms_dir = embedded.vms_dir.clone();
     stop_embedded(embedded).await;
     kill_leftover_qemu(&vms_dir);
+    eprintln!(
+        "stopped the embedded cloud and its VMs; the run's files stay in {}",
+        run.dir.display()
+    );
     Ok(())
 }
 
@@ -657,6 +674,13 @@ mod tests {
             run_name("20261128-180102", "3fa2c1d4e5f60718"),
             "20261128-180102-3fa2c1"
         );
+    }
+
+    #[test]
+    fn counts_read_as_english() {
+        assert_eq!(count(1, "server"), "1 server");
+        assert_eq!(count(0, "image"), "0 images");
+        assert_eq!(count(4, "image"), "4 images");
     }
 
     #[test]
