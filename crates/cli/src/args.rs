@@ -476,6 +476,14 @@ pub enum ImageCommand {
     Build(ImageBuild),
 }
 
+/// The disk formats Glance knows (openstackclient's choices for `--disk-format`).
+pub const DISK_FORMATS: [&str; 11] = [
+    "ami", "ari", "aki", "vhd", "vmdk", "raw", "qcow2", "vhdx", "vdi", "iso", "ploop",
+];
+
+/// The container formats Glance knows (openstackclient's choices for `--container-format`).
+pub const CONTAINER_FORMATS: [&str; 7] = ["ami", "ari", "aki", "bare", "docker", "ova", "ovf"];
+
 /// `image list`.
 #[derive(Debug, Args)]
 pub struct ImageList {
@@ -494,7 +502,12 @@ pub struct ImageList {
     #[arg(long)]
     pub status: Option<String>,
     /// Filter on the member status: accepted, pending, rejected, all.
-    #[arg(long = "member-status", value_name = "member-status")]
+    #[arg(
+        long = "member-status",
+        value_name = "member-status",
+        value_parser = clap::builder::PossibleValuesParser::new(["accepted", "pending", "rejected", "all"]),
+        ignore_case = true
+    )]
     pub member_status: Option<String>,
     /// Filter on the owner project (name or id).
     #[arg(long)]
@@ -549,10 +562,10 @@ pub struct ImageCreate {
     #[arg(long)]
     pub id: Option<String>,
     /// Container format (default: bare, or aki/ari/ami for those disk formats).
-    #[arg(long = "container-format", value_name = "container-format")]
+    #[arg(long = "container-format", value_name = "container-format", value_parser = CONTAINER_FORMATS)]
     pub container_format: Option<String>,
     /// Disk format (default: detected from the file, else raw).
-    #[arg(long = "disk-format", value_name = "disk-format")]
+    #[arg(long = "disk-format", value_name = "disk-format", value_parser = DISK_FORMATS)]
     pub disk_format: Option<String>,
     /// Minimum disk in GiB.
     #[arg(long = "min-disk", value_name = "disk-gb")]
@@ -561,10 +574,10 @@ pub struct ImageCreate {
     #[arg(long = "min-ram", value_name = "ram-mb")]
     pub min_ram: Option<u64>,
     /// The data's size in bytes (for stdin).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub size: Option<u64>,
     /// The file to upload (`-` or nothing with a pipe: stdin).
-    #[arg(long)]
+    #[arg(long, value_name = "file")]
     pub file: Option<PathBuf>,
     /// Show upload progress.
     #[arg(long)]
@@ -591,11 +604,13 @@ pub struct ImageCreate {
     /// Upload without inspecting the file first (ours; the server still inspects it).
     #[arg(long = "no-inspect")]
     pub no_inspect: bool,
-    /// Kernel file: upload it as an aki image and link it with kernel_id (ours).
-    #[arg(long, value_name = "file")]
+    /// Kernel file: upload it as an aki image and link it with kernel_id (ours; needs
+    /// --ramdisk, and --file for the machine image).
+    #[arg(long, value_name = "file", requires_all = ["ramdisk", "file"], conflicts_with = "import")]
     pub kernel: Option<PathBuf>,
-    /// Ramdisk file: upload it as an ari image and link it with ramdisk_id (ours).
-    #[arg(long, value_name = "file")]
+    /// Ramdisk file: upload it as an ari image and link it with ramdisk_id (ours; needs
+    /// --kernel).
+    #[arg(long, value_name = "file", requires = "kernel")]
     pub ramdisk: Option<PathBuf>,
     #[command(flatten)]
     pub output: ShowOutput,
@@ -616,10 +631,10 @@ pub struct ImageSet {
     #[arg(long = "min-ram", value_name = "ram-mb")]
     pub min_ram: Option<u64>,
     /// Container format.
-    #[arg(long = "container-format")]
+    #[arg(long = "container-format", value_name = "container-format", value_parser = CONTAINER_FORMATS)]
     pub container_format: Option<String>,
     /// Disk format.
-    #[arg(long = "disk-format")]
+    #[arg(long = "disk-format", value_name = "disk-format", value_parser = DISK_FORMATS)]
     pub disk_format: Option<String>,
     #[command(flatten)]
     pub protection: ProtectionFlags,
@@ -635,7 +650,7 @@ pub struct ImageSet {
     #[arg(long)]
     pub architecture: Option<String>,
     /// Property `instance_id`.
-    #[arg(long = "instance-id")]
+    #[arg(long = "instance-id", visible_alias = "instance-uuid")]
     pub instance_id: Option<String>,
     /// Property `kernel_id`.
     #[arg(long = "kernel-id")]
@@ -707,7 +722,10 @@ pub struct ImageSave {
     /// Where to write (default: stdout).
     #[arg(long, value_name = "filename")]
     pub file: Option<PathBuf>,
-    /// Show download progress (ours).
+    /// Accepted for openstackclient's scripts; the download streams in larger chunks anyway.
+    #[arg(long = "chunk-size", value_name = "chunk-size", default_value_t = 1024)]
+    pub chunk_size: usize,
+    /// Show download progress (ours; only on a terminal).
     #[arg(long)]
     pub progress: bool,
 }
@@ -762,10 +780,10 @@ pub struct ImageStage {
     /// Image (name or id).
     pub image: String,
     /// The file to stage (default: stdin).
-    #[arg(long)]
+    #[arg(long, value_name = "file")]
     pub file: Option<PathBuf>,
     /// The data's size in bytes.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub size: Option<u64>,
     /// Show upload progress.
     #[arg(long)]
@@ -777,8 +795,12 @@ pub struct ImageStage {
 pub struct ImageImport {
     /// Image (name or id).
     pub image: String,
-    /// Import method: glance-direct (default), web-download, copy-image.
-    #[arg(long, default_value = "glance-direct")]
+    /// Import method: glance-direct (default), web-download, glance-download, copy-image.
+    #[arg(
+        long,
+        default_value = "glance-direct",
+        value_parser = ["glance-direct", "web-download", "glance-download", "copy-image"]
+    )]
     pub method: String,
     /// URI for web-download.
     #[arg(long)]
@@ -793,9 +815,18 @@ pub struct ImageImport {
 /// `image build` (ours).
 #[derive(Debug, Args)]
 pub struct ImageBuild {
-    /// Folder to write the kernel, initramfs and disks into.
-    #[arg(long, default_value = "tiny-image")]
-    pub output_dir: PathBuf,
+    /// Folder to write the kernel, initramfs and disks into (made when missing).
+    #[arg(long, visible_alias = "output-dir", value_name = "DIR", default_value = "tiny-image")]
+    pub output: PathBuf,
+    /// The token the guest prints as `SMOKE-BOOT-OK <token>` (default: a fresh random one).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Where downloads (apt lists, the kernel package) are kept between builds (env:
+    /// FSTACK_CACHE_DIR; default: $XDG_CACHE_HOME/ferrostack or ~/.cache/ferrostack).
+    #[arg(long = "cache-dir", value_name = "DIR", env = "FSTACK_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub output_format: ShowOutput,
 }
 
 /// `fstack server ...`.
@@ -884,12 +915,9 @@ pub struct ServerList {
     /// Show ids instead of looking up image and flavor names.
     #[arg(short = 'n', long = "no-name-lookup")]
     pub no_name_lookup: bool,
-    /// Page size.
-    #[arg(long)]
+    /// The most servers to show.
+    #[arg(long, value_name = "num-servers")]
     pub limit: Option<u32>,
-    /// Start after this server.
-    #[arg(long)]
-    pub marker: Option<String>,
     #[command(flatten)]
     pub output: ListOutput,
 }
@@ -983,12 +1011,15 @@ pub struct ConsoleUrlShow {
     /// Server (name or id).
     pub server: String,
     /// noVNC (the default).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["xvpvnc", "spice", "serial"])]
     pub novnc: bool,
-    /// SPICE HTML5.
-    #[arg(long)]
+    /// The XVP VNC proxy.
+    #[arg(long, conflicts_with_all = ["spice", "serial"])]
+    pub xvpvnc: bool,
+    /// SPICE HTML5 (refused: fstack opens VNC consoles only).
+    #[arg(long, conflicts_with = "serial")]
     pub spice: bool,
-    /// Serial.
+    /// Serial (refused: fstack opens VNC consoles only).
     #[arg(long)]
     pub serial: bool,
     #[command(flatten)]
@@ -1010,9 +1041,21 @@ pub struct FlavorList {
     /// More columns.
     #[arg(long)]
     pub long: bool,
-    /// Include private flavors.
+    /// Only public flavors (the default).
+    #[arg(long, conflicts_with_all = ["private", "all"])]
+    pub public: bool,
+    /// Only private flavors.
+    #[arg(long, conflicts_with = "all")]
+    pub private: bool,
+    /// Public and private flavors.
     #[arg(long)]
     pub all: bool,
+    /// Only flavors with at least this much disk, in GiB.
+    #[arg(long = "min-disk", value_name = "min-disk")]
+    pub min_disk: Option<u64>,
+    /// Only flavors with at least this much RAM, in MiB.
+    #[arg(long = "min-ram", value_name = "min-ram")]
+    pub min_ram: Option<u64>,
     #[command(flatten)]
     pub output: ListOutput,
 }
@@ -1043,11 +1086,14 @@ pub struct KeypairCreate {
     /// The keypair's name.
     pub name: String,
     /// Import this public key instead of generating one.
-    #[arg(long = "public-key", value_name = "file")]
+    #[arg(long = "public-key", value_name = "file", conflicts_with = "private_key")]
     pub public_key: Option<PathBuf>,
     /// Where to write the generated private key (default: printed).
     #[arg(long = "private-key", value_name = "file")]
     pub private_key: Option<PathBuf>,
+    /// Keypair type: ssh (default) or x509.
+    #[arg(long = "type", value_name = "type")]
+    pub kind: Option<String>,
     #[command(flatten)]
     pub output: ShowOutput,
 }
@@ -1116,102 +1162,220 @@ pub struct CatalogShow {
     pub output: ShowOutput,
 }
 
-/// `fstack disk ...` (ours): qemu-img, typed.
-#[derive(Debug, Subcommand)]
-pub enum DiskCommand {
-    /// Create a disk image.
-    Create {
-        /// The image file.
-        file: PathBuf,
-        /// Virtual size (`10G`, `512M`).
-        size: String,
-        /// Format.
-        #[arg(long, short = 'f', default_value = "qcow2")]
-        format: String,
-        /// Backing file.
-        #[arg(long, short = 'b')]
-        backing_file: Option<PathBuf>,
-        /// Backing file format.
-        #[arg(long = "backing-format", short = 'F')]
-        backing_format: Option<String>,
-    },
-    /// Describe a disk image.
-    Info {
-        /// The image file.
-        file: PathBuf,
-        /// Also the backing chain.
-        #[arg(long = "backing-chain")]
-        backing_chain: bool,
-    },
-    /// Convert a disk image.
-    Convert {
-        /// Source.
-        source: PathBuf,
-        /// Destination.
-        destination: PathBuf,
-        /// Output format.
-        #[arg(long = "output-format", short = 'O', default_value = "qcow2")]
-        output_format: String,
-        /// Compress (qcow2).
-        #[arg(long, short = 'c')]
-        compress: bool,
-    },
-    /// Check a disk image for corruption.
-    Check {
-        /// The image file.
-        file: PathBuf,
-    },
-    /// Resize a disk image.
-    Resize {
-        /// The image file.
-        file: PathBuf,
-        /// New size (`20G`, `+1G`).
-        size: String,
-    },
+/// The output flags of `disk` commands. They follow qemu-img, where `-f` is the image format
+/// and `-c` compresses, so the output format is `--output` (as `qemu-img info --output=json`)
+/// and columns are chosen with `--column`.
+#[derive(Debug, Clone, Args)]
+pub struct DiskOutput {
+    /// The output format.
+    #[arg(
+        id = "output",
+        long = "output",
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t = ShowFormat::Table
+    )]
+    pub format: ShowFormat,
+    /// Fields to show (repeatable), in this order.
+    #[arg(long = "column", value_name = "COLUMN")]
+    pub columns: Vec<String>,
+    /// JSON without indentation.
+    #[arg(long)]
+    pub noindent: bool,
+    /// Prefix of shell variable names.
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// Maximum table width; below 1 means no limit.
+    #[arg(long = "max-width", value_name = "integer", default_value_t = 0)]
+    pub max_width: usize,
+    /// Fit the table to the terminal.
+    #[arg(long = "fit-width")]
+    pub fit_width: bool,
 }
 
-/// `fstack vm ...` (ours): qemu-system.
+impl DiskOutput {
+    /// The same choices as the show flags every other command takes.
+    pub fn show(&self) -> ShowOutput {
+        ShowOutput {
+            format: self.format,
+            columns: self.columns.clone(),
+            noindent: self.noindent,
+            prefix: self.prefix.clone(),
+            variables: Vec::new(),
+            max_width: self.max_width,
+            fit_width: self.fit_width,
+            print_empty: false,
+        }
+    }
+}
+
+/// `fstack disk ...` (ours): qemu-img, typed, with qemu-img's own flag names.
+#[derive(Debug, Subcommand)]
+pub enum DiskCommand {
+    /// Create a disk image (qemu-img create); refuses to overwrite an existing file.
+    Create(DiskCreate),
+    /// Describe a disk image (qemu-img info).
+    Info(DiskInfo),
+    /// Convert a disk image to another file and format (qemu-img convert).
+    Convert(DiskConvert),
+    /// Check a disk image for corruption (qemu-img check). Exits as qemu-img check does:
+    /// 0 clean, 1 the check could not run, 2 corrupted, 3 leaked clusters only, 63 the
+    /// format cannot be checked.
+    Check(DiskCheck),
+    /// Change a disk image's virtual size (qemu-img resize).
+    Resize(DiskResize),
+}
+
+/// `disk create`.
+#[derive(Debug, Args)]
+pub struct DiskCreate {
+    /// The image file to create.
+    pub file: PathBuf,
+    /// Virtual size: bytes, or with a suffix K, M, G, T, P, E (powers of 1024): `10G`,
+    /// `512M`. Optional with -b: the overlay then takes the backing file's size.
+    #[arg(required_unless_present = "backing_file")]
+    pub size: Option<String>,
+    /// Image format.
+    #[arg(short = 'f', long = "format", value_name = "FMT", default_value = "qcow2")]
+    pub format: String,
+    /// Backing file: the new image is an overlay recording only changes to it.
+    #[arg(short = 'b', long = "backing", value_name = "BACKING", requires = "backing_format")]
+    pub backing_file: Option<PathBuf>,
+    /// The backing file's format (required with -b: qemu-img never probes it).
+    #[arg(short = 'F', long = "backing-format", value_name = "FMT", requires = "backing_file")]
+    pub backing_format: Option<String>,
+    #[command(flatten)]
+    pub output: DiskOutput,
+}
+
+/// `disk info`.
+#[derive(Debug, Args)]
+pub struct DiskInfo {
+    /// The image file.
+    pub file: PathBuf,
+    /// Its format (default: probed by qemu-img).
+    #[arg(short = 'f', long = "format", value_name = "FMT")]
+    pub format: Option<String>,
+    /// Describe every image of the backing chain, one row each, top first.
+    #[arg(long = "backing-chain")]
+    pub backing_chain: bool,
+    #[command(flatten)]
+    pub output: DiskOutput,
+}
+
+/// `disk convert`.
+#[derive(Debug, Args)]
+pub struct DiskConvert {
+    /// Source image.
+    pub source: PathBuf,
+    /// Destination file (written to a temporary name beside it, renamed when complete).
+    pub destination: PathBuf,
+    /// Source format (default: probed by qemu-img).
+    #[arg(short = 'f', long = "format", value_name = "FMT")]
+    pub source_format: Option<String>,
+    /// Output format (default: from the destination's extension: .qcow2, .raw, .img, .vmdk,
+    /// .vdi, .vhd, .vhdx).
+    #[arg(short = 'O', long = "output-format", value_name = "FMT")]
+    pub output_format: Option<String>,
+    /// Compress the output (qcow2).
+    #[arg(short = 'c', long = "compress")]
+    pub compress: bool,
+    #[command(flatten)]
+    pub output: DiskOutput,
+}
+
+/// `disk check`.
+#[derive(Debug, Args)]
+pub struct DiskCheck {
+    /// The image file.
+    pub file: PathBuf,
+    /// Its format (default: probed by qemu-img).
+    #[arg(short = 'f', long = "format", value_name = "FMT")]
+    pub format: Option<String>,
+    #[command(flatten)]
+    pub output: DiskOutput,
+}
+
+/// `disk resize`.
+#[derive(Debug, Args)]
+pub struct DiskResize {
+    /// The image file.
+    pub file: PathBuf,
+    /// New virtual size (`20G`), or a change to it (`+1G`, `-512M`).
+    #[arg(allow_hyphen_values = true)]
+    pub size: String,
+    /// Its format (default: probed by qemu-img).
+    #[arg(short = 'f', long = "format", value_name = "FMT")]
+    pub format: Option<String>,
+    /// Allow making the image smaller (data past the new end is lost).
+    #[arg(long)]
+    pub shrink: bool,
+    #[command(flatten)]
+    pub output: DiskOutput,
+}
+
+/// `fstack vm ...` (ours): qemu-system, locally.
 #[derive(Debug, Subcommand)]
 pub enum VmCommand {
-    /// Install an OS from an ISO onto a disk, over VNC on loopback.
-    Install {
-        /// The disk to install onto.
-        #[arg(long)]
-        disk: PathBuf,
-        /// The installer ISO.
-        #[arg(long)]
-        cdrom: PathBuf,
-        /// Memory in MiB.
-        #[arg(long, default_value_t = 2048)]
-        memory: u32,
-        /// CPUs.
-        #[arg(long, default_value_t = 2)]
-        cpus: u32,
-    },
-    /// Boot a disk image (or kernel + initrd) locally and show its console.
-    Boot {
-        /// The disk image.
-        #[arg(long)]
-        disk: Option<PathBuf>,
-        /// A kernel to boot directly.
-        #[arg(long)]
-        kernel: Option<PathBuf>,
-        /// An initrd for --kernel.
-        #[arg(long)]
-        initrd: Option<PathBuf>,
-        /// The kernel command line.
-        #[arg(long)]
-        append: Option<String>,
-        /// Memory in MiB.
-        #[arg(long, default_value_t = 256)]
-        memory: u32,
-        /// Stop when this line appears on the console.
-        #[arg(long = "wait-for", value_name = "text")]
-        wait_for: Option<String>,
-        /// Give up after this many seconds.
-        #[arg(long, default_value_t = 120)]
-        timeout: u64,
-    },
+    /// Install an OS from an ISO onto a disk: the ISO boots once, its screen is served over
+    /// VNC on loopback, and the command waits for the guest to power off (Ctrl-C stops it).
+    Install(VmInstall),
+    /// Boot a disk image, or a kernel and initrd, and stream the serial console to stdout.
+    /// Disks are attached in snapshot mode: a boot never changes them.
+    Boot(VmBoot),
+}
+
+/// `vm install`.
+#[derive(Debug, Args)]
+pub struct VmInstall {
+    /// The disk to install onto (written to; `fstack disk create` makes one).
+    #[arg(long, value_name = "FILE")]
+    pub disk: PathBuf,
+    /// The installer ISO.
+    #[arg(long, value_name = "ISO")]
+    pub cdrom: PathBuf,
+    /// Memory in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 2048)]
+    pub memory: u32,
+    /// Virtual CPUs.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub cpus: u32,
+    #[command(flatten)]
+    pub output: ShowOutput,
+}
+
+/// `vm boot`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("boot_source").required(true).multiple(true).args(["disk", "kernel"]))]
+pub struct VmBoot {
+    /// A disk image (repeatable; the first is /dev/vda).
+    #[arg(long, value_name = "FILE")]
+    pub disk: Vec<PathBuf>,
+    /// A kernel to boot directly.
+    #[arg(long, value_name = "FILE")]
+    pub kernel: Option<PathBuf>,
+    /// An initrd for --kernel.
+    #[arg(long, value_name = "FILE", requires = "kernel")]
+    pub initrd: Option<PathBuf>,
+    /// The kernel command line for --kernel (add `console=ttyS0` to see the console).
+    #[arg(long, value_name = "CMDLINE", requires = "kernel")]
+    pub append: Option<String>,
+    /// Memory in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub memory: u32,
+    /// Virtual CPUs.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub cpus: u32,
+    /// Stop with success at the first console line containing TEXT (lines where the kernel
+    /// echoes its command line do not count).
+    #[arg(long = "wait-for", value_name = "TEXT")]
+    pub wait_for: Option<String>,
+    /// Give up after this many seconds (default: 120 with --wait-for, no limit without).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
+    /// Also write the raw serial console to this file.
+    #[arg(long = "serial-log", value_name = "FILE")]
+    pub serial_log: Option<PathBuf>,
 }
 
 #[cfg(test)]
