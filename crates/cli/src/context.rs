@@ -9,16 +9,20 @@ use std::io::IsTerminal;
 
 use anyhow::{Context as _, Result};
 use ferrostack::config::{self, ConfigSource};
-use ferrostack::{Cloud, CloudConfig};
+use ferrostack::session::Session;
+use ferrostack::{Cloud, CloudConfig, Secret};
 use tokio::sync::OnceCell;
 
 use crate::args::GlobalArgs;
+use crate::token_cache::TokenCache;
 
 /// What every command gets: the global flags, and the cloud they name (made on first use, so
 /// local commands never read clouds.yaml).
 pub struct Context {
     global: GlobalArgs,
     cloud: OnceCell<Cloud>,
+    /// The token cache of the cloud, and the token id it gave the session (if any).
+    cache: std::sync::OnceLock<(TokenCache, Option<Secret>)>,
 }
 
 impl Context {
@@ -27,6 +31,7 @@ impl Context {
         Self {
             global,
             cloud: OnceCell::new(),
+            cache: std::sync::OnceLock::new(),
         }
     }
 
@@ -51,14 +56,46 @@ impl Context {
         Ok(config::load(&source, None)?)
     }
 
-    /// The connected cloud (authenticates lazily, on the first request).
+    /// The connected cloud (authenticates lazily, on the first request). Unless `--no-cache`,
+    /// the session starts with the cached token of this cloud and scope, when there is one.
     pub async fn cloud(&self) -> Result<&Cloud> {
         self.cloud
             .get_or_try_init(|| async {
                 let config = self.config()?;
-                Cloud::new(config).context("cannot set up the connection")
+                let cache = (!self.global.no_cache)
+                    .then(|| TokenCache::for_config(&config))
+                    .flatten();
+                let mut builder = Session::builder(config);
+                if let Some(cache) = cache {
+                    let cached = cache.load();
+                    let seeded = cached.as_ref().map(|t| t.id.clone());
+                    if let Some(token) = cached {
+                        builder = builder.token(token);
+                    }
+                    let _ = self.cache.set((cache, seeded));
+                }
+                let session = builder.build().context("cannot set up the connection")?;
+                Ok(Cloud::from_session(session))
             })
             .await
+    }
+
+    /// Writes the session's token to the cache when it is not the one read from it (a first
+    /// run, an expired or revoked token replaced). A cache that cannot be written only costs
+    /// the next command an authentication, so that is logged, never an error.
+    pub async fn save_token(&self) {
+        let (Some(cloud), Some((cache, seeded))) = (self.cloud.get(), self.cache.get()) else {
+            return;
+        };
+        let Some(token) = cloud.session().cached_token().await else {
+            return;
+        };
+        if seeded.as_ref() == Some(&token.id) {
+            return;
+        }
+        if let Err(e) = cache.store(&token) {
+            tracing::debug!(path = %cache.path().display(), error = %e, "cannot write the token cache");
+        }
     }
 
     /// Whether progress bars may be drawn: only on a terminal, never into a pipe or a file.

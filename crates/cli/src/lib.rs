@@ -12,6 +12,7 @@ pub mod args;
 pub mod context;
 pub mod output;
 pub mod print;
+pub mod token_cache;
 pub mod progress;
 
 mod commands;
@@ -45,7 +46,13 @@ pub fn main() -> ExitCode {
         }
     };
     let context = Context::new(cli.global);
-    match runtime.block_on(commands::run(&context, cli.command)) {
+    let outcome = runtime.block_on(async {
+        let outcome = commands::run(&context, cli.command).await;
+        // Even after a failed command: the token it got is as good as any.
+        context.save_token().await;
+        outcome
+    });
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             report(&error);

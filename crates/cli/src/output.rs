@@ -19,6 +19,14 @@ pub enum Cell {
     List(Vec<String>),
     /// A mapping shown as `k='v', k2='v2'` in tables (osc's `DictColumn`), a map elsewhere.
     Dict(Vec<(String, Value)>),
+    /// A value with its own table rendering (osc's other formattable columns: a power
+    /// state shown as `Running` but carried as `1`, addresses shown as `net=10.0.0.3`).
+    Formatted {
+        /// What tables show.
+        human: String,
+        /// What the other formats carry.
+        machine: Value,
+    },
 }
 
 impl Cell {
@@ -47,6 +55,7 @@ impl Cell {
                 sorted.join(", ")
             }
             Cell::Dict(pairs) => format_dict(pairs),
+            Cell::Formatted { human, .. } => human.clone(),
         }
     }
 
@@ -56,6 +65,7 @@ impl Cell {
             Cell::Plain(v) => v.clone(),
             Cell::List(items) => Value::Array(items.iter().cloned().map(Value::String).collect()),
             Cell::Dict(pairs) => Value::Object(pairs.iter().cloned().collect()),
+            Cell::Formatted { machine, .. } => machine.clone(),
         }
     }
 
@@ -67,6 +77,7 @@ impl Cell {
                 items.iter().cloned().map(Value::String).collect(),
             )),
             Cell::Dict(pairs) => python_repr_pairs(pairs),
+            Cell::Formatted { machine, .. } => python_str(machine),
         }
     }
 
