@@ -7,7 +7,7 @@ mod fields;
 mod project;
 mod save;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 use ferrostack::image::{
     ContainerFormat, DiskFormat, Image, ImageStatus, ImageUpdate, ListOptions, Member,
     MemberStatus, Visibility,
@@ -89,10 +89,8 @@ async fn list(ctx: &Context, args: ImageList) -> Result<()> {
         options = options.os_hidden(true);
     }
     if let Some(marker) = &args.marker {
-        let marker = images
-            .find(marker)
-            .await
-            .with_context(|| format!("--marker {marker}"))?;
+        // The lookup's error names the image already.
+        let marker = images.find(marker).await?;
         options = options.marker(marker.id);
     }
     // `--limit` is a page size, and like openstackclient it asks for that one page only.

@@ -1,7 +1,7 @@
 //! `image save`: an image's data to a file or stdout, verified against the hash Glance
 //! reports (the SDK checks it; a file is only put in place once it matches).
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 
 use super::data::CountingWriter;
 use crate::args::ImageSave;
@@ -18,6 +18,17 @@ pub async fn save(ctx: &Context, args: ImageSave) -> Result<()> {
     );
     match &args.file {
         Some(path) => {
+            let folder = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => std::path::Path::new("."),
+            };
+            if !folder.is_dir() {
+                bail!(
+                    "--file {}: the folder {} does not exist",
+                    path.display(),
+                    folder.display()
+                );
+            }
             // The SDK writes a temporary file and renames it once verified; a spinner says
             // it is working.
             let wait = progress::spinner(ctx, &label);
