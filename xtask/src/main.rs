@@ -6,6 +6,7 @@
 //! - `conformance`: the SDK against real Keystone + Glance, real clients against the mock.
 //! - `fuzz [--seconds N]`: the format inspector's fuzz target.
 
+mod bench;
 mod conformance;
 mod differential;
 mod fuzz;
@@ -29,6 +30,7 @@ fn main() -> Result<()> {
     match task.as_str() {
         "test" => test::all(rest),
         "smoke" => smoke::run(rest),
+        "bench" => bench::run(rest),
         "conformance" => conformance::run(rest),
         "fuzz" => {
             let seconds = flag_value(rest, "--seconds")?.unwrap_or(60);
@@ -52,6 +54,7 @@ fn print_usage() {
          test                      fmt, clippy and every test (installs prerequisites)\n  \
          smoke [--cloud NAME] [--keep]\n                            \
          build a tiny image, upload it, boot it, prove it booted\n  \
+         bench [--quick]           every speed claim beside its peer (quick: under 2 min)\n  \
          conformance               real Keystone + Glance from PyPI, side by side with the mock\n  \
          fuzz [--seconds N]        fuzz the format inspector for N seconds (default 60)"
     );
