@@ -78,10 +78,14 @@ fn report(error: &anyhow::Error) {
 /// `--debug`: every request on stderr, with tokens and passwords already redacted by the SDK.
 fn init_debug_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FSTACK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("debug,hyper=info,h2=info"));
+        .unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("debug,hyper=info,h2=info,rustls=info")
+        });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colours only for a person: a trace piped into a file or a bug report stays plain.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
 }
