@@ -559,3 +559,59 @@ fn the_help_names_every_image_command() {
         assert!(help.contains(command), "{command} in {help}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_failures_leave_nothing_half_made() {
+    use mock_cloud::control::faults::{Fault, FaultRule};
+    let t = TestCloud::start().await;
+    write(&t, "disk.qcow2", &qcow2());
+    write(&t, "vmlinuz", &raw()[..8192]);
+    write(&t, "initrd.img", &raw()[..4096]);
+    let fail_next_upload = || {
+        t.cloud
+            .add_fault(
+                FaultRule::new(Fault::status(500))
+                    .method("PUT")
+                    .path("/image/v2/images/*/file")
+                    .times(1),
+            )
+            .expect("fault rule");
+    };
+    fail_next_upload();
+    let mut text = transcript(
+        &t,
+        "mock-admin",
+        &[
+            "image create broken --file disk.qcow2",
+            "image list --all -f value",
+        ],
+    );
+    fail_next_upload();
+    text.push('\n');
+    text.push_str(&transcript(
+        &t,
+        "mock-admin",
+        &[
+            "image create tiny --kernel vmlinuz --ramdisk initrd.img --file disk.qcow2",
+            "image list --all -f value",
+            "image create good --file disk.qcow2 -f value -c status",
+        ],
+    ));
+    // A download that does not match Glance's hash is refused, and no file is left.
+    t.cloud
+        .add_fault(
+            FaultRule::new(Fault::Corrupt)
+                .method("GET")
+                .path("/image/v2/images/*/file")
+                .times(1),
+        )
+        .expect("fault rule");
+    text.push('\n');
+    text.push_str(&transcript(
+        &t,
+        "mock-admin",
+        &["image save good --file good.saved"],
+    ));
+    assert!(!t.path().join("good.saved").exists());
+    snapshot!("server_failures", text);
+}
