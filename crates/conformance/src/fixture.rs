@@ -1,0 +1,177 @@
+//! What one case works with: connected clouds, names and a tag of its own, and the list of
+//! what it made, deleted when it ends.
+
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use ferrostack::image::{Image, ImageCreate, ImageId, ImageUpdate, ListOptions};
+use ferrostack::{Cloud, Request, ServiceType};
+
+use crate::Target;
+
+/// Something a case made that outlives a failed assertion.
+enum Made {
+    /// An image, deleted by the admin (unprotected first).
+    Image(ImageId),
+    /// An application credential of `user_id`, deleted by its owner.
+    ApplicationCredential {
+        owner: Cloud,
+        user_id: String,
+        id: String,
+    },
+}
+
+/// A case's world: the target, clouds for its accounts, and what it made.
+pub struct Fixture {
+    /// The target the case runs against.
+    pub target: Target,
+    /// The administrator on project `admin`.
+    pub admin: Cloud,
+    /// The member of project `demo`.
+    pub demo: Cloud,
+    prefix: String,
+    made: Mutex<Vec<Made>>,
+}
+
+impl Fixture {
+    /// A fixture for the case `case`: fresh sessions (no token shared with other cases)
+    /// and a random prefix, so names and tags never collide with another run's.
+    pub fn new(target: &Target, case: &str) -> Result<Fixture> {
+        let short: String = case
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        Ok(Fixture {
+            admin: Cloud::new(target.admin.clone()).context("admin cloud")?,
+            demo: Cloud::new(target.demo.clone()).context("demo cloud")?,
+            target: target.clone(),
+            prefix: format!("conf-{:06x}-{short}", rand::random::<u32>() & 0xff_ffff),
+            made: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// A name unique to this case run: `conf-<random>-<case>-<what>`.
+    pub fn name(&self, what: &str) -> String {
+        format!("{}-{what}", self.prefix)
+    }
+
+    /// The tag every image of this case carries (clean-up finds them by it).
+    pub fn tag(&self) -> &str {
+        &self.prefix
+    }
+
+    /// An image record named `what` (see [`Fixture::name`]) and carrying the case's tag.
+    pub fn image(&self, what: &str) -> ImageCreate {
+        ImageCreate::new(self.name(what)).tag(self.tag())
+    }
+
+    /// Every image of this case the admin can list (hidden ones included), by tag.
+    pub async fn tagged_images(&self) -> Result<Vec<Image>> {
+        let mut all = Vec::new();
+        for hidden in [false, true] {
+            let options = ListOptions::new()
+                .tag(self.tag())
+                .all_visibilities()
+                .os_hidden(hidden);
+            all.extend(
+                self.admin
+                    .image()
+                    .list_all(options)
+                    .await
+                    .context("listing the case's images by tag")?,
+            );
+        }
+        Ok(all)
+    }
+
+    /// Remembers an image to delete at the end (for images that do not carry the tag).
+    pub fn track(&self, image: &Image) {
+        self.made_list().push(Made::Image(image.id.clone()));
+    }
+
+    /// Remembers an application credential to delete at the end.
+    pub fn track_application_credential(&self, owner: &Cloud, user_id: &str, id: &str) {
+        self.made_list().push(Made::ApplicationCredential {
+            owner: owner.clone(),
+            user_id: user_id.to_owned(),
+            id: id.to_owned(),
+        });
+    }
+
+    fn made_list(&self) -> std::sync::MutexGuard<'_, Vec<Made>> {
+        self.made
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Deletes everything the case made (tracked, or tagged), then checks that no tagged
+    /// image is left. Every deletion is tried even when one fails.
+    pub(crate) async fn clean_up(&self) -> Result<()> {
+        let mut problems = Vec::new();
+        let made: Vec<Made> = std::mem::take(&mut *self.made_list());
+        let mut images: Vec<ImageId> = Vec::new();
+        for item in made {
+            match item {
+                Made::Image(id) => images.push(id),
+                Made::ApplicationCredential { owner, user_id, id } => {
+                    let request = Request::delete(
+                        ServiceType::Identity,
+                        format!("/users/{user_id}/application_credentials/{id}"),
+                    );
+                    match owner.session().send(request).await {
+                        Ok(_) => {}
+                        Err(err) if err.is_not_found() => {}
+                        Err(err) => problems.push(format!("application credential {id}: {err}")),
+                    }
+                }
+            }
+        }
+        match self.tagged_images().await {
+            Ok(tagged) => images.extend(tagged.into_iter().map(|i| i.id)),
+            Err(err) => problems.push(format!("{err:#}")),
+        }
+        images.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        images.dedup();
+        for id in &images {
+            if let Err(err) = self.delete_image(id).await {
+                problems.push(format!("image {id}: {err:#}"));
+            }
+        }
+        if problems.is_empty() {
+            match self.tagged_images().await {
+                Ok(left) if left.is_empty() => {}
+                Ok(left) => {
+                    let ids: Vec<String> = left.iter().map(|i| i.id.to_string()).collect();
+                    problems.push(format!("images left after clean-up: {}", ids.join(", ")));
+                }
+                Err(err) => problems.push(format!("{err:#}")),
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            anyhow::bail!("clean-up: {}", problems.join("; "))
+        }
+    }
+
+    /// Deletes an image as the admin, unprotecting it first; gone already is fine.
+    async fn delete_image(&self, id: &ImageId) -> Result<()> {
+        let images = self.admin.image();
+        let image = match images.get(id).await {
+            Ok(image) => image,
+            Err(err) if err.is_not_found() => return Ok(()),
+            Err(err) => return Err(err.into()),
+        };
+        if image.protected {
+            images
+                .update_from(&image, ImageUpdate::new().protected(false))
+                .await
+                .context("unprotecting")?;
+        }
+        match images.delete(id).await {
+            Ok(()) => Ok(()),
+            Err(err) if err.is_not_found() => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
