@@ -84,6 +84,12 @@ impl RealCloud {
         Ok(cloud)
     }
 
+    /// The process ids of the services (gunicorn masters), for a signal handler that must
+    /// stop them when the process is interrupted before `Drop` can run.
+    pub fn pids(&self) -> Vec<u32> {
+        self.processes.iter().map(|s| s.child.id()).collect()
+    }
+
     /// A clouds.yaml with `real-admin` (admin on project admin) and `real-demo` (member on
     /// project demo).
     pub fn clouds_yaml(&self) -> String {
