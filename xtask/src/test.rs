@@ -43,6 +43,9 @@ pub fn all(_args: &[String]) -> Result<()> {
     step("cargo xtask smoke: build, upload and boot the tiny image on an embedded cloud");
     smoke::run(&[])?;
 
+    step("cargo xtask conformance: the SDK suite against real Keystone + Glance and the mock");
+    crate::conformance::run(&[])?;
+
     step("all checks passed");
     Ok(())
 }
