@@ -346,6 +346,16 @@ async fn server_create_names_what_is_wrong() {
             "server_create_without_flavor",
             "server create --image cirros x",
         ),
+        // The waiter stops at ERROR with Nova's fault, instead of waiting out its deadline.
+        (
+            "server_create_wait_error",
+            "server create --image cirros --flavor m1.tiny --nic none \
+             --property mock_fail_boot=disk-on-fire --wait broken",
+        ),
+        (
+            "server_list_error",
+            "server list --status ERROR -c Name -c Status",
+        ),
     ] {
         snap!(name, fstack(&t, args));
     }

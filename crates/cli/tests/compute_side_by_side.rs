@@ -76,10 +76,10 @@ fn top_level_keys(text: &str) -> Vec<String> {
             if depth == 0 {
                 depth = indent;
             }
-            if indent == depth {
-                if let Some(key) = trimmed.split("\": ").next() {
-                    keys.push(key.trim_start_matches('"').to_owned());
-                }
+            if indent == depth
+                && let Some(key) = trimmed.split("\": ").next()
+            {
+                keys.push(key.trim_start_matches('"').to_owned());
             }
         }
         if seen_object && depth > 0 && trimmed.starts_with('}') && indent < depth {
