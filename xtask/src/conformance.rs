@@ -65,13 +65,17 @@ pub fn run(args: &[String]) -> Result<()> {
         0
     };
     let suite = run_suite(&runtime, &cloud, &dir, filter.as_deref())?;
+    let differing = differing + crate::real_nova::check_if_asked(args, &cloud, &dir)?;
     drop(cloud);
 
-    let failed: Vec<&str> = suite
+    let failed: Vec<String> = suite
         .iter()
-        .flat_map(|r| &r.outcomes)
-        .filter(|o| o.error.is_some())
-        .map(|o| o.case.as_str())
+        .flat_map(|r| {
+            r.outcomes
+                .iter()
+                .filter(|o| o.error.is_some())
+                .map(move |o| format!("{} on {}", o.case, r.target))
+        })
         .collect();
     if !failed.is_empty() || differing > 0 {
         step(format!(
