@@ -12,6 +12,7 @@ mod differential;
 mod fuzz;
 mod prerequisites;
 mod real_cloud;
+mod real_nova;
 mod smoke;
 mod test;
 
