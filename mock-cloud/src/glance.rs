@@ -340,8 +340,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(discovery::versions))
         .route("/versions", get(discovery::versions_explicit))
-        .route("/v2", get(discovery::versions))
-        .route("/v2/", get(discovery::versions))
+        .route("/v2", get(discovery::v2_root))
+        .route("/v2/", get(discovery::v2_root_slash))
         .route("/v2/images", get(list::list).post(images::create))
         .route(
             "/v2/images/{id}",

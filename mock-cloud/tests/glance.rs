@@ -226,7 +226,6 @@ async fn discovery_lists_versions_as_glance_33_does() {
     for (path, status) in [
         ("", StatusCode::MULTIPLE_CHOICES),
         ("/versions", StatusCode::OK),
-        ("/v2", StatusCode::MULTIPLE_CHOICES),
     ] {
         let answer = g.send(g.http.get(g.url(path))).await;
         assert_eq!(answer.status, status, "{path}");
@@ -246,6 +245,26 @@ async fn discovery_lists_versions_as_glance_33_does() {
         assert!(!versions.iter().any(|v| v["id"] == "v2.16"));
         assert_eq!(versions.last().unwrap()["id"], "v2.0");
     }
+    // No version document under /v2: a token is needed, then a redirect to /v2/, a 404.
+    let answer = g.send(g.http.get(g.url("/v2"))).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = no_redirects
+        .get(g.url("/v2"))
+        .header("X-Auth-Token", &g.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(
+        response.headers()["location"],
+        format!("{}/image/v2/", g.cloud.base_url()).as_str()
+    );
+    let answer = g.send(g.http.get(g.url("/v2/")).header("X-Auth-Token", &g.admin)).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

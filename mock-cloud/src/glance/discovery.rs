@@ -2,13 +2,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::data::IMPORT_METHODS;
 use super::image::{CONTAINER_FORMATS, DISK_FORMATS, STORE};
+use super::image::not_found;
 use crate::app::AppState;
+use crate::auth::Caller;
+use crate::errors::ApiError;
 
 /// The newest minor version: CURRENT.
 pub const CURRENT_MINOR: u32 = 17;
@@ -50,9 +53,29 @@ fn version_list(state: &AppState) -> Value {
     json!({ "versions": versions })
 }
 
-/// `GET /image`, `/image/v2`: 300 `{"versions": [...]}` (a choice to make).
+/// `GET /image`: 300 `{"versions": [...]}` (a choice to make).
 pub async fn versions(State(state): State<AppState>) -> Response {
     (StatusCode::MULTIPLE_CHOICES, Json(version_list(&state))).into_response()
+}
+
+/// `GET /image/v2`: Glance 33 has no document here. Behind the token check (401 without
+/// one), its router redirects to `/v2/`, which is a 404. Clients discover from the root.
+pub async fn v2_root(State(state): State<AppState>, _caller: Caller) -> Response {
+    let target = format!("{}/v2/", state.glance.endpoint());
+    // Its empty body is declared as text, as WebOb does.
+    (
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, target),
+            (header::CONTENT_TYPE, "text/plain; charset=UTF-8".to_owned()),
+        ],
+    )
+        .into_response()
+}
+
+/// `GET /image/v2/`: a 404 (with a token; 401 without one), as in Glance 33.
+pub async fn v2_root_slash(_caller: Caller) -> ApiError {
+    not_found("The resource could not be found.")
 }
 
 /// `GET /image/versions`: the same list, but asked for explicitly, so 200.
