@@ -32,6 +32,10 @@
 //! The same controls are served over HTTP under `/_mock/` (reset, seed, tick, faults,
 //! journal), and `mock-cloud serve` runs a cloud standalone.
 //!
+//! With [`QemuDriver`] (`MockCloudBuilder::compute_driver`, or `mock-cloud serve
+//! --compute-driver qemu`), servers really boot their Glance image under qemu: the console
+//! output is the serial log and the remote console is qemu's VNC.
+//!
 //! The mock keeps its own wire types: it never depends on the `ferrostack` SDK, so a serde
 //! mistake in the SDK cannot hide in both.
 
