@@ -32,6 +32,11 @@ use crate::errors::{ApiError, Service};
 /// The import methods this Glance offers (`enabled_import_methods`).
 pub const IMPORT_METHODS: &[&str] = &["glance-direct"];
 
+/// Bytes per read when streaming stored data (download, import from staging). The default
+/// of `ReaderStream` (4 KiB) costs one blocking-pool round trip per 4 KiB: 126 MB/s for a
+/// 1 GiB download on a 2-core machine, against several hundred with 256 KiB.
+const READ_CHUNK: usize = 256 * 1024;
+
 /// A stream written to a temporary file, with what was learned on the way.
 struct Received {
     tmp: PathBuf,
@@ -379,7 +384,7 @@ pub async fn download(
             .await
             .map_err(storage_error)?;
     }
-    let stream = tokio_util::io::ReaderStream::new(file.take(length));
+    let stream = tokio_util::io::ReaderStream::with_capacity(file.take(length), READ_CHUNK);
     let mut response = Response::new(Body::from_stream(stream));
     let h = response.headers_mut();
     h.insert(
@@ -517,7 +522,12 @@ pub async fn import(
     };
     let staging = glance.store().staging_path(&id);
     let outcome = match tokio::fs::File::open(&staging).await {
-        Ok(file) => match receive(glance, tokio_util::io::ReaderStream::new(file)).await {
+        Ok(file) => match receive(
+            glance,
+            tokio_util::io::ReaderStream::with_capacity(file, READ_CHUNK),
+        )
+        .await
+        {
             Ok(received) => finish(glance, &id, Status::Importing, formats, received, None).await,
             Err(e) => Err(e),
         },
