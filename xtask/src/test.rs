@@ -46,6 +46,10 @@ pub fn all(_args: &[String]) -> Result<()> {
     step("cargo xtask conformance: the SDK suite against real Keystone + Glance and the mock");
     crate::conformance::run(&[])?;
 
+    // A report, never a pass/fail on speed: it fails only if the bench itself cannot run.
+    step("cargo xtask bench --quick: the speed report (never fails on speed)");
+    crate::bench::run(&["--quick".to_owned()])?;
+
     step("all checks passed");
     Ok(())
 }
