@@ -83,7 +83,13 @@ impl FromRequestParts<AppState> for Caller {
                     "The request you have made requires authentication (token unknown, expired or revoked)."
                 };
                 let keystone_uri = format!("Keystone uri=\"{}/identity\"", state.base_url);
-                Err(ApiError::new(service, StatusCode::UNAUTHORIZED, message)
+                // Nova's 401 comes from keystonemiddleware, in Keystone's error shape.
+                let shape = if service == Service::Compute {
+                    Service::Identity
+                } else {
+                    service
+                };
+                Err(ApiError::new(shape, StatusCode::UNAUTHORIZED, message)
                     .json(accepts_json(parts) || service != Service::Image)
                     .header(header::WWW_AUTHENTICATE, &keystone_uri))
             }

@@ -176,6 +176,16 @@ pub const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHAN
     .remove(b'_')
     .remove(b'~');
 
+/// Nova's 202 without a body (actions, keypair deletes before 2.2): WebOb still declares
+/// it `application/json`.
+pub fn accepted() -> Response {
+    (
+        StatusCode::ACCEPTED,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+    )
+        .into_response()
+}
+
 /// Query pairs, in order (repeatable keys kept).
 pub type ListQuery = Vec<(String, String)>;
 
@@ -318,8 +328,14 @@ fn version_json(state: &AppState) -> Value {
     })
 }
 
+/// `GET /compute/`: the list Nova serves at its root has no `media-types` (only the
+/// `/v2.1` document does).
 async fn versions(State(state): State<AppState>) -> Response {
-    axum::Json(json!({"versions": [version_json(&state)]})).into_response()
+    let mut version = version_json(&state);
+    if let Some(fields) = version.as_object_mut() {
+        fields.remove("media-types");
+    }
+    axum::Json(json!({"versions": [version]})).into_response()
 }
 
 async fn version(State(state): State<AppState>) -> Response {

@@ -2,7 +2,7 @@
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -12,7 +12,7 @@ use md5::{Digest, Md5};
 use serde_json::{Value, json};
 
 use super::microversion::Microversion;
-use super::{bad_request, conflict, not_found, policy_forbids};
+use super::{ListQuery, bad_request, conflict, not_found, page, policy_forbids};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::errors::ApiError;
@@ -56,10 +56,12 @@ pub fn fingerprint(public_key: &str) -> Result<String, String> {
     };
     let known =
         ["ssh-rsa", "ssh-ed25519", "ssh-dss"].contains(&kind) || kind.starts_with("ecdsa-sha2-");
+    // The blob must decode and begin with its own (length-prefixed) key type, as Nova's
+    // parse with `cryptography` demands; "ssh-rsa nonsense" is refused.
     let blob = STANDARD
         .decode(blob)
         .ok()
-        .filter(|_| known)
+        .filter(|blob| known && names_its_type(blob, kind))
         .ok_or_else(|| "Keypair data is invalid: failed to generate fingerprint".to_owned())?;
     let digest = Md5::digest(&blob);
     Ok(digest
@@ -67,6 +69,15 @@ pub fn fingerprint(public_key: &str) -> Result<String, String> {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(":"))
+}
+
+/// Whether an OpenSSH key blob starts with the string `kind`.
+fn names_its_type(blob: &[u8], kind: &str) -> bool {
+    let Some((len, rest)) = blob.split_first_chunk::<4>() else {
+        return false;
+    };
+    let len = u32::from_be_bytes(*len) as usize;
+    rest.get(..len) == Some(kind.as_bytes())
 }
 
 /// An ed25519-shaped public key line around random bytes, and a matching-looking private key.
@@ -101,20 +112,35 @@ fn valid_name(name: &str, version: Microversion) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
 }
 
-/// `GET /os-keypairs`.
+/// `GET /os-keypairs`; from 2.35 with `limit`/`marker` (a key name) and `keypairs_links`.
 pub async fn index(
     State(state): State<AppState>,
     caller: Caller,
     Extension(version): Extension<Microversion>,
-) -> Response {
+    Query(query): Query<ListQuery>,
+) -> Result<Response, ApiError> {
     let inner = state.nova.lock();
-    let keypairs: Vec<Value> = inner
+    let mine: Vec<&Keypair> = inner
         .keypairs
         .iter()
         .filter(|k| k.user_id == caller.user_id)
+        .collect();
+    let query = if version.at_least(35) {
+        query
+    } else {
+        ListQuery::new()
+    };
+    let url = format!("{}/compute/v2.1/os-keypairs", state.base_url);
+    let (items, next) = page(&mine, |k| k.name.as_str(), &query, &url)?;
+    let keypairs: Vec<Value> = items
+        .iter()
         .map(|k| json!({"keypair": k.summary(version)}))
         .collect();
-    axum::Json(json!({"keypairs": keypairs})).into_response()
+    let mut out = json!({"keypairs": keypairs});
+    if let Some(next) = next {
+        out["keypairs_links"] = json!([{"rel": "next", "href": next}]);
+    }
+    Ok(axum::Json(out).into_response())
 }
 
 /// `POST /os-keypairs`: 200 before 2.2, 201 from 2.2.
@@ -241,7 +267,7 @@ pub async fn delete(
     caller: Caller,
     Extension(version): Extension<Microversion>,
     Path(name): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     if !caller.can_write() {
         return Err(policy_forbids("os_compute_api:os-keypairs:delete"));
     }
@@ -257,9 +283,9 @@ pub async fn delete(
         )));
     }
     Ok(if version.at_least(2) {
-        StatusCode::NO_CONTENT
+        StatusCode::NO_CONTENT.into_response()
     } else {
-        StatusCode::ACCEPTED
+        super::accepted()
     })
 }
 

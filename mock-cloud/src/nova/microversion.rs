@@ -37,6 +37,14 @@ fn bad(message: String) -> ApiError {
 
 /// The version a request asks for.
 pub fn requested(headers: &HeaderMap) -> Result<Microversion, ApiError> {
+    match header_text(headers) {
+        None => Ok(MIN),
+        Some(text) => check(text),
+    }
+}
+
+/// The compute version named by `OpenStack-API-Version` (or the legacy header), as text.
+fn header_text(headers: &HeaderMap) -> Option<String> {
     let modern = headers
         .get_all("openstack-api-version")
         .iter()
@@ -51,9 +59,11 @@ pub fn requested(headers: &HeaderMap) -> Result<Microversion, ApiError> {
         .get("x-openstack-nova-api-version")
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().to_owned());
-    let Some(text) = modern.or(legacy) else {
-        return Ok(MIN);
-    };
+    modern.or(legacy)
+}
+
+/// Nova's checks of the requested version, in order: `latest`, well-formed, in range.
+fn check(text: String) -> Result<Microversion, ApiError> {
     if text.eq_ignore_ascii_case("latest") {
         return Ok(MAX);
     }
@@ -74,27 +84,45 @@ pub fn requested(headers: &HeaderMap) -> Result<Microversion, ApiError> {
 }
 
 /// Middleware: parses the version into the request's extensions and echoes it.
+///
+/// As real Nova: the version list at the root carries no version; a 401 neither (the token
+/// middleware answers before Nova sees the request); a 406 echoes the refused version.
 pub async fn negotiate(mut request: Request, next: Next) -> Response {
+    let at_root = request.uri().path() == "/";
+    let text = header_text(request.headers());
     let mut response = match requested(request.headers()) {
         Ok(version) => {
             request.extensions_mut().insert(version);
             let mut response = next.run(request).await;
-            let headers = response.headers_mut();
-            if let Ok(v) = HeaderValue::from_str(&format!("compute {version}")) {
-                headers.insert("openstack-api-version", v);
-            }
-            if let Ok(v) = HeaderValue::from_str(&version.to_string()) {
-                headers.insert("x-openstack-nova-api-version", v);
+            if !at_root && response.status() != StatusCode::UNAUTHORIZED {
+                echo(response.headers_mut(), &version.to_string());
             }
             response
         }
-        Err(error) => error.into_response(),
+        Err(error) => {
+            let refused = error.status == StatusCode::NOT_ACCEPTABLE;
+            let mut response = error.into_response();
+            if let (true, Some(text)) = (refused, text) {
+                echo(response.headers_mut(), &text);
+            }
+            response
+        }
     };
     response.headers_mut().insert(
         "vary",
         HeaderValue::from_static("OpenStack-API-Version, X-OpenStack-Nova-API-Version"),
     );
     response
+}
+
+/// Sets both version headers to `version` (`2.X`).
+fn echo(headers: &mut HeaderMap, version: &str) {
+    if let Ok(v) = HeaderValue::from_str(&format!("compute {version}")) {
+        headers.insert("openstack-api-version", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(version) {
+        headers.insert("x-openstack-nova-api-version", v);
+    }
 }
 
 #[cfg(test)]

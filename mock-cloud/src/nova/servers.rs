@@ -64,6 +64,13 @@ pub struct Server {
     pub fault: Option<(String, Timestamp)>,
     /// Its addresses (`{}` with networks `none`).
     pub addresses: Value,
+    /// The user data as given (base64), shown to admins from 2.3.
+    pub user_data: Option<String>,
+    /// The kernel and ramdisk images of an ami server (`""` for others), shown to admins
+    /// from 2.3.
+    pub kernel_id: String,
+    /// See `kernel_id`.
+    pub ramdisk_id: String,
 }
 
 impl Server {
@@ -164,6 +171,22 @@ impl Server {
             v["OS-EXT-SRV-ATTR:host"] = json!("mock-compute");
             v["OS-EXT-SRV-ATTR:hypervisor_hostname"] = json!("mock-compute");
             v["OS-EXT-SRV-ATTR:instance_name"] = json!(format!("instance-{:08x}", self.seq));
+            // Nova's extended server attributes, for admins from 2.3.
+            if version.at_least(3) {
+                v["OS-EXT-SRV-ATTR:hostname"] = json!(self.hostname());
+                v["OS-EXT-SRV-ATTR:kernel_id"] = json!(self.kernel_id);
+                v["OS-EXT-SRV-ATTR:ramdisk_id"] = json!(self.ramdisk_id);
+                v["OS-EXT-SRV-ATTR:launch_index"] = json!(0);
+                v["OS-EXT-SRV-ATTR:reservation_id"] = json!(format!("r-{:08x}", self.seq));
+                v["OS-EXT-SRV-ATTR:root_device_name"] = json!("/dev/vda");
+                v["OS-EXT-SRV-ATTR:user_data"] = json!(self.user_data);
+            }
+            if version.at_least(16) {
+                v["host_status"] = json!("UP");
+            }
+        } else if version.at_least(90) {
+            // 2.90 shows the hostname to everyone.
+            v["OS-EXT-SRV-ATTR:hostname"] = json!(self.hostname());
         }
         if let Some((message, at)) = &self.fault {
             v["fault"] = json!({"code": 500, "created": time(*at), "message": message});
@@ -177,10 +200,57 @@ impl Server {
         if version.at_least(26) {
             v["tags"] = json!([]);
         }
+        if version.at_least(63) {
+            v["trusted_image_certificates"] = Value::Null;
+        }
         if version.at_least(73) {
             v["locked_reason"] = Value::Null;
         }
+        if version.at_least(96) {
+            v["pinned_availability_zone"] = Value::Null;
+        }
         v
+    }
+
+    /// [`Server::detail`] for one server (`GET /servers/{id}`): from 2.71 also its groups.
+    pub fn show(&self, base: &str, version: Microversion, caller: &Caller) -> Value {
+        let mut v = self.detail(base, version, caller);
+        if version.at_least(71) {
+            v["server_groups"] = json!([]);
+        }
+        v
+    }
+
+    /// What `PUT /servers/{id}` answers: before 2.75, Nova leaves out the availability zone,
+    /// config drive, key name, usage, security groups, extended status, volumes and
+    /// extended attributes.
+    pub fn updated_view(&self, base: &str, version: Microversion, caller: &Caller) -> Value {
+        let mut v = self.show(base, version, caller);
+        if !version.at_least(75)
+            && let Some(fields) = v.as_object_mut()
+        {
+            fields.retain(|key, _| {
+                !(key.starts_with("OS-EXT-")
+                    || key.starts_with("OS-SRV-USG:")
+                    || key.starts_with("os-extended-volumes:")
+                    || matches!(
+                        key.as_str(),
+                        "config_drive" | "key_name" | "security_groups" | "host_status"
+                    ))
+            });
+        }
+        v
+    }
+
+    /// The hostname Nova derives from the display name.
+    fn hostname(&self) -> String {
+        let cleaned: String = self
+            .name
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        cleaned.trim_matches('-').to_owned()
     }
 }
 
@@ -374,6 +444,12 @@ pub async fn create(
             launched_at: None,
             fault: None,
             addresses,
+            user_data: request
+                .get("user_data")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            kernel_id: kernel.as_ref().map(|k| k.id.clone()).unwrap_or_default(),
+            ramdisk_id: ramdisk.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
         };
         inner.servers.push(server.clone());
         server
@@ -635,7 +711,7 @@ pub async fn show(
     let vm = state.nova.driver().observe(&id, true);
     server.reconcile(vm);
     Ok(
-        axum::Json(json!({"server": server.detail(&state.base_url, version, &caller)}))
+        axum::Json(json!({"server": server.show(&state.base_url, version, &caller)}))
             .into_response(),
     )
 }
@@ -680,7 +756,7 @@ pub async fn update(
     }
     server.updated = Timestamp::now();
     Ok(
-        axum::Json(json!({"server": server.detail(&state.base_url, version, &caller)}))
+        axum::Json(json!({"server": server.updated_view(&state.base_url, version, &caller)}))
             .into_response(),
     )
 }
@@ -791,7 +867,7 @@ pub async fn action(
             }
             set_task(&state, &id, "powering-on");
             settle(&state, &id, driver.start(&id).await)?;
-            Ok(StatusCode::ACCEPTED.into_response())
+            Ok(super::accepted())
         }
         "os-stop" => {
             let server = acting_on(&state, &caller, &id, "os_compute_api:servers:stop")?;
@@ -800,7 +876,7 @@ pub async fn action(
             }
             set_task(&state, &id, "powering-off");
             settle(&state, &id, driver.stop(&id).await)?;
-            Ok(StatusCode::ACCEPTED.into_response())
+            Ok(super::accepted())
         }
         "reboot" => {
             let hard = match args
@@ -832,7 +908,7 @@ pub async fn action(
                 if hard { "rebooting_hard" } else { "rebooting" },
             );
             settle(&state, &id, driver.reboot(&id, hard).await)?;
-            Ok(StatusCode::ACCEPTED.into_response())
+            Ok(super::accepted())
         }
         "os-getConsoleOutput" => {
             let server = acting_on(&state, &caller, &id, "os_compute_api:os-console-output")?;
