@@ -396,25 +396,33 @@ impl RealNova {
                 other => Err(format!("HTTP {other}")),
             })
         })?;
-        // The scheduler only places servers on hosts mapped to a cell: wait for nova-compute
-        // to report, then map it.
+        // The scheduler only places servers on (and the API only lists) hosts mapped to a
+        // cell: map nova-compute's host as soon as it has reported.
         let keystone = Keystone::new(cloud)?;
         let hypervisors = format!("{}/v2.1/os-hypervisors", self.nova_url);
+        let nova_manage = venv.bin().join("nova-manage");
         self.wait_for("nova-compute", || {
+            let mapped = Command::new(&nova_manage)
+                .arg("--config-file")
+                .arg(&conf_file)
+                .args(["cell_v2", "discover_hosts"])
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| e.to_string())?;
+            if !mapped.status.success() {
+                return Err(format!(
+                    "nova-manage cell_v2 discover_hosts: {}",
+                    String::from_utf8_lossy(&mapped.stderr)
+                ));
+            }
             let listed = keystone
                 .get_json(&hypervisors)
                 .map_err(|e| format!("{e:#}"))?;
             match listed["hypervisors"].as_array().map(Vec::len) {
                 Some(n) if n > 0 => Ok(()),
-                _ => Err(format!("no hypervisor yet: {listed}")),
+                _ => Err(format!("no hypervisor mapped yet: {listed}")),
             }
-        })?;
-        self.manage(
-            venv,
-            "nova-manage",
-            &conf_file,
-            &["cell_v2", "discover_hosts"],
-        )
+        })
     }
 
     /// The mock's default flavors, made in real Nova.
