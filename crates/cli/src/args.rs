@@ -1370,9 +1370,8 @@ pub struct VmBoot {
     /// echoes its command line do not count).
     #[arg(long = "wait-for", value_name = "TEXT")]
     pub wait_for: Option<String>,
-    /// Give up after this many seconds (default: 120 with --wait-for, no limit without).
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
-    pub timeout: Option<u64>,
+    // `--timeout SECONDS` is the global option: the boot gives up after it (default: 120 s
+    // with --wait-for, no limit without).
     /// Also write the raw serial console to this file.
     #[arg(long = "serial-log", value_name = "FILE")]
     pub serial_log: Option<PathBuf>,

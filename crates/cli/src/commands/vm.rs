@@ -33,10 +33,10 @@ const KERNEL_PANIC: &str = "Kernel panic - not syncing";
 const TAIL_LINES: usize = 25;
 
 /// Runs one `vm` command.
-pub async fn run(_ctx: &Context, command: VmCommand) -> Result<()> {
+pub async fn run(ctx: &Context, command: VmCommand) -> Result<()> {
     match command {
         VmCommand::Install(args) => install(args).await,
-        VmCommand::Boot(args) => boot(args).await,
+        VmCommand::Boot(args) => boot(args, ctx.global().timeout).await,
     }
 }
 
@@ -100,8 +100,15 @@ async fn install(args: VmInstall) -> Result<()> {
 }
 
 /// `vm boot`: stream the console; stop at --wait-for, a power-off, a panic or the timeout.
-async fn boot(args: VmBoot) -> Result<()> {
+/// `timeout` is the global `--timeout SECONDS`.
+async fn boot(args: VmBoot, timeout: Option<f64>) -> Result<()> {
     let mut interrupts = Interrupts::listen()?;
+    let timeout = match timeout {
+        Some(seconds) if !(seconds > 0.0 && seconds.is_finite()) => {
+            bail!("--timeout {seconds}: give a number of seconds above 0")
+        }
+        timeout => timeout.map(Duration::from_secs_f64),
+    };
     let mut builder = VmBuilder::new().memory_mib(args.memory).cpus(args.cpus);
     if !args.disk.is_empty() {
         let qemu_img = QemuImg::locate()?;
@@ -132,10 +139,7 @@ async fn boot(args: VmBoot) -> Result<()> {
     if let Some(log) = &args.serial_log {
         builder = builder.serial_log(log);
     }
-    let limit = args
-        .timeout
-        .map(Duration::from_secs)
-        .or(args.wait_for.is_some().then_some(DEFAULT_WAIT_FOR_TIMEOUT));
+    let limit = timeout.or(args.wait_for.is_some().then_some(DEFAULT_WAIT_FOR_TIMEOUT));
 
     let mut vm = start(builder, &mut interrupts).await?;
     eprintln!(
@@ -183,7 +187,7 @@ async fn boot(args: VmBoot) -> Result<()> {
             Err(error)
         }
         Ending::Timeout => {
-            let limit = limit.unwrap_or_default().as_secs();
+            let limit = limit.unwrap_or_default().as_secs_f64();
             let reason = match &args.wait_for {
                 Some(text) => format!("no console line containing {text:?} within {limit} s"),
                 None => format!("the guest was still running after {limit} s (--timeout)"),
