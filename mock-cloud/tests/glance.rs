@@ -263,7 +263,9 @@ async fn discovery_lists_versions_as_glance_33_does() {
         response.headers()["location"],
         format!("{}/image/v2/", g.cloud.base_url()).as_str()
     );
-    let answer = g.send(g.http.get(g.url("/v2/")).header("X-Auth-Token", &g.admin)).await;
+    let answer = g
+        .send(g.http.get(g.url("/v2/")).header("X-Auth-Token", &g.admin))
+        .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
 }
 

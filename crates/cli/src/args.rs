@@ -816,7 +816,12 @@ pub struct ImageImport {
 #[derive(Debug, Args)]
 pub struct ImageBuild {
     /// Folder to write the kernel, initramfs and disks into (made when missing).
-    #[arg(long, visible_alias = "output-dir", value_name = "DIR", default_value = "tiny-image")]
+    #[arg(
+        long,
+        visible_alias = "output-dir",
+        value_name = "DIR",
+        default_value = "tiny-image"
+    )]
     pub output: PathBuf,
     /// The token the guest prints as `SMOKE-BOOT-OK <token>` (default: a fresh random one).
     #[arg(long, value_name = "TOKEN")]
@@ -1086,7 +1091,11 @@ pub struct KeypairCreate {
     /// The keypair's name.
     pub name: String,
     /// Import this public key instead of generating one.
-    #[arg(long = "public-key", value_name = "file", conflicts_with = "private_key")]
+    #[arg(
+        long = "public-key",
+        value_name = "file",
+        conflicts_with = "private_key"
+    )]
     pub public_key: Option<PathBuf>,
     /// Where to write the generated private key (default: printed).
     #[arg(long = "private-key", value_name = "file")]
@@ -1236,13 +1245,28 @@ pub struct DiskCreate {
     #[arg(required_unless_present = "backing_file")]
     pub size: Option<String>,
     /// Image format.
-    #[arg(short = 'f', long = "format", value_name = "FMT", default_value = "qcow2")]
+    #[arg(
+        short = 'f',
+        long = "format",
+        value_name = "FMT",
+        default_value = "qcow2"
+    )]
     pub format: String,
     /// Backing file: the new image is an overlay recording only changes to it.
-    #[arg(short = 'b', long = "backing", value_name = "BACKING", requires = "backing_format")]
+    #[arg(
+        short = 'b',
+        long = "backing",
+        value_name = "BACKING",
+        requires = "backing_format"
+    )]
     pub backing_file: Option<PathBuf>,
     /// The backing file's format (required with -b: qemu-img never probes it).
-    #[arg(short = 'F', long = "backing-format", value_name = "FMT", requires = "backing_file")]
+    #[arg(
+        short = 'F',
+        long = "backing-format",
+        value_name = "FMT",
+        requires = "backing_file"
+    )]
     pub backing_format: Option<String>,
     #[command(flatten)]
     pub output: DiskOutput,

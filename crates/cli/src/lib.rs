@@ -12,8 +12,8 @@ pub mod args;
 pub mod context;
 pub mod output;
 pub mod print;
-pub mod token_cache;
 pub mod progress;
+pub mod token_cache;
 
 mod commands;
 
@@ -77,10 +77,9 @@ fn report(error: &anyhow::Error) {
 
 /// `--debug`: every request on stderr, with tokens and passwords already redacted by the SDK.
 fn init_debug_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FSTACK_LOG")
-        .unwrap_or_else(|_| {
-            tracing_subscriber::EnvFilter::new("debug,hyper=info,h2=info,rustls=info")
-        });
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FSTACK_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("debug,hyper=info,h2=info,rustls=info")
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

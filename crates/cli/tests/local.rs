@@ -103,7 +103,10 @@ impl Local {
                 r#""disk_size_bytes": \d+"#.to_owned(),
                 r#""disk_size_bytes": "[VARIES]""#.to_owned(),
             ),
-            (r"disk_size: .+".to_owned(), "disk_size: [VARIES]".to_owned()),
+            (
+                r"disk_size: .+".to_owned(),
+                "disk_size: [VARIES]".to_owned(),
+            ),
             (
                 r"disk_size_bytes: \d+".to_owned(),
                 "disk_size_bytes: [VARIES]".to_owned(),
@@ -216,7 +219,13 @@ fn disk_create_prints_the_new_image_as_a_table_json_or_a_value() {
     snapshot!(
         local,
         "disk_info_json",
-        local.fstack(&["disk", "info", "operator-week-centos7.qcow2", "--output", "json"])
+        local.fstack(&[
+            "disk",
+            "info",
+            "operator-week-centos7.qcow2",
+            "--output",
+            "json"
+        ])
     );
     let value = local.ok(&[
         "disk",
@@ -314,7 +323,15 @@ fn disk_create_refuses_bad_input_and_leaves_nothing_half_made() {
     snapshot!(
         local,
         "disk_create_missing_backing",
-        local.fstack(&["disk", "create", "new.qcow2", "-b", "gone.qcow2", "-F", "qcow2"])
+        local.fstack(&[
+            "disk",
+            "create",
+            "new.qcow2",
+            "-b",
+            "gone.qcow2",
+            "-F",
+            "qcow2"
+        ])
     );
     snapshot!(
         local,
@@ -354,7 +371,10 @@ fn disk_convert_round_trips_and_picks_the_format_from_the_name() {
     );
     local.ok(&["disk", "convert", "disk.qcow2", "back.img"]);
     assert_eq!(local.info("back.img")["file_format"], "raw");
-    assert!(std::fs::read(local.path("back.img")).unwrap() == data, "same bytes back");
+    assert!(
+        std::fs::read(local.path("back.img")).unwrap() == data,
+        "same bytes back"
+    );
     local.ok(&["disk", "convert", "disk.qcow2", "copy.vmdk"]);
     assert_eq!(local.info("copy.vmdk")["file_format"], "vmdk");
     local.ok(&["disk", "convert", "disk.qcow2", "plain", "-O", "qcow2"]);
@@ -471,7 +491,10 @@ fn disk_resize_takes_absolute_and_relative_sizes() {
         local.fstack(&["disk", "resize", "grow.qcow2", "+1Q"])
     );
     let err = local.fails(&["disk", "resize", "grow.qcow2", "-9G", "--shrink"], 1);
-    assert!(err.contains("cannot shrink it by 9663676416 bytes"), "{err}");
+    assert!(
+        err.contains("cannot shrink it by 9663676416 bytes"),
+        "{err}"
+    );
     assert_eq!(local.info("grow.qcow2")["virtual_size"], "2.5 GiB");
 }
 
@@ -496,8 +519,10 @@ fn a_missing_qemu_names_the_debian_package() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("`qemu-system-x86_64` was not found on PATH; install the Debian package \
-             `qemu-system-x86`"),
+        err.contains(
+            "`qemu-system-x86_64` was not found on PATH; install the Debian package \
+             `qemu-system-x86`"
+        ),
         "{err}"
     );
 }
@@ -511,10 +536,16 @@ fn vm_flags_are_checked_before_anything_starts() {
     assert!(err.contains("--kernel"), "{err}");
     let err = local.fails(&["vm", "boot", "--kernel", "k", "--timeout", "0"], 1);
     assert_eq!(err, "--timeout 0: give a number of seconds above 0\n");
-    let err = local.fails(&["vm", "install", "--disk", "d.qcow2", "--cdrom", "x.iso"], 1);
+    let err = local.fails(
+        &["vm", "install", "--disk", "d.qcow2", "--cdrom", "x.iso"],
+        1,
+    );
     assert_eq!(err, "--disk d.qcow2: no such file\n");
     let err = local.fails(&["image", "build", "--token", "two words"], 1);
-    assert!(err.starts_with("--token \"two words\": use 1 to 64 letters"), "{err}");
+    assert!(
+        err.starts_with("--token \"two words\": use 1 to 64 letters"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -623,7 +654,10 @@ fn boot(args: &[&str]) -> (Output, f64) {
 fn vm_boot_of_the_kernel_and_initrd_reaches_the_marker() {
     let tiny = tiny();
     let marker = field(tiny, "boot_marker");
-    let append = format!("console=ttyS0 panic=-1 quiet smoke_token={}", field(tiny, "token"));
+    let append = format!(
+        "console=ttyS0 panic=-1 quiet smoke_token={}",
+        field(tiny, "token")
+    );
     let (out, seconds) = boot(&[
         "vm",
         "boot",
@@ -691,7 +725,9 @@ fn vm_boot_with_the_root_disk_runs_until_the_guest_powers_off() {
     assert!(stderr.contains("the guest powered off"), "{stderr}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.lines().any(|line| line == field(tiny, "boot_marker")),
+        stdout
+            .lines()
+            .any(|line| line == field(tiny, "boot_marker")),
         "{stdout}"
     );
 }
@@ -774,7 +810,8 @@ fn a_boot_past_its_timeout_fails_and_stops_the_vm() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("vm boot: no console line containing \"a line that never comes\" within 3 s"),
+        stderr
+            .contains("vm boot: no console line containing \"a line that never comes\" within 3 s"),
         "{stderr}"
     );
     assert_eq!(qemu_processes_with(&token), Vec::<String>::new());
@@ -815,9 +852,17 @@ fn ctrl_c_during_a_boot_kills_qemu() {
     interrupt(&child);
     let status = child.wait().unwrap();
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     assert_eq!(status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("fstack: interrupted; the VM was stopped"), "{stderr}");
+    assert!(
+        stderr.contains("fstack: interrupted; the VM was stopped"),
+        "{stderr}"
+    );
     assert_eq!(qemu_processes_with(&token), Vec::<String>::new());
 }
 
@@ -853,8 +898,9 @@ fn vm_install_prints_where_to_connect_and_waits_for_the_power_off() {
     assert_eq!(shown["vnc_display"], u64::from(port - 5900));
     assert_eq!(shown["disk_format"], "qcow2");
     assert!(
-        stderr.contains(&format!("connect a VNC viewer to {address} (display 127.0.0.1:"))
-            && stderr.contains("the guest powered off after")
+        stderr.contains(&format!(
+            "connect a VNC viewer to {address} (display 127.0.0.1:"
+        )) && stderr.contains("the guest powered off after")
             && stderr.contains("--disk-format qcow2 --container-format bare --file target.qcow2"),
         "{stderr}"
     );
@@ -905,7 +951,12 @@ fn ctrl_c_during_an_install_kills_qemu_after_vnc_was_served() {
     interrupt(&child);
     let status = child.wait().unwrap();
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     assert_eq!(status.code(), Some(130), "{stderr}");
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     assert!(

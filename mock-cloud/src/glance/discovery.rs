@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::data::IMPORT_METHODS;
-use super::image::{CONTAINER_FORMATS, DISK_FORMATS, STORE};
 use super::image::not_found;
+use super::image::{CONTAINER_FORMATS, DISK_FORMATS, STORE};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::errors::ApiError;

@@ -114,8 +114,7 @@ impl Staging {
         let path = output.join(format!(".fstack-build-{}", std::process::id()));
         // A leftover of a killed build with the same pid: it is ours to replace.
         let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir(&path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
+        std::fs::create_dir(&path).with_context(|| format!("cannot create {}", path.display()))?;
         Ok(Staging {
             path,
             output: output.to_owned(),

@@ -16,8 +16,8 @@ use ferrostack_qemu::{CheckOutcome, CheckReport, ConvertSpec, CreateSpec, QemuIm
 use self::size::{SizeChange, human_size};
 use super::vm::Interrupts;
 use crate::args::{
-    DiskCheck, DiskCommand, DiskConvert, DiskCreate, DiskInfo, DiskOutput, DiskResize,
-    ListFormat, ListOutput, QuoteMode, ShowFormat,
+    DiskCheck, DiskCommand, DiskConvert, DiskCreate, DiskInfo, DiskOutput, DiskResize, ListFormat,
+    ListOutput, QuoteMode, ShowFormat,
 };
 use crate::context::Context;
 use crate::output::Cell;
@@ -223,7 +223,10 @@ impl Partial {
         let path = self.path.take().expect("finished once");
         std::fs::rename(&path, destination).with_context(|| {
             let _ = std::fs::remove_file(&path);
-            format!("cannot move the converted image to {}", destination.display())
+            format!(
+                "cannot move the converted image to {}",
+                destination.display()
+            )
         })
     }
 }
@@ -243,7 +246,10 @@ async fn check(qemu_img: &QemuImg, args: DiskCheck) -> Result<()> {
         .check(&args.file, args.format.as_deref())
         .await
         .with_context(|| format!("cannot check {}", args.file.display()))?;
-    print::one(&args.output.show(), as_refs(&check_fields(&args.file, &report)))?;
+    print::one(
+        &args.output.show(),
+        as_refs(&check_fields(&args.file, &report)),
+    )?;
     let (code, message) = check_verdict(&args.file, &report);
     if let Some(message) = message {
         eprintln!("{message}");
@@ -453,7 +459,10 @@ mod tests {
         );
         let get = |n: &str| fields.iter().find(|(k, _)| k == n).unwrap().1.clone();
         assert_eq!(get("virtual_size").human(), "1 GiB");
-        assert_eq!(get("virtual_size_bytes").machine(), Value::from(1073741824u64));
+        assert_eq!(
+            get("virtual_size_bytes").machine(),
+            Value::from(1073741824u64)
+        );
         assert_eq!(get("disk_size").human(), "196 KiB");
         assert_eq!(get("corrupt").machine(), Value::Bool(false));
         assert_eq!(get("backing_file").machine(), Value::Null);
@@ -461,7 +470,10 @@ mod tests {
 
     #[test]
     fn the_output_format_follows_the_extension() {
-        assert_eq!(format_from_extension(Path::new("a/b.QCOW2")).unwrap(), "qcow2");
+        assert_eq!(
+            format_from_extension(Path::new("a/b.QCOW2")).unwrap(),
+            "qcow2"
+        );
         assert_eq!(format_from_extension(Path::new("b.img")).unwrap(), "raw");
         assert_eq!(format_from_extension(Path::new("b.vhd")).unwrap(), "vpc");
         let err = format_from_extension(Path::new("disk.bin"))
@@ -485,7 +497,11 @@ mod tests {
         assert!(message.unwrap().contains("4 leaked cluster(s)"));
         let (code, message) = check_verdict(file, &report(CheckOutcome::Corrupted));
         assert_eq!(code, 2);
-        assert!(message.unwrap().starts_with("d.qcow2 is corrupted: 2 error(s)"));
+        assert!(
+            message
+                .unwrap()
+                .starts_with("d.qcow2 is corrupted: 2 error(s)")
+        );
         assert_eq!(
             check_verdict(file, &report(CheckOutcome::NotCheckable)).0,
             63
@@ -499,7 +515,12 @@ mod tests {
         let partial = Partial::beside(&destination).unwrap();
         std::fs::write(partial.path(), b"half").unwrap();
         let path = partial.path().to_owned();
-        assert!(path.file_name().unwrap().to_string_lossy().starts_with(".out.qcow2."));
+        assert!(
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".out.qcow2.")
+        );
         drop(partial);
         assert!(!path.exists());
         let partial = Partial::beside(&destination).unwrap();

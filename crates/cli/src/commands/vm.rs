@@ -128,7 +128,10 @@ async fn boot(args: VmBoot, timeout: Option<f64>) -> Result<()> {
         builder = builder.initrd(initrd);
     }
     if let Some(append) = &args.append {
-        if !append.split_whitespace().any(|w| w.starts_with("console=ttyS0")) {
+        if !append
+            .split_whitespace()
+            .any(|w| w.starts_with("console=ttyS0"))
+        {
             eprintln!(
                 "fstack: --append has no console=ttyS0: the kernel's messages will not reach \
                  the serial console"
@@ -176,7 +179,10 @@ async fn boot(args: VmBoot, timeout: Option<f64>) -> Result<()> {
                      containing {text:?}"
                 ),
             )),
-            (None, false) => Err(failure(&vm, format!("qemu ended with {status} after {took}"))),
+            (None, false) => Err(failure(
+                &vm,
+                format!("qemu ended with {status} after {took}"),
+            )),
         },
         Ending::Panic(line) => {
             let error = failure(

@@ -145,10 +145,22 @@ mod tests {
 
     #[test]
     fn resizes_are_absolute_or_relative() {
-        assert_eq!(SizeChange::parse("+1G").unwrap().apply(1 << 30).unwrap(), 2 << 30);
-        assert_eq!(SizeChange::parse("-512M").unwrap().apply(1 << 30).unwrap(), 1 << 29);
-        assert_eq!(SizeChange::parse("20G").unwrap().apply(1).unwrap(), 20 << 30);
-        let err = SizeChange::parse("-1G").unwrap().apply(1 << 30).unwrap_err();
+        assert_eq!(
+            SizeChange::parse("+1G").unwrap().apply(1 << 30).unwrap(),
+            2 << 30
+        );
+        assert_eq!(
+            SizeChange::parse("-512M").unwrap().apply(1 << 30).unwrap(),
+            1 << 29
+        );
+        assert_eq!(
+            SizeChange::parse("20G").unwrap().apply(1).unwrap(),
+            20 << 30
+        );
+        let err = SizeChange::parse("-1G")
+            .unwrap()
+            .apply(1 << 30)
+            .unwrap_err();
         assert!(err.to_string().contains("cannot shrink it"), "{err}");
     }
 

@@ -26,13 +26,13 @@ impl ConsoleTail {
     /// The complete lines written since the last call, without their `\r\n`; with `last`,
     /// also an unterminated final line.
     pub fn new_lines(&mut self, last: bool) -> Vec<String> {
-        if let Ok(mut file) = std::fs::File::open(&self.path) {
-            if file.seek(SeekFrom::Start(self.offset)).is_ok() {
-                let mut chunk = Vec::new();
-                if let Ok(read) = file.read_to_end(&mut chunk) {
-                    self.offset += read as u64;
-                    self.pending.extend_from_slice(&chunk);
-                }
+        if let Ok(mut file) = std::fs::File::open(&self.path)
+            && file.seek(SeekFrom::Start(self.offset)).is_ok()
+        {
+            let mut chunk = Vec::new();
+            if let Ok(read) = file.read_to_end(&mut chunk) {
+                self.offset += read as u64;
+                self.pending.extend_from_slice(&chunk);
             }
         }
         let mut lines = Vec::new();
