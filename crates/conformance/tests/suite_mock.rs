@@ -10,19 +10,7 @@ use mock_cloud::{MockCloud, Seed};
 /// Cases that fail against the mock for a known reason: a difference from the real services
 /// found by `cargo xtask conformance`, each still to be fixed where it says. The test fails
 /// when any other case fails, and also when one of these starts passing (then remove it).
-const KNOWN_FAILURES: &[(&str, &str)] = &[
-    (
-        "identity.application_credential",
-        "mock-cloud: POST /v3/auth/tokens with a deleted application credential's id answers \
-         401; Keystone 30 answers 404 \"Could not find Application Credential: ID.\"",
-    ),
-    (
-        "image.upload.ploop",
-        "format-inspector's decide() (used by the SDK's pre-check and by mock-cloud's gate) \
-         refuses raw data declared ploop/bare as a mismatch; Glance 33 accepts any data \
-         declared in a format it cannot inspect (not in oslo's ALL_FORMATS), ploop included",
-    ),
-];
+const KNOWN_FAILURES: &[(&str, &str)] = &[];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_suite_passes_against_the_mock_cloud() {

@@ -16,9 +16,14 @@ pub fn glance_mismatch_message(declared: &str, detected: DiskFormat) -> String {
     )
 }
 
-/// The disk formats Glance does not inspect: kernel, ramdisk and machine images of the
-/// Amazon style hold bytes Glance has no inspector for.
-const UNINSPECTABLE: [&str; 3] = ["aki", "ari", "ami"];
+/// Whether Glance has an inspector for a declared disk format. Kernel, ramdisk and
+/// machine images of the Amazon style (`aki`, `ari`, `ami`) and `ploop` hold bytes it
+/// cannot read, so their data is not checked against the declaration.
+fn inspectable(disk_format: &str) -> bool {
+    DiskFormat::ALL
+        .iter()
+        .any(|format| format.glance_name() == disk_format)
+}
 
 /// Glance's answer to an upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,8 +86,9 @@ impl std::error::Error for Refusal {}
 ///
 /// - Data that matches several formats (a header hidden inside another) is refused.
 /// - Only `bare` containers are inspected; other containers (ovf, ova, docker, compressed)
-///   and the `aki`/`ari`/`ami` disk formats pass, unless their bytes are a bare disk image
-///   of a format qemu interprets ([`DiskFormat::is_rich`]).
+///   and the disk formats Glance has no inspector for (`aki`, `ari`, `ami`, `ploop`) pass,
+///   unless their bytes are a bare disk image of a format qemu interprets
+///   ([`DiskFormat::is_rich`]).
 /// - The detected format equals the declared one (`gpt` covers mbr, a hybrid ISO is an
 ///   ISO): accepted with the header's virtual size if it passes the safety checks.
 /// - Declared `raw`: any data is accepted, but the safety checks of what it turns out to
@@ -119,7 +125,7 @@ pub fn decide(disk_format: &str, container_format: &str, inspection: &Inspection
         return Verdict::Refuse(Refusal::Unsafe(why.clone()));
     }
 
-    let not_inspected = container_format != "bare" || UNINSPECTABLE.contains(&disk_format);
+    let not_inspected = container_format != "bare" || !inspectable(disk_format);
     if not_inspected {
         if !detected.is_rich() {
             return Verdict::Accept {
@@ -223,6 +229,23 @@ mod tests {
                 detected: DiskFormat::Raw
             }
         );
+    }
+
+    #[test]
+    fn a_ploop_image_is_not_inspected_but_a_disk_image_posing_as_one_is_refused() {
+        let verdict = decide("ploop", "bare", &inspection(DiskFormat::Raw, Ok(())));
+        assert_eq!(
+            verdict,
+            Verdict::Accept {
+                virtual_size: None,
+                detected: DiskFormat::Raw
+            }
+        );
+        let Verdict::Refuse(why) = decide("ploop", "bare", &inspection(DiskFormat::Qcow2, Ok(())))
+        else {
+            panic!("accepted a qcow2 declared ploop");
+        };
+        assert_eq!(why.to_string(), "declared ploop, but the data is qcow2");
     }
 
     #[test]

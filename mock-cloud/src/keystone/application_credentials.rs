@@ -51,10 +51,12 @@ fn check_owner(caller: &Caller, user_id: &str, action: &str) -> Result<(), ApiEr
     }
 }
 
-fn not_found(id: &str) -> ApiError {
+/// Keystone's 404 for an application credential that does not exist (also when
+/// authenticating with one).
+pub(super) fn not_found(id: &str) -> ApiError {
     error(
         StatusCode::NOT_FOUND,
-        format!("Could not find application credential: {id}."),
+        format!("Could not find Application Credential: {id}."),
     )
 }
 

@@ -298,17 +298,21 @@ pub fn authenticate(
                 )
                 .identity(serde_json::json!({})));
             }
+            // Keystone answers an unknown (or deleted) credential with 404, and a wrong
+            // secret with 401.
             let credential = match (&data.id, &data.name, &data.user) {
                 (Some(id), _, _) => directory
                     .application_credentials
                     .iter()
-                    .find(|c| &c.id == id),
+                    .find(|c| &c.id == id)
+                    .ok_or_else(|| super::application_credentials::not_found(id))?,
                 (None, Some(name), Some(user)) => {
                     let user = resolve_user(directory, user)?;
                     directory
                         .application_credentials
                         .iter()
                         .find(|c| &c.name == name && c.user_id == user.id)
+                        .ok_or_else(|| super::application_credentials::not_found(name))?
                 }
                 _ => {
                     return Err(bad_request(
@@ -316,9 +320,9 @@ pub fn authenticate(
                     ));
                 }
             };
-            let credential = credential
-                .filter(|c| c.secret == data.secret)
-                .ok_or_else(|| unauthorized(NEEDS_AUTH))?;
+            if credential.secret != data.secret {
+                return Err(unauthorized(NEEDS_AUTH));
+            }
             let user = directory
                 .user_by_id(&credential.user_id)
                 .ok_or_else(|| unauthorized(NEEDS_AUTH))?;
