@@ -259,6 +259,11 @@ pub fn router() -> Router<AppState> {
         .route("/flavors", get(flavors::index))
         .route("/flavors/detail", get(flavors::detail))
         .route("/flavors/{id}", get(flavors::show))
+        .route("/flavors/{id}/os-extra_specs", get(flavors::extra_specs))
+        .route(
+            "/flavors/{id}/os-extra_specs/{key}",
+            get(flavors::extra_spec),
+        )
         .route("/limits", get(limits::limits))
         .route("/os-availability-zone", get(limits::availability_zones))
         .route(

@@ -346,6 +346,10 @@ async fn server_lifecycle_with_console() {
         .filter_map(|f| f["Name"].as_str())
         .collect();
     assert!(names.contains(&"m1.tiny"), "{flavors}");
+    // `flavor show` also asks for the flavor's extra specs.
+    let tiny = h.json("mock-admin", &["flavor", "show", "m1.tiny"]).await;
+    assert_eq!(tiny["ram"], 512, "{tiny}");
+    assert_eq!(tiny["properties"], serde_json::json!({}), "{tiny}");
 
     let qcow2 = h.path("disk.qcow2");
     make_qcow2(&qcow2);

@@ -1,5 +1,5 @@
 //! Flavors: Nova's standard m1.* set (plus devstack's m1.nano for tiny test images) and any
-//! seeded ones. List, detail, show, with limit/marker pagination.
+//! seeded ones. List, detail, show, with limit/marker pagination, and their (empty) extra specs.
 
 use axum::Extension;
 use axum::extract::{Path, Query, State};
@@ -203,4 +203,33 @@ pub async fn show(
         .flavor(&id)
         .ok_or_else(|| not_found(format!("Flavor {id} could not be found.")))?;
     Ok(axum::Json(json!({"flavor": flavor.detail(&state.base_url, version)})).into_response())
+}
+
+/// `GET /flavors/{id}/os-extra_specs`: no flavor here has extra specs, but clients ask
+/// (`openstack flavor show` does before 2.61).
+pub async fn extra_specs(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    state
+        .nova
+        .flavor(&id)
+        .ok_or_else(|| not_found(format!("Flavor {id} could not be found.")))?;
+    Ok(axum::Json(json!({"extra_specs": {}})).into_response())
+}
+
+/// `GET /flavors/{id}/os-extra_specs/{key}`: always Nova's 404 for a missing key.
+pub async fn extra_spec(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path((id, key)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    state
+        .nova
+        .flavor(&id)
+        .ok_or_else(|| not_found(format!("Flavor {id} could not be found.")))?;
+    Err(not_found(format!(
+        "Flavor {id} has no extra specs with key {key}."
+    )))
 }
