@@ -205,7 +205,7 @@ pub enum Quote {
 /// The formatting options of every list and show command.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// `-c COLUMN` (repeatable): only these columns, in this order.
+    /// `-c COLUMN` (repeatable): only these columns (in the command's order, as cliff).
     pub columns: Vec<String>,
     /// `--max-width N`: wrap table cells to fit N characters.
     pub max_width: usize,
@@ -237,23 +237,23 @@ impl std::fmt::Display for FormatError {
 
 impl std::error::Error for FormatError {}
 
-/// Keeps the columns named by `-c`, in that order; an unknown column is an error naming it
-/// and listing the valid ones.
+/// Keeps the columns named by `-c`, as cliff does: in the command's own order, names it
+/// does not know ignored, and an error (listing the valid ones) only when none is known.
 fn select(columns: &[&str], wanted: &[String]) -> Result<Vec<usize>, FormatError> {
     if wanted.is_empty() {
         return Ok((0..columns.len()).collect());
     }
-    wanted
-        .iter()
-        .map(|w| {
-            columns.iter().position(|c| c == w).ok_or_else(|| {
-                FormatError(format!(
-                    "-c {w}: no such column (choose from {})",
-                    columns.join(", ")
-                ))
-            })
-        })
-        .collect()
+    let keep: Vec<usize> = (0..columns.len())
+        .filter(|&i| wanted.iter().any(|w| w == columns[i]))
+        .collect();
+    if keep.is_empty() {
+        return Err(FormatError(format!(
+            "-c {}: no such column (choose from {})",
+            wanted.join(", -c "),
+            columns.join(", ")
+        )));
+    }
+    Ok(keep)
 }
 
 /// Renders a list (`openstack ... list`).

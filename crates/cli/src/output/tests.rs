@@ -193,22 +193,25 @@ fn max_width_wraps_like_textwrap() {
 }
 
 #[test]
-fn columns_are_selected_in_order_and_unknown_ones_named() {
+fn columns_are_selected_in_the_commands_order_as_cliff_does() {
+    // `-c Name -c ID` prints ID first, as openstackclient does; unknown names are ignored
+    // unless none is known.
     let opts = Options {
-        columns: vec!["Name".into(), "ID".into()],
+        columns: vec!["Name".into(), "Nmae".into(), "ID".into()],
         ..Default::default()
     };
     assert_eq!(
         list(Format::Value, &opts),
-        "cirros a1b2\nmulti\nline c3d4\n"
+        "a1b2 cirros\nc3d4 multi\nline\n"
     );
     let bad = Options {
-        columns: vec!["Nmae".into()],
+        columns: vec!["Nmae".into(), "Nmae2".into()],
         ..Default::default()
     };
     let err = render_list(Format::Value, COLUMNS, &rows(), &bad).unwrap_err();
     assert!(
-        err.to_string().starts_with("-c Nmae: no such column"),
+        err.to_string()
+            .starts_with("-c Nmae, -c Nmae2: no such column"),
         "{err}"
     );
 }
