@@ -806,7 +806,14 @@ async fn users_manage_their_application_credentials() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_keystone_error(&body, 404);
-    assert_eq!(auth(&cloud, &by_id).await.0, StatusCode::UNAUTHORIZED);
+    // As Keystone: a deleted credential is not found (404), not a bad secret (401).
+    let (status, _, body) = auth(&cloud, &by_id).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_keystone_error(&body, 404);
+    assert_eq!(
+        body["error"]["message"],
+        format!("Could not find Application Credential: {id}.")
+    );
 }
 
 #[tokio::test]
