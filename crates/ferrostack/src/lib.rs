@@ -26,6 +26,11 @@ pub use request::{Request, ServiceType};
 pub use secret::Secret;
 pub use session::Session;
 
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 /// A connected cloud: the entry point. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Cloud {
