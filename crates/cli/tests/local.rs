@@ -604,6 +604,20 @@ fn interrupt(child: &std::process::Child) {
     assert!(status.success());
 }
 
+/// Ctrl-C for `child`, then its exit status and what it printed on stderr.
+fn interrupt_and_wait(child: &mut std::process::Child) -> (std::process::ExitStatus, String) {
+    interrupt(child);
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (status, stderr)
+}
+
 #[test]
 fn image_build_prints_its_parts_and_the_lines_that_upload_them() {
     let tiny = tiny();
@@ -849,15 +863,7 @@ fn ctrl_c_during_a_boot_kills_qemu() {
     }
     assert_eq!(line.trim_end(), marker);
     assert_eq!(qemu_processes_with(&token).len(), 1, "qemu runs");
-    interrupt(&child);
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let (status, stderr) = interrupt_and_wait(&mut child);
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(
         stderr.contains("fstack: interrupted; the VM was stopped"),
@@ -948,15 +954,7 @@ fn ctrl_c_during_an_install_kills_qemu_after_vnc_was_served() {
     vnc.read_exact(&mut greeting).unwrap();
     assert_eq!(&greeting, b"RFB 003.008\n");
     let _ = vnc.write_all(b"RFB 003.008\n");
-    interrupt(&child);
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    let (status, stderr) = interrupt_and_wait(&mut child);
     assert_eq!(status.code(), Some(130), "{stderr}");
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     assert!(
