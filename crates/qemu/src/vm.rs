@@ -28,6 +28,10 @@ use crate::error::{Error, Result};
 /// How long qemu gets to connect to the QMP socket after it starts.
 const QMP_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long a qemu that closed QMP during setup gets to exit before the QMP error stands
+/// on its own (it exits in milliseconds when it is dying).
+const EXIT_AFTER_QMP_CLOSED: Duration = Duration::from_secs(5);
+
 /// One disk attached over virtio.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Disk {
@@ -357,10 +361,10 @@ impl VmBuilder {
                 }
             }
         };
-        vm.qmp = Some(Qmp::handshake(stream).await?);
-        if self.vnc {
-            let answer = vm.qmp("query-vnc", None).await?;
-            vm.vnc = Some(parse_vnc_address(&answer)?);
+        // qemu connects to its chardevs before it opens its disks: a missing or unreadable
+        // disk shows here as a closed QMP socket, and qemu's stderr says why.
+        if let Err(err) = vm.finish_setup(stream, self.vnc).await {
+            return Err(vm.setup_error(err, &program).await);
         }
         Ok(vm)
     }
@@ -567,6 +571,29 @@ impl Vm {
                 let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
             }
             let _ = child.start_kill();
+        }
+    }
+
+    /// The QMP handshake, and the VNC address when VNC is on.
+    async fn finish_setup(&mut self, stream: tokio::net::UnixStream, vnc: bool) -> Result<()> {
+        self.qmp = Some(Qmp::handshake(stream).await?);
+        if vnc {
+            let answer = self.qmp("query-vnc", None).await?;
+            self.vnc = Some(parse_vnc_address(&answer)?);
+        }
+        Ok(())
+    }
+
+    /// The error for a setup step that failed: qemu's own exit status and stderr when it
+    /// exits (it closes QMP as it dies), else `err`.
+    async fn setup_error(&mut self, err: Error, program: &Path) -> Error {
+        let Some(child) = self.child.as_mut() else {
+            return err;
+        };
+        match tokio::time::timeout(EXIT_AFTER_QMP_CLOSED, child.wait()).await {
+            Ok(Ok(status)) => self.exited_error(status).await,
+            Ok(Err(wait)) => Error::io("cannot wait for qemu", program, wait),
+            Err(_) => err,
         }
     }
 

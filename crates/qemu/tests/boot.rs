@@ -255,3 +255,23 @@ async fn a_nocloud_seed_is_a_cidata_vfat_image() {
         "instance-id: i-42\nlocal-hostname: tiny\n"
     );
 }
+
+#[tokio::test]
+async fn a_missing_disk_is_reported_with_qemus_own_words() {
+    require_host().await;
+    let missing = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("no-such-disk.qcow2");
+    let started = VmBuilder::new()
+        .memory_mib(64)
+        .disk(Disk::snapshot(&missing, "qcow2"))
+        .spawn()
+        .await;
+    let Err(err) = started else {
+        panic!("qemu started without its disk");
+    };
+    let text = err.to_string();
+    assert!(
+        text.contains("no-such-disk.qcow2") && text.contains("No such file"),
+        "{text}"
+    );
+    assert!(matches!(err, Error::CommandFailed { .. }), "{err:?}");
+}
