@@ -492,7 +492,9 @@ fn python_json_string(s: &str) -> String {
 }
 
 fn yaml_text<T: serde::Serialize>(v: &T) -> String {
-    serde_norway::to_string(v).unwrap_or_default()
+    serde_json::to_value(v)
+        .map(|value| yaml::to_string(&value))
+        .unwrap_or_default()
 }
 
 /// One CSV line; `numeric` fields are left unquoted in `nonnumeric` mode.
@@ -727,3 +729,4 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests;
+mod yaml;

@@ -118,14 +118,18 @@ async fn flavor_list_and_server_show_print_what_openstack_prints() {
 
     same_json(&t, &["flavor", "list", "-f", "json"]);
     same_text(&t, &["flavor", "list", "-f", "value"]);
-    // Not `flavor list --long` nor `flavor show`: openstackclient then asks for
-    // /flavors/{id}/os-extra_specs, which the mock cloud does not serve yet (501).
     same_text(&t, &["flavor", "list", "-f", "csv"]);
+    same_text(&t, &["flavor", "list", "-f", "yaml"]);
+    same_text(&t, &["flavor", "list", "--long"]);
+    same_text(&t, &["flavor", "show", "m1.tiny"]);
+    same_json(&t, &["flavor", "show", "m1.small", "-f", "json"]);
 
     for server in ["web", "db"] {
         same_json(&t, &["server", "show", server, "-f", "json"]);
         same_text(&t, &["server", "show", server, "-f", "value"]);
         same_text(&t, &["server", "show", server, "-f", "shell"]);
+        // Timestamps quoted as PyYAML quotes them.
+        same_text(&t, &["server", "show", server, "-f", "yaml"]);
     }
     same_json(
         &t,
