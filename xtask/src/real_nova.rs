@@ -94,6 +94,7 @@ pub fn check_if_asked(args: &[String], cloud: &RealCloud, dir: &Path) -> Result<
     if !args.iter().any(|a| a == "--with-nova") {
         return Ok(0);
     }
+    crate::smoke::ensure_packages("real Nova's message queue", &["rabbitmq-server"])?;
     let venv = prerequisites::ensure_venv("nova", NOVA_PACKAGES, "nova-compute")?;
     let nova = RealNova::start(&venv, cloud, &dir.join("nova"))?;
     let differing = compute_differential(&nova, cloud);

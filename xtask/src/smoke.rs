@@ -90,11 +90,7 @@ pub fn run(args: &[String]) -> Result<()> {
 /// Makes sure the qemu driver's host packages are installed, saying what it installs. For
 /// `cargo xtask test`, whose qemu and mock-cloud boot tests need them.
 pub fn ensure_host_packages() -> Result<()> {
-    step("host packages for qemu and the tiny image");
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let said = runtime.block_on(host_packages())?;
-    eprintln!("    {said}");
-    Ok(())
+    ensure_packages("qemu and the tiny image", &packages::all_packages())
 }
 
 /// Where downloads (apt state, the kernel package) are kept between runs.
@@ -102,9 +98,22 @@ fn cache_dir() -> PathBuf {
     workspace_root().join("target/ferrostack-cache")
 }
 
+/// Makes sure the Debian `wanted` packages are installed (as root, with apt), saying which
+/// step needs them and what it installs.
+pub fn ensure_packages(purpose: &str, wanted: &[&str]) -> Result<()> {
+    step(format!("host packages for {purpose}"));
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let said = runtime.block_on(install_missing(wanted))?;
+    eprintln!("    {said}");
+    Ok(())
+}
+
 async fn host_packages() -> Result<String> {
-    let wanted = packages::all_packages();
-    let installed = packages::ensure(&wanted, &cache_dir().join("apt")).await?;
+    install_missing(&packages::all_packages()).await
+}
+
+async fn install_missing(wanted: &[&str]) -> Result<String> {
+    let installed = packages::ensure(wanted, &cache_dir().join("apt")).await?;
     Ok(if installed.packages.is_empty() {
         format!("all present: {}", wanted.join(" "))
     } else {
