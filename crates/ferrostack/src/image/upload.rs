@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
 use futures::StreamExt;
 use md5::{Digest, Md5};
 use sha2::Sha512;
@@ -218,9 +219,60 @@ pub(crate) struct Sent {
 
 struct Tally {
     md5: Md5,
-    sha512: Sha512,
     bytes: u64,
     read_error: Option<String>,
+}
+
+/// Chunks waiting for the sha512 thread: with [`CHUNK`]-sized reads, 4 MiB at the most.
+const SHA512_QUEUE: usize = 16;
+
+/// sha512 on a thread of its own, fed the chunks as they are sent: md5 and sha512 together
+/// cost more CPU than sending, and on two threads they overlap.
+struct Sha512Thread {
+    feed: Sha512Feed,
+    digest: tokio::task::JoinHandle<String>,
+}
+
+/// The way into a [`Sha512Thread`]; closed by [`Sha512Thread::finish`].
+#[derive(Clone)]
+struct Sha512Feed(Arc<Mutex<Option<tokio::sync::mpsc::Sender<Bytes>>>>);
+
+impl Sha512Feed {
+    /// Hands `chunk` to the thread, waiting while its queue is full (constant memory).
+    fn hash(&self, chunk: Bytes) -> impl Future<Output = ()> + Send + use<> {
+        let feed = self.0.lock().expect("never poisoned").clone();
+        async move {
+            if let Some(feed) = feed {
+                let _ = feed.send(chunk).await;
+            }
+        }
+    }
+}
+
+impl Sha512Thread {
+    fn start() -> Self {
+        let (feed, mut chunks) = tokio::sync::mpsc::channel::<Bytes>(SHA512_QUEUE);
+        let digest = tokio::task::spawn_blocking(move || {
+            let mut sha512 = Sha512::new();
+            while let Some(chunk) = chunks.blocking_recv() {
+                sha512.update(&chunk);
+            }
+            hex::encode(sha512.finalize())
+        });
+        Self {
+            feed: Sha512Feed(Arc::new(Mutex::new(Some(feed)))),
+            digest,
+        }
+    }
+
+    /// The digest of everything handed over. The body has been sent in full, so no chunk is
+    /// on its way: closing the feed ends the thread.
+    async fn finish(self) -> Result<String> {
+        self.feed.0.lock().expect("never poisoned").take();
+        self.digest
+            .await
+            .map_err(|e| Error::new(ErrorKind::Io, format!("hashing the data sent: {e}")))
+    }
 }
 
 /// Streams the prepared data as the body of `request` (PUT /file or PUT /stage), hashing
@@ -233,32 +285,52 @@ pub(crate) async fn send_data(
 ) -> Result<Sent> {
     let tally = Arc::new(Mutex::new(Tally {
         md5: Md5::new(),
-        sha512: Sha512::new(),
         bytes: 0,
         read_error: None,
     }));
+    let sha512 = Sha512Thread::start();
     let seen = tally.clone();
     let total = prepared.size;
-    let stream = ReaderStream::with_capacity(prepared.reader, CHUNK).map(move |chunk| {
-        let mut t = seen.lock().expect("the tally lock is never poisoned");
-        match &chunk {
-            Ok(bytes) => {
-                t.md5.update(bytes);
-                t.sha512.update(bytes);
-                t.bytes += bytes.len() as u64;
-                if let Some(progress) = &progress {
-                    progress(t.bytes, total);
+    let to_sha512 = sha512.feed.clone();
+    let stream = ReaderStream::with_capacity(prepared.reader, CHUNK)
+        .then(move |chunk| {
+            let handed = chunk
+                .as_ref()
+                .ok()
+                .map(|bytes| to_sha512.hash(bytes.clone()));
+            async move {
+                if let Some(handed) = handed {
+                    handed.await;
                 }
+                chunk
             }
-            Err(e) => t.read_error = Some(e.to_string()),
-        }
-        chunk
-    });
+        })
+        .map(move |chunk| {
+            let mut t = seen.lock().expect("the tally lock is never poisoned");
+            match &chunk {
+                Ok(bytes) => {
+                    t.md5.update(bytes);
+                    t.bytes += bytes.len() as u64;
+                    if let Some(progress) = &progress {
+                        progress(t.bytes, total);
+                    }
+                }
+                Err(e) => t.read_error = Some(e.to_string()),
+            }
+            chunk
+        });
     let outcome = session
         .send_stream(request, reqwest::Body::wrap_stream(stream))
         .await;
-    let t = tally.lock().expect("the tally lock is never poisoned");
-    if let Some(why) = &t.read_error {
+    let (bytes, md5, read_error) = {
+        let t = tally.lock().expect("the tally lock is never poisoned");
+        (
+            t.bytes,
+            hex::encode(t.md5.clone().finalize()),
+            t.read_error.clone(),
+        )
+    };
+    if let Some(why) = read_error {
         return Err(Error::new(
             ErrorKind::Io,
             format!("reading {}: {why}", prepared.label),
@@ -266,9 +338,9 @@ pub(crate) async fn send_data(
     }
     outcome?;
     Ok(Sent {
-        bytes: t.bytes,
-        md5: hex::encode(t.md5.clone().finalize()),
-        sha512: hex::encode(t.sha512.clone().finalize()),
+        bytes,
+        md5,
+        sha512: sha512.finish().await?,
     })
 }
 
