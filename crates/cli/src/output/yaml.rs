@@ -133,10 +133,11 @@ impl Emitter {
         let bytes = text.as_bytes();
         let mut start = 0;
         for (at, _) in text.match_indices(' ') {
-            let single = (at == 0 || bytes[at - 1] != b' ')
-                && bytes.get(at + 1).is_some_and(|&next| next != b' ');
-            let inside = at > 0 && at + 1 < text.len();
-            if single && inside && self.column + text[start..at].chars().count() > BEST_WIDTH {
+            // Only a single space strictly inside the text is a break point.
+            if at == 0 || at + 1 == text.len() || bytes[at - 1] == b' ' || bytes[at + 1] == b' ' {
+                continue;
+            }
+            if self.column + text[start..at].chars().count() > BEST_WIDTH {
                 self.write(&text[start..at]);
                 self.newline();
                 self.indent(indent);
