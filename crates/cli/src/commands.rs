@@ -2,15 +2,15 @@
 //! the result the way openstackclient does.
 
 mod build;
-mod catalog;
-mod console;
-mod disk;
-mod flavor;
-mod image;
-mod keypair;
-mod server;
-mod token;
-mod vm;
+pub(crate) mod catalog;
+pub(crate) mod console;
+pub(crate) mod disk;
+pub(crate) mod flavor;
+pub(crate) mod image;
+pub(crate) mod keypair;
+pub(crate) mod server;
+pub(crate) mod token;
+pub(crate) mod vm;
 
 use anyhow::Result;
 use clap::CommandFactory;

@@ -4,9 +4,10 @@
 //! on the ferrostack SDK: `fstack image list`, `fstack server create --wait`, ... Local work
 //! (`disk`, `vm`, `image build`) runs qemu through the ferrostack-qemu crate.
 //!
-//! Layout: [`args`] is the clap definition, [`context`] turns the global flags into a cloud,
-//! [`output`] renders cliff's formats, [`print`] applies the list/show flags to it, and each
-//! command group has its module under `commands/`.
+//! Layout: [`args`] is the top of the clap definition (the global flags and the ones several
+//! commands share), [`context`] turns the global flags into a cloud, [`output`] renders
+//! cliff's formats, [`print`] applies the list/show flags to it, and each command group has
+//! its module under `commands/`, with its own flags beside it in `commands/<group>/args.rs`.
 
 pub mod args;
 pub mod context;

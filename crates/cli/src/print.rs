@@ -150,7 +150,8 @@ mod tests {
     use clap::Parser;
 
     use super::*;
-    use crate::args::{Cli, Command, ImageCommand};
+    use crate::args::{Cli, Command};
+    use crate::commands::image::args::ImageCommand;
 
     fn list_output(flags: &str) -> ListOutput {
         let cli = Cli::try_parse_from(

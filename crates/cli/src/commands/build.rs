@@ -5,14 +5,17 @@
 //! The parts are built in a staging folder inside the output folder and moved into place only
 //! when every one of them is complete: a failed or interrupted build leaves nothing behind.
 
+pub(crate) mod args;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use ferrostack_qemu::tiny::{self, TinyImage, TinySpec};
 use ferrostack_qemu::{ConvertSpec, QemuImg, packages};
 
+use self::args::ImageBuild;
 use super::vm::Interrupts;
-use crate::args::{ImageBuild, ShowFormat};
+use crate::args::ShowFormat;
 use crate::context::Context;
 use crate::output::Cell;
 use crate::print;

@@ -1,11 +1,13 @@
 //! `fstack catalog list|show`: the catalog of the session's token (from the token cache
 //! when there is one, so these commands may make no request at all).
 
+pub(crate) mod args;
+
 use anyhow::{Context as _, Result, bail};
 use ferrostack::identity::{CatalogEndpoint, CatalogEntry};
 use serde_json::{Value, json};
 
-use crate::args::CatalogCommand;
+use self::args::CatalogCommand;
 use crate::context::Context;
 use crate::output::Cell;
 use crate::print;

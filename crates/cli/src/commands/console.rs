@@ -1,9 +1,11 @@
 //! `fstack console log show|url show`.
 
+pub(crate) mod args;
+
 use anyhow::{Context as _, Result, bail};
 use ferrostack::compute::VncConsole;
 
-use crate::args::{ConsoleCommand, ConsoleLogCommand, ConsoleUrlCommand};
+use self::args::{ConsoleCommand, ConsoleLogCommand, ConsoleUrlCommand};
 use crate::context::Context;
 use crate::output::Cell;
 use crate::print;

@@ -5,6 +5,7 @@
 //! the file it started, and `convert` writes under a temporary name that is renamed only when
 //! qemu-img succeeds (or removed when it fails or is interrupted).
 
+pub(crate) mod args;
 mod size;
 
 use std::path::{Path, PathBuf};
@@ -13,12 +14,12 @@ use anyhow::{Context as _, Result, bail};
 use ferrostack_qemu::img::ImageInfo;
 use ferrostack_qemu::{CheckOutcome, CheckReport, ConvertSpec, CreateSpec, QemuImg};
 
+use self::args::{
+    DiskCheck, DiskCommand, DiskConvert, DiskCreate, DiskInfo, DiskOutput, DiskResize,
+};
 use self::size::{SizeChange, human_size};
 use super::vm::Interrupts;
-use crate::args::{
-    DiskCheck, DiskCommand, DiskConvert, DiskCreate, DiskInfo, DiskOutput, DiskResize, ListFormat,
-    ListOutput, QuoteMode, ShowFormat,
-};
+use crate::args::{ListFormat, ListOutput, QuoteMode, ShowFormat};
 use crate::context::Context;
 use crate::output::Cell;
 use crate::print;

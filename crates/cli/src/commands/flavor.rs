@@ -1,10 +1,12 @@
 //! `fstack flavor list|show`.
 
+pub(crate) mod args;
+
 use anyhow::{Context as _, Result};
 use ferrostack::compute::Flavor;
 use serde_json::Value;
 
-use crate::args::{FlavorCommand, FlavorList, FlavorShow};
+use self::args::{FlavorCommand, FlavorList, FlavorShow};
 use crate::context::Context;
 use crate::output::Cell;
 use crate::print;

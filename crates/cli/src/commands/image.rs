@@ -2,6 +2,7 @@
 //! columns, value renderings and exit codes. Creating, staging and importing data lives in
 //! `image/data.rs`, downloading in `image/save.rs`, the printed shapes in `image/fields.rs`.
 
+pub(crate) mod args;
 mod data;
 mod fields;
 mod project;
@@ -14,7 +15,7 @@ use ferrostack::image::{
 };
 use futures::{StreamExt, TryStreamExt};
 
-use crate::args::{
+use self::args::{
     ImageAddCommand, ImageCommand, ImageDelete, ImageList, ImageMemberCommand, ImageMemberList,
     ImageProject, ImageRemoveCommand, ImageSet, ImageShow, ImageUnset,
 };

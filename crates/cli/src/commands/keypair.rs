@@ -1,9 +1,11 @@
 //! `fstack keypair create|list|delete`.
 
+pub(crate) mod args;
+
 use anyhow::{Context as _, Result, bail};
 use ferrostack::compute::{Keypair, KeypairSpec, KeypairType, Microversion};
 
-use crate::args::{KeypairCommand, KeypairCreate, KeypairDelete, KeypairList};
+use self::args::{KeypairCommand, KeypairCreate, KeypairDelete, KeypairList};
 use crate::context::Context;
 use crate::output::Cell;
 use crate::print;

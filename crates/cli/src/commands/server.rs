@@ -5,6 +5,8 @@
 //! sorted. Values that osc formats (power state, addresses, flavor, image) are rendered the
 //! same way in tables and carried the same way in the machine formats.
 
+pub(crate) mod args;
+
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -19,7 +21,7 @@ use ferrostack::{Cloud, Secret};
 use futures::{StreamExt as _, TryStreamExt as _};
 use serde_json::{Map, Value, json};
 
-use crate::args::{ServerCommand, ServerCreate, ServerDelete, ServerList, ServerReboot};
+use self::args::{ServerCommand, ServerCreate, ServerDelete, ServerList, ServerReboot};
 use crate::context::Context;
 use crate::output::Cell;
 use crate::{print, progress};

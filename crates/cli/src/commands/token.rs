@@ -1,9 +1,11 @@
 //! `fstack token issue|revoke`.
 
+pub(crate) mod args;
+
 use anyhow::Result;
 use ferrostack::identity::Token;
 
-use crate::args::TokenCommand;
+use self::args::TokenCommand;
 use crate::context::Context;
 use crate::output::Cell;
 use crate::print;

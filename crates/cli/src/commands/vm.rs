@@ -4,6 +4,7 @@
 //! commands catch Ctrl-C, SIGTERM and SIGHUP themselves and kill qemu before they exit:
 //! no VM outlives the command that started it.
 
+pub(crate) mod args;
 mod console;
 mod interrupts;
 
@@ -15,9 +16,9 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use ferrostack_qemu::{Disk, InstallSpec, QemuImg, Vm, VmBuilder};
 use tokio::sync::broadcast::error::RecvError;
 
+use self::args::{VmBoot, VmCommand, VmInstall};
 use self::console::ConsoleTail;
 pub use self::interrupts::{Interrupts, Stop};
-use crate::args::{VmBoot, VmCommand, VmInstall};
 use crate::context::Context;
 use crate::output::Cell;
 use crate::print;

@@ -15,8 +15,8 @@ use ferrostack::image::{
 };
 use tokio::io::{AsyncReadExt, AsyncWrite};
 
+use super::args::{self, ImageImport, ImageStage};
 use super::{fields, project};
-use crate::args::{self, ImageImport, ImageStage};
 use crate::context::Context;
 use crate::print;
 use crate::progress::{self, Progress};

@@ -3,8 +3,8 @@
 
 use anyhow::{Context as _, Result, bail};
 
+use super::args::ImageSave;
 use super::data::CountingWriter;
-use crate::args::ImageSave;
 use crate::context::Context;
 use crate::progress;
 
