@@ -32,9 +32,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use ferrostack::Cloud;
 use ferrostack::compute::{ComputeClient, Flavor, ServerId, ServerStatus};
 use ferrostack::config::{AuthConfig, AuthType, CloudConfig};
-use ferrostack::image::{
-    ContainerFormat, DiskFormat, Image, ImageCreate, ImageData, UploadOptions,
-};
+use ferrostack::image::{ContainerFormat, DiskFormat, Image, ImageData};
 use ferrostack_qemu::tiny::{self, TinyImage, TinySpec};
 use ferrostack_qemu::{ConvertSpec, QemuImg, packages};
 use mock_cloud::nova::driver::ComputeDriver;
@@ -403,7 +401,9 @@ async fn connect(cloud: Option<&str>, run_dir: &Path) -> Result<(Cloud, Option<E
     // Authenticates and finds Nova: a wrong cloud fails here, not in the middle of an upload.
     let flavors = cloud
         .compute()
-        .list_flavors()
+        .flavors()
+        .list()
+        .collect_all()
         .await
         .context("listing the compute flavors")?;
     let flavor = boot::choose_flavor(&flavors)?.clone();
@@ -430,13 +430,15 @@ fn demo_config(auth_url: &str) -> CloudConfig {
 
 /// The self-booting disk: boots with no kernel or ramdisk from the cloud.
 async fn upload_qcow2(cloud: &Cloud, run: &str, disk: &Path) -> Result<Image> {
-    let create = ImageCreate::new(format!("ferrostack-smoke-{run}-qcow2"))
-        .disk_format(DiskFormat::Qcow2)
-        .container_format(ContainerFormat::Bare)
-        .property("created_by", "cargo xtask smoke");
     Ok(cloud
         .image()
-        .create_and_upload(create, ImageData::path(disk), UploadOptions::new())
+        .images()
+        .create(format!("ferrostack-smoke-{run}-qcow2"))
+        .disk_format(DiskFormat::Qcow2)
+        .container_format(ContainerFormat::Bare)
+        .property("created_by", "cargo xtask smoke")
+        .data(ImageData::path(disk))
+        .send()
         .await?)
 }
 
@@ -452,18 +454,19 @@ async fn upload_trio(
         "{} smoke_stay=1",
         tiny::kernel_append(&image.token, Some("/dev/vda"))
     );
-    let machine = ImageCreate::new(format!("ferrostack-smoke-{run}-ami"))
-        .property("os_command_line", command_line)
-        .property("created_by", "cargo xtask smoke");
     let trio = cloud
         .image()
-        .create_three_part(
-            machine,
-            ImageData::path(&image.kernel),
-            ImageData::path(&image.initrd),
-            ImageData::path(root_raw),
-            UploadOptions::new(),
-        )
+        .images()
+        .create_three_part(format!("ferrostack-smoke-{run}-ami"))
+        .machine_metadata(|machine| {
+            machine
+                .property("os_command_line", command_line)
+                .property("created_by", "cargo xtask smoke")
+        })
+        .kernel(ImageData::path(&image.kernel))
+        .ramdisk(ImageData::path(&image.initrd))
+        .machine(ImageData::path(root_raw))
+        .send()
         .await?;
     Ok(vec![trio.kernel, trio.ramdisk, trio.machine])
 }
@@ -502,7 +505,7 @@ async fn cleanup(run: &mut Run, passed: bool) -> Result<String> {
         }
         // The ami first: it names the kernel and ramdisk.
         for image in images.iter().rev() {
-            match cloud.image().delete(image.id.clone()).await {
+            match cloud.image().images().delete(image.id.clone()).await {
                 Ok(()) => images_deleted += 1,
                 Err(err) if err.is_not_found() => images_deleted += 1,
                 Err(err) => problems.push(format!("image {}: {err}", image.id)),
@@ -547,12 +550,13 @@ fn count(n: usize, noun: &str) -> String {
 }
 
 async fn delete_server(compute: &ComputeClient, id: &ServerId) -> Result<()> {
-    match compute.delete_server(id.clone()).await {
+    match compute.servers().delete(id.clone()).await {
         Err(err) if err.is_not_found() => return Ok(()),
         other => other?,
     }
     compute
-        .wait_deleted(id, Duration::from_secs(120))
+        .servers()
+        .wait_for_delete(id, Duration::from_secs(120))
         .await
         .map_err(Into::into)
 }

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
-use ferrostack::image::{Image, ImageCreate, ImageId, ImageUpdate, ListOptions};
+use ferrostack::image::{CreateImage, Image, ImageId, Images};
 use ferrostack::{Cloud, Request, ServiceType};
 
 use crate::Target;
@@ -60,23 +60,26 @@ impl Fixture {
         &self.prefix
     }
 
-    /// An image record named `what` (see [`Fixture::name`]) and carrying the case's tag.
-    pub fn image(&self, what: &str) -> ImageCreate {
-        ImageCreate::new(self.name(what)).tag(self.tag())
+    /// A new image of `images` named `what` (see [`Fixture::name`]) and carrying the
+    /// case's tag.
+    pub fn image(&self, images: &Images, what: &str) -> CreateImage {
+        images.create(self.name(what)).tag(self.tag())
     }
 
     /// Every image of this case the admin can list (hidden ones included), by tag.
     pub async fn tagged_images(&self) -> Result<Vec<Image>> {
         let mut all = Vec::new();
         for hidden in [false, true] {
-            let options = ListOptions::new()
+            let list = self
+                .admin
+                .image()
+                .images()
+                .list()
                 .tag(self.tag())
                 .all_visibilities()
                 .os_hidden(hidden);
             all.extend(
-                self.admin
-                    .image()
-                    .list_all(options)
+                list.collect_all()
                     .await
                     .context("listing the case's images by tag")?,
             );
@@ -156,7 +159,7 @@ impl Fixture {
 
     /// Deletes an image as the admin, unprotecting it first; gone already is fine.
     async fn delete_image(&self, id: &ImageId) -> Result<()> {
-        let images = self.admin.image();
+        let images = self.admin.image().images();
         let image = match images.get(id).await {
             Ok(image) => image,
             Err(err) if err.is_not_found() => return Ok(()),
@@ -164,7 +167,10 @@ impl Fixture {
         };
         if image.protected {
             images
-                .update_from(&image, ImageUpdate::new().protected(false))
+                .update(image.id.clone())
+                .based_on(image)
+                .protected(false)
+                .send()
                 .await
                 .context("unprotecting")?;
         }

@@ -5,7 +5,6 @@
 use anyhow::{Context, Result, bail, ensure};
 use ferrostack::config::AuthType;
 use ferrostack::identity::Token;
-use ferrostack::image::ListOptions;
 use ferrostack::{Cloud, CloudConfig, ErrorKind, Request, Secret, ServiceType};
 use serde_json::json;
 
@@ -128,7 +127,10 @@ async fn password_by_user_id(f: &Fixture) -> Result<()> {
     // The session built on it reaches Glance through the catalog.
     cloud
         .image()
-        .first_page(ListOptions::new().limit(1))
+        .images()
+        .list()
+        .limit(1)
+        .first_page()
         .await
         .context("listing images with the id-based session")?;
     Ok(())
@@ -238,7 +240,10 @@ async fn application_credential(f: &Fixture) -> Result<()> {
         has_role(&token, "member")?;
         cloud
             .image()
-            .first_page(ListOptions::new().limit(1))
+            .images()
+            .list()
+            .limit(1)
+            .first_page()
             .await
             .with_context(|| format!("listing images with the credential {what}"))?;
     }
@@ -324,7 +329,7 @@ async fn unscoped(f: &Fixture) -> Result<()> {
     ensure!(token.catalog.is_empty(), "the unscoped token has a catalog");
     ensure!(token.roles.is_empty(), "the unscoped token has roles");
     expect::equal("user", token.user.name.as_deref(), Some(DEMO.user))?;
-    let result = cloud.image().first_page(ListOptions::new()).await;
+    let result = cloud.image().images().list().first_page().await;
     expect::error(
         "an image call with an unscoped token",
         result,

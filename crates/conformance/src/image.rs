@@ -1,7 +1,7 @@
 //! Glance: every image operation of the SDK, grouped by what it is about.
 
 use anyhow::{Context, Result, ensure};
-use ferrostack::image::{Image, ImageClient, ImageData, ImageId};
+use ferrostack::image::{Image, ImageData, ImageId, Images};
 
 use crate::Case;
 
@@ -27,11 +27,7 @@ pub(crate) fn bytes(data: &[u8]) -> ImageData {
 
 /// Downloads the image's data and checks it is exactly `expected` (the SDK checks the hash
 /// Glance reports on the way).
-pub(crate) async fn download_equals(
-    images: &ImageClient,
-    id: &ImageId,
-    expected: &[u8],
-) -> Result<()> {
+pub(crate) async fn download_equals(images: &Images, id: &ImageId, expected: &[u8]) -> Result<()> {
     let mut data = Vec::new();
     let download = images
         .download_to_writer(id, &mut data)

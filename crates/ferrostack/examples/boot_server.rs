@@ -41,8 +41,8 @@ async fn run(image: &str, flavor: &str, name: &str, keep: bool) -> ferrostack::R
     let cloud = Cloud::from_env()?;
     let compute = cloud.compute();
     println!("compute microversion {}", compute.microversion().await?);
-    let image = cloud.image().find(image).await?;
-    let flavor = compute.find_flavor(flavor).await?;
+    let image = cloud.image().images().find(image).await?;
+    let flavor = compute.flavors().find(flavor).await?;
     println!(
         "booting {name} from image {} ({}) with flavor {} ({} vCPU, {} MiB, {} GiB)",
         image.name.as_deref().unwrap_or("-"),
@@ -54,7 +54,8 @@ async fn run(image: &str, flavor: &str, name: &str, keep: bool) -> ferrostack::R
     );
 
     let server = compute
-        .create_server(name, &image.id, flavor.id)
+        .servers()
+        .create(name, &image.id, flavor.id)
         .metadata("created-by", "ferrostack boot_server example")
         .send()
         .await?
@@ -69,13 +70,20 @@ async fn run(image: &str, flavor: &str, name: &str, keep: bool) -> ferrostack::R
     let mut console = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     while console.trim().is_empty() && tokio::time::Instant::now() < deadline {
-        console = compute.console_output(&server.id, Some(50)).await?;
+        console = compute
+            .servers()
+            .console_output(&server.id, Some(50))
+            .await?;
         if console.trim().is_empty() {
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     }
     println!("--- console (last 50 lines) ---\n{console}\n--- end of console ---");
-    match compute.remote_console(&server.id, VncConsole::NoVnc).await {
+    match compute
+        .servers()
+        .remote_console(&server.id, VncConsole::NoVnc)
+        .await
+    {
         Ok(url) => println!("VNC console: {url}"),
         Err(err) => println!("no VNC console: {err}"),
     }
@@ -84,9 +92,10 @@ async fn run(image: &str, flavor: &str, name: &str, keep: bool) -> ferrostack::R
         println!("keeping {} (--keep)", server.label());
         return Ok(());
     }
-    compute.delete_server(server.id.clone()).await?;
+    compute.servers().delete(server.id.clone()).await?;
     compute
-        .wait_deleted(&server.id, Duration::from_secs(300))
+        .servers()
+        .wait_for_delete(&server.id, Duration::from_secs(300))
         .await?;
     println!("deleted {}", server.label());
     Ok(())

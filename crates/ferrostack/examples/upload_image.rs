@@ -11,7 +11,7 @@
 use std::io::Write;
 
 use ferrostack::Cloud;
-use ferrostack::image::{DiskFormat, ImageCreate, ImageData, UploadOptions};
+use ferrostack::image::{DiskFormat, ImageData};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,21 +20,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("usage: upload_image FILE NAME [DISK_FORMAT]");
         std::process::exit(2);
     };
-    let mut create = ImageCreate::new(name);
+    let images = Cloud::from_env()?.image().images();
+    let mut create = images.create(name).data(ImageData::path(&path));
     if let Some(format) = args.next() {
         create = create.disk_format(DiskFormat::from(format.as_str()));
     }
-    let images = Cloud::from_env()?.image();
-    let options = UploadOptions::new().progress(|sent, total| {
-        // Every 16 MiB and at the end, on stderr, so stdout stays machine-readable.
-        if sent % (16 << 20) < (256 << 10) || Some(sent) == total {
-            let total = total.map_or("?".to_owned(), |t| t.to_string());
-            eprint!("\r{sent} / {total} bytes");
-            let _ = std::io::stderr().flush();
-        }
-    });
-    let image = images
-        .create_and_upload(create, ImageData::path(&path), options)
+    let image = create
+        .progress(|sent, total| {
+            // Every 16 MiB and at the end, on stderr, so stdout stays machine-readable.
+            if sent % (16 << 20) < (256 << 10) || Some(sent) == total {
+                let total = total.map_or("?".to_owned(), |t| t.to_string());
+                eprint!("\r{sent} / {total} bytes");
+                let _ = std::io::stderr().flush();
+            }
+        })
+        .send()
         .await?;
     eprintln!();
     println!("{}", serde_json::to_string_pretty(&image)?);

@@ -26,6 +26,26 @@ pub use request::{Request, ServiceType};
 pub use secret::Secret;
 pub use session::Session;
 
+/// What unit tests need to build requests without a network.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::config::{AuthType, CloudConfig};
+    use crate::session::Session;
+
+    /// A session that never authenticates and whose every service lives at an address no
+    /// test connects to: enough to build request builders and inspect their requests.
+    pub(crate) fn offline_session() -> Session {
+        let mut config = CloudConfig::new();
+        config.auth_type = AuthType::None;
+        for service in ["compute", "image", "identity"] {
+            config
+                .endpoint_overrides
+                .insert(service.to_owned(), "http://127.0.0.1:9/".to_owned());
+        }
+        Session::new(config).expect("an offline session")
+    }
+}
+
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -5,14 +5,11 @@
 use std::io::Cursor;
 use std::time::Duration;
 
-use ferrostack::compute::{
-    ComputeClient, Microversion, RebootKind, ServerQuery, ServerStatus, VncConsole, Wait,
-};
+use ferrostack::compute::{ComputeClient, Microversion, RebootKind, ServerStatus, VncConsole};
 use ferrostack::config::{AuthConfig, AuthType, CloudConfig};
-use ferrostack::image::{
-    ContainerFormat, DiskFormat, Image, ImageCreate, ImageData, UploadOptions,
-};
+use ferrostack::image::{ContainerFormat, DiskFormat, Image, ImageData};
 use ferrostack::wait::Backoff;
+use ferrostack::wait::Wait;
 use ferrostack::{Cloud, ErrorKind};
 use futures::TryStreamExt;
 use mock_cloud::MockCloud;
@@ -49,14 +46,13 @@ async fn upload(cloud: &Cloud, name: &str, min_disk: u64) -> Image {
     let len = bytes.len() as u64;
     cloud
         .image()
-        .create_and_upload(
-            ImageCreate::new(name)
-                .disk_format(DiskFormat::Raw)
-                .container_format(ContainerFormat::Bare)
-                .min_disk(min_disk),
-            ImageData::reader(Cursor::new(bytes)).size(len),
-            UploadOptions::new(),
-        )
+        .images()
+        .create(name)
+        .disk_format(DiskFormat::Raw)
+        .container_format(ContainerFormat::Bare)
+        .min_disk(min_disk)
+        .data(ImageData::reader(Cursor::new(bytes)).size(len))
+        .send()
         .await
         .expect("the image uploads")
 }
@@ -83,10 +79,11 @@ async fn image_to_active_console_stop_start_reboot_delete() {
         Microversion::CLIENT_MAX
     );
     let image = upload(&cloud, "tiny-linux", 1).await;
-    let flavor = compute.find_flavor("m1.tiny").await.unwrap();
+    let flavor = compute.flavors().find("m1.tiny").await.unwrap();
 
     let server = compute
-        .create_server("web-1", &image.id, flavor.id.clone())
+        .servers()
+        .create("web-1", &image.id, flavor.id.clone())
         .user_data("#cloud-config\nhostname: web-1\n")
         .metadata("role", "web")
         .send()
@@ -109,16 +106,20 @@ async fn image_to_active_console_stop_start_reboot_delete() {
     );
     let id = server.id.clone();
 
-    let console = compute.console_output(&id, None).await.unwrap();
+    let console = compute.servers().console_output(&id, None).await.unwrap();
     assert!(
         console.contains(&format!("mock-cloud: server web-1 ({id}) booted")),
         "{console}"
     );
-    let last = compute.console_output(&id, Some(1)).await.unwrap();
+    let last = compute
+        .servers()
+        .console_output(&id, Some(1))
+        .await
+        .unwrap();
     assert_eq!(last.trim_end(), "web-1 login:");
 
     // The 409 of starting a running server says so.
-    let err = compute.start_server(id.clone()).await.unwrap_err();
+    let err = compute.servers().start(id.clone()).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Conflict);
     assert_eq!(err.status(), Some(409));
     assert!(
@@ -129,17 +130,21 @@ async fn image_to_active_console_stop_start_reboot_delete() {
     assert!(err.request_id().is_some());
 
     // Stop, finished by an explicit tick rather than by polls.
-    compute.stop_server(id.clone()).await.unwrap();
+    compute.servers().stop(id.clone()).await.unwrap();
     assert_eq!(mock.tick(2), 1, "one machine finished powering off");
     let gets = server_gets(&mock, id.as_str());
-    let stopped = compute.wait_shutoff(&id, eager()).await.unwrap();
+    let stopped = compute
+        .servers()
+        .wait_for_status(&id, ServerStatus::Shutoff, eager())
+        .await
+        .unwrap();
     assert_eq!(stopped.status, ServerStatus::Shutoff);
     assert_eq!(
         server_gets(&mock, id.as_str()),
         gets + 1,
         "already SHUTOFF at the first look"
     );
-    let err = compute.stop_server(id.clone()).await.unwrap_err();
+    let err = compute.servers().stop(id.clone()).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Conflict);
     assert_eq!(
         err.message(),
@@ -149,32 +154,57 @@ async fn image_to_active_console_stop_start_reboot_delete() {
         )
     );
 
-    compute.start_server(id.clone()).await.unwrap();
-    compute.wait_active(&id, eager()).await.unwrap();
+    compute.servers().start(id.clone()).await.unwrap();
     compute
-        .reboot_server(id.clone(), RebootKind::Soft)
+        .servers()
+        .wait_for_status(&id, ServerStatus::Active, eager())
         .await
         .unwrap();
-    compute.wait_active(&id, eager()).await.unwrap();
     compute
-        .reboot_server(id.clone(), RebootKind::Hard)
+        .servers()
+        .reboot(id.clone(), RebootKind::Soft)
         .await
         .unwrap();
-    let rebooted = compute.wait_active(&id, eager()).await.unwrap();
+    compute
+        .servers()
+        .wait_for_status(&id, ServerStatus::Active, eager())
+        .await
+        .unwrap();
+    compute
+        .servers()
+        .reboot(id.clone(), RebootKind::Hard)
+        .await
+        .unwrap();
+    let rebooted = compute
+        .servers()
+        .wait_for_status(&id, ServerStatus::Active, eager())
+        .await
+        .unwrap();
     assert_eq!(rebooted.status, ServerStatus::Active);
 
     let url = compute
+        .servers()
         .remote_console(&id, VncConsole::NoVnc)
         .await
         .unwrap();
     assert!(url.starts_with("http"), "{url}");
-    let renamed = compute.rename_server(id.clone(), "web-2").await.unwrap();
+    let renamed = compute
+        .servers()
+        .update(id.clone())
+        .name("web-2")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(renamed.name, "web-2");
-    assert_eq!(compute.find_server("web-2").await.unwrap().id, id);
+    assert_eq!(compute.servers().find("web-2").await.unwrap().id, id);
 
-    compute.delete_server(id.clone()).await.unwrap();
-    compute.wait_deleted(&id, eager()).await.unwrap();
-    let err = compute.show_server(id.clone()).await.unwrap_err();
+    compute.servers().delete(id.clone()).await.unwrap();
+    compute
+        .servers()
+        .wait_for_delete(&id, eager())
+        .await
+        .unwrap();
+    let err = compute.servers().get(id.clone()).await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
 }
 
@@ -184,7 +214,8 @@ async fn a_failed_boot_is_surfaced_at_once_with_its_fault() {
     let compute = cloud.compute();
     let image = upload(&cloud, "tiny-linux", 0).await;
     let pending = compute
-        .create_server("doomed", &image.id, "1")
+        .servers()
+        .create("doomed", &image.id, "1")
         .metadata("mock_fail_boot", "disk on fire")
         .send()
         .await
@@ -213,10 +244,11 @@ async fn a_flavor_smaller_than_the_images_min_disk_is_refused_with_novas_words()
     let (_mock, cloud) = start(1).await;
     let compute = cloud.compute();
     let image = upload(&cloud, "needs-5g", 5).await;
-    let nano = compute.find_flavor("m1.nano").await.unwrap();
+    let nano = compute.flavors().find("m1.nano").await.unwrap();
     assert_eq!(nano.disk, 1);
     let err = compute
-        .create_server("too-small", &image.id, nano.id)
+        .servers()
+        .create("too-small", &image.id, nano.id)
         .send()
         .await
         .unwrap_err();
@@ -226,7 +258,9 @@ async fn a_flavor_smaller_than_the_images_min_disk_is_refused_with_novas_words()
     // newer: "... smaller than the minimum size specified in image metadata. ...").
     assert!(err.message().starts_with("Flavor's disk is "), "{err}");
     let servers: Vec<_> = compute
-        .list_servers(ServerQuery::default())
+        .servers()
+        .list()
+        .stream()
         .try_collect()
         .await
         .unwrap();
@@ -240,41 +274,54 @@ async fn lists_pages_lookups_and_keypairs() {
     let image = upload(&cloud, "tiny-linux", 0).await;
     for name in ["a", "b", "c"] {
         compute
-            .create_server(name, &image.id, "1")
+            .servers()
+            .create(name, &image.id, "1")
             .networks(ferrostack::compute::Networks::None)
             .send()
             .await
             .unwrap();
     }
-    let query = ServerQuery {
-        limit: Some(1),
-        ..ServerQuery::default()
-    };
     let mut names: Vec<String> = compute
-        .list_servers(query)
+        .servers()
+        .list()
+        .limit(1)
+        .stream()
         .map_ok(|s| s.name)
         .try_collect()
         .await
         .unwrap();
     names.sort();
     assert_eq!(names, ["a", "b", "c"]);
-    let b = compute.find_server("b").await.unwrap();
-    assert_eq!(compute.find_server(b.id.as_str()).await.unwrap().name, "b");
-    let err = compute.find_server("nope").await.unwrap_err();
+    let b = compute.servers().find("b").await.unwrap();
+    assert_eq!(
+        compute.servers().find(b.id.as_str()).await.unwrap().name,
+        "b"
+    );
+    let err = compute.servers().find("nope").await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Lookup);
 
-    let flavors = compute.list_flavors().await.unwrap();
+    let flavors = compute.flavors().list().collect_all().await.unwrap();
     assert!(flavors.iter().any(|f| f.name == "m1.nano"));
 
-    let generated = compute.generate_keypair("made-by-nova").await.unwrap();
+    let generated = compute
+        .keypairs()
+        .create("made-by-nova")
+        .send()
+        .await
+        .unwrap();
     assert!(generated.private_key.is_some());
     let imported = compute
-        .import_keypair("mine", generated.public_key.clone())
+        .keypairs()
+        .create("mine")
+        .public_key(generated.public_key.clone())
+        .send()
         .await
         .unwrap();
     assert!(imported.private_key.is_none());
     let mut names: Vec<String> = compute
-        .list_keypairs()
+        .keypairs()
+        .list()
+        .collect_all()
         .await
         .unwrap()
         .into_iter()
@@ -283,13 +330,14 @@ async fn lists_pages_lookups_and_keypairs() {
     names.sort();
     assert_eq!(names, ["made-by-nova", "mine"]);
     assert_eq!(
-        compute.show_keypair("mine").await.unwrap().public_key,
+        compute.keypairs().get("mine").await.unwrap().public_key,
         generated.public_key
     );
-    compute.delete_keypair("mine").await.unwrap();
+    compute.keypairs().delete("mine").await.unwrap();
     assert!(
         compute
-            .show_keypair("mine")
+            .keypairs()
+            .get("mine")
             .await
             .unwrap_err()
             .is_not_found()
@@ -302,7 +350,8 @@ async fn pinned_old_microversions_work_end_to_end() {
     let compute = ComputeClient::new(cloud.session().clone()).with_microversion(Microversion(2, 1));
     let image = upload(&cloud, "tiny-linux", 0).await;
     let server = compute
-        .create_server("old", &image.id, "1")
+        .servers()
+        .create("old", &image.id, "1")
         .send()
         .await
         .unwrap()
@@ -315,6 +364,7 @@ async fn pinned_old_microversions_work_end_to_end() {
         Some("1")
     );
     let url = compute
+        .servers()
         .remote_console(&server.id, VncConsole::NoVnc)
         .await
         .unwrap();

@@ -7,8 +7,8 @@ use std::time::Duration;
 use ferrostack::ErrorKind;
 use ferrostack::config::{AuthConfig, AuthType, CloudConfig};
 use ferrostack::image::{
-    ContainerFormat, DiskFormat, ImageClient, ImageCreate, ImageData, ImageStatus, ImageUpdate,
-    ListOptions, MemberStatus, SortDir, UploadOptions, Visibility,
+    ContainerFormat, DiskFormat, ImageClient, ImageData, ImageStatus, MemberStatus, SortDir,
+    Visibility,
 };
 use ferrostack::session::{RetryPolicy, Session};
 use mock_cloud::MockCloud;
@@ -59,13 +59,12 @@ async fn the_whole_lifecycle() {
 
     // Create + upload, format detected (raw), hashes checked against Glance's.
     let image = images
-        .create_and_upload(
-            ImageCreate::new("flow-image")
-                .property("os_distro", "debian")
-                .tag("first"),
-            ImageData::path(&path),
-            UploadOptions::new(),
-        )
+        .images()
+        .create("flow-image")
+        .property("os_distro", "debian")
+        .tag("first")
+        .data(ImageData::path(&path))
+        .send()
         .await
         .unwrap();
     assert_eq!(image.status, ImageStatus::Active);
@@ -75,19 +74,25 @@ async fn the_whole_lifecycle() {
     assert_eq!(image.os_distro(), Some("debian"));
 
     // Show, find by name, list with filters.
-    assert_eq!(images.get(&image.id).await.unwrap().id, image.id);
-    assert_eq!(images.find("flow-image").await.unwrap().id, image.id);
-    assert_eq!(images.find(image.id.as_str()).await.unwrap().id, image.id);
-    let err = images.find("no-such-image").await.unwrap_err();
+    assert_eq!(images.images().get(&image.id).await.unwrap().id, image.id);
+    assert_eq!(
+        images.images().find("flow-image").await.unwrap().id,
+        image.id
+    );
+    assert_eq!(
+        images.images().find(image.id.as_str()).await.unwrap().id,
+        image.id
+    );
+    let err = images.images().find("no-such-image").await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Lookup);
     let listed = images
-        .list_all(
-            ListOptions::new()
-                .disk_format(DiskFormat::Raw)
-                .tag("first")
-                .sort_by("name", SortDir::Asc)
-                .limit(1),
-        )
+        .images()
+        .list()
+        .disk_format(DiskFormat::Raw)
+        .tag("first")
+        .sort_by("name", SortDir::Asc)
+        .limit(1)
+        .collect_all()
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
@@ -95,16 +100,15 @@ async fn the_whole_lifecycle() {
 
     // Update: replace, add, remove, tags.
     let updated = images
-        .update(
-            &image.id,
-            ImageUpdate::new()
-                .name("flow-image-2")
-                .min_ram(128)
-                .property("os_distro", "ubuntu")
-                .property("os_version", "24.04")
-                .add_tag("second")
-                .remove_tag("first"),
-        )
+        .images()
+        .update(&image.id)
+        .name("flow-image-2")
+        .min_ram(128)
+        .property("os_distro", "ubuntu")
+        .property("os_version", "24.04")
+        .add_tag("second")
+        .remove_tag("first")
+        .send()
         .await
         .unwrap();
     assert_eq!(updated.name.as_deref(), Some("flow-image-2"));
@@ -112,21 +116,31 @@ async fn the_whole_lifecycle() {
     assert_eq!(updated.os_distro(), Some("ubuntu"));
     assert_eq!(updated.tags, vec!["second".to_owned()]);
     let updated = images
-        .update(&image.id, ImageUpdate::new().remove_property("os_version"))
+        .images()
+        .update(&image.id)
+        .remove_property("os_version")
+        .send()
         .await
         .unwrap();
     assert_eq!(updated.os_version(), None);
 
-    images.add_tag(&image.id, "third").await.unwrap();
-    images.remove_tag(&image.id, "second").await.unwrap();
+    images.images().add_tag(&image.id, "third").await.unwrap();
+    images
+        .images()
+        .remove_tag(&image.id, "second")
+        .await
+        .unwrap();
     assert_eq!(
-        images.get(&image.id).await.unwrap().tags,
+        images.images().get(&image.id).await.unwrap().tags,
         vec!["third".to_owned()]
     );
 
     // Members: the image must be shared first.
     images
-        .update(&image.id, ImageUpdate::new().visibility(Visibility::Shared))
+        .images()
+        .update(&image.id)
+        .visibility(Visibility::Shared)
+        .send()
         .await
         .unwrap();
     let admin_project = client(&cloud, "admin")
@@ -138,54 +152,91 @@ async fn the_whole_lifecycle() {
         .project_id()
         .unwrap()
         .to_owned();
-    let member = images.add_member(&image.id, &admin_project).await.unwrap();
+    let member = images
+        .members(&image.id)
+        .create(&admin_project)
+        .await
+        .unwrap();
     assert_eq!(member.status, MemberStatus::Pending);
-    assert_eq!(images.members(&image.id).await.unwrap().len(), 1);
+    assert_eq!(
+        images
+            .members(&image.id)
+            .list()
+            .collect_all()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let admin = client(&cloud, "admin");
     let accepted = admin
-        .set_member_status(&image.id, &admin_project, MemberStatus::Accepted)
+        .members(&image.id)
+        .update(&admin_project, MemberStatus::Accepted)
         .await
         .unwrap();
     assert_eq!(accepted.status, MemberStatus::Accepted);
     assert_eq!(
         images
-            .member(&image.id, &admin_project)
+            .members(&image.id)
+            .get(&admin_project)
             .await
             .unwrap()
             .status,
         MemberStatus::Accepted
     );
     images
-        .remove_member(&image.id, &admin_project)
+        .members(&image.id)
+        .delete(&admin_project)
         .await
         .unwrap();
-    assert!(images.members(&image.id).await.unwrap().is_empty());
+    assert!(
+        images
+            .members(&image.id)
+            .list()
+            .collect_all()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Download, verified.
     let target = dir.path().join("saved.img");
-    let download = images.download_to_path(&image.id, &target).await.unwrap();
+    let download = images
+        .images()
+        .download_to_path(&image.id, &target)
+        .await
+        .unwrap();
     assert_eq!(download.verified_with.as_deref(), Some("sha512"));
     assert_eq!(std::fs::read(&target).unwrap(), bytes);
 
     // Deactivate / reactivate (admin).
-    admin.deactivate(&image.id).await.unwrap();
+    admin.images().deactivate(&image.id).await.unwrap();
     assert_eq!(
-        images.get(&image.id).await.unwrap().status,
+        images.images().get(&image.id).await.unwrap().status,
         ImageStatus::Deactivated
     );
-    admin.reactivate(&image.id).await.unwrap();
+    admin.images().reactivate(&image.id).await.unwrap();
     images
+        .images()
         .wait_for_status(&image.id, ImageStatus::Active, Duration::from_secs(30))
         .await
         .unwrap();
 
     // Delete.
-    images.delete(&image.id).await.unwrap();
+    images.images().delete(&image.id).await.unwrap();
     images
+        .images()
         .wait_for_delete(&image.id, Duration::from_secs(30))
         .await
         .unwrap();
-    assert!(images.get(&image.id).await.unwrap_err().is_not_found());
+    assert!(
+        images
+            .images()
+            .get(&image.id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
 }
 
 #[tokio::test]
@@ -194,17 +245,21 @@ async fn a_415_leaves_no_image_behind() {
     let images = client(&cloud, "demo");
     // Declared qcow2, but the data is plain bytes: our gate is skipped, Glance's answers 415.
     let err = images
-        .create_and_upload(
-            ImageCreate::new("mislabelled").disk_format(DiskFormat::Qcow2),
-            ImageData::reader(std::io::Cursor::new(data(100_000, 2))),
-            UploadOptions::new().skip_inspection(true),
-        )
+        .images()
+        .create("mislabelled")
+        .disk_format(DiskFormat::Qcow2)
+        .data(ImageData::reader(std::io::Cursor::new(data(100_000, 2))))
+        .skip_inspection(true)
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::UnsupportedMedia, "{err}");
     assert!(err.message().contains("the image was deleted"), "{err}");
     let left = images
-        .list_all(ListOptions::new().all_visibilities())
+        .images()
+        .list()
+        .all_visibilities()
+        .collect_all()
         .await
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
@@ -237,29 +292,32 @@ async fn a_cancelled_upload_leaves_no_image_behind() {
     let images = client(&cloud, "demo");
     let (sending_tx, sending) = tokio::sync::oneshot::channel();
     let sending_tx = std::sync::Mutex::new(Some(sending_tx));
-    let upload = images.create_and_upload(
-        ImageCreate::new("cancelled").disk_format(DiskFormat::Raw),
-        ImageData::reader(Endless { left: 4 << 20 }),
-        UploadOptions::new()
-            .skip_inspection(true)
-            .progress(move |_, _| {
-                if let Some(tx) = sending_tx.lock().unwrap().take() {
-                    let _ = tx.send(());
-                }
-            }),
-    );
+    let upload = images
+        .images()
+        .create("cancelled")
+        .disk_format(DiskFormat::Raw)
+        .data(ImageData::reader(Endless { left: 4 << 20 }))
+        .skip_inspection(true)
+        .progress(move |_, _| {
+            if let Some(tx) = sending_tx.lock().unwrap().take() {
+                let _ = tx.send(());
+            }
+        })
+        .send();
     tokio::select! {
         _ = upload => panic!("an endless upload finished"),
         _ = sending => {}
     }
     // The deletion runs in the background: wait for the listing to empty.
     ferrostack::wait::poll_until(
-        Duration::from_secs(30),
-        ferrostack::wait::Backoff::fixed(Duration::from_millis(20)),
+        ferrostack::wait::Wait::new(Duration::from_secs(30)).interval(Duration::from_millis(20)),
         "the cancelled image to be deleted",
         || async {
             let left = images
-                .list_all(ListOptions::new().all_visibilities())
+                .images()
+                .list()
+                .all_visibilities()
+                .collect_all()
                 .await?;
             Ok(if left.is_empty() {
                 std::task::Poll::Ready(())
@@ -278,11 +336,10 @@ async fn a_corrupted_download_is_detected_and_the_partial_file_removed() {
     let images = client(&cloud, "demo");
     let bytes = data(500_000, 3);
     let image = images
-        .create_and_upload(
-            ImageCreate::new("to-corrupt"),
-            ImageData::reader(std::io::Cursor::new(bytes)),
-            UploadOptions::new(),
-        )
+        .images()
+        .create("to-corrupt")
+        .data(ImageData::reader(std::io::Cursor::new(bytes)))
+        .send()
         .await
         .unwrap();
     cloud
@@ -294,6 +351,7 @@ async fn a_corrupted_download_is_detected_and_the_partial_file_removed() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let err = images
+        .images()
         .download_to_path(&image.id, dir.path().join("corrupt.img"))
         .await
         .unwrap_err();
@@ -307,19 +365,19 @@ async fn the_three_part_image_round_trips() {
     let images = client(&cloud, "demo");
     let (kernel, ramdisk, machine) = (data(70_000, 4), data(50_000, 5), data(1 << 20, 6));
     let parts = images
-        .create_three_part(
-            ImageCreate::new("cirros-uec").visibility(Visibility::Private),
-            ImageData::reader(std::io::Cursor::new(kernel.clone())),
-            ImageData::reader(std::io::Cursor::new(ramdisk.clone())),
-            ImageData::reader(std::io::Cursor::new(machine.clone())),
-            UploadOptions::new(),
-        )
+        .images()
+        .create_three_part("cirros-uec")
+        .visibility(Visibility::Private)
+        .kernel(ImageData::reader(std::io::Cursor::new(kernel.clone())))
+        .ramdisk(ImageData::reader(std::io::Cursor::new(ramdisk.clone())))
+        .machine(ImageData::reader(std::io::Cursor::new(machine.clone())))
+        .send()
         .await
         .unwrap();
     assert_eq!(parts.kernel.disk_format, Some(DiskFormat::Aki));
     assert_eq!(parts.ramdisk.container_format, Some(ContainerFormat::Ari));
     assert_eq!(parts.machine.disk_format, Some(DiskFormat::Ami));
-    let shown = images.get(&parts.machine.id).await.unwrap();
+    let shown = images.images().get(&parts.machine.id).await.unwrap();
     assert_eq!(shown.kernel_id(), Some(parts.kernel.id.clone()));
     assert_eq!(shown.ramdisk_id(), Some(parts.ramdisk.id.clone()));
     assert_eq!(shown.name.as_deref(), Some("cirros-uec"));
@@ -329,7 +387,11 @@ async fn the_three_part_image_round_trips() {
         (&parts.machine.id, &machine),
     ] {
         let mut got = Vec::new();
-        images.download_to_writer(id, &mut got).await.unwrap();
+        images
+            .images()
+            .download_to_writer(id, &mut got)
+            .await
+            .unwrap();
         assert_eq!(&got, expected);
     }
 }
@@ -349,32 +411,34 @@ async fn a_failing_machine_part_cleans_up_all_three() {
         .unwrap();
     let ok = |n| ImageData::reader(std::io::Cursor::new(data(n, 7)));
     let err = images
-        .create_three_part(
-            ImageCreate::new("doomed"),
-            ok(1000),
-            ok(1000),
-            ok(1000),
-            UploadOptions::new(),
-        )
+        .images()
+        .create_three_part("doomed")
+        .kernel(ok(1000))
+        .ramdisk(ok(1000))
+        .machine(ok(1000))
+        .send()
         .await
         .unwrap_err();
     // The fault hit the kernel (first PUT): only it was made, and it is gone.
     assert_eq!(err.kind(), &ErrorKind::Unavailable, "{err}");
     let left = images
-        .list_all(ListOptions::new().all_visibilities())
+        .images()
+        .list()
+        .all_visibilities()
+        .collect_all()
         .await
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
 
     // The kernel and ramdisk are made, then the machine image's data cannot be read.
     let err = images
-        .create_three_part(
-            ImageCreate::new("doomed"),
-            ok(1000),
-            ok(1000),
-            ImageData::reader(Broken { left: 300_000 }),
-            UploadOptions::new().skip_inspection(true),
-        )
+        .images()
+        .create_three_part("doomed")
+        .kernel(ok(1000))
+        .ramdisk(ok(1000))
+        .machine(ImageData::reader(Broken { left: 300_000 }))
+        .skip_inspection(true)
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Io, "{err}");
@@ -393,7 +457,10 @@ async fn a_failing_machine_part_cleans_up_all_three() {
         "{err}"
     );
     let left = images
-        .list_all(ListOptions::new().all_visibilities())
+        .images()
+        .list()
+        .all_visibilities()
+        .collect_all()
         .await
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
@@ -431,17 +498,17 @@ async fn the_interoperable_import_with_glance_direct() {
     );
     let bytes = data(200_000, 8);
     let image = images
-        .create_and_import(
-            ImageCreate::new("imported"),
-            ImageData::reader(std::io::Cursor::new(bytes.clone())),
-            UploadOptions::new(),
-            Duration::from_secs(60),
-        )
+        .images()
+        .create("imported")
+        .import_data(ImageData::reader(std::io::Cursor::new(bytes.clone())))
+        .wait(Duration::from_secs(60))
+        .send()
         .await
         .unwrap();
     assert_eq!(image.status, ImageStatus::Active);
     let mut got = Vec::new();
     images
+        .images()
         .download_to_writer(&image.id, &mut got)
         .await
         .unwrap();
@@ -453,18 +520,19 @@ async fn create_then_upload_and_stage_then_import_as_separate_steps() {
     let cloud = MockCloud::start().await.unwrap();
     let images = client(&cloud, "demo");
     // A record without formats: upload sets them from the inspection (raw/bare).
-    let record = images.create(ImageCreate::new("two-steps")).await.unwrap();
+    let record = images.images().create("two-steps").send().await.unwrap();
     assert_eq!(record.status, ImageStatus::Queued);
     let bytes = data(150_000, 9);
     let sizes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = sizes.clone();
     let uploaded = images
+        .images()
         .upload(
             &record.id,
             ImageData::reader(std::io::Cursor::new(bytes.clone())).size(150_000),
-            UploadOptions::new()
-                .progress(move |sent, total| log.lock().unwrap().push((sent, total))),
         )
+        .progress(move |sent, total| log.lock().unwrap().push((sent, total)))
+        .send()
         .await
         .unwrap();
     assert_eq!(uploaded.status, ImageStatus::Active);
@@ -475,26 +543,29 @@ async fn create_then_upload_and_stage_then_import_as_separate_steps() {
     );
 
     let staged = images
-        .create(
-            ImageCreate::new("staged")
-                .disk_format(DiskFormat::Raw)
-                .container_format(ContainerFormat::Bare),
-        )
+        .images()
+        .create("staged")
+        .disk_format(DiskFormat::Raw)
+        .container_format(ContainerFormat::Bare)
+        .send()
         .await
         .unwrap();
     images
+        .images()
         .stage(
             &staged.id,
             ImageData::reader(std::io::Cursor::new(bytes.clone())),
-            UploadOptions::new(),
         )
+        .send()
         .await
         .unwrap();
     images
+        .images()
         .import(&staged.id, ferrostack::image::ImportMethod::GlanceDirect)
         .await
         .unwrap();
     let active = images
+        .images()
         .wait_for_status(&staged.id, ImageStatus::Active, Duration::from_secs(60))
         .await
         .unwrap();

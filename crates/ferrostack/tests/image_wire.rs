@@ -8,12 +8,9 @@ use std::time::Duration;
 
 use ferrostack::ErrorKind;
 use ferrostack::config::{AuthType, CloudConfig};
-use ferrostack::image::{
-    DiskFormat, ImageClient, ImageCreate, ImageData, ImageStatus, ImageUpdate, ListOptions,
-    UploadOptions,
-};
+use ferrostack::image::{DiskFormat, ImageClient, ImageData, ImageStatus};
 use ferrostack::session::Session;
-use ferrostack::wait::Backoff;
+use ferrostack::wait::{Backoff, Wait};
 use md5::Digest;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
@@ -117,13 +114,21 @@ async fn listing_follows_next_links_and_stops_on_a_repeated_one() {
         .mount(&server)
         .await;
     let all = images
-        .list_all(ListOptions::new().name_in(["a", "b,c"]).limit(2))
+        .images()
+        .list()
+        .name_in(["a", "b,c"])
+        .limit(2)
+        .collect_all()
         .await
         .unwrap();
     let ids: Vec<&str> = all.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids, ["a", "b", "c", "d", "e", "f"]);
     let first = images
-        .first_page(ListOptions::new().name_in(["a", "b,c"]).limit(2))
+        .images()
+        .list()
+        .name_in(["a", "b,c"])
+        .limit(2)
+        .first_page()
         .await
         .unwrap();
     assert_eq!(first.images.len(), 2);
@@ -142,7 +147,7 @@ async fn a_wrongly_typed_field_is_a_decode_error_with_its_path() {
         ))
         .mount(&server)
         .await;
-    let err = images.list_all(ListOptions::new()).await.unwrap_err();
+    let err = images.images().list().collect_all().await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Decode);
     assert_eq!(err.json_path(), Some("images[1].min_ram"));
 }
@@ -174,7 +179,7 @@ async fn find_tries_the_id_then_the_name_then_hidden_images() {
         ))
         .mount(&server)
         .await;
-    assert_eq!(images.find("web").await.unwrap().id.as_str(), "h1");
+    assert_eq!(images.images().find("web").await.unwrap().id.as_str(), "h1");
 
     Mock::given(method("GET"))
         .and(path("/v2/images/twins"))
@@ -189,7 +194,7 @@ async fn find_tries_the_id_then_the_name_then_hidden_images() {
         ]})))
         .mount(&server)
         .await;
-    let err = images.find("twins").await.unwrap_err();
+    let err = images.images().find("twins").await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Lookup);
     assert!(
         err.message()
@@ -208,7 +213,7 @@ async fn find_tries_the_id_then_the_name_then_hidden_images() {
         .respond_with(ok(json!({"images": []})))
         .mount(&server)
         .await;
-    let err = images.find("ghost").await.unwrap_err();
+    let err = images.images().find("ghost").await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Lookup);
     assert!(err.message().contains("\"ghost\""), "{err}");
 }
@@ -237,20 +242,22 @@ async fn update_patches_against_the_current_image_with_glances_media_type() {
         .mount(&server)
         .await;
     let updated = images
-        .update(
-            ID,
-            ImageUpdate::new()
-                .property("os_distro", "debian")
-                .property("os_version", "13")
-                .remove_property("os_distro")
-                .remove_property("not_there"),
-        )
+        .images()
+        .update(ID)
+        .property("os_distro", "debian")
+        .property("os_version", "13")
+        .remove_property("os_distro")
+        .remove_property("not_there")
+        .send()
         .await
         .unwrap();
     assert_eq!(updated.os_version(), Some("13"));
     // Nothing to change: no PATCH at all.
     images
-        .update(ID, ImageUpdate::new().name("cirros"))
+        .images()
+        .update(ID)
+        .name("cirros")
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -299,12 +306,11 @@ async fn an_upload_whose_hash_glance_disputes_deletes_the_image() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let err = images
-        .create_and_upload(
-            ImageCreate::new("cirros"),
-            ImageData::path(&file),
-            UploadOptions::new()
-                .progress(move |sent, total| log.lock().unwrap().push((sent, total))),
-        )
+        .images()
+        .create("cirros")
+        .data(ImageData::path(&file))
+        .progress(move |sent, total| log.lock().unwrap().push((sent, total)))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Integrity);
@@ -337,11 +343,13 @@ async fn a_415_from_glance_deletes_the_image_unless_asked_to_keep_it() {
         .mount(&server)
         .await;
     let upload = |keep: bool| {
-        images.create_and_upload(
-            ImageCreate::new("cirros").disk_format(DiskFormat::Raw),
-            ImageData::reader(std::io::Cursor::new(vec![1u8; 5000])),
-            UploadOptions::new().keep_on_failure(keep),
-        )
+        images
+            .images()
+            .create("cirros")
+            .disk_format(DiskFormat::Raw)
+            .data(ImageData::reader(std::io::Cursor::new(vec![1u8; 5000])))
+            .keep_on_failure(keep)
+            .send()
     };
     let err = upload(false).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::UnsupportedMedia);
@@ -423,17 +431,18 @@ async fn a_cancelled_upload_deletes_the_image() {
         .await;
     let (sending_tx, sending) = tokio::sync::oneshot::channel();
     let sending_tx = Mutex::new(Some(sending_tx));
-    let upload = images.create_and_upload(
-        ImageCreate::new("cirros").disk_format(DiskFormat::Raw),
-        ImageData::reader(Endless { left: 1 << 20 }),
-        UploadOptions::new()
-            .skip_inspection(true)
-            .progress(move |_, _| {
-                if let Some(tx) = sending_tx.lock().unwrap().take() {
-                    let _ = tx.send(());
-                }
-            }),
-    );
+    let upload = images
+        .images()
+        .create("cirros")
+        .disk_format(DiskFormat::Raw)
+        .data(ImageData::reader(Endless { left: 1 << 20 }))
+        .skip_inspection(true)
+        .progress(move |_, _| {
+            if let Some(tx) = sending_tx.lock().unwrap().take() {
+                let _ = tx.send(());
+            }
+        })
+        .send();
     tokio::select! {
         _ = upload => panic!("an endless upload finished"),
         _ = sending => {} // data is flowing: cancel by dropping the upload
@@ -456,22 +465,23 @@ async fn unsafe_data_is_refused_before_anything_is_created() {
     let file = dir.path().join("evil.qcow2");
     std::fs::write(&file, &qcow2).unwrap();
     let err = images
-        .create_and_upload(
-            ImageCreate::new("evil"),
-            ImageData::path(&file),
-            UploadOptions::new(),
-        )
+        .images()
+        .create("evil")
+        .data(ImageData::path(&file))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::UnsafeImage);
     assert!(err.message().contains("evil.qcow2"), "{err}");
     assert!(err.message().contains("/etc/passwd"), "{err}");
     let err = images
-        .create_and_upload(
-            ImageCreate::new("liar").disk_format(DiskFormat::Vmdk),
-            ImageData::reader(std::io::Cursor::new(qcow2[..100].to_vec())),
-            UploadOptions::new(),
-        )
+        .images()
+        .create("liar")
+        .disk_format(DiskFormat::Vmdk)
+        .data(ImageData::reader(std::io::Cursor::new(
+            qcow2[..100].to_vec(),
+        )))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::UnsafeImage);
@@ -500,7 +510,7 @@ async fn a_download_is_verified_and_renamed_into_place() {
     downloadable(&server, data.clone(), &data).await;
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("cirros.raw");
-    let download = images.download_to_path(ID, &target).await.unwrap();
+    let download = images.images().download_to_path(ID, &target).await.unwrap();
     assert_eq!(download.bytes, 1_000_000);
     assert_eq!(download.verified_with.as_deref(), Some("sha512"));
     assert_eq!(std::fs::read(&target).unwrap(), data);
@@ -516,7 +526,11 @@ async fn a_corrupted_download_is_detected_and_leaves_no_file() {
     downloadable(&server, flipped, &data).await;
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("cirros.raw");
-    let err = images.download_to_path(ID, &target).await.unwrap_err();
+    let err = images
+        .images()
+        .download_to_path(ID, &target)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Integrity);
     assert!(err.message().contains("does not match its sha512"), "{err}");
     assert!(
@@ -549,7 +563,11 @@ async fn a_download_without_os_hash_falls_back_to_content_md5() {
         .mount(&server)
         .await;
     let mut sink = Vec::new();
-    let err = images.download_to_writer(ID, &mut sink).await.unwrap_err();
+    let err = images
+        .images()
+        .download_to_writer(ID, &mut sink)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Integrity);
     assert!(err.message().contains("md5"), "{err}");
 }
@@ -569,11 +587,11 @@ async fn waiting_fails_fast_when_the_image_is_killed() {
         .mount(&server)
         .await;
     let err = images
-        .wait_for_status_with(
+        .images()
+        .wait_for_status(
             ID,
             ImageStatus::Active,
-            Duration::from_secs(600),
-            Backoff::fixed(Duration::from_millis(1)),
+            Wait::new(Duration::from_secs(600)).backoff(Backoff::fixed(Duration::from_millis(1))),
         )
         .await
         .unwrap_err();
@@ -599,6 +617,7 @@ async fn waiting_for_an_import_fails_fast_when_glance_reports_it_failed() {
         .mount(&server)
         .await;
     let err = images
+        .images()
         .wait_for_status(ID, ImageStatus::Active, Duration::from_secs(600))
         .await
         .unwrap_err();
@@ -621,12 +640,11 @@ async fn an_import_method_the_cloud_does_not_offer_is_refused_before_creating() 
         .mount(&server)
         .await;
     let err = images
-        .create_from_url(
-            ImageCreate::new("from-web"),
-            "https://example.invalid/disk.img",
-            false,
-            Duration::from_secs(60),
-        )
+        .images()
+        .create("from-web")
+        .import_url("https://example.invalid/disk.img")
+        .wait(Duration::from_secs(60))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidInput);
@@ -673,12 +691,11 @@ async fn web_download_imports_and_waits_until_active() {
         .mount(&server)
         .await;
     let image = images
-        .create_from_url(
-            ImageCreate::new("from-web"),
-            "https://example.invalid/disk.img",
-            false,
-            Duration::from_secs(60),
-        )
+        .images()
+        .create("from-web")
+        .import_url("https://example.invalid/disk.img")
+        .wait(Duration::from_secs(60))
+        .send()
         .await
         .unwrap();
     assert_eq!(image.status, ImageStatus::Active);
@@ -699,6 +716,7 @@ async fn downloading_an_image_without_data_is_a_clear_error_and_writes_nothing()
         .await;
     let dir = tempfile::tempdir().unwrap();
     let err = images
+        .images()
         .download_to_path(ID, dir.path().join("empty.img"))
         .await
         .unwrap_err();

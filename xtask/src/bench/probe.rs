@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use ferrostack::Cloud;
-use ferrostack::image::{ContainerFormat, DiskFormat, ImageCreate, ImageData, UploadOptions};
+use ferrostack::image::{ContainerFormat, DiskFormat, ImageData};
 use futures::TryStreamExt;
 use serde_json::json;
 
@@ -102,13 +102,12 @@ async fn upload(args: &[String]) -> Result<serde_json::Value> {
     let started = Instant::now();
     let image = cloud
         .image()
-        .create_and_upload(
-            ImageCreate::new(arg(args, "--name")?)
-                .disk_format(DiskFormat::Raw)
-                .container_format(ContainerFormat::Bare),
-            ImageData::path(file),
-            UploadOptions::new(),
-        )
+        .images()
+        .create(arg(args, "--name")?)
+        .disk_format(DiskFormat::Raw)
+        .container_format(ContainerFormat::Bare)
+        .data(ImageData::path(file))
+        .send()
         .await
         .with_context(|| format!("uploading {file}"))?;
     Ok(json!({
@@ -124,6 +123,7 @@ async fn download(args: &[String]) -> Result<serde_json::Value> {
     let started = Instant::now();
     let done = cloud
         .image()
+        .images()
         .download_to_path(id, arg(args, "--to")?)
         .await
         .with_context(|| format!("downloading image {id}"))?;
@@ -139,7 +139,9 @@ async fn list(args: &[String]) -> Result<serde_json::Value> {
     let started = Instant::now();
     let count = cloud
         .image()
-        .list(ferrostack::image::ListOptions::new())
+        .images()
+        .list()
+        .stream()
         .try_fold(0u64, |n, _| async move { Ok(n + 1) })
         .await
         .context("listing images")?;

@@ -75,7 +75,8 @@ pub async fn boot_to_marker(
 ) -> Result<Booted> {
     let started = Instant::now();
     let pending = compute
-        .create_server(name, image.clone(), flavor.id.clone())
+        .servers()
+        .create(name, image.clone(), flavor.id.clone())
         // The tiny guest has no network stack: asking for none keeps real clouds simple too.
         .networks(Networks::None)
         .metadata("created-by", "cargo xtask smoke")
@@ -91,7 +92,7 @@ pub async fn boot_to_marker(
     let deadline = Instant::now() + deadlines.marker;
     let mut status = server.status;
     loop {
-        let output = compute.console_output(&id, None).await?;
+        let output = compute.servers().console_output(&id, None).await?;
         match console::verdict(&output, marker) {
             Verdict::Booted => {
                 return Ok(Booted {
@@ -111,11 +112,11 @@ pub async fn boot_to_marker(
         // console is read again after the status, so a marker written just before a power-off
         // is not missed.
         if status == ServerStatus::Shutoff || status == ServerStatus::Error {
-            let output = compute.console_output(&id, None).await?;
+            let output = compute.servers().console_output(&id, None).await?;
             if console::verdict(&output, marker) == Verdict::Booted {
                 continue;
             }
-            let server = compute.show_server(id.clone()).await?;
+            let server = compute.servers().get(id.clone()).await?;
             bail!(failure(
                 &label,
                 &format!(
@@ -137,7 +138,7 @@ pub async fn boot_to_marker(
             ));
         }
         tokio::time::sleep(deadlines.poll).await;
-        status = compute.show_server(id.clone()).await?.status;
+        status = compute.servers().get(id.clone()).await?.status;
     }
 }
 
@@ -151,12 +152,16 @@ async fn wait_running(
 ) -> Result<Server> {
     let deadline = Instant::now() + deadlines.running;
     loop {
-        let server = compute.show_server(id.clone()).await?;
+        let server = compute.servers().get(id.clone()).await?;
         let settled = server.task_state.is_none();
         match server.status {
             ServerStatus::Active | ServerStatus::Shutoff if settled => return Ok(server),
             ServerStatus::Error => {
-                let output = compute.console_output(id, None).await.unwrap_or_default();
+                let output = compute
+                    .servers()
+                    .console_output(id, None)
+                    .await
+                    .unwrap_or_default();
                 bail!(failure(
                     &server.label(),
                     &format!("it went to ERROR{}", fault(&server)),

@@ -19,6 +19,7 @@ pub async fn run(ctx: &Context, command: ConsoleCommand) -> Result<()> {
             let compute = ctx.cloud().await?.compute();
             let server = super::server::find(&compute, &args.server).await?;
             let output = compute
+                .servers()
                 .console_output(&server.id, args.lines)
                 .await
                 .with_context(|| {
@@ -47,6 +48,7 @@ pub async fn run(ctx: &Context, command: ConsoleCommand) -> Result<()> {
             let compute = ctx.cloud().await?.compute();
             let server = super::server::find(&compute, &args.server).await?;
             let url = compute
+                .servers()
                 .remote_console(&server.id, kind)
                 .await
                 .with_context(|| format!("cannot open a console on server {}", args.server))?;

@@ -22,7 +22,9 @@ pub async fn run(ctx: &Context, command: FlavorCommand) -> Result<()> {
 async fn list(ctx: &Context, args: FlavorList) -> Result<()> {
     let compute = ctx.cloud().await?.compute();
     let flavors = compute
-        .list_flavors()
+        .flavors()
+        .list()
+        .collect_all()
         .await
         .context("cannot list flavors")?;
     // Nova lists public flavors (and, for admins, their projects' own) by default; osc's
@@ -73,7 +75,8 @@ async fn list(ctx: &Context, args: FlavorList) -> Result<()> {
 async fn show(ctx: &Context, args: FlavorShow) -> Result<()> {
     let compute = ctx.cloud().await?.compute();
     let flavor = compute
-        .find_flavor(&args.flavor)
+        .flavors()
+        .find(&args.flavor)
         .await
         .map_err(|e| super::server::lookup_error("flavor", &args.flavor, e))?;
     print::one(&args.output, flavor_fields(&flavor))

@@ -10,8 +10,7 @@ mod save;
 
 use anyhow::{Result, bail};
 use ferrostack::image::{
-    ContainerFormat, DiskFormat, Image, ImageStatus, ImageUpdate, ListOptions, Member,
-    MemberStatus, Visibility,
+    ContainerFormat, DiskFormat, Image, ImageStatus, Member, MemberStatus, Visibility,
 };
 use futures::{StreamExt, TryStreamExt};
 
@@ -56,8 +55,9 @@ pub async fn run(ctx: &Context, command: ImageCommand) -> Result<()> {
 /// openstackclient does them.
 async fn list(ctx: &Context, args: ImageList) -> Result<()> {
     let cloud = ctx.cloud().await?;
-    let images = cloud.image();
-    let mut options = ListOptions::new();
+    let glance = cloud.image();
+    let images = glance.images();
+    let mut options = images.list();
     if args.all {
         options = options.all_visibilities();
     } else if let Some(visibility) = args.visibility.chosen() {
@@ -96,9 +96,9 @@ async fn list(ctx: &Context, args: ImageList) -> Result<()> {
     }
     // `--limit` is a page size, and like openstackclient it asks for that one page only.
     let mut found: Vec<Image> = match args.limit.filter(|&l| l > 0) {
-        Some(limit) => images.first_page(options.limit(limit)).await?.images,
+        Some(limit) => options.limit(limit).first_page().await?.images,
         None => {
-            let stream = images.list(options);
+            let stream = options.stream();
             match args.max_items {
                 Some(max) => stream.take(max).try_collect().await?,
                 None => stream.try_collect().await?,
@@ -128,7 +128,13 @@ async fn list(ctx: &Context, args: ImageList) -> Result<()> {
 
 /// `image show`.
 async fn show(ctx: &Context, args: ImageShow) -> Result<()> {
-    let image = ctx.cloud().await?.image().find(&args.image).await?;
+    let image = ctx
+        .cloud()
+        .await?
+        .image()
+        .images()
+        .find(&args.image)
+        .await?;
     print::one(&args.output, fields::show(&image, args.human_readable))
 }
 
@@ -136,7 +142,8 @@ async fn show(ctx: &Context, args: ImageShow) -> Result<()> {
 /// everything else, in openstackclient's order. Prints nothing.
 async fn set(ctx: &Context, args: ImageSet) -> Result<()> {
     let cloud = ctx.cloud().await?;
-    let images = cloud.image();
+    let glance = cloud.image();
+    let images = glance.images();
     let image = images.find(&args.image).await?;
     let project = match &args.project {
         Some(p) => Some(project::id(cloud, p, args.project_domain.as_deref()).await?),
@@ -161,12 +168,13 @@ async fn set(ctx: &Context, args: ImageSet) -> Result<()> {
             Some(p) => p.clone(),
             None => cloud.identity().current_project().await?.id,
         };
-        images
-            .set_member_status(&image.id, &member, status.clone())
+        glance
+            .members(&image.id)
+            .update(&member, status.clone())
             .await?;
     }
 
-    let mut update = ImageUpdate::new();
+    let mut update = images.update(image.id.clone());
     if let Some(name) = &args.name {
         update = update.name(name);
     }
@@ -219,7 +227,7 @@ async fn set(ctx: &Context, args: ImageSet) -> Result<()> {
         } else {
             image
         };
-        images.update_from(&current, update).await?;
+        update.based_on(current).send().await?;
     }
     Ok(())
 }
@@ -227,7 +235,8 @@ async fn set(ctx: &Context, args: ImageSet) -> Result<()> {
 /// `image unset`: each tag and property that is not there is reported, and the command
 /// fails with openstackclient's count once it has removed what it could.
 async fn unset(ctx: &Context, args: ImageUnset) -> Result<()> {
-    let images = ctx.cloud().await?.image();
+    let glance = ctx.cloud().await?.image();
+    let images = glance.images();
     let image = images.find(&args.image).await?;
     let mut failed_tags = 0;
     for tag in &args.tag {
@@ -239,7 +248,7 @@ async fn unset(ctx: &Context, args: ImageUnset) -> Result<()> {
         }
     }
     let mut failed_properties = 0;
-    let mut update = ImageUpdate::new();
+    let mut update = images.update(image.id.clone());
     for key in &args.property {
         if image.properties.contains_key(key) {
             update = update.remove_property(key);
@@ -249,7 +258,7 @@ async fn unset(ctx: &Context, args: ImageUnset) -> Result<()> {
         }
     }
     if !update.is_empty() {
-        images.update_from(&image, update).await?;
+        update.based_on(image.clone()).send().await?;
     }
     let (tags, properties) = (args.tag.len(), args.property.len());
     match (failed_tags, failed_properties) {
@@ -265,7 +274,8 @@ async fn unset(ctx: &Context, args: ImageUnset) -> Result<()> {
 /// `image delete`: every image is tried; each failure gets its line, and the command fails
 /// with "Failed to delete N of M images." as openstackclient's does.
 async fn delete(ctx: &Context, args: ImageDelete) -> Result<()> {
-    let images = ctx.cloud().await?.image();
+    let glance = ctx.cloud().await?.image();
+    let images = glance.images();
     let mut failed = 0;
     for name in &args.images {
         let outcome = async {
@@ -288,9 +298,10 @@ async fn delete(ctx: &Context, args: ImageDelete) -> Result<()> {
 async fn add_project(ctx: &Context, args: ImageProject) -> Result<()> {
     let cloud = ctx.cloud().await?;
     let member = project::id(cloud, &args.project, args.project_domain.as_deref()).await?;
-    let images = cloud.image();
+    let glance = cloud.image();
+    let images = glance.images();
     let image = images.find(&args.image).await?;
-    let membership = images.add_member(&image.id, &member).await?;
+    let membership = glance.members(&image.id).create(&member).await?;
     print::one(&args.output, member_fields(&membership))
 }
 
@@ -298,18 +309,22 @@ async fn add_project(ctx: &Context, args: ImageProject) -> Result<()> {
 async fn remove_project(ctx: &Context, args: ImageProject) -> Result<()> {
     let cloud = ctx.cloud().await?;
     let member = project::id(cloud, &args.project, args.project_domain.as_deref()).await?;
-    let images = cloud.image();
+    let glance = cloud.image();
+    let images = glance.images();
     let image = images.find(&args.image).await?;
-    images.remove_member(&image.id, &member).await?;
+    glance.members(&image.id).delete(&member).await?;
     Ok(())
 }
 
 /// `image member list`.
 async fn member_list(ctx: &Context, args: ImageMemberList) -> Result<()> {
-    let images = ctx.cloud().await?.image();
+    let glance = ctx.cloud().await?.image();
+    let images = glance.images();
     let image = images.find(&args.image).await?;
-    let rows = images
+    let rows = glance
         .members(&image.id)
+        .list()
+        .collect_all()
         .await?
         .into_iter()
         .map(|m| {

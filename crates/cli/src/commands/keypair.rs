@@ -3,7 +3,7 @@
 pub(crate) mod args;
 
 use anyhow::{Context as _, Result, bail};
-use ferrostack::compute::{Keypair, KeypairSpec, KeypairType, Microversion};
+use ferrostack::compute::{Keypair, KeypairType, Microversion};
 
 use self::args::{KeypairCommand, KeypairCreate, KeypairDelete, KeypairList};
 use crate::context::Context;
@@ -35,12 +35,15 @@ async fn create(ctx: &Context, args: KeypairCreate) -> Result<()> {
     };
     let compute = ctx.cloud().await?.compute();
     let generate = public_key.is_none();
-    let keypair = compute
-        .create_keypair(KeypairSpec {
-            name: args.name.as_str().into(),
-            public_key,
-            kind: kind.or(Some(KeypairType::Ssh)),
-        })
+    let mut create = compute
+        .keypairs()
+        .create(args.name.as_str())
+        .kind(kind.unwrap_or(KeypairType::Ssh));
+    if let Some(key) = public_key {
+        create = create.public_key(key);
+    }
+    let keypair = create
+        .send()
         .await
         .with_context(|| format!("cannot create keypair {}", args.name))?;
     if generate {
@@ -99,7 +102,9 @@ fn keypair_fields(k: &Keypair) -> Vec<(&'static str, Cell)> {
 async fn list(ctx: &Context, args: KeypairList) -> Result<()> {
     let compute = ctx.cloud().await?.compute();
     let keypairs = compute
-        .list_keypairs()
+        .keypairs()
+        .list()
+        .collect_all()
         .await
         .context("cannot list keypairs")?;
     // The type exists from 2.2 on; osc shows the column only then.
@@ -125,7 +130,7 @@ async fn delete(ctx: &Context, args: KeypairDelete) -> Result<()> {
     let compute = ctx.cloud().await?.compute();
     let mut failed = 0;
     for name in &args.names {
-        if let Err(e) = compute.delete_keypair(name.as_str()).await {
+        if let Err(e) = compute.keypairs().delete(name.as_str()).await {
             eprintln!("Failed to delete key with name '{name}': {e}");
             failed += 1;
         }

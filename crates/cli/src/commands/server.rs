@@ -16,8 +16,8 @@ mod list;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
-use ferrostack::compute::{ComputeClient, RebootKind, Server, Wait};
-use ferrostack::wait::Backoff;
+use ferrostack::compute::{ComputeClient, RebootKind, Server, ServerStatus};
+use ferrostack::wait::{Backoff, Wait};
 
 use self::args::{ServerCommand, ServerDelete, ServerReboot};
 use self::create::create;
@@ -47,7 +47,7 @@ pub async fn run(ctx: &Context, command: ServerCommand) -> Result<()> {
             let compute = ctx.cloud().await?.compute();
             for name in &args.servers {
                 let server = find(&compute, name).await?;
-                compute.start_server(server.id.clone()).await?;
+                compute.servers().start(server.id.clone()).await?;
             }
             Ok(())
         }
@@ -55,7 +55,7 @@ pub async fn run(ctx: &Context, command: ServerCommand) -> Result<()> {
             let compute = ctx.cloud().await?.compute();
             for name in &args.servers {
                 let server = find(&compute, name).await?;
-                compute.stop_server(server.id.clone()).await?;
+                compute.servers().stop(server.id.clone()).await?;
             }
             Ok(())
         }
@@ -66,7 +66,8 @@ pub async fn run(ctx: &Context, command: ServerCommand) -> Result<()> {
 /// A server by id or name; the error names what was asked for.
 pub async fn find(compute: &ComputeClient, name_or_id: &str) -> Result<Server> {
     compute
-        .find_server(name_or_id)
+        .servers()
+        .find(name_or_id)
         .await
         .map_err(|e| lookup_error("server", name_or_id, e))
 }
@@ -74,11 +75,11 @@ pub async fn find(compute: &ComputeClient, name_or_id: &str) -> Result<Server> {
 /// Polls quickly at first (the mock and small clouds build in a second), then every 5 s as
 /// osc does.
 pub fn wait_policy() -> Wait {
-    Wait::new(WAIT_LIMIT).backoff(Backoff {
-        initial: Duration::from_millis(200),
-        factor: 2.0,
-        max: Duration::from_secs(5),
-    })
+    Wait::new(WAIT_LIMIT).backoff(Backoff::exponential(
+        Duration::from_millis(200),
+        2.0,
+        Duration::from_secs(5),
+    ))
 }
 
 /// osc's words for a name or id that matches nothing ("No image with a name or ID of 'x'
@@ -100,7 +101,7 @@ async fn delete(ctx: &Context, args: ServerDelete) -> Result<()> {
     for name in &args.servers {
         let result = async {
             let server = find(&compute, name).await?;
-            compute.delete_server(server.id.clone()).await?;
+            compute.servers().delete(server.id.clone()).await?;
             anyhow::Ok(server)
         }
         .await;
@@ -112,7 +113,10 @@ async fn delete(ctx: &Context, args: ServerDelete) -> Result<()> {
     if args.wait {
         for server in &deleted {
             let spinner = progress::spinner(ctx, &format!("Waiting for {} to go", server.label()));
-            let result = compute.wait_deleted(&server.id, wait_policy()).await;
+            let result = compute
+                .servers()
+                .wait_for_delete(&server.id, wait_policy())
+                .await;
             spinner.finish();
             result.with_context(|| format!("Error deleting server: {}", server.id))?;
         }
@@ -135,10 +139,13 @@ async fn reboot(ctx: &Context, args: ServerReboot) -> Result<()> {
     } else {
         RebootKind::Soft
     };
-    compute.reboot_server(server.id.clone(), kind).await?;
+    compute.servers().reboot(server.id.clone(), kind).await?;
     if args.wait {
         let spinner = progress::spinner(ctx, &format!("Waiting for {} to reboot", server.label()));
-        let result = compute.wait_active(&server.id, wait_policy()).await;
+        let result = compute
+            .servers()
+            .wait_for_status(&server.id, ServerStatus::Active, wait_policy())
+            .await;
         spinner.finish();
         result.with_context(|| format!("Error rebooting server: {}", server.id))?;
         print::write_stdout("Complete\n")?;

@@ -3,7 +3,7 @@
 
 use anyhow::{Result, ensure};
 use ferrostack::ErrorKind;
-use ferrostack::image::{ContainerFormat, DiskFormat, ImageUpdate, ListOptions, Visibility};
+use ferrostack::image::{ContainerFormat, DiskFormat, Visibility};
 
 use crate::{Case, Fixture, case, expect};
 
@@ -22,27 +22,24 @@ pub(crate) fn cases() -> Vec<Case> {
 
 /// Add, replace and remove of extra properties and base fields, in one patch and alone.
 async fn properties(f: &Fixture) -> Result<()> {
-    let images = f.admin.image();
-    let image = images
-        .create(
-            f.image("props")
-                .property("conf_a", "1")
-                .property("conf_b", "2"),
-        )
+    let images = f.admin.image().images();
+    let image = f
+        .image(&images, "props")
+        .property("conf_a", "1")
+        .property("conf_b", "2")
+        .send()
         .await?;
     let image = images
-        .update(
-            &image.id,
-            ImageUpdate::new()
-                .property("conf_c", "3")
-                .property("conf_a", "10")
-                .remove_property("conf_b")
-                .name(f.name("props-renamed"))
-                .min_disk(2)
-                .min_ram(128)
-                .disk_format(DiskFormat::Qcow2)
-                .container_format(ContainerFormat::Bare),
-        )
+        .update(&image.id)
+        .property("conf_c", "3")
+        .property("conf_a", "10")
+        .remove_property("conf_b")
+        .name(f.name("props-renamed"))
+        .min_disk(2)
+        .min_ram(128)
+        .disk_format(DiskFormat::Qcow2)
+        .container_format(ContainerFormat::Bare)
+        .send()
         .await?;
     expect::equal("conf_a (replaced)", image.property("conf_a"), Some("10"))?;
     expect::equal("conf_b (removed)", image.property("conf_b"), None)?;
@@ -65,7 +62,9 @@ async fn properties(f: &Fixture) -> Result<()> {
 
     // Nothing to change sends nothing, and answers the image as it is.
     let same = images
-        .update(&image.id, ImageUpdate::new().property("conf_a", "10"))
+        .update(&image.id)
+        .property("conf_a", "10")
+        .send()
         .await?;
     expect::equal(
         "updated_at after an empty update",
@@ -74,13 +73,15 @@ async fn properties(f: &Fixture) -> Result<()> {
     )?;
     // Removing what is not there: ignored, or refused before sending when strict.
     images
-        .update(&image.id, ImageUpdate::new().remove_property("conf_zzz"))
+        .update(&image.id)
+        .remove_property("conf_zzz")
+        .send()
         .await?;
     let result = images
-        .update(
-            &image.id,
-            ImageUpdate::new().remove_property("conf_zzz").strict(true),
-        )
+        .update(&image.id)
+        .remove_property("conf_zzz")
+        .strict(true)
+        .send()
         .await;
     expect::error(
         "strict removal of a missing property",
@@ -95,34 +96,29 @@ async fn properties(f: &Fixture) -> Result<()> {
 /// checks that they look like UUIDs depends on the deployment's schema-image.json: not
 /// tested.)
 async fn kernel_ramdisk(f: &Fixture) -> Result<()> {
-    let images = f.admin.image();
+    let images = f.admin.image().images();
     let part = |what: &str, disk: DiskFormat, container: ContainerFormat| {
-        f.image(what).disk_format(disk).container_format(container)
+        f.image(&images, what)
+            .disk_format(disk)
+            .container_format(container)
+            .send()
     };
-    let kernel = images
-        .create(part("kernel", DiskFormat::Aki, ContainerFormat::Aki))
-        .await?;
-    let kernel2 = images
-        .create(part("kernel2", DiskFormat::Aki, ContainerFormat::Aki))
-        .await?;
-    let ramdisk = images
-        .create(part("ramdisk", DiskFormat::Ari, ContainerFormat::Ari))
-        .await?;
-    let machine = images
-        .create(part("machine", DiskFormat::Ami, ContainerFormat::Ami))
-        .await?;
+    let kernel = part("kernel", DiskFormat::Aki, ContainerFormat::Aki).await?;
+    let kernel2 = part("kernel2", DiskFormat::Aki, ContainerFormat::Aki).await?;
+    let ramdisk = part("ramdisk", DiskFormat::Ari, ContainerFormat::Ari).await?;
+    let machine = part("machine", DiskFormat::Ami, ContainerFormat::Ami).await?;
     let linked = images
-        .update(
-            &machine.id,
-            ImageUpdate::new()
-                .kernel_id(&kernel.id)
-                .ramdisk_id(&ramdisk.id),
-        )
+        .update(&machine.id)
+        .kernel_id(&kernel.id)
+        .ramdisk_id(&ramdisk.id)
+        .send()
         .await?;
     expect::equal("kernel_id", linked.kernel_id(), Some(kernel.id.clone()))?;
     expect::equal("ramdisk_id", linked.ramdisk_id(), Some(ramdisk.id.clone()))?;
     let relinked = images
-        .update(&machine.id, ImageUpdate::new().kernel_id(&kernel2.id))
+        .update(&machine.id)
+        .kernel_id(&kernel2.id)
+        .send()
         .await?;
     expect::equal(
         "kernel_id replaced",
@@ -130,12 +126,10 @@ async fn kernel_ramdisk(f: &Fixture) -> Result<()> {
         Some(kernel2.id.clone()),
     )?;
     let unlinked = images
-        .update(
-            &machine.id,
-            ImageUpdate::new()
-                .remove_property("kernel_id")
-                .remove_property("ramdisk_id"),
-        )
+        .update(&machine.id)
+        .remove_property("kernel_id")
+        .remove_property("ramdisk_id")
+        .send()
         .await?;
     ensure!(
         unlinked.kernel_id().is_none() && unlinked.ramdisk_id().is_none(),
@@ -148,24 +142,25 @@ async fn kernel_ramdisk(f: &Fixture) -> Result<()> {
 
 /// Tags through the patch (add, remove, replace all) and through the tag API.
 async fn tags(f: &Fixture) -> Result<()> {
-    let images = f.admin.image();
-    let image = images.create(f.image("tags")).await?;
+    let images = f.admin.image().images();
+    let image = f.image(&images, "tags").send().await?;
     let sorted = |mut tags: Vec<String>| {
         tags.sort();
         tags
     };
     let tag = f.tag().to_owned();
     let image = images
-        .update(&image.id, ImageUpdate::new().add_tag("x").add_tag("y"))
+        .update(&image.id)
+        .add_tag("x")
+        .add_tag("y")
+        .send()
         .await?;
     expect::equal(
         "tags after adding x and y",
         sorted(image.tags.clone()),
         sorted(vec![tag.clone(), "x".into(), "y".into()]),
     )?;
-    let image = images
-        .update(&image.id, ImageUpdate::new().remove_tag("x"))
-        .await?;
+    let image = images.update(&image.id).remove_tag("x").send().await?;
     expect::equal(
         "tags after removing x",
         sorted(image.tags.clone()),
@@ -188,19 +183,16 @@ async fn tags(f: &Fixture) -> Result<()> {
         Some(404),
     )?;
     let image = images
-        .update(
-            &image.id,
-            ImageUpdate::new().tags([tag.clone(), "w".into()]),
-        )
+        .update(&image.id)
+        .tags([tag.clone(), "w".into()])
+        .send()
         .await?;
     expect::equal(
         "tags replaced",
         sorted(image.tags.clone()),
         sorted(vec![tag.clone(), "w".into()]),
     )?;
-    let listed = images
-        .list_all(ListOptions::new().tag(&tag).tag("w"))
-        .await?;
+    let listed = images.list().tag(&tag).tag("w").collect_all().await?;
     expect::equal(
         "listed by tag w",
         super::ids(&listed),
@@ -211,9 +203,11 @@ async fn tags(f: &Fixture) -> Result<()> {
 
 /// Visibility through each value; protected on and off; hidden from the default listing.
 async fn visibility(f: &Fixture) -> Result<()> {
-    let images = f.admin.image();
-    let image = images
-        .create(f.image("visibility").visibility(Visibility::Private))
+    let images = f.admin.image().images();
+    let image = f
+        .image(&images, "visibility")
+        .visibility(Visibility::Private)
+        .send()
         .await?;
     for visibility in [
         Visibility::Shared,
@@ -222,27 +216,26 @@ async fn visibility(f: &Fixture) -> Result<()> {
         Visibility::Private,
     ] {
         let changed = images
-            .update(&image.id, ImageUpdate::new().visibility(visibility.clone()))
+            .update(&image.id)
+            .visibility(visibility.clone())
+            .send()
             .await?;
         expect::equal("visibility", &changed.visibility, &visibility)?;
     }
-    let protected = images
-        .update(&image.id, ImageUpdate::new().protected(true))
-        .await?;
+    let protected = images.update(&image.id).protected(true).send().await?;
     ensure!(protected.protected, "the image is not protected");
-    let unprotected = images
-        .update(&image.id, ImageUpdate::new().protected(false))
-        .await?;
+    let unprotected = images.update(&image.id).protected(false).send().await?;
     ensure!(!unprotected.protected, "the image is still protected");
 
-    let hidden = images
-        .update(&image.id, ImageUpdate::new().os_hidden(true))
-        .await?;
+    let hidden = images.update(&image.id).os_hidden(true).send().await?;
     ensure!(hidden.os_hidden, "the image is not hidden");
-    let listed = images.list_all(ListOptions::new().tag(f.tag())).await?;
+    let listed = images.list().tag(f.tag()).collect_all().await?;
     ensure!(listed.is_empty(), "a hidden image is listed by default");
     let listed = images
-        .list_all(ListOptions::new().tag(f.tag()).os_hidden(true))
+        .list()
+        .tag(f.tag())
+        .os_hidden(true)
+        .collect_all()
         .await?;
     expect::equal(
         "hidden listing",
@@ -255,9 +248,11 @@ async fn visibility(f: &Fixture) -> Result<()> {
 /// A member may not make an image public, neither on create nor by a patch (Glance's
 /// `publicize_image` policy: 403); the admin may.
 async fn member_cannot_publicize(f: &Fixture) -> Result<()> {
-    let images = f.demo.image();
-    let result = images
-        .create(f.image("public-on-create").visibility(Visibility::Public))
+    let images = f.demo.image().images();
+    let result = f
+        .image(&images, "public-on-create")
+        .visibility(Visibility::Public)
+        .send()
         .await;
     expect::error(
         "a member creating a public image",
@@ -265,11 +260,15 @@ async fn member_cannot_publicize(f: &Fixture) -> Result<()> {
         ErrorKind::Forbidden,
         Some(403),
     )?;
-    let image = images
-        .create(f.image("demo").visibility(Visibility::Private))
+    let image = f
+        .image(&images, "demo")
+        .visibility(Visibility::Private)
+        .send()
         .await?;
     let result = images
-        .update(&image.id, ImageUpdate::new().visibility(Visibility::Public))
+        .update(&image.id)
+        .visibility(Visibility::Public)
+        .send()
         .await;
     expect::error(
         "a member publicizing its image",
@@ -285,7 +284,9 @@ async fn member_cannot_publicize(f: &Fixture) -> Result<()> {
     )?;
     // The member may share it, and the admin may make it public.
     let shared = images
-        .update(&image.id, ImageUpdate::new().visibility(Visibility::Shared))
+        .update(&image.id)
+        .visibility(Visibility::Shared)
+        .send()
         .await?;
     expect::equal(
         "visibility shared by the member",
@@ -295,7 +296,10 @@ async fn member_cannot_publicize(f: &Fixture) -> Result<()> {
     let public = f
         .admin
         .image()
-        .update(&image.id, ImageUpdate::new().visibility(Visibility::Public))
+        .images()
+        .update(&image.id)
+        .visibility(Visibility::Public)
+        .send()
         .await?;
     expect::equal(
         "visibility set by the admin",

@@ -6,8 +6,7 @@ use std::time::Duration;
 use anyhow::{Result, ensure};
 use ferrostack::ErrorKind;
 use ferrostack::image::{
-    ContainerFormat, DiskFormat, ImageData, ImageStatus, ImageUpdate, ImportMethod,
-    ImportMethodName, UploadOptions, Visibility,
+    ContainerFormat, DiskFormat, ImageData, ImageStatus, ImportMethod, ImportMethodName, Visibility,
 };
 
 use super::{bytes, download_equals};
@@ -28,10 +27,12 @@ pub(crate) fn cases() -> Vec<Case> {
 
 /// To a file and to a writer, verified; a queued image has no data to download.
 async fn download(f: &Fixture) -> Result<()> {
-    let images = f.admin.image();
+    let images = f.admin.image().images();
     let data = disks::random_bytes(300 * 1024 + 7);
-    let image = images
-        .create_and_upload(f.image("download"), bytes(&data), UploadOptions::default())
+    let image = f
+        .image(&images, "download")
+        .data(bytes(&data))
+        .send()
         .await?;
     let dir = tempfile::tempdir_in(&f.target.scratch)?;
     let path = dir.path().join("downloaded");
@@ -45,7 +46,7 @@ async fn download(f: &Fixture) -> Result<()> {
     ensure!(std::fs::read(&path)? == data, "the downloaded file differs");
     download_equals(&images, &image.id, &data).await?;
 
-    let queued = images.create(f.image("queued")).await?;
+    let queued = f.image(&images, "queued").send().await?;
     let mut sink = Vec::new();
     let result = images.download_to_writer(&queued.id, &mut sink).await;
     expect::error(
@@ -59,14 +60,14 @@ async fn download(f: &Fixture) -> Result<()> {
 
 /// A deactivated image's data is refused to a non-admin (403) until it is reactivated.
 async fn deactivate_reactivate(f: &Fixture) -> Result<()> {
-    let images = f.admin.image();
+    let images = f.admin.image().images();
+    let demo_images = f.demo.image().images();
     let data = disks::random_bytes(20 * 1024);
-    let image = images
-        .create_and_upload(
-            f.image("deactivate").visibility(Visibility::Public),
-            bytes(&data),
-            UploadOptions::default(),
-        )
+    let image = f
+        .image(&images, "deactivate")
+        .visibility(Visibility::Public)
+        .data(bytes(&data))
+        .send()
         .await?;
     images.deactivate(&image.id).await?;
     expect::equal(
@@ -79,18 +80,14 @@ async fn deactivate_reactivate(f: &Fixture) -> Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("deactivating a deactivated image: {e}"))?;
     let mut sink = Vec::new();
-    let result = f
-        .demo
-        .image()
-        .download_to_writer(&image.id, &mut sink)
-        .await;
+    let result = demo_images.download_to_writer(&image.id, &mut sink).await;
     expect::error(
         "a member downloading a deactivated image",
         result,
         ErrorKind::Forbidden,
         Some(403),
     )?;
-    let result = f.demo.image().reactivate(&image.id).await;
+    let result = demo_images.reactivate(&image.id).await;
     expect::error(
         "a member reactivating",
         result,
@@ -104,9 +101,9 @@ async fn deactivate_reactivate(f: &Fixture) -> Result<()> {
         images.get(&image.id).await?.status,
         ImageStatus::Active,
     )?;
-    download_equals(&f.demo.image(), &image.id, &data).await?;
+    download_equals(&demo_images, &image.id, &data).await?;
     // Only active images can be deactivated.
-    let queued = images.create(f.image("queued")).await?;
+    let queued = f.image(&images, "queued").send().await?;
     let result = images.deactivate(&queued.id).await;
     expect::error(
         "deactivating a queued image",
@@ -119,38 +116,33 @@ async fn deactivate_reactivate(f: &Fixture) -> Result<()> {
 
 /// glance-direct: in one call, and step by step (stage: `uploading`; import; active).
 async fn stage_import(f: &Fixture) -> Result<()> {
-    let images = f.admin.image();
-    let info = images.import_info().await?;
+    let info = f.admin.image().import_info().await?;
     ensure!(
         info.offers(&ImportMethodName::GlanceDirect),
         "the cloud does not offer glance-direct: {:?}",
         info.import_methods.value
     );
+    let images = f.admin.image().images();
     let data = disks::random_bytes(256 * 1024);
-    let image = images
-        .create_and_import(
-            f.image("import")
-                .disk_format(DiskFormat::Raw)
-                .container_format(ContainerFormat::Bare),
-            bytes(&data),
-            UploadOptions::default(),
-            IMPORT_DEADLINE,
-        )
+    let image = f
+        .image(&images, "import")
+        .disk_format(DiskFormat::Raw)
+        .container_format(ContainerFormat::Bare)
+        .import_data(bytes(&data))
+        .wait(IMPORT_DEADLINE)
+        .send()
         .await?;
     expect::equal("status", &image.status, &ImageStatus::Active)?;
     expect::equal("size", image.size, Some(data.len() as u64))?;
     download_equals(&images, &image.id, &data).await?;
 
-    let record = images
-        .create(
-            f.image("staged")
-                .disk_format(DiskFormat::Raw)
-                .container_format(ContainerFormat::Bare),
-        )
+    let record = f
+        .image(&images, "staged")
+        .disk_format(DiskFormat::Raw)
+        .container_format(ContainerFormat::Bare)
+        .send()
         .await?;
-    images
-        .stage(&record.id, bytes(&data), UploadOptions::default())
-        .await?;
+    images.stage(&record.id, bytes(&data)).send().await?;
     expect::equal(
         "status after staging",
         images.get(&record.id).await?.status,
@@ -166,16 +158,13 @@ async fn stage_import(f: &Fixture) -> Result<()> {
     download_equals(&images, &record.id, &data).await?;
 
     // Staging data that does not match the declared format is refused before sending.
-    let qcow2 = images
-        .create(
-            f.image("staged-mismatch")
-                .disk_format(DiskFormat::Qcow2)
-                .container_format(ContainerFormat::Bare),
-        )
+    let qcow2 = f
+        .image(&images, "staged-mismatch")
+        .disk_format(DiskFormat::Qcow2)
+        .container_format(ContainerFormat::Bare)
+        .send()
         .await?;
-    let result = images
-        .stage(&qcow2.id, bytes(&data), UploadOptions::default())
-        .await;
+    let result = images.stage(&qcow2.id, bytes(&data)).send().await;
     expect::error(
         "staging random bytes as qcow2",
         result,
@@ -192,13 +181,13 @@ async fn stage_import(f: &Fixture) -> Result<()> {
 
 /// Deleted means gone: 404 on show and on a second delete.
 async fn delete(f: &Fixture) -> Result<()> {
-    let images = f.admin.image();
-    let image = images
-        .create_and_upload(
-            f.image("delete"),
-            ImageData::reader(std::io::Cursor::new(disks::random_bytes(4096))),
-            UploadOptions::default(),
-        )
+    let images = f.admin.image().images();
+    let image = f
+        .image(&images, "delete")
+        .data(ImageData::reader(std::io::Cursor::new(
+            disks::random_bytes(4096),
+        )))
+        .send()
         .await?;
     images.delete(&image.id).await?;
     images
@@ -223,10 +212,12 @@ async fn delete(f: &Fixture) -> Result<()> {
         None,
     )?;
     // A member cannot delete the admin's (public) image.
-    let public = images
-        .create(f.image("public").visibility(Visibility::Public))
+    let public = f
+        .image(&images, "public")
+        .visibility(Visibility::Public)
+        .send()
         .await?;
-    let result = f.demo.image().delete(&public.id).await;
+    let result = f.demo.image().images().delete(&public.id).await;
     expect::error(
         "a member deleting the admin's image",
         result,
@@ -238,8 +229,8 @@ async fn delete(f: &Fixture) -> Result<()> {
 
 /// A protected image refuses deletion (403) until it is unprotected.
 async fn protected_delete(f: &Fixture) -> Result<()> {
-    let images = f.admin.image();
-    let image = images.create(f.image("protected").protected(true)).await?;
+    let images = f.admin.image().images();
+    let image = f.image(&images, "protected").protected(true).send().await?;
     let result = images.delete(&image.id).await;
     expect::error(
         "deleting a protected image",
@@ -251,9 +242,7 @@ async fn protected_delete(f: &Fixture) -> Result<()> {
         images.get(&image.id).await?.protected,
         "the image survived but is no longer protected"
     );
-    images
-        .update(&image.id, ImageUpdate::new().protected(false))
-        .await?;
+    images.update(&image.id).protected(false).send().await?;
     images.delete(&image.id).await?;
     expect::error(
         "showing it after the delete",

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use anyhow::{Context, Result, ensure};
 use ferrostack::ErrorKind;
 use ferrostack::image::{
-    Comparison, ContainerFormat, DiskFormat, Image, ImageClient, ImageCreate, ImageId, ImageStatus,
-    ListOptions, SortDir, UploadOptions, Visibility,
+    Comparison, ContainerFormat, CreateImage, DiskFormat, Image, ImageId, ImageStatus, Images,
+    ListImages, SortDir, Visibility,
 };
 use futures::TryStreamExt;
 
@@ -70,7 +70,7 @@ fn plan(f: &Fixture, i: usize) -> Planned {
 /// 66 images with known attributes; every filter, sort and page size checked against what
 /// the plan says the answer must be.
 async fn filters_sort_pages(f: &Fixture) -> Result<()> {
-    let images = f.admin.image();
+    let images = f.admin.image().images();
     let even_tag = f.name("even");
     let before = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(2);
     let plans: Vec<Planned> = (0..VISIBLE + HIDDEN).map(|i| plan(f, i)).collect();
@@ -79,7 +79,7 @@ async fn filters_sort_pages(f: &Fixture) -> Result<()> {
     let mut made: Vec<Image> = Vec::with_capacity(plans.len());
     for (i, p) in plans.iter().enumerate() {
         let mut create = f
-            .image(&format!("list-{i:02}"))
+            .image(&images, &format!("list-{i:02}"))
             .disk_format(p.disk.clone())
             .container_format(p.container.clone())
             .visibility(p.visibility.clone())
@@ -103,20 +103,17 @@ async fn filters_sort_pages(f: &Fixture) -> Result<()> {
             .collect();
         ids(&picked)
     };
-    let mine = || ListOptions::new().tag(f.tag());
-    let check = |what: &'static str, options: ListOptions, want: Vec<String>| {
-        let images = images.clone();
-        async move {
-            let got = images
-                .list_all(options)
-                .await
-                .with_context(|| format!("listing {what}"))?;
-            expect::equal(what, ids(&got), want)
-        }
+    let mine = || images.list().tag(f.tag());
+    let check = |what: &'static str, list: ListImages, want: Vec<String>| async move {
+        let got = list
+            .collect_all()
+            .await
+            .with_context(|| format!("listing {what}"))?;
+        expect::equal(what, ids(&got), want)
     };
 
     // Every visible image, over pages of 7 that the SDK follows by the `next` links.
-    let paged: Vec<Image> = images.list(mine().limit(7)).try_collect().await?;
+    let paged: Vec<Image> = mine().limit(7).stream().try_collect().await?;
     let distinct: HashSet<&str> = paged.iter().map(|i| i.id.as_str()).collect();
     ensure!(
         distinct.len() == paged.len(),
@@ -125,11 +122,13 @@ async fn filters_sort_pages(f: &Fixture) -> Result<()> {
         distinct.len()
     );
     expect::equal("pages of 7", ids(&paged), expected(&|_| true))?;
-    let first = images.first_page(mine().limit(7)).await?;
+    let first = mine().limit(7).first_page().await?;
     expect::equal("first page size", first.images.len(), 7)?;
     ensure!(first.next.is_some(), "a full first page has no next link");
-    let last = images
-        .first_page(mine().limit(100).marker(first.images[6].id.clone()))
+    let last = mine()
+        .limit(100)
+        .marker(first.images[6].id.clone())
+        .first_page()
         .await?;
     expect::equal(
         "images after the first page",
@@ -317,15 +316,17 @@ async fn filters_sort_pages(f: &Fixture) -> Result<()> {
         .map(|p| p.name.clone())
         .collect();
     ascending.sort();
-    let got = images
-        .list_all(mine().sort_by("name", SortDir::Asc).limit(9))
+    let got = mine()
+        .sort_by("name", SortDir::Asc)
+        .limit(9)
+        .collect_all()
         .await?;
     expect::equal(
         "sort_key=name sort_dir=asc",
         names_of(&got),
         ascending.clone(),
     )?;
-    let got = images.list_all(mine().sort("name:desc").limit(9)).await?;
+    let got = mine().sort("name:desc").limit(9).collect_all().await?;
     let descending: Vec<String> = ascending.iter().rev().cloned().collect();
     expect::equal("sort=name:desc", names_of(&got), descending)?;
     // Two keys, both syntaxes: disk format ascending, then name descending. On one page:
@@ -339,22 +340,24 @@ async fn filters_sort_pages(f: &Fixture) -> Result<()> {
         .collect();
     two_keys.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     let want: Vec<String> = two_keys.into_iter().map(|(_, name)| name).collect();
-    let got = images
-        .list_all(
-            mine()
-                .sort_by("disk_format", SortDir::Asc)
-                .sort_by("name", SortDir::Desc)
-                .limit(100),
-        )
+    let got = mine()
+        .sort_by("disk_format", SortDir::Asc)
+        .sort_by("name", SortDir::Desc)
+        .limit(100)
+        .collect_all()
         .await?;
     expect::equal("sort_key=disk_format,name", names_of(&got), want.clone())?;
-    let got = images
-        .list_all(mine().sort("disk_format:asc,name:desc").limit(11))
+    let got = mine()
+        .sort("disk_format:asc,name:desc")
+        .limit(11)
+        .collect_all()
         .await?;
     expect::equal("sort=disk_format:asc,name:desc", names_of(&got), want)?;
     // Both syntaxes at once is refused before sending.
-    let result = images
-        .first_page(mine().sort("name:asc").sort_by("size", SortDir::Asc))
+    let result = mine()
+        .sort("name:asc")
+        .sort_by("size", SortDir::Asc)
+        .first_page()
         .await;
     expect::error(
         "sort and sort_key together",
@@ -367,22 +370,19 @@ async fn filters_sort_pages(f: &Fixture) -> Result<()> {
 
 /// Creates image `i`, with `data` random bytes uploaded when given.
 async fn make(
-    images: &ImageClient,
+    images: &Images,
     i: usize,
-    create: ImageCreate,
+    create: CreateImage,
     data: Option<usize>,
 ) -> Result<Image> {
-    let mut image = images
-        .create(create)
+    let mut image = create
+        .send()
         .await
         .with_context(|| format!("creating image {i}"))?;
     if let Some(len) = data {
         image = images
-            .upload(
-                &image.id,
-                bytes(&disks::random_bytes(len)),
-                UploadOptions::default(),
-            )
+            .upload(&image.id, bytes(&disks::random_bytes(len)))
+            .send()
             .await
             .with_context(|| format!("uploading image {i}"))?;
     }
@@ -392,20 +392,19 @@ async fn make(
 /// Show by id; find by id, by name, a hidden one by name; an ambiguous name, a missing
 /// one, and an empty one refused.
 async fn show_find(f: &Fixture) -> Result<()> {
-    let images = f.admin.image();
-    let plain = images
-        .create(
-            f.image("plain")
-                .disk_format(DiskFormat::Raw)
-                .container_format(ContainerFormat::Bare)
-                .min_disk(3)
-                .min_ram(256)
-                .property("os_distro", "debian"),
-        )
+    let images = f.admin.image().images();
+    let plain = f
+        .image(&images, "plain")
+        .disk_format(DiskFormat::Raw)
+        .container_format(ContainerFormat::Bare)
+        .min_disk(3)
+        .min_ram(256)
+        .property("os_distro", "debian")
+        .send()
         .await?;
-    let hidden = images.create(f.image("hidden").os_hidden(true)).await?;
-    let twin_a = images.create(f.image("twin")).await?;
-    let twin_b = images.create(f.image("twin")).await?;
+    let hidden = f.image(&images, "hidden").os_hidden(true).send().await?;
+    let twin_a = f.image(&images, "twin").send().await?;
+    let twin_b = f.image(&images, "twin").send().await?;
 
     let shown = images.get(&plain.id).await?;
     expect::equal("name", shown.name.clone(), Some(f.name("plain")))?;

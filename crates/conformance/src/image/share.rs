@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, ensure};
 use ferrostack::ErrorKind;
-use ferrostack::image::{ListOptions, MemberStatus, UploadOptions, Visibility};
+use ferrostack::image::{ListImages, MemberStatus, Visibility};
 
 use super::{bytes, download_equals, ids};
 use crate::{Case, Fixture, case, disks, expect};
@@ -13,8 +13,8 @@ pub(crate) fn cases() -> Vec<Case> {
 }
 
 async fn members(f: &Fixture) -> Result<()> {
-    let owner = f.admin.image();
-    let member = f.demo.image();
+    let owner = f.admin.image().images();
+    let member = f.demo.image().images();
     let demo_project = f
         .demo
         .identity()
@@ -24,42 +24,41 @@ async fn members(f: &Fixture) -> Result<()> {
         .context("the member's token has no project")?
         .to_owned();
     let data = disks::random_bytes(16 * 1024);
-    let image = owner
-        .create_and_upload(
-            f.image("shared").visibility(Visibility::Shared),
-            bytes(&data),
-            UploadOptions::default(),
-        )
+    let image = f
+        .image(&owner, "shared")
+        .visibility(Visibility::Shared)
+        .data(bytes(&data))
+        .send()
         .await?;
-    let listed_by_member = |options: ListOptions| {
-        let member = member.clone();
-        async move {
-            let images = member.list_all(options).await?;
-            anyhow::Ok(ids(&images))
-        }
+    // The image's members, as its owner and as the member project see them.
+    let owner_members = f.admin.image().members(&image.id);
+    let member_members = f.demo.image().members(&image.id);
+    let listed_by_member = |list: ListImages| async move {
+        let images = list.collect_all().await?;
+        anyhow::Ok(ids(&images))
     };
-    let mine = || ListOptions::new().tag(f.tag());
+    let mine = || member.list().tag(f.tag());
     let just_it = vec![image.id.to_string()];
 
-    let added = owner.add_member(&image.id, &demo_project).await?;
+    let added = owner_members.create(&demo_project).await?;
     expect::equal("new member's status", &added.status, &MemberStatus::Pending)?;
     expect::equal("member id", added.member_id.as_str(), demo_project.as_str())?;
     expect::equal("member's image", &added.image_id, &image.id)?;
-    let result = owner.add_member(&image.id, &demo_project).await;
+    let result = owner_members.create(&demo_project).await;
     expect::error(
         "adding the member twice",
         result,
         ErrorKind::Conflict,
         Some(409),
     )?;
-    let all = owner.members(&image.id).await?;
+    let all = owner_members.list().collect_all().await?;
     expect::equal("member count", all.len(), 1)?;
     expect::equal(
         "listed member",
         all[0].member_id.as_str(),
         demo_project.as_str(),
     )?;
-    let one = owner.member(&image.id, &demo_project).await?;
+    let one = owner_members.get(&demo_project).await?;
     expect::equal("shown member's status", &one.status, &MemberStatus::Pending)?;
 
     // Pending: the member can show it but does not list it by default.
@@ -83,8 +82,8 @@ async fn members(f: &Fixture) -> Result<()> {
         just_it.clone(),
     )?;
 
-    let accepted = member
-        .set_member_status(&image.id, &demo_project, MemberStatus::Accepted)
+    let accepted = member_members
+        .update(&demo_project, MemberStatus::Accepted)
         .await?;
     expect::equal(
         "status after accepting",
@@ -100,8 +99,8 @@ async fn members(f: &Fixture) -> Result<()> {
         .await
         .context("the member downloads the shared image")?;
 
-    let rejected = member
-        .set_member_status(&image.id, &demo_project, MemberStatus::Rejected)
+    let rejected = member_members
+        .update(&demo_project, MemberStatus::Rejected)
         .await?;
     expect::equal(
         "status after rejecting",
@@ -114,8 +113,8 @@ async fn members(f: &Fixture) -> Result<()> {
         vec![],
     )?;
     // A member may not add members to someone else's image.
-    let result = member
-        .add_member(&image.id, "00000000000000000000000000000000")
+    let result = member_members
+        .create("00000000000000000000000000000000")
         .await;
     ensure!(
         result
@@ -125,10 +124,10 @@ async fn members(f: &Fixture) -> Result<()> {
         result.map(|m| m.member_id).map_err(|e| e.to_string())
     );
 
-    owner.remove_member(&image.id, &demo_project).await?;
+    owner_members.delete(&demo_project).await?;
     expect::equal(
         "members after removal",
-        owner.members(&image.id).await?.len(),
+        owner_members.list().collect_all().await?.len(),
         0,
     )?;
     let result = member.get(&image.id).await;
@@ -138,7 +137,7 @@ async fn members(f: &Fixture) -> Result<()> {
         ErrorKind::NotFound,
         Some(404),
     )?;
-    let result = owner.member(&image.id, &demo_project).await;
+    let result = owner_members.get(&demo_project).await;
     expect::error(
         "showing a removed member",
         result,
@@ -147,10 +146,17 @@ async fn members(f: &Fixture) -> Result<()> {
     )?;
 
     // Only shared images have members.
-    let private = owner
-        .create(f.image("private").visibility(Visibility::Private))
+    let private = f
+        .image(&owner, "private")
+        .visibility(Visibility::Private)
+        .send()
         .await?;
-    let result = owner.add_member(&private.id, &demo_project).await;
+    let result = f
+        .admin
+        .image()
+        .members(&private.id)
+        .create(&demo_project)
+        .await;
     expect::error(
         "a member of a private image",
         result,

@@ -4,9 +4,7 @@
 
 use anyhow::{Context, Result, ensure};
 use ferrostack::ErrorKind;
-use ferrostack::image::{
-    ContainerFormat, DiskFormat, ImageCreate, ImageData, ImageStatus, ListOptions, UploadOptions,
-};
+use ferrostack::image::{ContainerFormat, CreateImage, DiskFormat, ImageData, ImageStatus};
 
 use super::{bytes, download_equals};
 use crate::{Case, Fixture, case, disks, expect};
@@ -74,18 +72,17 @@ async fn upload_format(f: &Fixture, format: DiskFormat, source: Source) -> Resul
         ),
     };
     let data = std::fs::read(&path)?;
-    let images = f.admin.image();
+    let images = f.admin.image().images();
     if matches!(source, Source::Random) {
         // Glance cannot inspect this format, so it takes any bytes: first the server's
         // verdict (pre-check off), then the SDK's own, which must agree.
-        let image = images
-            .create_and_upload(
-                f.image(&format!("{format}-server"))
-                    .disk_format(format.clone())
-                    .container_format(ContainerFormat::Bare),
-                ImageData::path(&path),
-                UploadOptions::new().skip_inspection(true),
-            )
+        let image = f
+            .image(&images, &format!("{format}-server"))
+            .disk_format(format.clone())
+            .container_format(ContainerFormat::Bare)
+            .data(ImageData::path(&path))
+            .skip_inspection(true)
+            .send()
             .await
             .with_context(|| format!("the server refused {format} data it cannot inspect"))?;
         expect::equal("status", &image.status, &ImageStatus::Active)?;
@@ -97,14 +94,15 @@ async fn upload_format(f: &Fixture, format: DiskFormat, source: Source) -> Resul
     };
     for &declare in variants {
         let what = if declare { "declared" } else { "detected" };
-        let mut create = f.image(&format!("{format}-{what}"));
+        let mut create = f.image(&images, &format!("{format}-{what}"));
         if declare {
             create = create
                 .disk_format(format.clone())
                 .container_format(ContainerFormat::Bare);
         }
-        let image = images
-            .create_and_upload(create, ImageData::path(&path), UploadOptions::default())
+        let image = create
+            .data(ImageData::path(&path))
+            .send()
             .await
             .with_context(|| format!("uploading {format} ({what})"))?;
         expect::equal("status", &image.status, &ImageStatus::Active)?;
@@ -131,20 +129,19 @@ async fn three_part(f: &Fixture) -> Result<()> {
         disks::random_bytes(32 * 1024),
         disks::random_bytes(96 * 1024),
     );
-    let images = f.admin.image();
+    let images = f.admin.image().images();
     let made = images
-        .create_three_part(
-            f.image("machine"),
-            bytes(&kernel),
-            bytes(&ramdisk),
-            bytes(&machine),
-            UploadOptions::default(),
-        )
+        .create_three_part(f.name("machine"))
+        .machine_metadata(|m| m.tag(f.tag()))
+        .kernel(bytes(&kernel))
+        .ramdisk(bytes(&ramdisk))
+        .machine(bytes(&machine))
+        .send()
         .await;
     // The kernel and ramdisk do not carry the case's tag: find them by name to clean up.
     for part in ["kernel", "ramdisk"] {
         let name = format!("{}-{part}", f.name("machine"));
-        for image in images.list_all(ListOptions::new().name(&name)).await? {
+        for image in images.list().name(&name).collect_all().await? {
             f.track(&image);
         }
     }
@@ -184,11 +181,10 @@ async fn three_part(f: &Fixture) -> Result<()> {
         Some(made.ramdisk.id.clone()),
     )?;
     let linked = images
-        .list_all(
-            ListOptions::new()
-                .property("kernel_id", made.kernel.id.as_str())
-                .property("ramdisk_id", made.ramdisk.id.as_str()),
-        )
+        .list()
+        .property("kernel_id", made.kernel.id.as_str())
+        .property("ramdisk_id", made.ramdisk.id.as_str())
+        .collect_all()
         .await?;
     expect::equal(
         "images listed by kernel_id and ramdisk_id",
@@ -202,16 +198,13 @@ async fn three_part(f: &Fixture) -> Result<()> {
 async fn qcow2_declared_raw(f: &Fixture) -> Result<()> {
     let dir = tempfile::tempdir_in(&f.target.scratch)?;
     let (path, _) = disks::qemu_disk(dir.path(), "disk.qcow2", "qcow2").await?;
+    let images = f.admin.image().images();
     let image = f
-        .admin
-        .image()
-        .create_and_upload(
-            f.image("qcow2-as-raw")
-                .disk_format(DiskFormat::Raw)
-                .container_format(ContainerFormat::Bare),
-            ImageData::path(&path),
-            UploadOptions::default(),
-        )
+        .image(&images, "qcow2-as-raw")
+        .disk_format(DiskFormat::Raw)
+        .container_format(ContainerFormat::Bare)
+        .data(ImageData::path(&path))
+        .send()
         .await?;
     expect::equal("status", &image.status, &ImageStatus::Active)?;
     expect::equal("disk format", image.disk_format, Some(DiskFormat::Raw))?;
@@ -222,16 +215,16 @@ async fn qcow2_declared_raw(f: &Fixture) -> Result<()> {
 /// chunked, into a record made without formats (the SDK sets raw/bare first).
 async fn stream_without_size(f: &Fixture) -> Result<()> {
     let data = disks::random_bytes(5 * 1024 * 1024 + 123);
-    let images = f.admin.image();
-    let record = images.create(f.image("stream")).await?;
+    let images = f.admin.image().images();
+    let record = f.image(&images, "stream").send().await?;
     expect::equal("status", &record.status, &ImageStatus::Queued)?;
     expect::equal("disk format", record.disk_format.as_ref(), None)?;
     let image = images
         .upload(
             &record.id,
             ImageData::reader(std::io::Cursor::new(data.clone())),
-            UploadOptions::default(),
         )
+        .send()
         .await?;
     expect::equal("status", &image.status, &ImageStatus::Active)?;
     expect::equal("size", image.size, Some(data.len() as u64))?;
@@ -262,29 +255,21 @@ async fn backing_file(f: &Fixture) -> Result<()> {
 /// Glance answers 415, and the SDK deletes the image it made (or keeps it, `queued`, when
 /// asked to).
 async fn refused_both_ways(f: &Fixture, path: &std::path::Path, what: &str) -> Result<()> {
-    let images = f.admin.image();
-    let create = |suffix: &str| -> ImageCreate {
-        f.image(&format!("{what}-{suffix}"))
+    let images = f.admin.image().images();
+    let create = |suffix: &str| -> CreateImage {
+        f.image(&images, &format!("{what}-{suffix}"))
             .disk_format(DiskFormat::Qcow2)
             .container_format(ContainerFormat::Bare)
+            .data(ImageData::path(path))
     };
-    let result = images
-        .create_and_upload(
-            create("sdk"),
-            ImageData::path(path),
-            UploadOptions::default(),
-        )
-        .await;
+    let result = create("sdk").send().await;
     expect::error("the SDK's pre-check", result, ErrorKind::UnsafeImage, None)?;
     ensure!(
         f.tagged_images().await?.is_empty(),
         "the SDK's pre-check refused the data, but an image was created"
     );
 
-    let no_inspect = UploadOptions::new().skip_inspection(true);
-    let result = images
-        .create_and_upload(create("server"), ImageData::path(path), no_inspect.clone())
-        .await;
+    let result = create("server").skip_inspection(true).send().await;
     let err = expect::error(
         "the server's check",
         result,
@@ -300,12 +285,10 @@ async fn refused_both_ways(f: &Fixture, path: &std::path::Path, what: &str) -> R
         "the server refused the data, but the SDK left the image behind"
     );
 
-    let result = images
-        .create_and_upload(
-            create("kept"),
-            ImageData::path(path),
-            no_inspect.keep_on_failure(true),
-        )
+    let result = create("kept")
+        .skip_inspection(true)
+        .keep_on_failure(true)
+        .send()
         .await;
     expect::error(
         "the server's check (image kept)",

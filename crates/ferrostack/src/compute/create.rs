@@ -1,5 +1,6 @@
-//! What a new server should be: name, image, flavor, networks and the rest of
-//! `POST /servers`, as plain data the request builder shapes per microversion.
+//! Creating a server: [`CreateServer`], the builder of `POST /servers` (name, image, flavor,
+//! networks and the rest, as plain data shaped per microversion), and [`PendingServer`],
+//! what Nova accepted to build.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -7,10 +8,15 @@ use std::net::IpAddr;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-use super::ids::{FlavorId, KeypairName};
+use super::Servers;
+use super::ids::{FlavorId, KeypairName, ServerId};
 use super::microversion::Microversion;
+use super::requests;
+use super::server::{CreatedEnvelope, CreatedServer, Server, ServerStatus};
 use crate::error::{Error, Result};
 use crate::image::ImageId;
+use crate::request::Request;
+use crate::wait::Wait;
 
 /// Nova's limit on `user_data`, counted after base64 encoding.
 pub const MAX_USER_DATA: usize = 65535;
@@ -78,30 +84,30 @@ impl NetworkAttachment {
 /// Everything `POST /servers` can say that this SDK types. Required fields are in
 /// [`ServerSpec::new`]; the rest default to Nova's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerSpec {
+pub(crate) struct ServerSpec {
     /// The server's name.
-    pub name: String,
+    pub(crate) name: String,
     /// The Glance image to boot from.
-    pub image: ImageId,
+    pub(crate) image: ImageId,
     /// The flavor.
-    pub flavor: FlavorId,
+    pub(crate) flavor: FlavorId,
     /// How it is connected.
-    pub networks: Networks,
+    pub(crate) networks: Networks,
     /// The keypair to inject.
-    pub key_name: Option<KeypairName>,
+    pub(crate) key_name: Option<KeypairName>,
     /// User data (cloud-init and the like), raw: it is base64-encoded when sent.
-    pub user_data: Option<Vec<u8>>,
+    pub(crate) user_data: Option<Vec<u8>>,
     /// Metadata key/value pairs.
-    pub metadata: BTreeMap<String, String>,
+    pub(crate) metadata: BTreeMap<String, String>,
     /// The availability zone.
-    pub availability_zone: Option<String>,
+    pub(crate) availability_zone: Option<String>,
     /// Whether to attach a config drive.
-    pub config_drive: Option<bool>,
+    pub(crate) config_drive: Option<bool>,
 }
 
 impl ServerSpec {
     /// A server called `name` booted from `image` with `flavor`, networks chosen by Nova.
-    pub fn new(
+    pub(crate) fn new(
         name: impl Into<String>,
         image: impl Into<ImageId>,
         flavor: impl Into<FlavorId>,
@@ -207,5 +213,103 @@ impl ServerSpec {
             server.insert("config_drive".into(), json!(drive));
         }
         Ok(json!({ "server": server }))
+    }
+}
+
+/// A server being created: `send()` answers a [`PendingServer`], which can wait for it.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until .send().await"]
+pub struct CreateServer {
+    servers: Servers,
+    spec: ServerSpec,
+}
+
+impl CreateServer {
+    pub(crate) fn new(servers: Servers, spec: ServerSpec) -> Self {
+        Self { servers, spec }
+    }
+
+    /// How the server is connected (default: [`Networks::Auto`]).
+    pub fn networks(mut self, networks: Networks) -> Self {
+        self.spec.networks = networks;
+        self
+    }
+
+    /// The keypair to inject.
+    pub fn key_name(mut self, name: impl Into<KeypairName>) -> Self {
+        self.spec.key_name = Some(name.into());
+        self
+    }
+
+    /// User data, raw (base64 is done here).
+    pub fn user_data(mut self, data: impl Into<Vec<u8>>) -> Self {
+        self.spec.user_data = Some(data.into());
+        self
+    }
+
+    /// A metadata key/value pair (repeatable).
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.spec.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// The availability zone.
+    pub fn availability_zone(mut self, zone: impl Into<String>) -> Self {
+        self.spec.availability_zone = Some(zone.into());
+        self
+    }
+
+    /// Whether to attach a config drive.
+    pub fn config_drive(mut self, enabled: bool) -> Self {
+        self.spec.config_drive = Some(enabled);
+        self
+    }
+
+    /// The request, as it would be sent at `version`, or an error naming the field that
+    /// cannot be sent at that version.
+    pub fn request(&self, version: Microversion) -> Result<Request> {
+        requests::create_server(&self.spec, version)
+    }
+
+    /// Sends `POST /servers`. Nova answers before the server is built: wait on the result.
+    pub async fn send(self) -> Result<PendingServer> {
+        let compute = &self.servers.compute;
+        let request = requests::create_server(&self.spec, compute.microversion().await?)?;
+        let envelope: CreatedEnvelope = compute.session.send_json(request).await?;
+        Ok(PendingServer {
+            servers: self.servers,
+            created: envelope.server,
+        })
+    }
+}
+
+/// A server Nova accepted to build.
+#[derive(Debug, Clone)]
+pub struct PendingServer {
+    servers: Servers,
+    created: CreatedServer,
+}
+
+impl PendingServer {
+    /// Its id.
+    pub fn id(&self) -> &ServerId {
+        &self.created.id
+    }
+
+    /// What Nova answered (links, the admin password when the cloud sets one).
+    pub fn created(&self) -> &CreatedServer {
+        &self.created
+    }
+
+    /// Waits until it is ACTIVE; fails at once on ERROR with Nova's fault message.
+    pub async fn wait_active(&self, wait: impl Into<Wait>) -> Result<Server> {
+        self.servers
+            .wait_for_status(&self.created.id, ServerStatus::Active, wait)
+            .await
+    }
+
+    /// Its current state.
+    pub async fn show(&self) -> Result<Server> {
+        self.servers.get(self.created.id.clone()).await
     }
 }

@@ -25,31 +25,31 @@ fn server_path(id: &ServerId) -> String {
 
 /// Filters of `GET /servers/detail`. Unset filters are not sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ServerQuery {
+pub(crate) struct ServerQuery {
     /// `name`: a regular expression Nova matches against names (`^web-1$` for exactly).
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// `status`.
-    pub status: Option<ServerStatus>,
+    pub(crate) status: Option<ServerStatus>,
     /// `image`: servers booted from this image.
-    pub image: Option<ImageId>,
+    pub(crate) image: Option<ImageId>,
     /// `flavor`: servers of this flavor id.
-    pub flavor: Option<FlavorId>,
+    pub(crate) flavor: Option<FlavorId>,
     /// `changes-since`: servers changed (deleted ones included) since then.
-    pub changes_since: Option<jiff::Timestamp>,
+    pub(crate) changes_since: Option<jiff::Timestamp>,
     /// `all_tenants`: every project's servers (admin only).
-    pub all_tenants: bool,
+    pub(crate) all_tenants: bool,
     /// `project_id`: one project's servers (admin only, with `all_tenants`).
-    pub project_id: Option<String>,
+    pub(crate) project_id: Option<String>,
     /// `ip`: a regular expression over IPv4 addresses.
-    pub ip: Option<String>,
+    pub(crate) ip: Option<String>,
     /// `host` (admin only).
-    pub host: Option<String>,
+    pub(crate) host: Option<String>,
     /// `limit`: the page size; the stream follows every page regardless.
-    pub limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
 }
 
 /// `GET /servers/detail` with `query`.
-pub fn list_servers(query: &ServerQuery, version: Microversion) -> Request {
+pub(crate) fn list_servers(query: &ServerQuery, version: Microversion) -> Request {
     let ts = |t: &jiff::Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     compute(http::Method::GET, "/servers/detail".into(), version)
         .query_opt("name", query.name.clone())
@@ -68,17 +68,17 @@ pub fn list_servers(query: &ServerQuery, version: Microversion) -> Request {
 }
 
 /// `GET /servers/{id}`.
-pub fn show_server(id: &ServerId, version: Microversion) -> Request {
+pub(crate) fn show_server(id: &ServerId, version: Microversion) -> Request {
     compute(http::Method::GET, server_path(id), version)
 }
 
 /// `POST /servers`.
-pub fn create_server(spec: &ServerSpec, version: Microversion) -> Result<Request> {
+pub(crate) fn create_server(spec: &ServerSpec, version: Microversion) -> Result<Request> {
     Ok(compute(http::Method::POST, "/servers".into(), version).json(spec.body(version)?))
 }
 
 /// `PUT /servers/{id}` renaming the server.
-pub fn rename_server(id: &ServerId, name: &str, version: Microversion) -> Result<Request> {
+pub(crate) fn rename_server(id: &ServerId, name: &str, version: Microversion) -> Result<Request> {
     if name.trim().is_empty() || name.chars().count() > 255 {
         return Err(Error::invalid_input(format!(
             "server {id}: new name {name:?} must be 1 to 255 characters, not only spaces"
@@ -89,7 +89,7 @@ pub fn rename_server(id: &ServerId, name: &str, version: Microversion) -> Result
 }
 
 /// `DELETE /servers/{id}`.
-pub fn delete_server(id: &ServerId, version: Microversion) -> Request {
+pub(crate) fn delete_server(id: &ServerId, version: Microversion) -> Request {
     compute(http::Method::DELETE, server_path(id), version)
 }
 
@@ -144,23 +144,23 @@ fn action(id: &ServerId, body: Value, version: Microversion) -> Request {
 }
 
 /// `os-start`: boot a SHUTOFF server.
-pub fn start(id: &ServerId, version: Microversion) -> Request {
+pub(crate) fn start(id: &ServerId, version: Microversion) -> Request {
     action(id, json!({ "os-start": null }), version)
 }
 
 /// `os-stop`: shut an ACTIVE server down.
-pub fn stop(id: &ServerId, version: Microversion) -> Request {
+pub(crate) fn stop(id: &ServerId, version: Microversion) -> Request {
     action(id, json!({ "os-stop": null }), version)
 }
 
 /// `reboot` with `SOFT` or `HARD`.
-pub fn reboot(id: &ServerId, kind: RebootKind, version: Microversion) -> Request {
+pub(crate) fn reboot(id: &ServerId, kind: RebootKind, version: Microversion) -> Request {
     action(id, json!({ "reboot": { "type": kind.as_str() } }), version)
 }
 
 /// `os-getConsoleOutput`: the last `lines` lines of the console log, or all of it.
 /// It only reads, so it may be retried.
-pub fn console_output(id: &ServerId, lines: Option<u32>, version: Microversion) -> Request {
+pub(crate) fn console_output(id: &ServerId, lines: Option<u32>, version: Microversion) -> Request {
     let length = lines.map_or(Value::Null, |n| json!(n));
     action(
         id,
@@ -172,7 +172,7 @@ pub fn console_output(id: &ServerId, lines: Option<u32>, version: Microversion) 
 
 /// A VNC console URL: `POST /servers/{id}/remote-consoles` from 2.6, the
 /// `os-getVNCConsole` action before. Each call only mints a token, so it may be retried.
-pub fn remote_console(id: &ServerId, kind: VncConsole, version: Microversion) -> Request {
+pub(crate) fn remote_console(id: &ServerId, kind: VncConsole, version: Microversion) -> Request {
     if version >= Microversion::REMOTE_CONSOLES {
         compute(
             http::Method::POST,
@@ -194,13 +194,35 @@ pub fn remote_console(id: &ServerId, kind: VncConsole, version: Microversion) ->
 // ---------------------------------------------------------------------------------------------
 // Flavors
 
-/// `GET /flavors/detail`.
-pub fn list_flavors(version: Microversion) -> Request {
+/// Filters of `GET /flavors/detail`. Unset filters are not sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct FlavorQuery {
+    /// `is_public`: `Some(true)` public only, `Some(false)` private only (admins and the
+    /// projects they were given to); `None` Nova's default (public, plus an admin's own).
+    pub(crate) is_public: Option<bool>,
+    /// `minDisk`, GiB.
+    pub(crate) min_disk: Option<u64>,
+    /// `minRam`, MiB.
+    pub(crate) min_ram: Option<u64>,
+    /// `sort_key` and `sort_dir`.
+    pub(crate) sort: Option<(String, String)>,
+    /// `limit`: the page size; the stream follows every page regardless.
+    pub(crate) limit: Option<u32>,
+}
+
+/// `GET /flavors/detail` with `query`.
+pub(crate) fn list_flavors(query: &FlavorQuery, version: Microversion) -> Request {
     compute(http::Method::GET, "/flavors/detail".into(), version)
+        .query_opt("is_public", query.is_public.map(|p| p.to_string()))
+        .query_opt("minDisk", query.min_disk.map(|d| d.to_string()))
+        .query_opt("minRam", query.min_ram.map(|r| r.to_string()))
+        .query_opt("sort_key", query.sort.as_ref().map(|(k, _)| k.clone()))
+        .query_opt("sort_dir", query.sort.as_ref().map(|(_, d)| d.clone()))
+        .query_opt("limit", query.limit.map(|l| l.to_string()))
 }
 
 /// `GET /flavors/{id}`.
-pub fn show_flavor(id: &FlavorId, version: Microversion) -> Request {
+pub(crate) fn show_flavor(id: &FlavorId, version: Microversion) -> Request {
     compute(
         http::Method::GET,
         format!("/flavors/{}", segment(id.as_str())),
@@ -213,22 +235,49 @@ pub fn show_flavor(id: &FlavorId, version: Microversion) -> Request {
 
 /// A keypair to create: import a public key, or have Nova generate the pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeypairSpec {
+pub(crate) struct KeypairSpec {
     /// The name.
-    pub name: KeypairName,
+    pub(crate) name: KeypairName,
     /// The public key to import; `None` asks Nova to generate a pair (before 2.92 only).
-    pub public_key: Option<String>,
+    pub(crate) public_key: Option<String>,
     /// `ssh` or `x509` (sent from 2.2).
-    pub kind: Option<KeypairType>,
+    pub(crate) kind: Option<KeypairType>,
 }
 
-/// `GET /os-keypairs`.
-pub fn list_keypairs(version: Microversion) -> Request {
-    compute(http::Method::GET, "/os-keypairs".into(), version)
+/// Filters of `GET /os-keypairs`. Unset filters are not sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct KeypairQuery {
+    /// `user_id`: another user's keypairs (admin, from 2.10).
+    pub(crate) user_id: Option<String>,
+    /// `limit`: the page size (from 2.35); the stream follows every page regardless.
+    pub(crate) limit: Option<u32>,
+}
+
+/// `GET /os-keypairs` with `query`; a filter the microversion in force does not know is an
+/// error naming it, not a filter Nova would silently ignore.
+pub(crate) fn list_keypairs(query: &KeypairQuery, version: Microversion) -> Result<Request> {
+    let needs = |filter: &str, since: Microversion| {
+        if version < since {
+            Err(Error::invalid_input(format!(
+                "keypair list: {filter} needs compute microversion {since} or later (in force: {version})"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    if query.user_id.is_some() {
+        needs("user_id", Microversion(2, 10))?;
+    }
+    if query.limit.is_some() {
+        needs("limit", Microversion(2, 35))?;
+    }
+    Ok(compute(http::Method::GET, "/os-keypairs".into(), version)
+        .query_opt("user_id", query.user_id.clone())
+        .query_opt("limit", query.limit.map(|l| l.to_string())))
 }
 
 /// `GET /os-keypairs/{name}`.
-pub fn show_keypair(name: &KeypairName, version: Microversion) -> Request {
+pub(crate) fn show_keypair(name: &KeypairName, version: Microversion) -> Request {
     compute(
         http::Method::GET,
         format!("/os-keypairs/{}", segment(name.as_str())),
@@ -238,7 +287,7 @@ pub fn show_keypair(name: &KeypairName, version: Microversion) -> Request {
 
 /// `POST /os-keypairs`. Nova stopped generating keys at 2.92, so a generated pair is asked
 /// for at 2.91 at the newest: the one shape that still works on every cloud that has it.
-pub fn create_keypair(spec: &KeypairSpec, version: Microversion) -> Result<Request> {
+pub(crate) fn create_keypair(spec: &KeypairSpec, version: Microversion) -> Result<Request> {
     let name = spec.name.as_str();
     if name.trim().is_empty() || name.chars().count() > 255 {
         return Err(Error::invalid_input(format!(
@@ -277,7 +326,7 @@ pub fn create_keypair(spec: &KeypairSpec, version: Microversion) -> Result<Reque
 }
 
 /// `DELETE /os-keypairs/{name}`.
-pub fn delete_keypair(name: &KeypairName, version: Microversion) -> Request {
+pub(crate) fn delete_keypair(name: &KeypairName, version: Microversion) -> Request {
     compute(
         http::Method::DELETE,
         format!("/os-keypairs/{}", segment(name.as_str())),
@@ -481,12 +530,18 @@ mod tests {
 
     #[test]
     fn flavors_and_keypairs() {
-        insta::assert_json_snapshot!("list_flavors", by_version(list_flavors));
+        insta::assert_json_snapshot!(
+            "list_flavors",
+            by_version(|v| list_flavors(&FlavorQuery::default(), v))
+        );
         insta::assert_json_snapshot!(
             "show_flavor",
             by_version(|v| show_flavor(&FlavorId::new("m1 tiny/x"), v))
         );
-        insta::assert_json_snapshot!("list_keypairs", by_version(list_keypairs));
+        insta::assert_json_snapshot!(
+            "list_keypairs",
+            by_version(|v| list_keypairs(&KeypairQuery::default(), v).unwrap())
+        );
         insta::assert_json_snapshot!(
             "show_keypair",
             by_version(|v| show_keypair(&KeypairName::new("my key"), v))

@@ -1,57 +1,21 @@
-//! Server waiters over the crate's polling core ([`crate::wait::poll_until`]): what "done"
-//! and "failed" mean for a server.
+//! Server waiters over the crate's polling core ([`crate::wait`]): what "done" and "failed"
+//! mean for a server.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
-use super::ComputeClient;
+use super::Servers;
 use super::ids::ServerId;
 use super::server::{Server, ServerStatus};
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::ServiceType;
-use crate::wait::{Backoff, poll_until};
+use crate::wait::{Backoff, Wait, poll_service};
 
-/// How long to wait and how often to look. A bare `Duration` converts into one with the
-/// default backoff (1 s doubling to 10 s).
-///
-/// ```
-/// use std::time::Duration;
-/// use ferrostack::compute::Wait;
-/// use ferrostack::wait::Backoff;
-/// let patient = Wait::from(Duration::from_secs(600));
-/// let eager = Wait::new(Duration::from_secs(60)).backoff(Backoff::fixed(Duration::from_millis(200)));
-/// # let _ = (patient, eager);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Wait {
-    /// The deadline, from the first poll.
-    pub timeout: Duration,
-    /// The delays between polls.
-    pub backoff: Backoff,
-}
-
-impl Wait {
-    /// Waits up to `timeout` with the default backoff.
-    pub fn new(timeout: Duration) -> Self {
-        Self {
-            timeout,
-            backoff: super::server_backoff(),
-        }
-    }
-
-    /// The same wait with another backoff.
-    pub fn backoff(mut self, backoff: Backoff) -> Self {
-        self.backoff = backoff;
-        self
-    }
-}
-
-impl From<Duration> for Wait {
-    fn from(timeout: Duration) -> Self {
-        Wait::new(timeout)
-    }
+/// The default polling for server waits: 1 s doubling to 10 s. Builds take tens of seconds.
+fn server_backoff() -> Backoff {
+    Backoff::exponential(Duration::from_secs(1), 2.0, Duration::from_secs(10))
 }
 
 /// What a waiter says when it gives up: the goal and the last state seen, read only then.
@@ -105,7 +69,7 @@ fn went_to_error(server: &Server, goal: &ServerStatus) -> Error {
 }
 
 pub(super) async fn wait_for_status(
-    client: &ComputeClient,
+    client: &Servers,
     id: &ServerId,
     status: ServerStatus,
     wait: Wait,
@@ -115,10 +79,10 @@ pub(super) async fn wait_for_status(
         goal: format!("server {id} to become {status}"),
         last: last.clone(),
     };
-    let result = poll_until(wait.timeout, wait.backoff, goal, || {
+    poll_service(ServiceType::Compute, wait, server_backoff(), goal, || {
         let (client, id, status, last) = (client.clone(), id.clone(), status.clone(), last.clone());
         async move {
-            let server = client.show_server(id).await?;
+            let server = client.get(id).await?;
             *last.lock().expect("not poisoned") = describe(&server);
             // A status is only reached once its task is done: SHUTOFF with task
             // `powering-on` is about to change.
@@ -131,20 +95,19 @@ pub(super) async fn wait_for_status(
             Ok(Poll::Pending)
         }
     })
-    .await;
-    result.map_err(with_compute)
+    .await
 }
 
-pub(super) async fn wait_deleted(client: &ComputeClient, id: &ServerId, wait: Wait) -> Result<()> {
+pub(super) async fn wait_for_delete(client: &Servers, id: &ServerId, wait: Wait) -> Result<()> {
     let last = Arc::new(Mutex::new("nothing yet".to_owned()));
     let goal = Goal {
         goal: format!("server {id} to be deleted"),
         last: last.clone(),
     };
-    let result = poll_until(wait.timeout, wait.backoff, goal, || {
+    poll_service(ServiceType::Compute, wait, server_backoff(), goal, || {
         let (client, id, last) = (client.clone(), id.clone(), last.clone());
         async move {
-            match client.show_server(id).await {
+            match client.get(id).await {
                 Err(err) if err.is_not_found() => Ok(Poll::Ready(())),
                 Err(err) => Err(err),
                 Ok(server) if server.status == ServerStatus::Deleted => Ok(Poll::Ready(())),
@@ -155,15 +118,5 @@ pub(super) async fn wait_deleted(client: &ComputeClient, id: &ServerId, wait: Wa
             }
         }
     })
-    .await;
-    result.map_err(with_compute)
-}
-
-/// The core's timeout error does not know the service; every other error already does.
-fn with_compute(err: Error) -> Error {
-    if err.service().is_none() {
-        err.with_service(ServiceType::Compute)
-    } else {
-        err
-    }
+    .await
 }

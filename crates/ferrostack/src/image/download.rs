@@ -12,7 +12,7 @@ use sha2::digest::DynDigest;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use super::model::{Image, ImageId};
-use super::{ImageClient, requests};
+use super::{Images, requests};
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::ServiceType;
 
@@ -90,7 +90,7 @@ impl Drop for TempFile {
     }
 }
 
-impl ImageClient {
+impl Images {
     /// Downloads an image's data into the file at `path`, verified. The data goes to a
     /// temporary file in the same directory, renamed to `path` once verified; on any
     /// failure (an [`ErrorKind::Integrity`] mismatch included) it is removed.

@@ -1,11 +1,18 @@
 //! `GET /v2/images`: every server-side filter, sorting, page size, and the `next` link.
 
+use std::collections::HashSet;
+
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 use jiff::Timestamp;
 use url::Url;
 
-use super::model::{ContainerFormat, DiskFormat, ImageId, ImageStatus, MemberStatus, Visibility};
+use super::Images;
+use super::model::{
+    ContainerFormat, DiskFormat, Image, ImageId, ImagePage, ImageStatus, MemberStatus, Visibility,
+};
 use crate::error::{Error, Result};
 use crate::request::{Request, ServiceType};
+use crate::session::Session;
 
 /// A sort direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,19 +62,31 @@ impl Comparison {
     }
 }
 
-/// Which images to list, in which order, how many per page. Every filter runs on the server.
+/// Which images to list, in which order, how many per page: every filter runs on the
+/// server. Nothing is sent before [`ListImages::stream`], [`ListImages::collect_all`] or
+/// [`ListImages::first_page`].
 ///
-/// ```
-/// use ferrostack::image::{DiskFormat, ListOptions, SortDir};
-/// let options = ListOptions::new()
+/// ```no_run
+/// # async fn demo(images: ferrostack::image::Images) -> ferrostack::Result<()> {
+/// use futures::TryStreamExt;
+/// use ferrostack::image::{DiskFormat, SortDir};
+/// let mut golden = images
+///     .list()
 ///     .disk_format(DiskFormat::Qcow2)
 ///     .tag("golden")
 ///     .sort_by("name", SortDir::Asc)
-///     .limit(100);
-/// # let _ = options;
+///     .limit(100)
+///     .stream();
+/// while let Some(image) = golden.try_next().await? {
+///     println!("{}", image.id);
+/// }
+/// # Ok(())
+/// # }
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListOptions {
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until .stream(), .collect_all() or .first_page()"]
+pub struct ListImages {
+    images: Images,
     filters: Vec<(String, String)>,
     sort_keys: Vec<(String, Option<SortDir>)>,
     sort: Option<String>,
@@ -91,10 +110,62 @@ fn in_list<I: IntoIterator<Item = S>, S: AsRef<str>>(values: I) -> String {
     format!("in:{}", joined.join(","))
 }
 
-impl ListOptions {
+impl ListImages {
     /// Every image the caller may see that Glance lists by default.
-    pub fn new() -> Self {
-        Self::default()
+    pub(crate) fn new(images: Images) -> Self {
+        Self {
+            images,
+            filters: Vec::new(),
+            sort_keys: Vec::new(),
+            sort: None,
+            limit: None,
+            marker: None,
+        }
+    }
+
+    /// Every matching image, page by page as the stream is read, following the server's
+    /// `next` links and stopping on a link already followed.
+    pub fn stream(self) -> impl Stream<Item = Result<Image>> + Send + Unpin + 'static {
+        struct State {
+            session: Session,
+            next: Option<Result<Request>>,
+            followed: HashSet<String>,
+        }
+        let state = State {
+            next: Some(self.request()),
+            session: self.images.session,
+            followed: HashSet::new(),
+        };
+        stream::try_unfold(state, |mut state| async move {
+            let Some(request) = state.next.take() else {
+                return Ok::<_, Error>(None);
+            };
+            let page: ImagePage = state.session.send_json(request?).await?;
+            if let Some(link) = &page.next {
+                if page.images.is_empty() {
+                    // Glance adds `next` only to full pages; an empty one ends the listing.
+                } else if state.followed.insert(link.clone()) {
+                    let endpoint = state.session.endpoint(&ServiceType::Image).await?;
+                    state.next = Some(next_request(&endpoint, link));
+                } else {
+                    tracing::warn!(next = %link, "Glance repeated a next link; stopping the listing");
+                }
+            }
+            Ok(Some((stream::iter(page.images.into_iter().map(Ok)), state)))
+        })
+        .try_flatten()
+        .boxed()
+    }
+
+    /// Every matching image, all pages collected.
+    pub async fn collect_all(self) -> Result<Vec<Image>> {
+        self.stream().try_collect().await
+    }
+
+    /// The first page only, with its `next` link (`openstack image list --limit N`).
+    pub async fn first_page(self) -> Result<ImagePage> {
+        let request = self.request()?;
+        self.images.session.send_json(request).await
     }
 
     fn filter(mut self, key: &str, value: impl Into<String>) -> Self {
@@ -231,14 +302,14 @@ impl ListOptions {
     }
 
     /// Sort by `key` (`name`, `created_at`, `size`...) in `dir`; repeat for ties. Sent as
-    /// `sort_key`/`sort_dir` pairs; cannot be combined with [`ListOptions::sort`].
+    /// `sort_key`/`sort_dir` pairs; cannot be combined with [`ListImages::sort`].
     pub fn sort_by(mut self, key: impl Into<String>, dir: SortDir) -> Self {
         self.sort_keys.push((key.into(), Some(dir)));
         self
     }
 
     /// Sort with Glance's combined syntax (`name:asc,created_at:desc`); cannot be combined
-    /// with [`ListOptions::sort_by`].
+    /// with [`ListImages::sort_by`].
     pub fn sort(mut self, spec: impl Into<String>) -> Self {
         self.sort = Some(spec.into());
         self
@@ -358,7 +429,9 @@ mod tests {
 
     #[test]
     fn mixing_sort_syntaxes_is_refused() {
-        let err = ListOptions::new()
+        let err = crate::image::ImageClient::new(crate::testing::offline_session())
+            .images()
+            .list()
             .sort("name:asc")
             .sort_by("size", SortDir::Desc)
             .request()

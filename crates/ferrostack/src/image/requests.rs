@@ -151,10 +151,14 @@ pub fn reactivate(id: &ImageId) -> Request {
 #[cfg(test)]
 mod tests {
     use super::super::{
-        Comparison, ContainerFormat, DiskFormat, ImageCreate, ImageStatus, ImageUpdate,
-        ListOptions, MemberStatus, SortDir, Visibility,
+        Comparison, ContainerFormat, DiskFormat, ImageClient, ImageStatus, Images, MemberStatus,
+        SortDir, Visibility,
     };
     use super::*;
+
+    fn images() -> Images {
+        ImageClient::new(crate::testing::offline_session()).images()
+    }
 
     fn id() -> ImageId {
         ImageId::new("1bea47ed-f6a9-463b-b423-14b9cca9ad27")
@@ -219,8 +223,9 @@ mod tests {
 
     #[test]
     fn list_requests() {
-        snap!("list_default", ListOptions::new().request().unwrap());
-        let every_filter = ListOptions::new()
+        snap!("list_default", images().list().request().unwrap());
+        let every_filter = images()
+            .list()
             .name("cirros")
             .status(ImageStatus::Active)
             .visibility(Visibility::Community)
@@ -242,7 +247,8 @@ mod tests {
             .limit(50)
             .marker(id());
         snap!("list_every_filter", every_filter.request().unwrap());
-        let in_lists = ListOptions::new()
+        let in_lists = images()
+            .list()
             .name_in(["a", "b,c"])
             .id_in([id()])
             .status_in([ImageStatus::Active, ImageStatus::Queued])
@@ -256,7 +262,8 @@ mod tests {
 
     #[test]
     fn create_and_update_requests() {
-        let create = ImageCreate::new("debian-13")
+        let create = images()
+            .create("debian-13")
             .id(id())
             .disk_format(DiskFormat::Qcow2)
             .container_format(ContainerFormat::Bare)
@@ -276,7 +283,8 @@ mod tests {
             "os_distro": "cirros", "build": "1"
         }))
         .unwrap();
-        let update = ImageUpdate::new()
+        let update = images()
+            .update(id())
             .name("cirros-0.6")
             .visibility(Visibility::Public)
             .protected(true)

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::Images;
 use super::create::check_property_key;
 use super::model::{ContainerFormat, DiskFormat, Image, ImageId, Visibility};
 use crate::error::{Error, Result};
@@ -33,28 +34,66 @@ enum Change {
     Tags(Vec<String>),
 }
 
-/// Changes to an image (`openstack image set` / `unset`). Nothing is sent for a change that
-/// would leave the image as it is.
+/// Changes to an image (`openstack image set` / `unset`), made by [`Images::update`].
+/// The changes are computed against the image as Glance has it, so `add` and `replace`
+/// are each used where Glance expects them; nothing is sent for a change that would leave
+/// the image as it is.
 ///
-/// ```
-/// use ferrostack::image::{ImageUpdate, Visibility};
-/// let update = ImageUpdate::new()
+/// ```no_run
+/// # async fn demo(images: ferrostack::image::Images) -> ferrostack::Result<()> {
+/// use ferrostack::image::Visibility;
+/// let image = images
+///     .update("70a599e0-31e7-49b7-b260-868f441e862b")
 ///     .name("debian-13-golden")
 ///     .visibility(Visibility::Public)
 ///     .property("os_distro", "debian")
-///     .remove_property("build_host");
-/// # let _ = update;
+///     .remove_property("build_host")
+///     .send()
+///     .await?;
+/// # let _ = image;
+/// # Ok(())
+/// # }
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageUpdate {
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until .send().await"]
+pub struct UpdateImage {
+    images: Images,
+    id: ImageId,
+    current: Option<Image>,
     changes: Vec<Change>,
     strict: bool,
 }
 
-impl ImageUpdate {
-    /// No changes yet.
-    pub fn new() -> Self {
-        Self::default()
+impl UpdateImage {
+    pub(crate) fn new(images: Images, id: ImageId) -> Self {
+        Self {
+            images,
+            id,
+            current: None,
+            changes: Vec::new(),
+            strict: false,
+        }
+    }
+
+    /// Computes the changes against `current`, an image the caller fetched already,
+    /// instead of fetching it again (saves a GET).
+    pub fn based_on(mut self, current: Image) -> Self {
+        self.current = Some(current);
+        self
+    }
+
+    /// Fetches the image (unless [`UpdateImage::based_on`]), computes the patch against it,
+    /// and sends it. Answers the image as Glance has it afterwards (unchanged when there was
+    /// nothing to change).
+    pub async fn send(self) -> Result<Image> {
+        let current = match self.current.clone() {
+            Some(current) => current,
+            None => self.images.get(self.id.clone()).await?,
+        };
+        match self.request(&current)? {
+            Some(request) => self.images.session.send_json(request).await,
+            None => Ok(current),
+        }
     }
 
     fn set(mut self, key: &str, value: Value) -> Self {
@@ -133,7 +172,7 @@ impl ImageUpdate {
     }
 
     /// Removes an extra property. A property the image does not have is skipped, unless
-    /// [`ImageUpdate::strict`] asks for an error.
+    /// [`UpdateImage::strict`] asks for an error.
     pub fn remove_property(mut self, key: impl Into<String>) -> Self {
         self.changes.push(Change::Remove(key.into()));
         self
@@ -290,6 +329,12 @@ mod tests {
     use super::*;
     use crate::error::ErrorKind;
 
+    fn update() -> UpdateImage {
+        crate::image::ImageClient::new(crate::testing::offline_session())
+            .images()
+            .update("i")
+    }
+
     fn image() -> Image {
         serde_json::from_value(json!({
             "id": "1bea47ed-f6a9-463b-b423-14b9cca9ad27", "status": "active",
@@ -299,7 +344,7 @@ mod tests {
         .unwrap()
     }
 
-    fn ops(update: ImageUpdate) -> Vec<Value> {
+    fn ops(update: UpdateImage) -> Vec<Value> {
         update
             .ops(&image())
             .unwrap()
@@ -311,7 +356,7 @@ mod tests {
     #[test]
     fn add_versus_replace_follows_the_current_image() {
         assert_eq!(
-            ops(ImageUpdate::new()
+            ops(update()
                 .name("c2")
                 .property("os_distro", "debian")
                 .property("hw_disk_bus", "scsi")
@@ -328,14 +373,14 @@ mod tests {
     #[test]
     fn a_new_owner_replaces_the_null_one() {
         assert_eq!(
-            ops(ImageUpdate::new().owner("p2")),
+            ops(update().owner("p2")),
             vec![json!({"op": "replace", "path": "/owner", "value": "p2"})]
         );
     }
 
     #[test]
     fn unchanged_values_and_missing_removals_send_nothing() {
-        let update = ImageUpdate::new()
+        let update = update()
             .name("cirros")
             .protected(false)
             .add_tag("a")
@@ -350,7 +395,7 @@ mod tests {
     #[test]
     fn setting_then_removing_in_one_update_is_consistent() {
         assert_eq!(
-            ops(ImageUpdate::new()
+            ops(update()
                 .property("x", "1")
                 .remove_property("x")
                 .remove_property("os_distro")),
@@ -365,7 +410,7 @@ mod tests {
     #[test]
     fn tags_become_one_replace() {
         assert_eq!(
-            ops(ImageUpdate::new().add_tag("b").remove_tag("a").add_tag("c")),
+            ops(update().add_tag("b").remove_tag("a").add_tag("c")),
             vec![json!({"op": "replace", "path": "/tags", "value": ["b", "c"]})]
         );
     }
@@ -373,9 +418,9 @@ mod tests {
     #[test]
     fn read_only_reserved_and_base_removals_are_refused_by_name() {
         for update in [
-            ImageUpdate::new().property("checksum", "x"),
-            ImageUpdate::new().property("os_glance_import_task", "x"),
-            ImageUpdate::new().remove_property("name"),
+            update().property("checksum", "x"),
+            update().property("os_glance_import_task", "x"),
+            update().remove_property("name"),
         ] {
             let err = update.ops(&image()).unwrap_err();
             assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{err}");

@@ -13,11 +13,10 @@ use sha2::Sha512;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_util::io::ReaderStream;
 
-use super::create::ImageCreate;
+use super::create::CreateImage;
 use super::inspect;
 use super::model::{ContainerFormat, DiskFormat, Image, ImageId};
-use super::update::ImageUpdate;
-use super::{ImageClient, requests};
+use super::{Images, requests};
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::{Request, ServiceType};
 use crate::session::Session;
@@ -40,7 +39,9 @@ pub struct ImageData {
 
 enum Source {
     Path(PathBuf),
-    Reader(Box<dyn AsyncRead + Send + Unpin>),
+    // Behind a mutex only to be `Sync`, so that a builder holding data can be borrowed
+    // across an await; it is taken out whole before it is read.
+    Reader(Mutex<Box<dyn AsyncRead + Send + Unpin>>),
 }
 
 impl fmt::Debug for ImageData {
@@ -64,7 +65,7 @@ impl ImageData {
     /// Any stream of bytes: stdin, a decompressor, a socket.
     pub fn reader(reader: impl AsyncRead + Send + Unpin + 'static) -> Self {
         Self {
-            source: Source::Reader(Box::new(reader)),
+            source: Source::Reader(Mutex::new(Box::new(reader))),
             size: None,
         }
     }
@@ -84,9 +85,9 @@ impl ImageData {
     }
 }
 
-/// How an upload behaves beyond its data.
+/// How an upload behaves beyond its data (set on the builders).
 #[derive(Clone, Default)]
-pub struct UploadOptions {
+pub(crate) struct UploadOptions {
     pub(crate) keep_on_failure: bool,
     pub(crate) skip_inspection: bool,
     pub(crate) progress: Option<Progress>,
@@ -102,40 +103,79 @@ impl fmt::Debug for UploadOptions {
     }
 }
 
-impl UploadOptions {
-    /// Default options: inspect first, delete the image on failure, no progress.
-    pub fn new() -> Self {
-        Self::default()
-    }
+/// Where [`UploadImage`] sends the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// `PUT /v2/images/{id}/file`.
+    File,
+    /// `PUT /v2/images/{id}/stage`, for a later `glance-direct` import.
+    Stage,
+}
 
-    /// Keeps an image whose upload failed (for inspection) instead of deleting it.
-    pub fn keep_on_failure(mut self, keep: bool) -> Self {
-        self.keep_on_failure = keep;
-        self
-    }
+/// Data for an image that exists already: made by [`Images::upload`] or [`Images::stage`];
+/// nothing is sent before [`UploadImage::send`].
+#[derive(Debug)]
+#[must_use = "nothing is sent until .send().await"]
+pub struct UploadImage {
+    images: Images,
+    id: ImageId,
+    data: ImageData,
+    target: Target,
+    options: UploadOptions,
+}
 
+impl UploadImage {
     /// Uploads without checking the data's format first. Glance still checks it.
     pub fn skip_inspection(mut self, skip: bool) -> Self {
-        self.skip_inspection = skip;
+        self.options.skip_inspection = skip;
         self
     }
 
     /// Called as data is sent, with the bytes sent so far and the total when known.
     pub fn progress(mut self, progress: impl Fn(u64, Option<u64>) + Send + Sync + 'static) -> Self {
-        self.progress = Some(Arc::new(progress));
+        self.options.progress = Some(Arc::new(progress));
         self
     }
-}
 
-/// The three images of a kernel + ramdisk + machine image, linked together.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ThreePartImage {
-    /// The kernel (aki/aki).
-    pub kernel: Image,
-    /// The ramdisk (ari/ari).
-    pub ramdisk: Image,
-    /// The machine image (ami/ami), with `kernel_id` and `ramdisk_id` naming the others.
-    pub machine: Image,
+    /// Sends the data. An upload answers the image as Glance has it afterwards, its size and
+    /// hashes checked against the data sent; staging answers the image as it was.
+    pub async fn send(self) -> Result<Image> {
+        let UploadImage {
+            images,
+            id,
+            data,
+            target,
+            options,
+        } = self;
+        let image = images.get(id).await?;
+        let prepared = prepare(
+            data,
+            image.disk_format.as_ref(),
+            image.container_format.as_ref(),
+            options.skip_inspection,
+        )
+        .await?;
+        if target == Target::Stage {
+            let request = requests::stage(&image.id, prepared.size);
+            send_data(&images.session, request, prepared, options.progress.clone()).await?;
+            return Ok(image);
+        }
+        let image = if image.disk_format.is_none() || image.container_format.is_none() {
+            images
+                .update(image.id.clone())
+                .based_on(image)
+                .disk_format(prepared.disk_format.clone())
+                .container_format(prepared.container_format.clone())
+                .send()
+                .await?
+        } else {
+            image
+        };
+        images
+            .upload_prepared(&image, prepared, &options)
+            .await
+            .map_err(|err| err.context(format!("upload to image {}", image.label())))
+    }
 }
 
 /// Data ready to send: opened, inspected, its formats settled.
@@ -180,7 +220,8 @@ pub(crate) async fn prepare(
             };
             (Box::new(file), Some(size), inspection)
         }
-        Source::Reader(mut reader) if !skip_inspection => {
+        Source::Reader(reader) if !skip_inspection => {
+            let mut reader = reader.into_inner().unwrap_or_else(|e| e.into_inner());
             let mut head = Vec::with_capacity(64 * 1024);
             (&mut reader)
                 .take(STREAM_HEAD as u64)
@@ -194,7 +235,11 @@ pub(crate) async fn prepare(
             let chained = std::io::Cursor::new(head).chain(reader);
             (Box::new(chained), size, Some(inspection))
         }
-        Source::Reader(reader) => (reader, data.size, None),
+        Source::Reader(reader) => (
+            reader.into_inner().unwrap_or_else(|e| e.into_inner()),
+            data.size,
+            None,
+        ),
     };
     let disk_format = match &inspection {
         Some(inspection) => inspect::check(&label, inspection, disk_format, &container)?,
@@ -416,35 +461,53 @@ impl Drop for DeleteOnDrop {
     }
 }
 
-impl ImageClient {
-    /// Creates an image and uploads its data in one call (`openstack image create --file`).
-    ///
-    /// The data is inspected first (unless [`UploadOptions::skip_inspection`]): a declared
-    /// disk format that does not match it, or an unsafe image, is refused before anything is
-    /// created ([`ErrorKind::UnsafeImage`]); with no disk format declared the detected one is
-    /// used, and the container format defaults to `bare`. After the upload, the size and
-    /// hashes Glance reports are checked against the data sent.
-    ///
-    /// On any failure after the image was created (upload error, 415, mismatch, or the
-    /// future being dropped) the image is deleted, unless
-    /// [`UploadOptions::keep_on_failure`]; the error names the image and what became of it.
-    pub async fn create_and_upload(
+impl Images {
+    /// Uploads data to an existing image (`openstack image create` then a separate upload).
+    /// Missing disk/container formats are set first (from the inspection, else raw/bare).
+    /// The image is not deleted on failure: it was there before.
+    pub fn upload(&self, id: impl Into<ImageId>, data: ImageData) -> UploadImage {
+        UploadImage {
+            images: self.clone(),
+            id: id.into(),
+            data,
+            target: Target::File,
+            options: UploadOptions::default(),
+        }
+    }
+
+    /// Stages data for a `glance-direct` import (`PUT /v2/images/{id}/stage`), streamed and
+    /// inspected like an upload. The image's formats must be set; follow with
+    /// [`Images::import`].
+    pub fn stage(&self, id: impl Into<ImageId>, data: ImageData) -> UploadImage {
+        UploadImage {
+            target: Target::Stage,
+            ..self.upload(id, data)
+        }
+    }
+
+    /// `POST /images`: the record only.
+    pub(crate) async fn post(&self, request: Request) -> Result<Image> {
+        self.session.send_json(request).await
+    }
+
+    /// Inspects, creates, uploads, verifies; deletes the image again on failure.
+    pub(crate) async fn create_and_upload(
         &self,
-        create: ImageCreate,
+        create: CreateImage,
         data: ImageData,
-        options: UploadOptions,
     ) -> Result<Image> {
         let prepared = prepare(
             data,
             create.disk_format.as_ref(),
             create.container_format.as_ref(),
-            options.skip_inspection,
+            create.options.skip_inspection,
         )
         .await?;
         let create = create
             .disk_format(prepared.disk_format.clone())
             .container_format(prepared.container_format.clone());
-        let image = self.create(create).await?;
+        let options = create.options.clone();
+        let image = self.post(create.request()?).await?;
         let mut guard = DeleteOnDrop::new(&self.session, &image.id, options.keep_on_failure);
         let outcome = self.upload_prepared(&image, prepared, &options).await;
         guard.disarm();
@@ -452,36 +515,6 @@ impl ImageClient {
             Ok(image) => Ok(image),
             Err(err) => Err(self.abandon(&image, err, options.keep_on_failure).await),
         }
-    }
-
-    /// Uploads data to an existing image (`openstack image create` then a separate upload).
-    /// Missing disk/container formats are set first (from the inspection, else raw/bare).
-    /// The image is not deleted on failure: it was there before.
-    pub async fn upload(
-        &self,
-        id: impl Into<ImageId>,
-        data: ImageData,
-        options: UploadOptions,
-    ) -> Result<Image> {
-        let image = self.get(id).await?;
-        let prepared = prepare(
-            data,
-            image.disk_format.as_ref(),
-            image.container_format.as_ref(),
-            options.skip_inspection,
-        )
-        .await?;
-        let image = if image.disk_format.is_none() || image.container_format.is_none() {
-            let formats = ImageUpdate::new()
-                .disk_format(prepared.disk_format.clone())
-                .container_format(prepared.container_format.clone());
-            self.update_from(&image, formats).await?
-        } else {
-            image
-        };
-        self.upload_prepared(&image, prepared, &options)
-            .await
-            .map_err(|err| err.context(format!("upload to image {}", image.label())))
     }
 
     /// PUT /file, then GET the image and check what Glance reports.
@@ -510,97 +543,6 @@ impl ImageClient {
             }
         };
         err.context(format!("upload to image {} failed, {fate}", image.label()))
-    }
-
-    /// Uploads a kernel (aki), a ramdisk (ari) and a machine image (ami) and links them:
-    /// the machine image gets `kernel_id` and `ramdisk_id`. `machine` names the set; the
-    /// kernel and ramdisk are named after it (`NAME-kernel`, `NAME-ramdisk`) and share its
-    /// visibility. If any part fails, the parts already made are deleted too (unless
-    /// [`UploadOptions::keep_on_failure`]).
-    pub async fn create_three_part(
-        &self,
-        machine: ImageCreate,
-        kernel: ImageData,
-        ramdisk: ImageData,
-        image: ImageData,
-        options: UploadOptions,
-    ) -> Result<ThreePartImage> {
-        let base = machine.name().unwrap_or("image").to_owned();
-        let part = |suffix: &str, disk: DiskFormat, container: ContainerFormat| {
-            let mut create = ImageCreate::new(format!("{base}-{suffix}"))
-                .disk_format(disk)
-                .container_format(container);
-            if let Some(visibility) = machine.visibility.clone() {
-                create = create.visibility(visibility);
-            }
-            create
-        };
-        let keep = options.keep_on_failure;
-        let kernel = self
-            .create_and_upload(
-                part("kernel", DiskFormat::Aki, ContainerFormat::Aki),
-                kernel,
-                options.clone(),
-            )
-            .await
-            .map_err(|err| err.context("three-part image: the kernel failed"))?;
-        let mut kernel_guard = DeleteOnDrop::new(&self.session, &kernel.id, keep);
-        let ramdisk = match self
-            .create_and_upload(
-                part("ramdisk", DiskFormat::Ari, ContainerFormat::Ari),
-                ramdisk,
-                options.clone(),
-            )
-            .await
-        {
-            Ok(ramdisk) => ramdisk,
-            Err(err) => {
-                kernel_guard.disarm();
-                return Err(self
-                    .abandon_parts(err, "the ramdisk", &[&kernel], keep)
-                    .await);
-            }
-        };
-        let mut ramdisk_guard = DeleteOnDrop::new(&self.session, &ramdisk.id, keep);
-        let machine = machine
-            .disk_format(DiskFormat::Ami)
-            .container_format(ContainerFormat::Ami)
-            .kernel_id(&kernel.id)
-            .ramdisk_id(&ramdisk.id);
-        let outcome = self.create_and_upload(machine, image, options).await;
-        kernel_guard.disarm();
-        ramdisk_guard.disarm();
-        match outcome {
-            Ok(machine) => Ok(ThreePartImage {
-                kernel,
-                ramdisk,
-                machine,
-            }),
-            Err(err) => Err(self
-                .abandon_parts(err, "the machine image", &[&kernel, &ramdisk], keep)
-                .await),
-        }
-    }
-
-    /// Deletes (or keeps) the parts of a three-part image already made when `which` part
-    /// failed, and says so in the error.
-    async fn abandon_parts(&self, err: Error, which: &str, parts: &[&Image], keep: bool) -> Error {
-        let mut fates = Vec::new();
-        for part in parts {
-            let fate = if keep {
-                "kept".to_owned()
-            } else {
-                match self.delete(&part.id).await {
-                    Ok(()) => "deleted".to_owned(),
-                    Err(e) => format!("not deleted ({e})"),
-                }
-            };
-            fates.push(format!("{} {fate}", part.label()));
-        }
-        err.context(format!(
-            "three-part image: {which} failed, so {}",
-            fates.join(", ")
-        ))
     }
 }
 

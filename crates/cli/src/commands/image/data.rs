@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use ferrostack::image::{
-    ContainerFormat, DiskFormat, ImageCreate, ImageData, ImageStatus, ImportMethod,
-    ImportMethodName, UploadOptions, Visibility,
+    ContainerFormat, CreateImage, DiskFormat, ImageData, ImageStatus, ImportMethod,
+    ImportMethodName, Visibility,
 };
 use tokio::io::{AsyncReadExt, AsyncWrite};
 
@@ -87,18 +87,11 @@ async fn source(file: Option<&Path>, size: Option<u64>) -> Result<Option<Source>
     }
 }
 
-/// The upload options of the flags, feeding `bar` (drawn only when stderr is a terminal).
-fn upload_options(no_inspect: bool, bar: &Progress) -> UploadOptions {
-    UploadOptions::new()
-        .skip_inspection(no_inspect)
-        .progress(bar.callback())
-}
-
 /// `image create`.
 pub async fn create(ctx: &Context, args: args::ImageCreate) -> Result<()> {
     let cloud = ctx.cloud().await?;
-    let images = cloud.image();
-    let mut create = ImageCreate::new(&args.name);
+    let images = cloud.image().images();
+    let mut create = images.create(&args.name);
     if let Some(id) = &args.id {
         create = create.id(id.as_str());
     }
@@ -149,18 +142,19 @@ pub async fn create(ctx: &Context, args: args::ImageCreate) -> Result<()> {
             if args.container_format.is_none() {
                 create = create.container_format(ContainerFormat::Bare);
             }
-            images.create(create).await?
+            create.send().await?
         }
         Some(source) => {
             let bar = progress::bytes(ctx, source.size, &format!("Uploading {}", source.label));
-            let options = upload_options(args.no_inspect, &bar);
-            let image = if args.import {
-                images
-                    .create_and_import(create, source.data, options, IMPORT_TIMEOUT)
-                    .await
+            let create = create
+                .skip_inspection(args.no_inspect)
+                .progress(bar.callback());
+            let create = if args.import {
+                create.import_data(source.data).wait(IMPORT_TIMEOUT)
             } else {
-                images.create_and_upload(create, source.data, options).await
+                create.data(source.data)
             };
+            let image = create.send().await;
             bar.finish();
             image?
         }
@@ -173,7 +167,7 @@ pub async fn create(ctx: &Context, args: args::ImageCreate) -> Result<()> {
 /// is shown. A part that fails takes the parts already made with it.
 async fn create_three_part(
     ctx: &Context,
-    create: ImageCreate,
+    create: CreateImage,
     kernel: &Path,
     ramdisk: &Path,
     args: &args::ImageCreate,
@@ -200,28 +194,23 @@ async fn create_three_part(
     // Each part reports from zero: the bar shows the whole set.
     let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let last = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let options = {
+    let progress = {
         let bar = bar.clone();
-        UploadOptions::new()
-            .skip_inspection(args.no_inspect)
-            .progress(move |done, _| {
-                use std::sync::atomic::Ordering::Relaxed;
-                let previous = last.swap(done, Relaxed);
-                let delta = done.saturating_sub(if done < previous { 0 } else { previous });
-                bar.set(sent.fetch_add(delta, Relaxed) + delta, Some(total));
-            })
+        move |done, _| {
+            use std::sync::atomic::Ordering::Relaxed;
+            let previous = last.swap(done, Relaxed);
+            let delta = done.saturating_sub(if done < previous { 0 } else { previous });
+            bar.set(sent.fetch_add(delta, Relaxed) + delta, Some(total));
+        }
     };
-    let three = ctx
-        .cloud()
-        .await?
-        .image()
-        .create_three_part(
-            create,
-            ImageData::path(kernel),
-            ImageData::path(ramdisk),
-            source.data,
-            options,
-        )
+    let three = create
+        .into_three_part()
+        .kernel(ImageData::path(kernel))
+        .ramdisk(ImageData::path(ramdisk))
+        .machine(source.data)
+        .skip_inspection(args.no_inspect)
+        .progress(progress)
+        .send()
         .await;
     bar.finish();
     let three = three?;
@@ -230,7 +219,7 @@ async fn create_three_part(
 
 /// `image stage`: data into the image's staging area, for a later `image import`.
 pub async fn stage(ctx: &Context, args: ImageStage) -> Result<()> {
-    let images = ctx.cloud().await?.image();
+    let images = ctx.cloud().await?.image().images();
     let image = images.find(&args.image).await?;
     let Some(source) = source(args.file.as_deref(), args.size).await? else {
         if args.size.is_some() {
@@ -243,7 +232,9 @@ pub async fn stage(ctx: &Context, args: ImageStage) -> Result<()> {
     };
     let bar = progress::bytes(ctx, source.size, &format!("Staging {}", source.label));
     let outcome = images
-        .stage(&image.id, source.data, upload_options(false, &bar))
+        .stage(&image.id, source.data)
+        .progress(bar.callback())
+        .send()
         .await;
     bar.finish();
     outcome?;
@@ -254,8 +245,9 @@ pub async fn stage(ctx: &Context, args: ImageStage) -> Result<()> {
 /// method, the flags fit the method, the image is in the state the method needs), then the
 /// import; with `--wait`, until the image is active. Shows the image.
 pub async fn import(ctx: &Context, args: ImageImport) -> Result<()> {
-    let images = ctx.cloud().await?.image();
-    let info = images.import_info().await.map_err(|e| {
+    let glance = ctx.cloud().await?.image();
+    let images = glance.images();
+    let info = glance.import_info().await.map_err(|e| {
         if e.is_not_found() {
             anyhow::anyhow!("The Image Import feature is not supported by this deployment")
         } else {

@@ -10,7 +10,7 @@ use crate::progress;
 
 /// `image save IMAGE [--file PATH]`.
 pub async fn save(ctx: &Context, args: ImageSave) -> Result<()> {
-    let images = ctx.cloud().await?.image();
+    let images = ctx.cloud().await?.image().images();
     let image = images.find(&args.image).await?;
     let label = format!(
         "Downloading {}",

@@ -1,7 +1,7 @@
 //! `server create`: the flags as one request to Nova, and the server as `server show` prints it.
 
 use anyhow::{Context as _, Result, bail};
-use ferrostack::compute::{NetworkAttachment, Networks};
+use ferrostack::compute::{NetworkAttachment, Networks, ServerStatus};
 
 use super::args::ServerCreate;
 use super::fields::{CreateExtras, server_fields};
@@ -22,15 +22,18 @@ pub async fn create(ctx: &Context, args: ServerCreate) -> Result<()> {
     let compute = cloud.compute();
     let image = cloud
         .image()
+        .images()
         .find(&args.image)
         .await
         .map_err(|e| lookup_error("image", &args.image, e))?;
     let flavor = compute
-        .find_flavor(&args.flavor)
+        .flavors()
+        .find(&args.flavor)
         .await
         .map_err(|e| lookup_error("flavor", &args.flavor, e))?;
     let mut request = compute
-        .create_server(&args.name, image.id.clone(), flavor.id.clone())
+        .servers()
+        .create(&args.name, image.id.clone(), flavor.id.clone())
         .networks(networks);
     if let Some(key) = &args.key_name {
         request = request.key_name(key.as_str());
@@ -54,7 +57,10 @@ pub async fn create(ctx: &Context, args: ServerCreate) -> Result<()> {
     let server = if args.wait {
         let spinner =
             progress::spinner(ctx, &format!("Waiting for {} to become ACTIVE", args.name));
-        let result = compute.wait_active(pending.id(), wait_policy()).await;
+        let result = compute
+            .servers()
+            .wait_for_status(pending.id(), ServerStatus::Active, wait_policy())
+            .await;
         spinner.finish();
         result.with_context(|| format!("Error creating server: {}", args.name))?
     } else {

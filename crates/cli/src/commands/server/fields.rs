@@ -238,7 +238,7 @@ fn list_of_dicts(value: &Value) -> Cell {
 /// words for a server booted from a volume.
 async fn image_label(cloud: &Cloud, server: &Server) -> String {
     match &server.image {
-        Some(image) => match cloud.image().get(image.id.clone()).await {
+        Some(image) => match cloud.image().images().get(image.id.clone()).await {
             Ok(found) => format!("{} ({})", found.name.unwrap_or_default(), image.id),
             Err(_) => image.id.to_string(),
         },
@@ -276,7 +276,7 @@ async fn flavor_cell(compute: &ComputeClient, server: &Server) -> Cell {
             // A Dict keeps openstacksdk's order for `-f value`, where scripts see it.
             Cell::Dict(pairs)
         }
-        Some(ServerFlavor::Link { id, .. }) => match compute.show_flavor(id.clone()).await {
+        Some(ServerFlavor::Link { id, .. }) => match compute.flavors().get(id.clone()).await {
             Ok(flavor) => Cell::str(format!("{} ({id})", flavor.name)),
             Err(_) => Cell::str(id.to_string()),
         },

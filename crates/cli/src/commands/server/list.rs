@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use anyhow::Result;
 use ferrostack::Cloud;
-use ferrostack::compute::{Microversion, Server, ServerFlavor, ServerQuery, ServerStatus};
+use ferrostack::compute::{Microversion, Server, ServerFlavor, ServerStatus};
 use ferrostack::image::ImageId;
 use futures::{StreamExt as _, TryStreamExt as _};
 use serde_json::Value;
@@ -22,29 +22,34 @@ pub async fn list(ctx: &Context, args: ServerList) -> Result<()> {
     let cloud = ctx.cloud().await?;
     let compute = cloud.compute();
     let version = compute.microversion().await?;
-    let mut query = ServerQuery {
-        name: args.name.clone(),
-        status: args.status.as_deref().map(ServerStatus::from),
-        all_tenants: args.all_projects,
-        limit: args.limit,
-        ..ServerQuery::default()
-    };
+    let mut query = compute.servers().list().all_projects(args.all_projects);
+    if let Some(name) = &args.name {
+        query = query.name_regex(name);
+    }
+    if let Some(status) = &args.status {
+        query = query.status(ServerStatus::from(status.as_str()));
+    }
+    if let Some(limit) = args.limit {
+        query = query.limit(limit);
+    }
     if let Some(flavor) = &args.flavor {
         let found = compute
-            .find_flavor(flavor)
+            .flavors()
+            .find(flavor)
             .await
             .map_err(|e| lookup_error("flavor", flavor, e))?;
-        query.flavor = Some(found.id);
+        query = query.flavor(found.id);
     }
     if let Some(image) = &args.image {
         let found = cloud
             .image()
+            .images()
             .find(image)
             .await
             .map_err(|e| lookup_error("image", image, e))?;
-        query.image = Some(found.id);
+        query = query.image(found.id);
     }
-    let stream = compute.list_servers(query);
+    let stream = query.stream();
     // osc's --limit is the most servers to show (one page), not only a page size.
     let servers: Vec<Server> = match args.limit {
         Some(n) => stream.take(n as usize).try_collect().await?,
@@ -61,7 +66,9 @@ pub async fn list(ctx: &Context, args: ServerList) -> Result<()> {
         HashMap::new()
     } else {
         compute
-            .list_flavors()
+            .flavors()
+            .list()
+            .collect_all()
             .await
             .map(|all| {
                 all.into_iter()
@@ -199,7 +206,7 @@ async fn image_names(cloud: &Cloud, servers: &[Server]) -> HashMap<String, Strin
         .collect();
     ids.sort_by_key(|id| id.to_string());
     ids.dedup();
-    let images = cloud.image();
+    let images = cloud.image().images();
     let mut names = HashMap::new();
     for id in ids {
         if let Ok(image) = images.get(id.clone()).await {
