@@ -22,7 +22,7 @@ use std::time::Duration;
 use ferrostack::CloudConfig;
 use ferrostack::auth::{Auth, Credentials};
 use ferrostack::config::AuthType;
-use ferrostack::identity::Token;
+use ferrostack::auth::Token;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 

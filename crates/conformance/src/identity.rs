@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result, bail, ensure};
 use ferrostack::config::AuthType;
-use ferrostack::identity::Token;
+use ferrostack::auth::Token;
 use ferrostack::image::ListOptions;
 use ferrostack::{Cloud, CloudConfig, ErrorKind, Request, Secret, ServiceType};
 use serde_json::json;

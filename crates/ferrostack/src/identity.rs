@@ -17,20 +17,17 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::auth::{CatalogEntry, Token, TokenEnvelope};
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::ServiceType;
 use crate::secret::Secret;
 use crate::session::Session;
 
-pub mod catalog;
-pub mod project;
+mod project;
 pub mod requests;
-pub mod token;
-pub mod user;
+mod user;
 
-pub use catalog::{CatalogEndpoint, CatalogEntry};
 pub use project::Project;
-pub use token::{NamedRef, Principal, Token};
 pub use user::User;
 
 /// A handle on Keystone. Cheap to clone.
@@ -64,7 +61,7 @@ impl IdentityClient {
     /// The details of `token`, as Keystone validates it (`GET /auth/tokens`).
     pub async fn validate(&self, token: &Secret) -> Result<Token> {
         let response = self.session.send(requests::validate(token, false)).await?;
-        let mut validated = response.json::<token::TokenEnvelope>().await?.token;
+        let mut validated = response.json::<TokenEnvelope>().await?.token;
         validated.id = token.clone();
         Ok(validated)
     }

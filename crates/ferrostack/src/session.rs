@@ -33,13 +33,10 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::auth::Auth;
 use crate::auth::cache::{Lease, TokenCache};
+use crate::auth::{Auth, Token, TokenEnvelope, find_endpoint};
 use crate::config::{AuthType, CloudConfig};
 use crate::error::{self, Error, ErrorKind, Result};
-use crate::identity::Token;
-use crate::identity::catalog::find_endpoint;
-use crate::identity::token::TokenEnvelope;
 use crate::request::{Body, Request, ServiceType};
 
 mod discovery;

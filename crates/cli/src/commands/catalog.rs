@@ -2,7 +2,7 @@
 //! when there is one, so these commands may make no request at all).
 
 use anyhow::{Context as _, Result, bail};
-use ferrostack::identity::{CatalogEndpoint, CatalogEntry};
+use ferrostack::auth::{CatalogEndpoint, CatalogEntry};
 use serde_json::{Value, json};
 
 use crate::args::CatalogCommand;

@@ -1,7 +1,7 @@
 //! `fstack token issue|revoke`.
 
 use anyhow::Result;
-use ferrostack::identity::Token;
+use ferrostack::auth::Token;
 
 use crate::args::TokenCommand;
 use crate::context::Context;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::identity::Token;
+use super::Token;
 
 /// A cached token and its generation: the generation grows by one at each authentication,
 /// so a caller that saw a 401 can tell whether someone else has already replaced the token.

@@ -49,7 +49,7 @@ impl CatalogEndpoint {
 
 /// Finds the URL of `service` (or one of its aliases) for `interface`, in `region` when one is
 /// asked for. Catalog types are tried in order of preference, the official one first.
-pub fn find_endpoint<'a>(
+pub(crate) fn find_endpoint<'a>(
     catalog: &'a [CatalogEntry],
     service: &ServiceType,
     interface: Interface,
