@@ -18,8 +18,8 @@ mod token;
 
 pub(crate) use catalog::find_endpoint;
 pub use catalog::{CatalogEndpoint, CatalogEntry};
-pub(crate) use token::{TokenEnvelope, parse_keystone_time};
 pub use token::{NamedRef, Principal, Token};
+pub(crate) use token::{TokenEnvelope, parse_keystone_time};
 
 /// A domain, by id or by name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,11 +1,14 @@
-//! The one `reqwest::Client` of a session: TLS (rustls with the ring provider), trusted
-//! roots, client certificates, timeouts and a redirect policy that keeps tokens at home.
+//! The one `reqwest::Client` of a session (TLS, trusted roots, client certificates, timeouts,
+//! a redirect policy that keeps tokens at home), and the HTTP request of each attempt.
 
 use std::path::Path;
 use std::time::Duration;
 
+use url::Url;
+
 use crate::config::CloudConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::request::{Body, Request, ServiceType};
 
 /// Builds the HTTP client for `config`.
 pub(crate) fn build_client(
@@ -95,6 +98,88 @@ fn read(path: &Path, key: &str) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::config(format!("{key} {}: {e}", path.display())))
 }
 
+/// The HTTP request for one attempt.
+pub(super) fn request_builder(
+    http: &reqwest::Client,
+    request: &Request,
+    url: &Url,
+    token: Option<&str>,
+    stream: Option<reqwest::Body>,
+) -> Result<reqwest::RequestBuilder> {
+    let has = |name: &str| {
+        request
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(name))
+    };
+    let mut builder = http.request(request.method.clone(), url.clone());
+    if !has("accept") {
+        builder = builder.header(http::header::ACCEPT, "application/json");
+    }
+    if let Some(token) = token {
+        let mut value = http::HeaderValue::from_str(token).map_err(|_| {
+            Error::new(
+                ErrorKind::Unauthorized,
+                "the token is not a valid header value",
+            )
+        })?;
+        value.set_sensitive(true);
+        builder = builder.header("X-Auth-Token", value);
+    }
+    if let Some(version) = &request.microversion {
+        builder = builder.header(
+            "OpenStack-API-Version",
+            format!("{} {version}", request.service.as_str()),
+        );
+        if request.service == ServiceType::Compute {
+            builder = builder.header("X-OpenStack-Nova-API-Version", version.as_str());
+        }
+    }
+    for (name, value) in &request.headers {
+        let mut value = http::HeaderValue::from_str(value).map_err(|_| {
+            Error::invalid_input(format!("header {name}: not a valid header value"))
+        })?;
+        if crate::request::is_secret_header(name) {
+            value.set_sensitive(true);
+        }
+        builder = builder.header(name.as_str(), value);
+    }
+    match (&request.body, stream) {
+        (_, Some(stream)) => {
+            if !has("content-type") {
+                builder = builder.header(http::header::CONTENT_TYPE, "application/octet-stream");
+            }
+            if let Body::Stream {
+                length: Some(length),
+            } = request.body
+            {
+                builder = builder.header(http::header::CONTENT_LENGTH, length);
+            }
+            builder = builder.body(stream);
+        }
+        (Body::Json(value), None) => {
+            if !has("content-type") {
+                builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+            }
+            let bytes = serde_json::to_vec(value).map_err(|e| {
+                Error::invalid_input(format!(
+                    "{} {}: body does not serialize",
+                    request.method, request.path
+                ))
+                .with_source(e)
+            })?;
+            builder = builder.body(bytes);
+        }
+        (Body::Stream { .. }, None) => {
+            return Err(Error::invalid_input(format!(
+                "{} {}: the stream was already consumed and cannot be sent again",
+                request.method, request.path
+            )));
+        }
+        (Body::Empty, None) => {}
+    }
+    Ok(builder)
+}
 #[cfg(test)]
 mod tests {
     use super::*;
