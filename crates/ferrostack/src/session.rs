@@ -44,6 +44,7 @@ mod endpoint;
 mod lease;
 mod response;
 mod retry;
+mod tls;
 mod transport;
 
 use discovery::Discovered;
@@ -237,9 +238,15 @@ impl Session {
         response.json().await
     }
 
-    /// Sends a request whose body is a stream (an upload). It is never retried once sent.
-    pub async fn send_stream(&self, request: Request, body: reqwest::Body) -> Result<Response> {
-        self.dispatch(request, Some(body)).await
+    /// Sends a request whose body is a stream (an upload): any stream of byte chunks, such as
+    /// a `tokio_util::io::ReaderStream` over a file. It is never retried once sent; a chunk
+    /// that fails to read ends the request with that error.
+    pub async fn send_stream<S>(&self, request: Request, body: S) -> Result<Response>
+    where
+        S: futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
+    {
+        self.dispatch(request, Some(reqwest::Body::wrap_stream(body)))
+            .await
     }
 
     /// The versioned endpoint of a service (`https://glance/v2`, `https://nova/v2.1`),

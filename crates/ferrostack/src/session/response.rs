@@ -84,15 +84,18 @@ impl Response {
         self.inner.bytes().await.map_err(read_failed)
     }
 
-    /// The body as a stream of chunks (downloads).
+    /// The body as a stream of chunks (downloads). A chunk that cannot be read is an
+    /// [`ErrorKind::Transport`] error naming the service and the request id.
     pub fn bytes_stream(
         self,
-    ) -> impl futures::Stream<Item = std::result::Result<bytes::Bytes, reqwest::Error>> {
-        self.inner.bytes_stream()
+    ) -> impl futures::Stream<Item = Result<bytes::Bytes>> + Send + Unpin + 'static {
+        use futures::TryStreamExt as _;
+        let read_failed = self.read_failed();
+        self.inner.bytes_stream().map_err(read_failed)
     }
 
     /// Turns a failure to read the body into an [`Error`]; reqwest's error is its source.
-    fn read_failed(&self) -> impl Fn(reqwest::Error) -> Error + Send + Sync + 'static {
+    fn read_failed(&self) -> impl Fn(reqwest::Error) -> Error + Send + Sync + use<> {
         let request_id = self.request_id.clone();
         let service = self.service.clone();
         move |e| {

@@ -1,7 +1,6 @@
 //! The one `reqwest::Client` of a session (TLS, trusted roots, client certificates, timeouts,
 //! a redirect policy that keeps tokens at home), and the HTTP request of each attempt.
 
-use std::path::Path;
 use std::time::Duration;
 
 use url::Url;
@@ -10,6 +9,8 @@ use crate::config::CloudConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::{Body, Request, ServiceType};
 
+use super::tls;
+
 /// Builds the HTTP client for `config`.
 pub(crate) fn build_client(
     config: &CloudConfig,
@@ -17,12 +18,9 @@ pub(crate) fn build_client(
     timeout: Option<Duration>,
     user_agent: &str,
 ) -> Result<reqwest::Client> {
-    // reqwest is built without a default crypto provider; ring is the one we ship. Installing
-    // fails harmlessly when the application has installed a provider of its own first.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-
     let mut builder = reqwest::Client::builder()
-        .tls_backend_rustls()
+        // Our own rustls configuration: no process-wide crypto provider is needed or installed.
+        .tls_backend_preconfigured(tls::client_config(config)?)
         .user_agent(user_agent)
         .connect_timeout(connect_timeout)
         // X-Auth-Token is not a header reqwest strips on redirect: never follow one elsewhere.
@@ -40,62 +38,9 @@ pub(crate) fn build_client(
     if let Some(timeout) = timeout {
         builder = builder.timeout(timeout);
     }
-    if !config.verify {
-        tracing::warn!(cloud = ?config.name, "TLS certificate verification is off (verify: false)");
-        builder = builder.tls_danger_accept_invalid_certs(true);
-    }
-    if let Some(cacert) = &config.cacert {
-        let pem = read(cacert, "cacert")?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            Error::config(format!(
-                "cacert {}: not a PEM certificate bundle",
-                cacert.display()
-            ))
-            .with_source(e)
-        })?;
-        if certs.is_empty() {
-            return Err(Error::config(format!(
-                "cacert {}: no certificate in the file",
-                cacert.display()
-            )));
-        }
-        // As requests does with `verify=<bundle>`: trust exactly the bundle.
-        builder = builder.tls_certs_only(certs);
-    }
-    match (&config.cert, &config.key) {
-        (Some(cert), key) => {
-            let mut pem = read(cert, "cert")?;
-            if let Some(key) = key {
-                pem.push(b'\n');
-                pem.extend(read(key, "key")?);
-            }
-            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
-                Error::config(format!(
-                    "cert {}{}: not a PEM certificate and private key",
-                    cert.display(),
-                    key.as_ref()
-                        .map(|k| format!(" with key {}", k.display()))
-                        .unwrap_or_default()
-                ))
-                .with_source(e)
-            })?;
-            builder = builder.identity(identity);
-        }
-        (None, Some(key)) => {
-            return Err(Error::config(format!(
-                "key {} is set but cert is not: a client key needs its certificate",
-                key.display()
-            )));
-        }
-        (None, None) => {}
-    }
     builder
         .build()
         .map_err(|e| Error::config("the HTTP client could not be built").with_source(e))
-}
-
-fn read(path: &Path, key: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::config(format!("{key} {}: {e}", path.display())))
 }
 
 /// The HTTP request for one attempt.
