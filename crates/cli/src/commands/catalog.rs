@@ -15,7 +15,8 @@ pub async fn run(ctx: &Context, command: CatalogCommand) -> Result<()> {
     let cloud = ctx.cloud().await?;
     let token = cloud
         .identity()
-        .current_token()
+        .tokens()
+        .current()
         .await
         .context("cannot read the catalog")?;
     match command {

@@ -158,7 +158,7 @@ async fn set(ctx: &Context, args: ImageSet) -> Result<()> {
         // Without --project, the answer is our own project's.
         let member = match &project {
             Some(p) => p.clone(),
-            None => cloud.identity().current_project().await?.id,
+            None => cloud.identity().projects().current().await?.id,
         };
         images
             .set_member_status(&image.id, &member, status.clone())

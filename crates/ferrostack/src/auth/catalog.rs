@@ -7,6 +7,7 @@ use crate::request::ServiceType;
 
 /// One service in the catalog (`openstack catalog list` shows one row per entry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CatalogEntry {
     /// The catalog type (`image`, `compute`, `volumev3`, ...).
     #[serde(rename = "type")]
@@ -24,6 +25,7 @@ pub struct CatalogEntry {
 
 /// One URL of a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CatalogEndpoint {
     /// The endpoint's id.
     #[serde(default)]
