@@ -14,6 +14,9 @@
 //!   value or a body;
 //! - an error status becomes an [`Error`] carrying the service's own message and request id.
 //!
+//! This file holds the [`Session`], its builder and the public calls; the steps above live in
+//! `endpoint` + `discovery`, `lease`, `retry`, `transport` + `tls` and `response`.
+//!
 //! ```no_run
 //! # async fn demo(config: ferrostack::CloudConfig) -> ferrostack::Result<()> {
 //! use ferrostack::{Request, ServiceType, Session};
