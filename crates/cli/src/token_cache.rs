@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ferrostack::CloudConfig;
+use ferrostack::auth::Token;
 use ferrostack::auth::{Auth, Credentials};
 use ferrostack::config::AuthType;
-use ferrostack::identity::Token;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 

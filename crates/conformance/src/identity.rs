@@ -3,8 +3,8 @@
 //! validate/check/revoke, the catalog, and the current user and project.
 
 use anyhow::{Context, Result, bail, ensure};
+use ferrostack::auth::Token;
 use ferrostack::config::AuthType;
-use ferrostack::identity::Token;
 use ferrostack::{Cloud, CloudConfig, ErrorKind, Request, Secret, ServiceType};
 use serde_json::json;
 
@@ -38,6 +38,7 @@ async fn issue(config: CloudConfig, what: &str) -> Result<Token> {
     Cloud::new(config)
         .with_context(|| format!("{what}: configuration"))?
         .identity()
+        .tokens()
         .issue()
         .await
         .with_context(|| format!("{what}: issuing a token"))
@@ -77,7 +78,7 @@ fn catalog_types(token: &Token) -> Vec<&str> {
 
 /// The standard configuration: user and project by name, with their domains.
 async fn password_by_name(f: &Fixture) -> Result<()> {
-    let token = f.admin.identity().issue().await?;
+    let token = f.admin.identity().tokens().issue().await?;
     has_method(&token, "password")?;
     expect::equal("user", token.user.name.as_deref(), Some(ADMIN.user))?;
     expect::equal("project", project_name(&token), ADMIN.project)?;
@@ -103,7 +104,7 @@ async fn password_by_name(f: &Fixture) -> Result<()> {
     ensure!(!token.audit_ids.is_empty(), "no audit ids");
 
     // The member gets a token for its own project, with its role.
-    let token = f.demo.identity().issue().await?;
+    let token = f.demo.identity().tokens().issue().await?;
     expect::equal("demo project", project_name(&token), DEMO.project)?;
     has_role(&token, "member")?;
     Ok(())
@@ -111,7 +112,7 @@ async fn password_by_name(f: &Fixture) -> Result<()> {
 
 /// The user by id and the project by id, neither with a domain.
 async fn password_by_user_id(f: &Fixture) -> Result<()> {
-    let by_name = f.admin.identity().issue().await?;
+    let by_name = f.admin.identity().tokens().issue().await?;
     let mut config = f.target.admin.clone();
     config.auth.username = None;
     config.auth.user_domain_id = None;
@@ -120,7 +121,7 @@ async fn password_by_user_id(f: &Fixture) -> Result<()> {
     config.auth.project_domain_id = None;
     config.auth.project_id = by_name.project_id().map(str::to_owned);
     let cloud = Cloud::new(config)?;
-    let token = cloud.identity().issue().await?;
+    let token = cloud.identity().tokens().issue().await?;
     has_method(&token, "password")?;
     expect::equal("user id", &token.user.id, &by_name.user.id)?;
     expect::equal("project id", token.project_id(), by_name.project_id())?;
@@ -140,7 +141,7 @@ async fn password_by_user_id(f: &Fixture) -> Result<()> {
 async fn wrong_password(f: &Fixture) -> Result<()> {
     let mut config = f.target.admin.clone();
     config.auth.password = Some(Secret::new("not-the-password"));
-    let result = Cloud::new(config)?.identity().issue().await;
+    let result = Cloud::new(config)?.identity().tokens().issue().await;
     let err = expect::error("wrong password", result, ErrorKind::Unauthorized, Some(401))?;
     ensure!(
         !err.to_string().contains("not-the-password"),
@@ -148,14 +149,14 @@ async fn wrong_password(f: &Fixture) -> Result<()> {
     );
     let mut config = f.target.admin.clone();
     config.auth.username = Some(f.name("nobody"));
-    let result = Cloud::new(config)?.identity().issue().await;
+    let result = Cloud::new(config)?.identity().tokens().issue().await;
     expect::error("unknown user", result, ErrorKind::Unauthorized, Some(401))?;
     Ok(())
 }
 
 /// An existing token exchanged for a new one (`auth_type: token`), scoped to the project.
 async fn token_method(f: &Fixture) -> Result<()> {
-    let first = f.admin.identity().issue().await?;
+    let first = f.admin.identity().tokens().issue().await?;
     let mut config = f.target.admin.clone();
     config.auth_type = AuthType::Token;
     config.auth.username = None;
@@ -182,7 +183,7 @@ async fn token_method(f: &Fixture) -> Result<()> {
 /// An application credential made by the member over the identity API, used by id and by
 /// name + user; it is scoped to the member's project, and stops working once deleted.
 async fn application_credential(f: &Fixture) -> Result<()> {
-    let owner = f.demo.identity().current_token().await?;
+    let owner = f.demo.identity().tokens().current().await?;
     let user_id = owner.user.id.clone();
     let name = f.name("appcred");
     let created: serde_json::Value = f
@@ -231,6 +232,7 @@ async fn application_credential(f: &Fixture) -> Result<()> {
         let cloud = Cloud::new(with(by_id))?;
         let token = cloud
             .identity()
+            .tokens()
             .issue()
             .await
             .with_context(|| format!("application credential {what}"))?;
@@ -257,7 +259,7 @@ async fn application_credential(f: &Fixture) -> Result<()> {
         .await
         .context("deleting the application credential")?;
     // Keystone 30 answers 404 "Could not find Application Credential" here, not 401.
-    let result = Cloud::new(with(true))?.identity().issue().await;
+    let result = Cloud::new(with(true))?.identity().tokens().issue().await;
     expect::error(
         "authenticating with a deleted application credential",
         result,
@@ -288,7 +290,7 @@ async fn domain_scope(f: &Fixture) -> Result<()> {
     config.auth.project_name = None;
     config.auth.project_domain_id = None;
     config.auth.domain_id = Some("default".into());
-    let result = Cloud::new(config)?.identity().issue().await;
+    let result = Cloud::new(config)?.identity().tokens().issue().await;
     expect::error(
         "a domain scope without a role on it",
         result,
@@ -318,7 +320,7 @@ async fn unscoped(f: &Fixture) -> Result<()> {
     config.auth.project_name = None;
     config.auth.project_domain_id = None;
     let cloud = Cloud::new(config)?;
-    let token = cloud.identity().issue().await?;
+    let token = cloud.identity().tokens().issue().await?;
     ensure!(
         token.project.is_none() && token.domain.is_none() && token.system.is_none(),
         "the unscoped token has a scope: {:?} {:?} {:?}",
@@ -341,9 +343,13 @@ async fn unscoped(f: &Fixture) -> Result<()> {
 
 /// Validate, check and revoke: the admin on the member's token, the member on its own.
 async fn validate_check_revoke(f: &Fixture) -> Result<()> {
-    let token = f.demo.identity().issue().await?;
+    let token = f.demo.identity().tokens().issue().await?;
     let admin = f.admin.identity();
-    let seen = admin.validate(&token.id).await.context("admin validates")?;
+    let seen = admin
+        .tokens()
+        .validate(&token.id)
+        .await
+        .context("admin validates")?;
     expect::equal("validated user", &seen.user.id, &token.user.id)?;
     expect::equal("validated project", project_name(&seen), DEMO.project)?;
     expect::equal("validated expiry", seen.expires_at, token.expires_at)?;
@@ -351,28 +357,29 @@ async fn validate_check_revoke(f: &Fixture) -> Result<()> {
     let own = f
         .demo
         .identity()
+        .tokens()
         .validate(&token.id)
         .await
         .context("the member validates its own token")?;
     expect::equal("self-validated user", &own.user.id, &token.user.id)?;
     ensure!(
-        admin.check(&token.id).await?,
+        admin.tokens().check(&token.id).await?,
         "HEAD says the token is invalid"
     );
 
-    admin.revoke(&token.id).await.context("revoking")?;
+    admin.tokens().revoke(&token.id).await.context("revoking")?;
     ensure!(
-        !admin.check(&token.id).await?,
+        !admin.tokens().check(&token.id).await?,
         "HEAD still says the revoked token is valid"
     );
-    let result = admin.validate(&token.id).await;
+    let result = admin.tokens().validate(&token.id).await;
     expect::error(
         "validating a revoked token",
         result,
         ErrorKind::NotFound,
         Some(404),
     )?;
-    let result = admin.revoke(&token.id).await;
+    let result = admin.tokens().revoke(&token.id).await;
     expect::error(
         "revoking a revoked token",
         result,
@@ -380,11 +387,12 @@ async fn validate_check_revoke(f: &Fixture) -> Result<()> {
         Some(404),
     )?;
     ensure!(
-        !admin.check(&Secret::new("not-a-token")).await?,
+        !admin.tokens().check(&Secret::new("not-a-token")).await?,
         "HEAD says a made-up token is valid"
     );
     // The admin's own session keeps working: revoking another token touched only that one.
     admin
+        .tokens()
         .issue()
         .await
         .context("the admin after the revocation")?;
@@ -395,8 +403,8 @@ async fn validate_check_revoke(f: &Fixture) -> Result<()> {
 /// session uses come from it.
 async fn catalog(f: &Fixture) -> Result<()> {
     let identity = f.admin.identity();
-    let catalog = identity.catalog().await?;
-    let token = identity.current_token().await?;
+    let catalog = identity.tokens().catalog().await?;
+    let token = identity.tokens().current().await?;
     let mut types: Vec<&str> = catalog.iter().map(|e| e.service_type.as_str()).collect();
     types.sort_unstable();
     expect::equal("catalog types", types, catalog_types(&token))?;
@@ -422,7 +430,7 @@ async fn catalog(f: &Fixture) -> Result<()> {
         );
     }
     // The member sees the same services.
-    let demo = f.demo.identity().catalog().await?;
+    let demo = f.demo.identity().tokens().catalog().await?;
     let mut demo_types: Vec<&str> = demo.iter().map(|e| e.service_type.as_str()).collect();
     demo_types.sort_unstable();
     expect::equal("member's catalog types", demo_types, catalog_types(&token))?;
@@ -433,11 +441,11 @@ async fn catalog(f: &Fixture) -> Result<()> {
 async fn current_user_and_project(f: &Fixture) -> Result<()> {
     for (cloud, account) in [(&f.admin, ADMIN), (&f.demo, DEMO)] {
         let identity = cloud.identity();
-        let user = identity.current_user().await?;
+        let user = identity.users().current().await?;
         expect::equal("user name", user.name.as_str(), account.user)?;
         expect::equal("user domain", user.domain_id.as_deref(), Some("default"))?;
         ensure!(user.enabled, "user {} is disabled", user.name);
-        let project = identity.current_project().await?;
+        let project = identity.projects().current().await?;
         expect::equal("project name", Some(project.name.as_str()), account.project)?;
         expect::equal(
             "project domain",

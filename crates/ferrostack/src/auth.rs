@@ -1,8 +1,9 @@
 //! Keystone v3 authentication: what to prove ([`Credentials`]), what to ask for ([`Scope`]),
-//! and the `POST /auth/tokens` request that carries both.
+//! the `POST /auth/tokens` request that carries both, and what comes back: the [`Token`]
+//! with its catalog ([`CatalogEntry`]).
 //!
-//! The session keeps the resulting token in a [`cache::TokenCache`], renews it before it
-//! expires, and re-authenticates once (shared by every concurrent call) on a 401.
+//! The session keeps the token in a cache, renews it before it expires, and
+//! re-authenticates once (shared by every concurrent call) on a 401.
 
 use serde_json::{Value, json};
 
@@ -12,6 +13,13 @@ use crate::request::{Request, ServiceType};
 use crate::secret::Secret;
 
 pub(crate) mod cache;
+mod catalog;
+mod token;
+
+pub(crate) use catalog::find_endpoint;
+pub use catalog::{CatalogEndpoint, CatalogEntry};
+pub use token::{NamedRef, Principal, Token};
+pub(crate) use token::{TokenEnvelope, parse_keystone_time};
 
 /// A domain, by id or by name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -36,7 +36,7 @@ async fn token_issue_and_catalog_list() {
     let cloud = MockCloud::start().await.unwrap();
     for auth_url in [cloud.auth_url(), format!("{}/identity", cloud.base_url())] {
         let identity = IdentityClient::new(session(demo(auth_url.clone())));
-        let token = identity.issue().await.unwrap();
+        let token = identity.tokens().issue().await.unwrap();
         assert_eq!(token.user.name.as_deref(), Some("demo"), "{auth_url}");
         assert_eq!(
             token.project.as_ref().and_then(|p| p.name.as_deref()),
@@ -44,7 +44,7 @@ async fn token_issue_and_catalog_list() {
         );
         assert!(token.expires_at > jiff::Timestamp::now());
         assert!(!token.roles.is_empty());
-        let catalog = identity.catalog().await.unwrap();
+        let catalog = identity.tokens().catalog().await.unwrap();
         let types: Vec<&str> = catalog.iter().map(|e| e.service_type.as_str()).collect();
         for wanted in ["identity", "image", "compute"] {
             assert!(types.contains(&wanted), "{types:?}");
@@ -58,9 +58,9 @@ async fn token_issue_and_catalog_list() {
                 .as_str(),
             cloud.auth_url()
         );
-        let user = identity.current_user().await.unwrap();
+        let user = identity.users().current().await.unwrap();
         assert_eq!(user.name, "demo");
-        let project = identity.current_project().await.unwrap();
+        let project = identity.projects().current().await.unwrap();
         assert_eq!(project.name, "demo");
     }
 }
@@ -69,21 +69,21 @@ async fn token_issue_and_catalog_list() {
 async fn validate_check_revoke_and_recover_from_a_revoked_session_token() {
     let cloud = MockCloud::start().await.unwrap();
     let identity = IdentityClient::new(session(demo(cloud.auth_url())));
-    let other = identity.issue().await.unwrap();
-    let validated = identity.validate(&other.id).await.unwrap();
+    let other = identity.tokens().issue().await.unwrap();
+    let validated = identity.tokens().validate(&other.id).await.unwrap();
     assert_eq!(validated.user.id, other.user.id);
     assert_eq!(validated.audit_ids, other.audit_ids);
-    assert!(identity.check(&other.id).await.unwrap());
-    identity.revoke(&other.id).await.unwrap();
-    assert!(!identity.check(&other.id).await.unwrap());
+    assert!(identity.tokens().check(&other.id).await.unwrap());
+    identity.tokens().revoke(&other.id).await.unwrap();
+    assert!(!identity.tokens().check(&other.id).await.unwrap());
 
     // Revoke the session's own token: the next call sees a 401, re-authenticates once, and
     // succeeds with the new token.
-    let own = identity.current_token().await.unwrap();
-    identity.revoke(&own.id).await.unwrap();
-    let catalog = identity.catalog().await.unwrap();
+    let own = identity.tokens().current().await.unwrap();
+    identity.tokens().revoke(&own.id).await.unwrap();
+    let catalog = identity.tokens().catalog().await.unwrap();
     assert!(!catalog.is_empty());
-    let renewed = identity.current_token().await.unwrap();
+    let renewed = identity.tokens().current().await.unwrap();
     assert_ne!(renewed.id, own.id);
 }
 
@@ -127,7 +127,7 @@ async fn a_clouds_yaml_entry_works_end_to_end() {
     };
     let config = ferrostack::config::load(&source, Some("mock")).unwrap();
     let sdk = ferrostack::Cloud::new(config).unwrap();
-    let token = sdk.identity().issue().await.unwrap();
+    let token = sdk.identity().tokens().issue().await.unwrap();
     assert_eq!(token.user.name.as_deref(), Some("demo"));
     // The image endpoint for the region and interface asked for.
     let image = sdk.session().endpoint(&ServiceType::Image).await.unwrap();

@@ -17,8 +17,8 @@ async fn identity(cloud: &Cloud) -> IdentityClient {
 async fn issue_returns_a_fresh_token_with_its_details() {
     let cloud = Cloud::start().await;
     let identity = identity(&cloud).await;
-    let current = identity.current_token().await.unwrap();
-    let issued = identity.issue().await.unwrap();
+    let current = identity.tokens().current().await.unwrap();
+    let issued = identity.tokens().issue().await.unwrap();
     assert_eq!(current.id.expose(), token(1));
     assert_eq!(issued.id.expose(), token(2));
     assert_eq!(cloud.tokens_issued(), 2);
@@ -39,7 +39,7 @@ async fn issue_returns_a_fresh_token_with_its_details() {
     assert_eq!(issued.catalog.len(), 3);
     // The session keeps using its own token.
     assert_eq!(
-        identity.current_token().await.unwrap().id.expose(),
+        identity.tokens().current().await.unwrap().id.expose(),
         token(1)
     );
     assert_no_secrets("a token's Debug", &format!("{issued:?}"));
@@ -83,12 +83,12 @@ async fn validate_check_and_revoke_send_the_subject_token() {
         .await;
     let identity = identity(&cloud).await;
     let subject_secret = Secret::new(subject.clone());
-    let validated = identity.validate(&subject_secret).await.unwrap();
+    let validated = identity.tokens().validate(&subject_secret).await.unwrap();
     assert_eq!(validated.id, subject_secret);
     assert_eq!(validated.expires_at.to_string(), "2099-01-01T00:00:00Z");
-    assert!(identity.check(&subject_secret).await.unwrap());
-    assert!(!identity.check(&token(51).into()).await.unwrap());
-    identity.revoke(&subject_secret).await.unwrap();
+    assert!(identity.tokens().check(&subject_secret).await.unwrap());
+    assert!(!identity.tokens().check(&token(51).into()).await.unwrap());
+    identity.tokens().revoke(&subject_secret).await.unwrap();
     for request in cloud.received_at("GET", "/identity/v3/auth/tokens").await {
         // The caller's own token authorises; the subject is the one looked at.
         assert_eq!(auth_token(&request), Some(token(1)));
@@ -113,7 +113,7 @@ async fn the_catalog_is_typed() {
         )
         .mount(&cloud.server)
         .await;
-    let catalog = identity(&cloud).await.catalog().await.unwrap();
+    let catalog = identity(&cloud).await.tokens().catalog().await.unwrap();
     let rows: Vec<_> = catalog
         .iter()
         .map(|e| (e.service_type.as_str(), e.name.as_deref().unwrap_or("")))
@@ -148,11 +148,11 @@ async fn current_user_and_project() {
         .mount(&cloud.server)
         .await;
     let identity = identity(&cloud).await;
-    let user = identity.current_user().await.unwrap();
+    let user = identity.users().current().await.unwrap();
     assert_eq!(user.name, "demo");
     assert_eq!(user.domain_id.as_deref(), Some("default"));
     assert_eq!(user.extra["email"], "demo@example.org");
-    let project = identity.current_project().await.unwrap();
+    let project = identity.projects().current().await.unwrap();
     assert_eq!(project.name, "demo");
     assert_eq!(project.description.as_deref(), Some("Demo project"));
     assert!(!project.is_domain);
@@ -188,7 +188,7 @@ async fn an_unscoped_token_has_no_current_project() {
     config.auth.auth_url = Some(format!("{base}/keystone/v3"));
     config.auth.project_name = None;
     let identity = IdentityClient::new(cloud.session(config));
-    let err = identity.current_project().await.unwrap_err();
+    let err = identity.projects().current().await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidInput);
     assert!(err.message().contains("not scoped to a project"), "{err}");
     // Without a catalog, Keystone itself is still reachable at the auth URL.

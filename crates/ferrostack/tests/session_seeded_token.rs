@@ -70,6 +70,7 @@ async fn a_rejected_seeded_token_is_replaced() {
     let token = first.token().await.unwrap().unwrap();
     ferrostack::Cloud::from_session(first.clone())
         .identity()
+        .tokens()
         .revoke(&token.id)
         .await
         .unwrap();

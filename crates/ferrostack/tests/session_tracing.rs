@@ -146,6 +146,7 @@ async fn a_full_flow_logged_at_trace_shows_no_secret() {
             .unwrap();
         errors.push(format!("{response:?} {session:?}"));
         let err = ferrostack::identity::IdentityClient::new(session.clone())
+            .tokens()
             .validate(&token(77).into())
             .await
             .unwrap_err();

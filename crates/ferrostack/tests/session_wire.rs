@@ -732,13 +732,13 @@ async fn a_request_timeout_is_a_timeout_error() {
     assert_eq!(cloud.received_at("GET", "/image/v2/images").await.len(), 2);
 }
 
-fn chunks() -> reqwest::Body {
+fn chunks() -> impl futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static {
     let parts: Vec<Result<bytes::Bytes, std::io::Error>> = vec![
         Ok(bytes::Bytes::from_static(b"QFI\xfb")),
         Ok(bytes::Bytes::from_static(b"-image-")),
         Ok(bytes::Bytes::from_static(b"bytes")),
     ];
-    reqwest::Body::wrap_stream(futures::stream::iter(parts))
+    futures::stream::iter(parts)
 }
 
 #[tokio::test]

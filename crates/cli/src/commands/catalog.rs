@@ -4,7 +4,7 @@
 pub(crate) mod args;
 
 use anyhow::{Context as _, Result, bail};
-use ferrostack::identity::{CatalogEndpoint, CatalogEntry};
+use ferrostack::auth::{CatalogEndpoint, CatalogEntry};
 use serde_json::{Value, json};
 
 use self::args::CatalogCommand;
@@ -17,7 +17,8 @@ pub async fn run(ctx: &Context, command: CatalogCommand) -> Result<()> {
     let cloud = ctx.cloud().await?;
     let token = cloud
         .identity()
-        .current_token()
+        .tokens()
+        .current()
         .await
         .context("cannot read the catalog")?;
     match command {

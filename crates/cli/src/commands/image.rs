@@ -166,7 +166,7 @@ async fn set(ctx: &Context, args: ImageSet) -> Result<()> {
         // Without --project, the answer is our own project's.
         let member = match &project {
             Some(p) => p.clone(),
-            None => cloud.identity().current_project().await?.id,
+            None => cloud.identity().projects().current().await?.id,
         };
         glance
             .members(&image.id)

@@ -3,7 +3,7 @@
 pub(crate) mod args;
 
 use anyhow::Result;
-use ferrostack::identity::Token;
+use ferrostack::auth::Token;
 
 use self::args::TokenCommand;
 use crate::context::Context;
@@ -15,12 +15,12 @@ pub async fn run(ctx: &Context, command: TokenCommand) -> Result<()> {
     match command {
         TokenCommand::Issue(args) => {
             let cloud = ctx.cloud().await?;
-            let token = cloud.identity().issue().await?;
+            let token = cloud.identity().tokens().issue().await?;
             print::one(&args.output, token_fields(&token))
         }
         TokenCommand::Revoke(args) => {
             let cloud = ctx.cloud().await?;
-            cloud.identity().revoke(&args.token).await?;
+            cloud.identity().tokens().revoke(&args.token).await?;
             Ok(())
         }
     }

@@ -197,7 +197,8 @@ async fn filters_sort_pages(f: &Fixture) -> Result<()> {
     let owner = f
         .admin
         .identity()
-        .current_token()
+        .tokens()
+        .current()
         .await?
         .project_id()
         .context("the admin token has no project")?
@@ -419,7 +420,7 @@ async fn show_find(f: &Fixture) -> Result<()> {
         &Visibility::Shared,
     )?;
     ensure!(!shown.protected && !shown.os_hidden);
-    let owner = f.admin.identity().current_token().await?;
+    let owner = f.admin.identity().tokens().current().await?;
     expect::equal("owner", shown.owner.as_deref(), owner.project_id())?;
     let id = plain.id.as_str();
     expect::equal(

@@ -18,7 +18,8 @@ async fn members(f: &Fixture) -> Result<()> {
     let demo_project = f
         .demo
         .identity()
-        .current_token()
+        .tokens()
+        .current()
         .await?
         .project_id()
         .context("the member's token has no project")?

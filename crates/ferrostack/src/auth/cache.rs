@@ -5,8 +5,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::Token;
 use crate::error::Result;
-use crate::identity::Token;
 
 /// A cached token and its generation: the generation grows by one at each authentication,
 /// so a caller that saw a 401 can tell whether someone else has already replaced the token.

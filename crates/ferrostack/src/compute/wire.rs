@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Deserializer, Serializer};
 
-use crate::identity::token::parse_keystone_time;
+use crate::auth::parse_keystone_time;
 
 /// `2013-09-03T04:01:32Z`, `2017-02-14T19:23:59.895661` (no offset: UTC), or null.
 pub(crate) fn timestamp_opt<'de, D: Deserializer<'de>>(

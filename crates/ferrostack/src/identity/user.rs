@@ -1,11 +1,16 @@
-//! Keystone users.
+//! Keystone users: the [`User`] model and the [`Users`] handle.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::{Tokens, requests};
+use crate::error::Result;
+use crate::session::Session;
+
 /// A user, as `GET /v3/users/{id}` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct User {
     /// The id.
     pub id: String,
@@ -37,6 +42,30 @@ fn enabled_by_default() -> bool {
 
 /// The `{"user": {...}}` envelope.
 #[derive(Deserialize)]
-pub(crate) struct UserEnvelope {
-    pub(crate) user: User,
+struct UserEnvelope {
+    user: User,
+}
+
+/// Keystone users (`/users`). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Users {
+    session: Session,
+}
+
+impl Users {
+    pub(super) fn new(session: Session) -> Self {
+        Self { session }
+    }
+
+    /// The user `id` (`GET /users/{id}`); 404 is [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
+    pub async fn get(&self, id: &str) -> Result<User> {
+        let envelope: UserEnvelope = self.session.send_json(requests::user(id)).await?;
+        Ok(envelope.user)
+    }
+
+    /// The user the session authenticates as.
+    pub async fn current(&self) -> Result<User> {
+        let token = Tokens::new(self.session.clone()).current().await?;
+        self.get(&token.user.id).await
+    }
 }

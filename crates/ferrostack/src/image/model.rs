@@ -506,7 +506,7 @@ impl<'de> Deserialize<'de> for GlanceTime {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         match Option::<String>::deserialize(deserializer)? {
             None => Ok(GlanceTime(None)),
-            Some(text) => crate::identity::token::parse_keystone_time(&text)
+            Some(text) => crate::auth::parse_keystone_time(&text)
                 .map(|t| GlanceTime(Some(t)))
                 .ok_or_else(|| {
                     de::Error::custom(format!("{text:?} is not a timestamp Glance would send"))

@@ -364,9 +364,7 @@ pub(crate) async fn send_data(
             }
             chunk
         });
-    let outcome = session
-        .send_stream(request, reqwest::Body::wrap_stream(stream))
-        .await;
+    let outcome = session.send_stream(request, stream).await;
     let (bytes, md5, read_error) = {
         let t = tally.lock().expect("the tally lock is never poisoned");
         (

@@ -1,11 +1,15 @@
-//! The one `reqwest::Client` of a session: TLS (rustls with the ring provider), trusted
-//! roots, client certificates, timeouts and a redirect policy that keeps tokens at home.
+//! The one `reqwest::Client` of a session (TLS, trusted roots, client certificates, timeouts,
+//! a redirect policy that keeps tokens at home), and the HTTP request of each attempt.
 
-use std::path::Path;
 use std::time::Duration;
 
+use url::Url;
+
 use crate::config::CloudConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::request::{Body, Request, ServiceType};
+
+use super::tls;
 
 /// Builds the HTTP client for `config`.
 pub(crate) fn build_client(
@@ -14,12 +18,9 @@ pub(crate) fn build_client(
     timeout: Option<Duration>,
     user_agent: &str,
 ) -> Result<reqwest::Client> {
-    // reqwest is built without a default crypto provider; ring is the one we ship. Installing
-    // fails harmlessly when the application has installed a provider of its own first.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-
     let mut builder = reqwest::Client::builder()
-        .tls_backend_rustls()
+        // Our own rustls configuration: no process-wide crypto provider is needed or installed.
+        .tls_backend_preconfigured(tls::client_config(config)?)
         .user_agent(user_agent)
         .connect_timeout(connect_timeout)
         // X-Auth-Token is not a header reqwest strips on redirect: never follow one elsewhere.
@@ -37,64 +38,93 @@ pub(crate) fn build_client(
     if let Some(timeout) = timeout {
         builder = builder.timeout(timeout);
     }
-    if !config.verify {
-        tracing::warn!(cloud = ?config.name, "TLS certificate verification is off (verify: false)");
-        builder = builder.tls_danger_accept_invalid_certs(true);
-    }
-    if let Some(cacert) = &config.cacert {
-        let pem = read(cacert, "cacert")?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            Error::config(format!(
-                "cacert {}: not a PEM certificate bundle",
-                cacert.display()
-            ))
-            .with_source(e)
-        })?;
-        if certs.is_empty() {
-            return Err(Error::config(format!(
-                "cacert {}: no certificate in the file",
-                cacert.display()
-            )));
-        }
-        // As requests does with `verify=<bundle>`: trust exactly the bundle.
-        builder = builder.tls_certs_only(certs);
-    }
-    match (&config.cert, &config.key) {
-        (Some(cert), key) => {
-            let mut pem = read(cert, "cert")?;
-            if let Some(key) = key {
-                pem.push(b'\n');
-                pem.extend(read(key, "key")?);
-            }
-            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
-                Error::config(format!(
-                    "cert {}{}: not a PEM certificate and private key",
-                    cert.display(),
-                    key.as_ref()
-                        .map(|k| format!(" with key {}", k.display()))
-                        .unwrap_or_default()
-                ))
-                .with_source(e)
-            })?;
-            builder = builder.identity(identity);
-        }
-        (None, Some(key)) => {
-            return Err(Error::config(format!(
-                "key {} is set but cert is not: a client key needs its certificate",
-                key.display()
-            )));
-        }
-        (None, None) => {}
-    }
     builder
         .build()
         .map_err(|e| Error::config("the HTTP client could not be built").with_source(e))
 }
 
-fn read(path: &Path, key: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::config(format!("{key} {}: {e}", path.display())))
+/// The HTTP request for one attempt.
+pub(super) fn request_builder(
+    http: &reqwest::Client,
+    request: &Request,
+    url: &Url,
+    token: Option<&str>,
+    stream: Option<reqwest::Body>,
+) -> Result<reqwest::RequestBuilder> {
+    let has = |name: &str| {
+        request
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(name))
+    };
+    let mut builder = http.request(request.method.clone(), url.clone());
+    if !has("accept") {
+        builder = builder.header(http::header::ACCEPT, "application/json");
+    }
+    if let Some(token) = token {
+        let mut value = http::HeaderValue::from_str(token).map_err(|_| {
+            Error::new(
+                ErrorKind::Unauthorized,
+                "the token is not a valid header value",
+            )
+        })?;
+        value.set_sensitive(true);
+        builder = builder.header("X-Auth-Token", value);
+    }
+    if let Some(version) = &request.microversion {
+        builder = builder.header(
+            "OpenStack-API-Version",
+            format!("{} {version}", request.service.as_str()),
+        );
+        if request.service == ServiceType::Compute {
+            builder = builder.header("X-OpenStack-Nova-API-Version", version.as_str());
+        }
+    }
+    for (name, value) in &request.headers {
+        let mut value = http::HeaderValue::from_str(value).map_err(|_| {
+            Error::invalid_input(format!("header {name}: not a valid header value"))
+        })?;
+        if crate::request::is_secret_header(name) {
+            value.set_sensitive(true);
+        }
+        builder = builder.header(name.as_str(), value);
+    }
+    match (&request.body, stream) {
+        (_, Some(stream)) => {
+            if !has("content-type") {
+                builder = builder.header(http::header::CONTENT_TYPE, "application/octet-stream");
+            }
+            if let Body::Stream {
+                length: Some(length),
+            } = request.body
+            {
+                builder = builder.header(http::header::CONTENT_LENGTH, length);
+            }
+            builder = builder.body(stream);
+        }
+        (Body::Json(value), None) => {
+            if !has("content-type") {
+                builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+            }
+            let bytes = serde_json::to_vec(value).map_err(|e| {
+                Error::invalid_input(format!(
+                    "{} {}: body does not serialize",
+                    request.method, request.path
+                ))
+                .with_source(e)
+            })?;
+            builder = builder.body(bytes);
+        }
+        (Body::Stream { .. }, None) => {
+            return Err(Error::invalid_input(format!(
+                "{} {}: the stream was already consumed and cannot be sent again",
+                request.method, request.path
+            )));
+        }
+        (Body::Empty, None) => {}
+    }
+    Ok(builder)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ use crate::secret::Secret;
 
 /// A token and its details: what `openstack token issue` shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Token {
     /// The token itself (from the `X-Subject-Token` header); redacted when printed.
     #[serde(skip_deserializing, default)]
@@ -62,6 +63,7 @@ impl Token {
 
 /// A user or project: id, name and owning domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Principal {
     /// The id.
     pub id: String,
@@ -75,6 +77,7 @@ pub struct Principal {
 
 /// An `{"id", "name"}` reference (a domain, a role).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NamedRef {
     /// The id.
     #[serde(default)]

@@ -7,6 +7,7 @@ use crate::request::ServiceType;
 
 /// One service in the catalog (`openstack catalog list` shows one row per entry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CatalogEntry {
     /// The catalog type (`image`, `compute`, `volumev3`, ...).
     #[serde(rename = "type")]
@@ -24,6 +25,7 @@ pub struct CatalogEntry {
 
 /// One URL of a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CatalogEndpoint {
     /// The endpoint's id.
     #[serde(default)]
@@ -49,7 +51,7 @@ impl CatalogEndpoint {
 
 /// Finds the URL of `service` (or one of its aliases) for `interface`, in `region` when one is
 /// asked for. Catalog types are tried in order of preference, the official one first.
-pub fn find_endpoint<'a>(
+pub(crate) fn find_endpoint<'a>(
     catalog: &'a [CatalogEntry],
     service: &ServiceType,
     interface: Interface,
