@@ -37,8 +37,7 @@ use ferrostack::image::{
 };
 use ferrostack_qemu::tiny::{self, TinyImage, TinySpec};
 use ferrostack_qemu::{ConvertSpec, QemuImg, packages};
-use mock_cloud::nova::driver::ComputeDriver;
-use mock_cloud::{MockCloud, QemuDriver};
+use mock_cloud::{ComputeDriver, MockCloud, QemuDriver};
 use tokio::time::Instant;
 
 use self::boot::Deadlines;

@@ -33,55 +33,55 @@ pub(super) use self::list::{detail, index};
 
 /// A server as the API remembers it.
 #[derive(Debug, Clone)]
-pub struct Server {
+pub(crate) struct Server {
     /// Its id (a UUID).
-    pub id: String,
+    pub(crate) id: String,
     /// Its name.
-    pub name: String,
+    pub(crate) name: String,
     /// Its description (2.19+).
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// The owning project.
-    pub project_id: String,
+    pub(crate) project_id: String,
     /// The user who made it.
-    pub user_id: String,
+    pub(crate) user_id: String,
     /// The image it booted from.
-    pub image_id: String,
+    pub(crate) image_id: String,
     /// The flavor it was made with (a snapshot, as Nova keeps it).
-    pub flavor: Flavor,
+    pub(crate) flavor: Flavor,
     /// Its keypair's name.
-    pub key_name: Option<String>,
+    pub(crate) key_name: Option<String>,
     /// Its metadata.
-    pub metadata: BTreeMap<String, String>,
+    pub(crate) metadata: BTreeMap<String, String>,
     /// `building`, `active`, `stopped`, `error`.
-    pub vm_state: &'static str,
+    pub(crate) vm_state: &'static str,
     /// `spawning`, `powering-off`, `powering-on`, `rebooting`, `rebooting_hard`, or none.
-    pub task_state: Option<&'static str>,
+    pub(crate) task_state: Option<&'static str>,
     /// 0 no state, 1 running, 4 shutdown.
-    pub power_state: u8,
+    pub(crate) power_state: u8,
     /// Creation order, for listings.
-    pub seq: u64,
+    pub(crate) seq: u64,
     /// When it was made.
-    pub created: Timestamp,
+    pub(crate) created: Timestamp,
     /// When it last changed.
-    pub updated: Timestamp,
+    pub(crate) updated: Timestamp,
     /// When it first became active.
-    pub launched_at: Option<Timestamp>,
+    pub(crate) launched_at: Option<Timestamp>,
     /// Why it is in ERROR, and since when.
-    pub fault: Option<(String, Timestamp)>,
+    pub(crate) fault: Option<(String, Timestamp)>,
     /// Its addresses (`{}` with networks `none`).
-    pub addresses: Value,
+    pub(crate) addresses: Value,
     /// The user data as given (base64), shown to admins from 2.3.
-    pub user_data: Option<String>,
+    pub(crate) user_data: Option<String>,
     /// The kernel and ramdisk images of an ami server (`""` for others), shown to admins
     /// from 2.3.
-    pub kernel_id: String,
+    pub(crate) kernel_id: String,
     /// See `kernel_id`.
-    pub ramdisk_id: String,
+    pub(crate) ramdisk_id: String,
 }
 
 impl Server {
     /// The API status, from vm_state and task_state as Nova maps them.
-    pub fn status(&self) -> &'static str {
+    pub(crate) fn status(&self) -> &'static str {
         match (self.vm_state, self.task_state) {
             ("building", _) => "BUILD",
             (_, Some("rebooting")) => "REBOOT",
@@ -94,7 +94,7 @@ impl Server {
     }
 
     /// Takes in what the driver reports.
-    pub fn reconcile(&mut self, vm: VmState) {
+    pub(crate) fn reconcile(&mut self, vm: VmState) {
         let now = Timestamp::now();
         let (vm_state, power_state) = match vm {
             VmState::Transitioning | VmState::Unknown => return,
@@ -132,7 +132,7 @@ impl Server {
     }
 
     /// The full server document for `version`, as `caller` may see it.
-    pub fn detail(&self, base: &str, version: Microversion, caller: &Caller) -> Value {
+    pub(crate) fn detail(&self, base: &str, version: Microversion, caller: &Caller) -> Value {
         let flavor = if version.at_least(47) {
             self.flavor.embedded()
         } else {
@@ -219,7 +219,7 @@ impl Server {
     }
 
     /// [`Server::detail`] for one server (`GET /servers/{id}`): from 2.71 also its groups.
-    pub fn show(&self, base: &str, version: Microversion, caller: &Caller) -> Value {
+    pub(crate) fn show(&self, base: &str, version: Microversion, caller: &Caller) -> Value {
         let mut v = self.detail(base, version, caller);
         if version.at_least(71) {
             v["server_groups"] = json!([]);
@@ -230,7 +230,7 @@ impl Server {
     /// What `PUT /servers/{id}` answers: before 2.75, Nova leaves out the availability zone,
     /// config drive, key name, usage, security groups, extended status, volumes and
     /// extended attributes.
-    pub fn updated_view(&self, base: &str, version: Microversion, caller: &Caller) -> Value {
+    pub(crate) fn updated_view(&self, base: &str, version: Microversion, caller: &Caller) -> Value {
         let mut v = self.show(base, version, caller);
         if !version.at_least(75)
             && let Some(fields) = v.as_object_mut()
@@ -295,7 +295,7 @@ pub(super) fn metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>
 }
 
 /// `GET /servers/{id}`: each look is a poll of the driver.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Extension(version): Extension<Microversion>,
@@ -316,7 +316,7 @@ pub async fn show(
 }
 
 /// `PUT /servers/{id}`: name (and description from 2.19).
-pub async fn update(
+pub(crate) async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Extension(version): Extension<Microversion>,
@@ -361,7 +361,7 @@ pub async fn update(
 }
 
 /// `DELETE /servers/{id}`: 204, and the server is gone.
-pub async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,

@@ -74,7 +74,7 @@ fn settle(state: &AppState, id: &str, outcome: Result<(), DriverError>) -> Resul
 }
 
 /// `POST /servers/{id}/action`.
-pub async fn action(
+pub(crate) async fn action(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -192,7 +192,7 @@ pub async fn action(
 }
 
 /// `POST /servers/{id}/remote-consoles` (2.6+): only VNC (novnc) is offered.
-pub async fn remote_console(
+pub(crate) async fn remote_console(
     State(state): State<AppState>,
     caller: Caller,
     Extension(version): Extension<Microversion>,

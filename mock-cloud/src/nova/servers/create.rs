@@ -63,7 +63,7 @@ async fn lookup_image(
 }
 
 /// `POST /servers`.
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     Extension(version): Extension<Microversion>,

@@ -137,7 +137,7 @@ fn polled(state: &AppState, items: &[Server]) -> Vec<Server> {
 }
 
 /// `GET /servers`.
-pub async fn index(
+pub(crate) async fn index(
     State(state): State<AppState>,
     caller: Caller,
     Extension(version): Extension<Microversion>,
@@ -147,7 +147,7 @@ pub async fn index(
 }
 
 /// `GET /servers/detail`.
-pub async fn detail(
+pub(crate) async fn detail(
     State(state): State<AppState>,
     caller: Caller,
     Extension(version): Extension<Microversion>,
