@@ -7,30 +7,35 @@ use axum::Router;
 use axum::extract::{OriginalUri, Request};
 use axum::http::{StatusCode, header};
 
-use crate::cloud::seed::Seed;
+use crate::cloud::seed::{Seed, SeedImage};
 use crate::errors::{ApiError, Service};
 
 use crate::cloud::Options;
 use crate::{control, glance, keystone, nova};
 
 /// Everything the handlers share. Cheap to clone.
+///
+/// Crate-private in spirit: it is `pub` (and unnameable outside) only so that
+/// [`MockCloud::state`](crate::MockCloud::state) can still serve
+/// `state().keystone.project_id(..)` to crates/conformance until it calls
+/// `MockCloud::project_id`; nothing else in it is reachable from outside.
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 
 /// The state behind [`AppState`]: one part per service, each with its own locking.
 pub struct Shared {
     /// `http://127.0.0.1:PORT`, the address actually bound, without a trailing slash.
-    pub base_url: String,
+    pub(crate) base_url: String,
     /// How the cloud was started.
-    pub options: Options,
+    pub(crate) options: Options,
     /// Identity: users, projects, roles, tokens, the catalog.
     pub keystone: keystone::Keystone,
     /// Image: images, their bytes, members, tasks.
-    pub glance: glance::Glance,
+    pub(crate) glance: glance::Glance,
     /// Compute: flavors, keypairs, servers and their driver.
-    pub nova: nova::Nova,
+    pub(crate) nova: nova::Nova,
     /// The control plane: fault rules and the request journal.
-    pub control: control::Control,
+    pub(crate) control: control::Control,
 }
 
 impl Deref for AppState {
@@ -42,7 +47,7 @@ impl Deref for AppState {
 
 impl AppState {
     /// Builds the state for a cloud reachable at `base_url`.
-    pub fn new(base_url: String, options: Options) -> anyhow::Result<Self> {
+    pub(crate) fn new(base_url: String, options: Options) -> anyhow::Result<Self> {
         let keystone = keystone::Keystone::new(&base_url, &options)?;
         let glance = glance::Glance::new(&base_url, &options)?;
         let nova = nova::Nova::new(&base_url, &options)?;
@@ -61,7 +66,7 @@ impl AppState {
 impl AppState {
     /// Back to a fresh cloud: the defaults plus the start-up seed (its images re-created), no
     /// tokens, no servers or keypairs, no other images, no fault rules, an empty journal.
-    pub async fn reset(&self) -> anyhow::Result<()> {
+    pub(crate) async fn reset(&self) -> anyhow::Result<()> {
         self.keystone.reset(self.options.seed.as_ref())?;
         self.nova.reset(self.options.seed.as_ref());
         self.glance.reset()?;
@@ -74,7 +79,7 @@ impl AppState {
 
     /// Adds a seed document: identity entries to Keystone (checked as a whole first; on error
     /// nothing changes), flavors to Nova, images (with their bytes) to Glance.
-    pub async fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
+    pub(crate) async fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
         self.keystone.apply_seed(seed)?;
         self.nova.apply_seed(seed);
         self.seed_images(&seed.images).await
@@ -83,8 +88,8 @@ impl AppState {
     /// Creates seed images that do not exist yet. An image without an id gets one derived
     /// from its owner and name, so a cloud restarted on the same state directory does not
     /// make it twice.
-    pub async fn seed_images(&self, images: &[glance::SeedImage]) -> anyhow::Result<()> {
-        let missing: Vec<glance::SeedImage> = images
+    pub(crate) async fn seed_images(&self, images: &[SeedImage]) -> anyhow::Result<()> {
+        let missing: Vec<SeedImage> = images
             .iter()
             .cloned()
             .map(|mut image| {
@@ -111,7 +116,7 @@ impl AppState {
     }
 
     /// Advances the compute driver `steps` steps; returns how many servers changed state.
-    pub fn tick(&self, steps: u32) -> usize {
+    pub(crate) fn tick(&self, steps: u32) -> usize {
         self.nova.tick(steps)
     }
 }
@@ -149,7 +154,7 @@ async fn image_method_not_allowed(request: Request) -> ApiError {
 }
 
 /// The path as the client sent it (nested routers see it without their prefix).
-pub fn full_path(request: &Request) -> String {
+pub(crate) fn full_path(request: &Request) -> String {
     request
         .extensions()
         .get::<OriginalUri>()
@@ -178,7 +183,7 @@ async fn no_service(request: Request) -> ApiError {
 }
 
 /// The whole cloud: `/identity`, `/image`, `/compute` and the control plane `/_mock`.
-pub fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     let image = glance::router()
         .fallback(image_fallback)
         .method_not_allowed_fallback(image_method_not_allowed);

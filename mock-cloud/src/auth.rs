@@ -40,13 +40,13 @@ impl Caller {
     }
 
     /// Member (or admin): may create and change its project's resources. A reader may not.
-    pub fn can_write(&self) -> bool {
+    pub(crate) fn can_write(&self) -> bool {
         self.is_admin() || self.has_role("member")
     }
 }
 
 /// Whether the request accepts JSON (Glance renders errors as JSON only then).
-pub fn accepts_json(parts: &Parts) -> bool {
+pub(crate) fn accepts_json(parts: &Parts) -> bool {
     parts
         .headers
         .get(header::ACCEPT)
@@ -55,7 +55,7 @@ pub fn accepts_json(parts: &Parts) -> bool {
 }
 
 /// The service a request is addressed to, from its full path.
-pub fn service_of(parts: &Parts) -> Service {
+pub(crate) fn service_of(parts: &Parts) -> Service {
     let path = parts
         .extensions
         .get::<OriginalUri>()

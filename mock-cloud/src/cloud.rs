@@ -1,6 +1,6 @@
 //! Starting and stopping a cloud: embedded (`MockCloud::start`) or standalone (the binary).
 
-pub mod seed;
+pub(crate) mod seed;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -20,6 +20,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tower::Service as _;
 
 use crate::app::{self, AppState};
+use crate::auth::Caller;
 use crate::cloud::seed::Seed;
 use crate::control::DropConnection;
 use crate::control::faults::{FaultRule, InstalledRule};
@@ -28,24 +29,24 @@ use crate::nova::driver::{ComputeDriver, DriverHandle};
 
 /// How a cloud is started.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// Where to listen; port 0 picks a free port.
-    pub listen: SocketAddr,
+    pub(crate) listen: SocketAddr,
     /// Persist metadata and image bytes here; in memory when `None`.
-    pub state_dir: Option<PathBuf>,
+    pub(crate) state_dir: Option<PathBuf>,
     /// How long issued tokens live.
-    pub token_ttl: Duration,
+    pub(crate) token_ttl: Duration,
     /// Extra regions, projects, users, credentials and flavors on top of the defaults.
-    pub seed: Option<Seed>,
+    pub(crate) seed: Option<Seed>,
     /// The fake compute driver finishes a transition (boot, stop, start, reboot) after this
     /// many GETs of the server or ticks; 0 = at once. Default 1: BUILD right after create,
     /// ACTIVE at the first look, so `openstack server create --wait` never sleeps.
-    pub fake_driver_polls: u32,
+    pub(crate) fake_driver_polls: u32,
     /// Where Nova asks Glance about images (`http://host:port`, Glance under `/image`), over
     /// HTTP; this cloud's own Glance, in process, when `None`.
-    pub image_endpoint: Option<String>,
+    pub(crate) image_endpoint: Option<String>,
     /// The compute driver; the fake one when `None`.
-    pub compute_driver: Option<DriverHandle>,
+    pub(crate) compute_driver: Option<DriverHandle>,
 }
 
 impl Default for Options {
@@ -305,9 +306,23 @@ impl MockCloud {
         format!("{}/identity/v3", self.base_url)
     }
 
-    /// The shared state, for the control plane's Rust methods.
+    /// The shared state. Not part of the API: kept only for crates/conformance's
+    /// `state().keystone.project_id(..)`; use [`MockCloud::project_id`].
+    #[doc(hidden)]
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The id of the project named `name` in the default domain (`cloud.project_id("demo")`),
+    /// e.g. to check an image's `owner`.
+    pub fn project_id(&self, name: &str) -> Option<String> {
+        self.state.keystone.project_id(name)
+    }
+
+    /// Who `token` stands for, if Keystone would accept it now (known, not expired, not
+    /// revoked): the user, the scope and the roles on it.
+    pub fn validate_token(&self, token: &str) -> Option<Caller> {
+        self.state.keystone.validate(token)
     }
 
     /// The default admin's credentials (admin/admin on project admin).
@@ -398,7 +413,8 @@ impl MockCloud {
         self.state.control.journal.entries()
     }
 
-    /// Back to a fresh cloud (see [`AppState::reset`]).
+    /// Back to a fresh cloud: the defaults plus the start-up seed (its images re-created), no
+    /// tokens, no servers or keypairs, no other images, no fault rules, an empty journal.
     pub async fn reset(&self) -> anyhow::Result<()> {
         self.state.reset().await
     }

@@ -1,8 +1,8 @@
 //! The control plane: request ids, the request journal and fault injection on every service
 //! request, and the `/_mock/` routes (reset, seed, tick, faults, journal) that drive them.
 
-pub mod faults;
-pub mod journal;
+pub(crate) mod faults;
+pub(crate) mod journal;
 
 use std::time::Duration;
 
@@ -25,25 +25,21 @@ use crate::cloud::seed::Seed;
 use crate::errors::{ApiError, Service};
 
 /// Fault rules and the request journal.
-pub struct Control {
+pub(crate) struct Control {
     /// The installed fault rules.
-    pub faults: Faults,
+    pub(crate) faults: Faults,
     /// Every service request and its answer.
-    pub journal: Journal,
+    pub(crate) journal: Journal,
 }
 
 /// Put in a response's extensions to make the server close the connection without sending
 /// it (the `drop` fault). The accept loop in `cloud.rs` honours it.
 #[derive(Debug, Clone, Copy)]
-pub struct DropConnection;
-
-/// The request id of the current request (`req-<uuid>`), in the request's extensions.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub(crate) struct DropConnection;
 
 impl Control {
     /// An empty control plane.
-    pub fn new(options: &Options) -> Self {
+    pub(crate) fn new(options: &Options) -> Self {
         let _ = options;
         Self {
             faults: Faults::default(),
@@ -52,14 +48,14 @@ impl Control {
     }
 
     /// No rules, empty journal.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.faults.clear();
         self.journal.clear();
     }
 }
 
 /// Wraps every route with request ids, fault injection and the journal.
-pub fn layer(routes: Router<AppState>, state: AppState) -> Router<AppState> {
+pub(crate) fn layer(routes: Router<AppState>, state: AppState) -> Router<AppState> {
     routes.layer(middleware::from_fn_with_state(state, observe))
 }
 
@@ -68,12 +64,9 @@ fn is_control(path: &str) -> bool {
 }
 
 /// The middleware: a request id on every answer; for service requests, faults and the journal.
-async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let request_id = format!("req-{}", uuid::Uuid::new_v4());
     let path = request.uri().path().to_owned();
-    request
-        .extensions_mut()
-        .insert(RequestId(request_id.clone()));
     if is_control(&path) {
         let mut response = next.run(request).await;
         set_request_id(response.headers_mut(), &request_id, false);
@@ -207,7 +200,7 @@ fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 /// Routes under `/_mock`.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/journal", get(read_journal).delete(clear_journal))
         .route("/reset", post(reset))

@@ -27,7 +27,7 @@ impl Service {
     }
 
     /// The URL prefix the service is mounted under.
-    pub fn prefix(&self) -> &'static str {
+    pub(crate) fn prefix(&self) -> &'static str {
         match self {
             Service::Identity => "/identity",
             Service::Image => "/image",
@@ -36,7 +36,7 @@ impl Service {
     }
 
     /// The service a request path belongs to.
-    pub fn from_path(path: &str) -> Option<Service> {
+    pub(crate) fn from_path(path: &str) -> Option<Service> {
         [Service::Identity, Service::Image, Service::Compute]
             .into_iter()
             .find(|s| path == s.prefix() || path.starts_with(&format!("{}/", s.prefix())))
@@ -44,26 +44,29 @@ impl Service {
 }
 
 /// An error answer: status, message, and the service whose shape it takes.
+///
+/// `pub` but unnameable outside (this module is private): it is the rejection of the public
+/// [`Caller`](crate::Caller)'s extractor, which the compiler wants no less visible.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     /// The HTTP status.
-    pub status: StatusCode,
+    pub(crate) status: StatusCode,
     /// The service's message.
-    pub message: String,
+    pub(crate) message: String,
     /// Whose error shape to use.
-    pub service: Service,
+    pub(crate) service: Service,
     /// Glance answers in JSON only when the request accepts it; text otherwise.
-    pub json: bool,
+    pub(crate) json: bool,
     /// Extra headers (Retry-After, WWW-Authenticate).
-    pub headers: HeaderMap,
+    pub(crate) headers: HeaderMap,
     /// Keystone's authentication-plugin errors (unsupported method, application credential)
     /// carry `error.identity`: what the client may try instead.
-    pub identity: Option<serde_json::Value>,
+    pub(crate) identity: Option<serde_json::Value>,
 }
 
 impl ApiError {
     /// An error of `service` with `status` and `message`.
-    pub fn new(service: Service, status: StatusCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(service: Service, status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -76,7 +79,7 @@ impl ApiError {
 
     /// The answer to a route this cloud does not implement: the service's own 501, naming the
     /// route (never a silent empty 404).
-    pub fn unknown_route(service: Service, method: &str, path: &str) -> Self {
+    pub(crate) fn unknown_route(service: Service, method: &str, path: &str) -> Self {
         Self::new(
             service,
             StatusCode::NOT_IMPLEMENTED,
@@ -85,7 +88,7 @@ impl ApiError {
     }
 
     /// The answer to a known route called with a method it does not take.
-    pub fn method_not_allowed(service: Service, method: &str, path: &str) -> Self {
+    pub(crate) fn method_not_allowed(service: Service, method: &str, path: &str) -> Self {
         Self::new(
             service,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -94,19 +97,19 @@ impl ApiError {
     }
 
     /// Sets whether a Glance error is rendered as JSON (the request's Accept decides).
-    pub fn json(mut self, json: bool) -> Self {
+    pub(crate) fn json(mut self, json: bool) -> Self {
         self.json = json;
         self
     }
 
     /// Marks a Keystone authentication-plugin error, with its `error.identity` detail.
-    pub fn identity(mut self, detail: serde_json::Value) -> Self {
+    pub(crate) fn identity(mut self, detail: serde_json::Value) -> Self {
         self.identity = Some(detail);
         self
     }
 
     /// Adds a header.
-    pub fn header(mut self, name: header::HeaderName, value: &str) -> Self {
+    pub(crate) fn header(mut self, name: header::HeaderName, value: &str) -> Self {
         if let Ok(v) = HeaderValue::from_str(value) {
             self.headers.insert(name, v);
         }
@@ -114,7 +117,7 @@ impl ApiError {
     }
 
     /// The body this service sends for this error.
-    pub fn body(&self) -> (String, &'static str) {
+    pub(crate) fn body(&self) -> (String, &'static str) {
         let code = self.status.as_u16();
         let title = self.status.canonical_reason().unwrap_or("Error");
         match self.service {
@@ -147,7 +150,7 @@ impl ApiError {
 }
 
 /// Nova's fault name for a status.
-pub fn nova_fault_name(code: u16) -> &'static str {
+pub(crate) fn nova_fault_name(code: u16) -> &'static str {
     match code {
         400 => "badRequest",
         401 => "unauthorized",

@@ -12,14 +12,14 @@
 //! - an import runs before the 202 is sent (Glance runs a task), so `importing` is never seen;
 //! - JSON error messages carry no WebOb `<br /><br />` tail (WIRE.md's documented form).
 
-pub mod data;
-pub mod discovery;
-pub mod gate;
-pub mod image;
-pub mod images;
-pub mod list;
-pub mod members;
-pub mod store;
+pub(crate) mod data;
+pub(crate) mod discovery;
+pub(crate) mod gate;
+pub(crate) mod image;
+pub(crate) mod images;
+pub(crate) mod list;
+pub(crate) mod members;
+pub(crate) mod store;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -34,17 +34,17 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
 use self::image::{Image, image_not_found};
 use self::store::Store;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::cloud::Options;
+use crate::cloud::seed::SeedImage;
 use crate::errors::{ApiError, Service};
 
 /// Image state: the records (behind one lock) and the store holding their bytes.
-pub struct Glance {
+pub(crate) struct Glance {
     base_url: String,
     store: Store,
     images: Mutex<BTreeMap<String, Image>>,
@@ -52,90 +52,34 @@ pub struct Glance {
 
 /// What Nova needs to boot an image (see [`Glance::image_for_boot`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BootImage {
+pub(crate) struct BootImage {
     /// The image id.
-    pub id: String,
+    pub(crate) id: String,
     /// Its name.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// `active` is the only status Nova boots.
-    pub status: String,
+    pub(crate) status: String,
     /// Disk format (`qcow2`, `raw`, `ami`, ...).
-    pub disk_format: Option<String>,
+    pub(crate) disk_format: Option<String>,
     /// Container format (`bare`, `ami`, ...).
-    pub container_format: Option<String>,
+    pub(crate) container_format: Option<String>,
     /// Minimum disk in GB.
-    pub min_disk: u64,
+    pub(crate) min_disk: u64,
     /// Minimum RAM in MB.
-    pub min_ram: u64,
+    pub(crate) min_ram: u64,
     /// Bytes of data, when uploaded.
-    pub size: Option<u64>,
+    pub(crate) size: Option<u64>,
     /// Virtual disk size, when known.
-    pub virtual_size: Option<u64>,
+    pub(crate) virtual_size: Option<u64>,
     /// Extra properties (`kernel_id`, `ramdisk_id`, `os_distro`, ...).
-    pub properties: BTreeMap<String, String>,
+    pub(crate) properties: BTreeMap<String, String>,
     /// The stored bytes, when the image has data (for the qemu driver).
-    pub data_path: Option<PathBuf>,
-}
-
-/// An image to create at start-up or through the control plane.
-///
-/// ```yaml
-/// - name: cirros
-///   visibility: public
-///   disk_format: qcow2
-///   container_format: bare
-///   file: /var/lib/images/cirros.qcow2
-///   properties: {os_distro: cirros}
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedImage {
-    /// A fixed id (a UUID); random when absent.
-    #[serde(default)]
-    pub id: Option<String>,
-    /// The name.
-    pub name: String,
-    /// `public`, `community`, `shared` (Glance's default) or `private`.
-    #[serde(default)]
-    pub visibility: Option<String>,
-    /// The owning project, by name (default domain) or id; `admin` when absent.
-    #[serde(default)]
-    pub owner: Option<String>,
-    /// Disk format; required with `file` or `content`.
-    #[serde(default)]
-    pub disk_format: Option<String>,
-    /// Container format; required with `file` or `content`.
-    #[serde(default)]
-    pub container_format: Option<String>,
-    /// Minimum disk in GB.
-    #[serde(default)]
-    pub min_disk: u64,
-    /// Minimum RAM in MB.
-    #[serde(default)]
-    pub min_ram: u64,
-    /// Protected from deletion.
-    #[serde(default)]
-    pub protected: bool,
-    /// Hidden from default lists.
-    #[serde(default)]
-    pub os_hidden: bool,
-    /// Tags.
-    #[serde(default)]
-    pub tags: Vec<String>,
-    /// Extra properties.
-    #[serde(default)]
-    pub properties: BTreeMap<String, String>,
-    /// Upload this file's bytes (through the format gate).
-    #[serde(default)]
-    pub file: Option<PathBuf>,
-    /// Upload these bytes (UTF-8 text, for tiny test images).
-    #[serde(default)]
-    pub content: Option<String>,
+    pub(crate) data_path: Option<PathBuf>,
 }
 
 impl Glance {
     /// Empty state, or the state kept in `options.state_dir` (repaired after a crash).
-    pub fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
+    pub(crate) fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
         let store = Store::open(options.state_dir.as_deref())?;
         let images = store.load()?;
         let glance = Self {
@@ -179,7 +123,7 @@ impl Glance {
 
     /// Everything Nova needs to boot `id` as `caller`: 404 (Glance's error) when the caller
     /// cannot see the image. The status is returned as is: Nova decides what it accepts.
-    pub fn image_for_boot(&self, caller: &Caller, id: &str) -> Result<BootImage, ApiError> {
+    pub(crate) fn image_for_boot(&self, caller: &Caller, id: &str) -> Result<BootImage, ApiError> {
         let images = self.lock();
         let image = images
             .get(id)
@@ -201,12 +145,12 @@ impl Glance {
     }
 
     /// The wire form of an image regardless of policy (for the control plane and tests).
-    pub fn image_json(&self, id: &str) -> Option<serde_json::Value> {
+    pub(crate) fn image_json(&self, id: &str) -> Option<serde_json::Value> {
         self.lock().get(id).map(Image::to_wire)
     }
 
     /// Forgets every image and deletes its bytes.
-    pub fn reset(&self) -> anyhow::Result<()> {
+    pub(crate) fn reset(&self) -> anyhow::Result<()> {
         let mut images = self.lock();
         for id in images.keys() {
             self.store.remove_bytes(id);
@@ -219,7 +163,7 @@ impl Glance {
     /// Creates `seeds` (with their bytes, through the format gate). `project_id_of` turns an
     /// owner name into a project id (Keystone's `project_id`); ids pass through unchanged.
     /// Returns the new image ids. On error, images created before the faulty one stay.
-    pub async fn seed_images(
+    pub(crate) async fn seed_images(
         &self,
         seeds: &[SeedImage],
         project_id_of: impl Fn(&str) -> Option<String>,
@@ -303,12 +247,12 @@ impl Glance {
 }
 
 /// Who may do what (Glance's default policies, new RBAC defaults).
-pub mod policy {
+pub(crate) mod policy {
     use super::image::Image;
     use crate::auth::Caller;
 
     /// Whether the image exists for `caller` at all (otherwise: 404).
-    pub fn can_see(caller: &Caller, image: &Image) -> bool {
+    pub(crate) fn can_see(caller: &Caller, image: &Image) -> bool {
         caller.is_admin()
             || matches!(image.visibility.as_str(), "public" | "community")
             || is_owner(caller, image)
@@ -319,24 +263,24 @@ pub mod policy {
     }
 
     /// Whether the caller's project owns the image.
-    pub fn is_owner(caller: &Caller, image: &Image) -> bool {
+    pub(crate) fn is_owner(caller: &Caller, image: &Image) -> bool {
         caller.project_id.is_some() && caller.project_id == image.owner
     }
 
     /// Whether the caller may change the image (and its data, tags, members, activation).
-    pub fn can_modify(caller: &Caller, image: &Image) -> bool {
+    pub(crate) fn can_modify(caller: &Caller, image: &Image) -> bool {
         caller.is_admin() || (is_owner(caller, image) && caller.can_write())
     }
 
     /// Whether the caller may download the data of an image it can see: a member role is
     /// needed (`download_image`), a reader may only look.
-    pub fn can_download(caller: &Caller, image: &Image) -> bool {
+    pub(crate) fn can_download(caller: &Caller, image: &Image) -> bool {
         caller.is_admin() || (caller.can_write() && can_see(caller, image))
     }
 }
 
 /// Routes under `/image`.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(discovery::versions))
         .route("/versions", get(discovery::versions_explicit))
@@ -388,7 +332,7 @@ pub fn router() -> Router<AppState> {
 
 /// The body forms WebOb renders an error in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorShape {
+pub(crate) enum ErrorShape {
     /// `text/plain`: no (or an unusable) `Accept` header.
     Plain,
     /// `text/html`: what `Accept: */*` (python-requests' default) gets.
@@ -400,7 +344,7 @@ pub enum ErrorShape {
 /// WebOb's choice between its offers `text/html` and `application/json` (in that order, by
 /// q-value, the most specific matching range deciding), and plain text when neither is
 /// acceptable or there is no `Accept` header.
-pub fn error_shape(accept: Option<&str>) -> ErrorShape {
+pub(crate) fn error_shape(accept: Option<&str>) -> ErrorShape {
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return ErrorShape::Plain;
     };
@@ -562,5 +506,101 @@ mod tests {
             response.headers()[header::CONTENT_TYPE],
             "text/html; charset=UTF-8"
         );
+    }
+
+    /// Seeding images and asking for one to boot, without HTTP (what Nova and the control
+    /// plane call).
+    #[tokio::test]
+    async fn rust_helpers_for_nova_and_the_control_plane() {
+        let seed = crate::Seed::parse(
+            "projects: [{name: other}]\nusers: [{name: alice, password: alice, roles: [{role: member, project: other}]}]\n",
+            false,
+        )
+        .unwrap();
+        let cloud = crate::MockCloud::builder()
+            .seed(seed)
+            .start()
+            .await
+            .unwrap();
+        let glance = &cloud.state().glance;
+        let keystone = &cloud.state().keystone;
+        let ids = glance
+            .seed_images(
+                &[
+                    SeedImage {
+                        name: "seeded".into(),
+                        visibility: Some("public".into()),
+                        disk_format: Some("raw".into()),
+                        container_format: Some("bare".into()),
+                        content: Some("hello".into()),
+                        properties: [("os_distro".to_owned(), "tiny".to_owned())].into(),
+                        min_ram: 64,
+                        ..SeedImage::default()
+                    },
+                    SeedImage {
+                        name: "empty".into(),
+                        owner: Some("demo".into()),
+                        ..SeedImage::default()
+                    },
+                ],
+                |name| keystone.project_id(name),
+            )
+            .await
+            .unwrap();
+        let demo = keystone
+            .validate(&cloud.token("demo", "demo").unwrap())
+            .unwrap();
+        let boot = glance.image_for_boot(&demo, &ids[0]).unwrap();
+        assert_eq!(boot.status, "active");
+        assert_eq!(boot.size, Some(5));
+        assert_eq!(boot.min_ram, 64);
+        assert_eq!(boot.properties["os_distro"], "tiny");
+        assert_eq!(std::fs::read(boot.data_path.unwrap()).unwrap(), b"hello");
+        let empty = glance.image_for_boot(&demo, &ids[1]).unwrap();
+        assert_eq!(empty.status, "queued");
+        assert!(empty.data_path.is_none());
+        let alice = keystone
+            .validate(&cloud.token("alice", "other").unwrap())
+            .unwrap();
+        assert_eq!(
+            glance.image_for_boot(&alice, &ids[1]).unwrap_err().status,
+            StatusCode::NOT_FOUND
+        );
+        // A seed that fails the gate names the image.
+        let err = glance
+            .seed_images(
+                &[SeedImage {
+                    name: "liar".into(),
+                    disk_format: Some("qcow2".into()),
+                    container_format: Some("bare".into()),
+                    content: Some("not a qcow2".into()),
+                    ..SeedImage::default()
+                }],
+                |name| keystone.project_id(name),
+            )
+            .await
+            .unwrap_err();
+        let message = format!("{err:#}");
+        assert!(message.contains("seed image 'liar'"), "{message}");
+        assert!(
+            message.contains("does not match stream data raw"),
+            "{message}"
+        );
+
+        glance.reset().unwrap();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listed: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}/image/v2/images", cloud.base_url()))
+            .header("x-auth-token", cloud.token("admin", "admin").unwrap())
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["images"], serde_json::json!([]));
     }
 }

@@ -2,11 +2,11 @@
 //! project, domain, system and unscoped), validate/check/revoke, the catalog, and enough of
 //! users and projects for `openstack token issue` and `openstack catalog list`.
 
-pub mod application_credentials;
-pub mod authenticate;
-pub mod catalog;
-pub mod directory;
-pub mod tokens;
+pub(crate) mod application_credentials;
+pub(crate) mod authenticate;
+pub(crate) mod catalog;
+pub(crate) mod directory;
+pub(crate) mod tokens;
 
 use std::sync::RwLock;
 use std::time::Duration;
@@ -39,7 +39,7 @@ pub struct Keystone {
 }
 
 /// Keystone's timestamps: microseconds and `Z` (`2026-01-02T03:04:05.123456Z`).
-pub fn keystone_time(ts: Timestamp) -> String {
+pub(crate) fn keystone_time(ts: Timestamp) -> String {
     format!(
         "{}.{:06}Z",
         ts.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -49,7 +49,7 @@ pub fn keystone_time(ts: Timestamp) -> String {
 
 impl Keystone {
     /// The defaults plus `options.seed`.
-    pub fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
+    pub(crate) fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
         Ok(Self {
             base_url: base_url.to_owned(),
             ttl: RwLock::new(options.token_ttl),
@@ -59,12 +59,12 @@ impl Keystone {
     }
 
     /// The caller a token stands for, if it is valid (known, not expired, not revoked).
-    pub fn validate(&self, token: &str) -> Option<Caller> {
+    pub(crate) fn validate(&self, token: &str) -> Option<Caller> {
         self.tokens.get(token).map(|t| t.caller())
     }
 
     /// Back to the defaults plus `seed`; every token is forgotten.
-    pub fn reset(&self, seed: Option<&Seed>) -> anyhow::Result<()> {
+    pub(crate) fn reset(&self, seed: Option<&Seed>) -> anyhow::Result<()> {
         let fresh = Directory::new(seed)?;
         *self.directory.write().expect("directory lock") = fresh;
         self.tokens.clear();
@@ -72,13 +72,8 @@ impl Keystone {
     }
 
     /// Adds a seed document's regions, domains, projects, users and credentials.
-    pub fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
+    pub(crate) fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
         self.directory.write().expect("directory lock").apply(seed)
-    }
-
-    /// Changes the lifetime of tokens issued from now on.
-    pub fn set_token_ttl(&self, ttl: Duration) {
-        *self.ttl.write().expect("ttl lock") = ttl;
     }
 
     /// The id of the project named `name` in the default domain.
@@ -87,24 +82,9 @@ impl Keystone {
         directory.project(name, "default").map(|p| p.id.clone())
     }
 
-    /// Whether a project with this id exists.
-    pub fn project_exists(&self, id: &str) -> bool {
-        let directory = self.directory.read().expect("directory lock");
-        directory.project_by_id(id).is_some()
-    }
-
-    /// The regions every service has endpoints in.
-    pub fn regions(&self) -> Vec<String> {
-        self.directory
-            .read()
-            .expect("directory lock")
-            .regions
-            .clone()
-    }
-
     /// A project-scoped token for a user of the default domain, issued without HTTP (for tests
     /// and the control plane). The user needs a role on the project.
-    pub fn issue_token(&self, user: &str, project: &str) -> anyhow::Result<String> {
+    pub(crate) fn issue_token(&self, user: &str, project: &str) -> anyhow::Result<String> {
         let directory = self.directory.read().expect("directory lock");
         let user = directory
             .user(user, "default")
@@ -237,7 +217,7 @@ fn with_challenge(state: &AppState, e: ApiError) -> ApiError {
 }
 
 /// Routes under `/identity`.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(versions))
         .route("/v3", get(version))

@@ -1,8 +1,7 @@
 //! mock-cloud: Keystone v3, Glance v2 and Nova v2.1 in one process, for offline tests.
 //!
 //! ```no_run
-//! use mock_cloud::control::faults::{Fault, FaultRule};
-//! use mock_cloud::{MockCloud, Service};
+//! use mock_cloud::{Fault, FaultRule, MockCloud, Service};
 //!
 //! # async fn demo() -> anyhow::Result<()> {
 //! // Binds 127.0.0.1:0; stops when dropped. Each test owns its cloud.
@@ -32,9 +31,15 @@
 //! The same controls are served over HTTP under `/_mock/` (reset, seed, tick, faults,
 //! journal), and `mock-cloud serve` runs a cloud standalone.
 //!
-//! With [`QemuDriver`] (`MockCloudBuilder::compute_driver`, or `mock-cloud serve
-//! --compute-driver qemu`), servers really boot their Glance image under qemu: the console
-//! output is the serial log and the remote console is qemu's VNC.
+//! Servers run on a [`ComputeDriver`]: the built-in fake one by default (state changes on
+//! polls and ticks, nothing boots), or your own through [`MockCloudBuilder::compute_driver`].
+//! With `QemuDriver` (feature `qemu`; or `mock-cloud serve --compute-driver qemu`), servers
+//! really boot their Glance image under qemu: the console output is the serial log and the
+//! remote console is qemu's VNC.
+//!
+//! Features: `cli` (the `mock-cloud` binary) and `qemu` (the qemu driver), both on by default.
+//! Crates that embed the mock in their tests take `default-features = false` and add `qemu`
+//! only if their servers must really boot.
 //!
 //! The mock keeps its own wire types: it never depends on the `ferrostack` SDK, so a serde
 //! mistake in the SDK cannot hide in both.
@@ -42,20 +47,26 @@
 // `ApiError` (status, message, headers) is every handler's rejection and is returned by value
 // on purpose: boxing it would add noise to every handler for no measurable gain.
 #![allow(clippy::result_large_err)]
+#![warn(missing_docs)]
 
 mod app;
-pub mod auth;
+mod auth;
 mod cloud;
-pub mod control;
-pub mod errors;
-pub mod glance;
-pub mod keystone;
-pub mod nova;
+mod control;
+mod errors;
+mod glance;
+mod keystone;
+mod nova;
 
-pub use app::AppState;
+pub use auth::Caller;
 pub use cloud::seed::{
-    Seed, SeedApplicationCredential, SeedDomain, SeedFlavor, SeedProject, SeedRole, SeedUser,
+    Seed, SeedApplicationCredential, SeedDomain, SeedFlavor, SeedImage, SeedProject, SeedRole,
+    SeedUser,
 };
-pub use cloud::{Credentials, MockCloud, MockCloudBuilder, Options, clouds_yaml};
-pub use errors::{ApiError, Service};
+pub use cloud::{Credentials, MockCloud, MockCloudBuilder, clouds_yaml};
+pub use control::faults::{Fault, FaultRule, InstalledRule};
+pub use control::journal::JournalEntry;
+pub use errors::Service;
+#[cfg(feature = "qemu")]
 pub use nova::driver::qemu::QemuDriver;
+pub use nova::driver::{BootImage, BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState};

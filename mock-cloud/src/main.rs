@@ -5,12 +5,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+#[cfg(feature = "qemu")]
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use mock_cloud::{MockCloud, QemuDriver, Seed};
+#[cfg(feature = "qemu")]
+use mock_cloud::QemuDriver;
+use mock_cloud::{MockCloud, Seed};
 
 /// An OpenStack cloud (Keystone v3, Glance v2, Nova v2.1) in one process, for offline tests.
 #[derive(Parser)]
@@ -101,24 +104,32 @@ async fn run(args: Serve) -> anyhow::Result<()> {
         builder = builder.seed(Seed::from_file(path)?);
     }
     // A temporary work folder is ours to remove at exit; a given one is left in place.
-    let mut temporary_work_dir = None;
+    #[cfg_attr(not(feature = "qemu"), allow(unused_mut))]
+    let mut temporary_work_dir: Option<PathBuf> = None;
     if args.compute_driver == DriverKind::Qemu {
-        let work_dir = match (&args.work_dir, &args.state_dir) {
-            (Some(dir), _) => dir.clone(),
-            (None, Some(state)) => state.join("instances"),
-            (None, None) => {
-                let dir = std::env::temp_dir()
-                    .join(format!("mock-cloud-instances-{}", std::process::id()));
-                temporary_work_dir = Some(dir.clone());
-                dir
-            }
-        };
-        let driver = QemuDriver::new(&work_dir).context("cannot use --compute-driver qemu")?;
-        eprintln!(
-            "mock-cloud: qemu driver, work folder {}",
-            driver.work_dir().display()
+        #[cfg(feature = "qemu")]
+        {
+            let work_dir = match (&args.work_dir, &args.state_dir) {
+                (Some(dir), _) => dir.clone(),
+                (None, Some(state)) => state.join("instances"),
+                (None, None) => {
+                    let dir = std::env::temp_dir()
+                        .join(format!("mock-cloud-instances-{}", std::process::id()));
+                    temporary_work_dir = Some(dir.clone());
+                    dir
+                }
+            };
+            let driver = QemuDriver::new(&work_dir).context("cannot use --compute-driver qemu")?;
+            eprintln!(
+                "mock-cloud: qemu driver, work folder {}",
+                driver.work_dir().display()
+            );
+            builder = builder.compute_driver(Arc::new(driver));
+        }
+        #[cfg(not(feature = "qemu"))]
+        anyhow::bail!(
+            "--compute-driver qemu: this mock-cloud was built without the `qemu` feature"
         );
-        builder = builder.compute_driver(Arc::new(driver));
     } else if args.work_dir.is_some() {
         anyhow::bail!("--work-dir is for --compute-driver qemu");
     }

@@ -2,14 +2,14 @@
 //! and their actions and consoles. Servers change state through a [`driver::ComputeDriver`];
 //! the default is the [`driver::fake::FakeDriver`].
 
-pub mod driver;
-pub mod flavors;
-pub mod images;
-pub mod keypairs;
-pub mod limits;
-pub mod metadata;
-pub mod microversion;
-pub mod servers;
+pub(crate) mod driver;
+pub(crate) mod flavors;
+pub(crate) mod images;
+pub(crate) mod keypairs;
+pub(crate) mod limits;
+pub(crate) mod metadata;
+pub(crate) mod microversion;
+pub(crate) mod servers;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -31,21 +31,21 @@ use crate::cloud::seed::Seed;
 use crate::errors::{ApiError, Service};
 
 /// Compute state: flavors, keypairs, servers, and the driver that runs them.
-pub struct Nova {
+pub(crate) struct Nova {
     driver: Arc<dyn ComputeDriver>,
     inner: Mutex<NovaState>,
 }
 
 /// What the API remembers.
-pub struct NovaState {
+pub(crate) struct NovaState {
     /// Every flavor.
-    pub flavors: Vec<Flavor>,
+    pub(crate) flavors: Vec<Flavor>,
     /// Keypairs of every user.
-    pub keypairs: Vec<Keypair>,
+    pub(crate) keypairs: Vec<Keypair>,
     /// Servers, in creation order.
-    pub servers: Vec<Server>,
+    pub(crate) servers: Vec<Server>,
     /// The next server's creation number (orders listings) and address suffix.
-    pub next_seq: u64,
+    pub(crate) next_seq: u64,
 }
 
 fn initial_flavors(seed: Option<&Seed>) -> Vec<Flavor> {
@@ -60,7 +60,7 @@ fn initial_flavors(seed: Option<&Seed>) -> Vec<Flavor> {
 impl Nova {
     /// The default flavors plus the seed's, and `options.compute_driver` (the fake driver
     /// when none is given).
-    pub fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
+    pub(crate) fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
         let driver: Arc<dyn ComputeDriver> = match &options.compute_driver {
             Some(handle) => handle.0.clone(),
             None => Arc::new(FakeDriver::new(options.fake_driver_polls, base_url)),
@@ -69,7 +69,7 @@ impl Nova {
     }
 
     /// Like [`Nova::new`], with another driver.
-    pub fn with_driver(options: &Options, driver: Arc<dyn ComputeDriver>) -> Self {
+    pub(crate) fn with_driver(options: &Options, driver: Arc<dyn ComputeDriver>) -> Self {
         Self {
             driver,
             inner: Mutex::new(NovaState {
@@ -82,17 +82,17 @@ impl Nova {
     }
 
     /// The driver.
-    pub fn driver(&self) -> &Arc<dyn ComputeDriver> {
+    pub(crate) fn driver(&self) -> &Arc<dyn ComputeDriver> {
         &self.driver
     }
 
     /// The API state, locked. Never held across an await.
-    pub fn lock(&self) -> MutexGuard<'_, NovaState> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, NovaState> {
         self.inner.lock().expect("nova state lock")
     }
 
     /// Forgets servers and keypairs; flavors back to the defaults plus `seed`'s.
-    pub fn reset(&self, seed: Option<&Seed>) {
+    pub(crate) fn reset(&self, seed: Option<&Seed>) {
         let mut inner = self.lock();
         inner.flavors = initial_flavors(seed);
         inner.keypairs.clear();
@@ -101,7 +101,7 @@ impl Nova {
     }
 
     /// Adds `seed`'s flavors (a flavor with an existing id replaces it).
-    pub fn apply_seed(&self, seed: &Seed) {
+    pub(crate) fn apply_seed(&self, seed: &Seed) {
         let mut inner = self.lock();
         for f in &seed.flavors {
             inner.flavors.retain(|existing| existing.id != f.id);
@@ -110,7 +110,7 @@ impl Nova {
     }
 
     /// Advances the driver `steps` steps; returns how many servers finished a transition.
-    pub fn tick(&self, steps: u32) -> usize {
+    pub(crate) fn tick(&self, steps: u32) -> usize {
         let changed = self.driver.tick(steps);
         let mut inner = self.lock();
         for server in &mut inner.servers {
@@ -121,47 +121,38 @@ impl Nova {
     }
 
     /// Every flavor.
-    pub fn flavors(&self) -> Vec<Flavor> {
+    pub(crate) fn flavors(&self) -> Vec<Flavor> {
         self.lock().flavors.clone()
     }
 
     /// A flavor by id.
-    pub fn flavor(&self, id: &str) -> Option<Flavor> {
+    pub(crate) fn flavor(&self, id: &str) -> Option<Flavor> {
         self.lock().flavors.iter().find(|f| f.id == id).cloned()
-    }
-
-    /// The status of a server (`BUILD`, `ACTIVE`, ...), without polling the driver.
-    pub fn server_status(&self, id: &str) -> Option<&'static str> {
-        self.lock()
-            .servers
-            .iter()
-            .find(|s| s.id == id)
-            .map(Server::status)
     }
 }
 
 /// A Nova error.
-pub fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
+pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
     ApiError::new(Service::Compute, status, message)
 }
 
 /// 400 badRequest.
-pub fn bad_request(message: impl Into<String>) -> ApiError {
+pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
     error(StatusCode::BAD_REQUEST, message)
 }
 
 /// 404 itemNotFound.
-pub fn not_found(message: impl Into<String>) -> ApiError {
+pub(crate) fn not_found(message: impl Into<String>) -> ApiError {
     error(StatusCode::NOT_FOUND, message)
 }
 
 /// 409 conflictingRequest.
-pub fn conflict(message: impl Into<String>) -> ApiError {
+pub(crate) fn conflict(message: impl Into<String>) -> ApiError {
     error(StatusCode::CONFLICT, message)
 }
 
 /// 403 forbidden, in Nova's policy words.
-pub fn policy_forbids(rule: &str) -> ApiError {
+pub(crate) fn policy_forbids(rule: &str) -> ApiError {
     error(
         StatusCode::FORBIDDEN,
         format!("Policy doesn't allow {rule} to be performed."),
@@ -170,7 +161,7 @@ pub fn policy_forbids(rule: &str) -> ApiError {
 
 /// What must be escaped in a path segment or query value we build (RFC 3986 unreserved
 /// characters stay as they are, so ids read naturally in links).
-pub const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+pub(crate) const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
@@ -178,7 +169,7 @@ pub const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHAN
 
 /// Nova's 202 without a body (actions, keypair deletes before 2.2): WebOb still declares
 /// it `application/json`.
-pub fn accepted() -> Response {
+pub(crate) fn accepted() -> Response {
     (
         StatusCode::ACCEPTED,
         [(axum::http::header::CONTENT_TYPE, "application/json")],
@@ -187,11 +178,11 @@ pub fn accepted() -> Response {
 }
 
 /// Query pairs, in order (repeatable keys kept).
-pub type ListQuery = Vec<(String, String)>;
+pub(crate) type ListQuery = Vec<(String, String)>;
 
 /// One page of `items` after `marker`, at most `limit` long, and the `next` link when the page
 /// is full. Unknown marker: 400.
-pub fn page<'a, T>(
+pub(crate) fn page<'a, T>(
     items: &'a [T],
     id: impl Fn(&T) -> &str,
     query: &ListQuery,
@@ -254,7 +245,7 @@ pub fn page<'a, T>(
 }
 
 /// Routes under `/compute`.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     let api = Router::new()
         .route("/flavors", get(flavors::index))
         .route("/flavors/detail", get(flavors::detail))

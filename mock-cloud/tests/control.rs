@@ -1,8 +1,7 @@
 //! The control plane: request ids, the journal, every fault kind, reset, seed, tick, and the
 //! answers to unknown routes.
 
-use mock_cloud::control::faults::{Fault, FaultRule};
-use mock_cloud::{MockCloud, Seed, Service};
+use mock_cloud::{Fault, FaultRule, MockCloud, Seed, Service};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -384,7 +383,7 @@ async fn seed_over_http_in_json_and_yaml_and_reset_forgets_it() {
         "the start-up seed stays"
     );
     assert!(
-        cloud.state().keystone.validate(&finn).is_none(),
+        cloud.validate_token(&finn).is_none(),
         "tokens are forgotten"
     );
     assert!(cloud.faults().is_empty() && cloud.journal().is_empty());

@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 
 use md5::Md5;
-use mock_cloud::glance::SeedImage;
 use mock_cloud::{MockCloud, Seed};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -73,7 +72,7 @@ impl Glance {
     }
 
     fn project(&self, name: &str) -> String {
-        self.cloud.state().keystone.project_id(name).unwrap()
+        self.cloud.project_id(name).unwrap()
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
@@ -1655,74 +1654,6 @@ async fn state_dir_keeps_images_and_bytes_across_a_restart() {
             .status,
         StatusCode::NO_CONTENT
     );
-}
-
-#[tokio::test]
-async fn rust_helpers_for_nova_and_the_control_plane() {
-    let g = Glance::start().await;
-    let glance = &g.cloud.state().glance;
-    let keystone = &g.cloud.state().keystone;
-    let ids = glance
-        .seed_images(
-            &[
-                SeedImage {
-                    name: "seeded".into(),
-                    visibility: Some("public".into()),
-                    disk_format: Some("raw".into()),
-                    container_format: Some("bare".into()),
-                    content: Some("hello".into()),
-                    properties: [("os_distro".to_owned(), "tiny".to_owned())].into(),
-                    min_ram: 64,
-                    ..SeedImage::default()
-                },
-                SeedImage {
-                    name: "empty".into(),
-                    owner: Some("demo".into()),
-                    ..SeedImage::default()
-                },
-            ],
-            |name| keystone.project_id(name),
-        )
-        .await
-        .unwrap();
-    let demo = keystone.validate(&g.demo).unwrap();
-    let boot = glance.image_for_boot(&demo, &ids[0]).unwrap();
-    assert_eq!(boot.status, "active");
-    assert_eq!(boot.size, Some(5));
-    assert_eq!(boot.min_ram, 64);
-    assert_eq!(boot.properties["os_distro"], "tiny");
-    assert_eq!(std::fs::read(boot.data_path.unwrap()).unwrap(), b"hello");
-    let empty = glance.image_for_boot(&demo, &ids[1]).unwrap();
-    assert_eq!(empty.status, "queued");
-    assert!(empty.data_path.is_none());
-    let alice = keystone.validate(&g.alice).unwrap();
-    assert_eq!(
-        glance.image_for_boot(&alice, &ids[1]).unwrap_err().status,
-        StatusCode::NOT_FOUND
-    );
-    // A seed that fails the gate names the image.
-    let err = glance
-        .seed_images(
-            &[SeedImage {
-                name: "liar".into(),
-                disk_format: Some("qcow2".into()),
-                container_format: Some("bare".into()),
-                content: Some("not a qcow2".into()),
-                ..SeedImage::default()
-            }],
-            |name| keystone.project_id(name),
-        )
-        .await
-        .unwrap_err();
-    let message = format!("{err:#}");
-    assert!(message.contains("seed image 'liar'"), "{message}");
-    assert!(
-        message.contains("does not match stream data raw"),
-        "{message}"
-    );
-
-    glance.reset().unwrap();
-    assert!(g.names(&g.admin, "").await.is_empty());
 }
 
 /// A request body fed chunk by chunk by the test: the upload stays open until it says so.

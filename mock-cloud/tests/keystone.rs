@@ -130,10 +130,7 @@ async fn password_token_for_a_project_has_the_whole_body() {
     );
     assert_eq!(t["project"]["name"], "admin");
     assert_eq!(t["project"]["domain"]["id"], "default");
-    assert_eq!(
-        t["project"]["id"],
-        cloud.state().keystone.project_id("admin").unwrap()
-    );
+    assert_eq!(t["project"]["id"], cloud.project_id("admin").unwrap());
     assert_eq!(role_names(&body), ["admin", "member", "reader"]);
     for key in ["expires_at", "issued_at"] {
         let ts = t[key].as_str().unwrap();
@@ -164,7 +161,7 @@ async fn password_token_for_a_project_has_the_whole_body() {
     assert_eq!(url("compute"), format!("{}/compute/v2.1", cloud.base_url()));
 
     // The token works.
-    let caller = cloud.state().keystone.validate(&token).unwrap();
+    let caller = cloud.validate_token(&token).unwrap();
     assert_eq!(caller.user_name, "admin");
     assert!(caller.is_admin());
 }
@@ -172,7 +169,7 @@ async fn password_token_for_a_project_has_the_whole_body() {
 #[tokio::test]
 async fn user_and_project_by_id_and_domain_by_name() {
     let cloud = MockCloud::start().await.unwrap();
-    let demo_project = cloud.state().keystone.project_id("demo").unwrap();
+    let demo_project = cloud.project_id("demo").unwrap();
     let (_, _, body) = auth(
         &cloud,
         &password_body("demo", "demo", project_scope("demo")),
@@ -567,8 +564,8 @@ async fn catalog_users_and_projects() {
         ]
     );
 
-    let demo_id = cloud.state().keystone.validate(&demo).unwrap().user_id;
-    let admin_id = cloud.state().keystone.validate(&admin).unwrap().user_id;
+    let demo_id = cloud.validate_token(&demo).unwrap().user_id;
+    let admin_id = cloud.validate_token(&admin).unwrap().user_id;
     let (status, body) = get(&cloud, &demo, &format!("/identity/v3/users/{demo_id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["user"]["name"], "demo");
@@ -611,7 +608,7 @@ async fn catalog_users_and_projects() {
         get(&cloud, &admin, "/identity/v3/projects/nope").await.0,
         StatusCode::NOT_FOUND
     );
-    let admin_project = cloud.state().keystone.project_id("admin").unwrap();
+    let admin_project = cloud.project_id("admin").unwrap();
     assert_eq!(
         get(
             &cloud,
@@ -665,7 +662,7 @@ async fn users_manage_their_application_credentials() {
     let cloud = MockCloud::start().await.unwrap();
     let admin = cloud.token("admin", "admin").unwrap();
     let demo = cloud.token("demo", "demo").unwrap();
-    let demo_id = cloud.state().keystone.validate(&demo).unwrap().user_id;
+    let demo_id = cloud.validate_token(&demo).unwrap().user_id;
     let url = format!(
         "{}/identity/v3/users/{demo_id}/application_credentials",
         cloud.base_url()
@@ -698,10 +695,7 @@ async fn users_manage_their_application_credentials() {
     let id = made["id"].as_str().unwrap().to_owned();
     let secret = made["secret"].as_str().unwrap().to_owned();
     assert!(secret.len() >= 32);
-    assert_eq!(
-        made["project_id"],
-        cloud.state().keystone.project_id("demo").unwrap()
-    );
+    assert_eq!(made["project_id"], cloud.project_id("demo").unwrap());
     let roles: Vec<_> = made["roles"]
         .as_array()
         .unwrap()

@@ -11,8 +11,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode as AxumStatus;
 use axum::response::IntoResponse;
 use futures::future::BoxFuture;
-use mock_cloud::nova::driver::{BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState};
-use mock_cloud::{MockCloud, MockCloudBuilder, Seed};
+use mock_cloud::{
+    BootSpec, ComputeDriver, DriverError, MockCloud, MockCloudBuilder, RemoteConsole, Seed, VmState,
+};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -498,10 +499,7 @@ async fn create_show_update_delete() {
     assert_eq!(s["image"]["id"], "img-active");
     assert_eq!(s["flavor"]["id"], "1");
     assert!(s["flavor"].get("ram").is_none());
-    assert_eq!(
-        s["tenant_id"],
-        n.cloud.state().keystone.project_id("demo").unwrap()
-    );
+    assert_eq!(s["tenant_id"], n.cloud.project_id("demo").unwrap());
     assert!(s["created"].as_str().unwrap().ends_with('Z'));
     assert!(s["addresses"]["private"][0]["addr"].is_string());
     assert_eq!(

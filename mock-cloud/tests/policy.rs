@@ -163,7 +163,7 @@ async fn listing_every_project_is_for_admins() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(names(&body), ["a", "d"]);
-    let demo_project = c.cloud.state().keystone.project_id("demo").unwrap();
+    let demo_project = c.cloud.project_id("demo").unwrap();
     let (_, body) = c
         .call(
             &c.admin,

@@ -35,8 +35,7 @@ use ferrostack::config::{AuthConfig, AuthType, CloudConfig};
 use ferrostack::image::{ContainerFormat, DiskFormat, Image, ImageData};
 use ferrostack_qemu::tiny::{self, TinyImage, TinySpec};
 use ferrostack_qemu::{ConvertSpec, QemuImg, packages};
-use mock_cloud::nova::driver::ComputeDriver;
-use mock_cloud::{MockCloud, QemuDriver};
+use mock_cloud::{ComputeDriver, MockCloud, QemuDriver};
 use tokio::time::Instant;
 
 use self::boot::Deadlines;

@@ -562,7 +562,7 @@ fn the_help_names_every_image_command() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn server_failures_leave_nothing_half_made() {
-    use mock_cloud::control::faults::{Fault, FaultRule};
+    use mock_cloud::{Fault, FaultRule};
     let t = TestCloud::start().await;
     write(&t, "disk.qcow2", &qcow2());
     write(&t, "vmlinuz", &raw()[..8192]);

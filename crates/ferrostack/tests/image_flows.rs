@@ -11,8 +11,7 @@ use ferrostack::image::{
     Visibility,
 };
 use ferrostack::session::{RetryPolicy, Session};
-use mock_cloud::MockCloud;
-use mock_cloud::control::faults::{Fault, FaultRule};
+use mock_cloud::{Fault, FaultRule, MockCloud};
 
 fn client(cloud: &MockCloud, user: &str) -> ImageClient {
     let config = CloudConfig {

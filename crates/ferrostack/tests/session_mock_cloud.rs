@@ -4,8 +4,7 @@
 use ferrostack::config::{AuthConfig, AuthType, CloudConfig};
 use ferrostack::session::{RetryPolicy, Session};
 use ferrostack::{ErrorKind, Request, ServiceType};
-use mock_cloud::control::faults::{Fault, FaultRule};
-use mock_cloud::{MockCloud, Service};
+use mock_cloud::{Fault, FaultRule, MockCloud, Service};
 
 fn session(cloud: &MockCloud) -> Session {
     let config = CloudConfig {

@@ -23,7 +23,8 @@
 //!
 //! Names refer to things in the same document or in the defaults; domains default to `default`.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -50,9 +51,9 @@ pub struct Seed {
     /// Extra Nova flavors.
     #[serde(default)]
     pub flavors: Vec<SeedFlavor>,
-    /// Glance images, with their bytes (see [`crate::glance::SeedImage`]).
+    /// Glance images, with their bytes (see [`SeedImage`]).
     #[serde(default)]
-    pub images: Vec<crate::glance::SeedImage>,
+    pub images: Vec<SeedImage>,
 }
 
 fn default_domain() -> String {
@@ -233,6 +234,62 @@ impl Seed {
         self.flavors.extend(other.flavors);
         self.images.extend(other.images);
     }
+}
+
+/// An image to create at start-up or through the control plane.
+///
+/// ```yaml
+/// - name: cirros
+///   visibility: public
+///   disk_format: qcow2
+///   container_format: bare
+///   file: /var/lib/images/cirros.qcow2
+///   properties: {os_distro: cirros}
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedImage {
+    /// A fixed id (a UUID); random when absent.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The name.
+    pub name: String,
+    /// `public`, `community`, `shared` (Glance's default) or `private`.
+    #[serde(default)]
+    pub visibility: Option<String>,
+    /// The owning project, by name (default domain) or id; `admin` when absent.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Disk format; required with `file` or `content`.
+    #[serde(default)]
+    pub disk_format: Option<String>,
+    /// Container format; required with `file` or `content`.
+    #[serde(default)]
+    pub container_format: Option<String>,
+    /// Minimum disk in GB.
+    #[serde(default)]
+    pub min_disk: u64,
+    /// Minimum RAM in MB.
+    #[serde(default)]
+    pub min_ram: u64,
+    /// Protected from deletion.
+    #[serde(default)]
+    pub protected: bool,
+    /// Hidden from default lists.
+    #[serde(default)]
+    pub os_hidden: bool,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Extra properties.
+    #[serde(default)]
+    pub properties: BTreeMap<String, String>,
+    /// Upload this file's bytes (through the format gate).
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    /// Upload these bytes (UTF-8 text, for tiny test images).
+    #[serde(default)]
+    pub content: Option<String>,
 }
 
 #[cfg(test)]

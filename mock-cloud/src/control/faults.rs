@@ -56,7 +56,7 @@ impl Fault {
     }
 
     /// The name the journal records.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             Fault::Status { status, .. } => format!("status {status}"),
             Fault::Latency { ms } => format!("latency {ms}ms"),
@@ -135,7 +135,7 @@ impl FaultRule {
     }
 
     /// Checks the rule itself; the message names the field at fault.
-    pub fn validate(&self) -> Result<(), String> {
+    pub(crate) fn validate(&self) -> Result<(), String> {
         if let Some(p) = self.probability
             && !(0.0..=1.0).contains(&p)
         {
@@ -172,7 +172,7 @@ impl FaultRule {
 }
 
 /// A glob over the whole path when the pattern has `*` or `?`, else a prefix.
-pub fn path_matches(pattern: &str, path: &str) -> bool {
+pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
     if !pattern.contains(['*', '?']) {
         return path.starts_with(pattern);
     }
@@ -215,14 +215,14 @@ pub struct InstalledRule {
 
 /// The installed rules, in the order they were added; the first that fires wins.
 #[derive(Default)]
-pub struct Faults {
+pub(crate) struct Faults {
     rules: Mutex<Vec<InstalledRule>>,
     next_id: Mutex<u64>,
 }
 
 impl Faults {
     /// Installs a rule; returns its id.
-    pub fn add(&self, rule: FaultRule) -> Result<u64, String> {
+    pub(crate) fn add(&self, rule: FaultRule) -> Result<u64, String> {
         rule.validate()?;
         let id = {
             let mut next = self.next_id.lock().expect("fault id lock");
@@ -237,7 +237,7 @@ impl Faults {
     }
 
     /// Removes one rule; whether it existed.
-    pub fn remove(&self, id: u64) -> bool {
+    pub(crate) fn remove(&self, id: u64) -> bool {
         let mut rules = self.rules.lock().expect("fault rules lock");
         let before = rules.len();
         rules.retain(|r| r.id != id);
@@ -245,17 +245,17 @@ impl Faults {
     }
 
     /// Removes every rule.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.rules.lock().expect("fault rules lock").clear();
     }
 
     /// The installed rules.
-    pub fn list(&self) -> Vec<InstalledRule> {
+    pub(crate) fn list(&self) -> Vec<InstalledRule> {
         self.rules.lock().expect("fault rules lock").clone()
     }
 
     /// The fault for this request, if a rule fires. Counts the hit; a spent rule is removed.
-    pub fn fire(&self, service: Option<Service>, method: &str, path: &str) -> Option<Fault> {
+    pub(crate) fn fire(&self, service: Option<Service>, method: &str, path: &str) -> Option<Fault> {
         let mut rules = self.rules.lock().expect("fault rules lock");
         let index = rules.iter().position(|r| {
             r.rule.matches(service, method, path)

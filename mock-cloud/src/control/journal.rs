@@ -33,14 +33,14 @@ const CAPACITY: usize = 10_000;
 
 /// The journal.
 #[derive(Default)]
-pub struct Journal {
+pub(crate) struct Journal {
     entries: Mutex<VecDeque<JournalEntry>>,
     seq: Mutex<u64>,
 }
 
 impl Journal {
     /// Records an entry, numbering it.
-    pub fn record(&self, mut entry: JournalEntry) {
+    pub(crate) fn record(&self, mut entry: JournalEntry) {
         let mut entries = self.entries.lock().expect("journal lock");
         let mut seq = self.seq.lock().expect("journal seq lock");
         *seq += 1;
@@ -52,7 +52,7 @@ impl Journal {
     }
 
     /// Every entry kept, oldest first.
-    pub fn entries(&self) -> Vec<JournalEntry> {
+    pub(crate) fn entries(&self) -> Vec<JournalEntry> {
         self.entries
             .lock()
             .expect("journal lock")
@@ -62,7 +62,7 @@ impl Journal {
     }
 
     /// Forgets every entry.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.entries.lock().expect("journal lock").clear();
     }
 }

@@ -30,7 +30,7 @@ use crate::auth::Caller;
 use crate::errors::{ApiError, Service};
 
 /// The import methods this Glance offers (`enabled_import_methods`).
-pub const IMPORT_METHODS: &[&str] = &["glance-direct"];
+pub(crate) const IMPORT_METHODS: &[&str] = &["glance-direct"];
 
 /// Bytes per read when streaming stored data (download, import from staging). The default
 /// of `ReaderStream` (4 KiB) costs one blocking-pool round trip per 4 KiB: 126 MB/s for a
@@ -321,7 +321,7 @@ where
 }
 
 /// `PUT /v2/images/{id}/file`: 204.
-pub async fn upload(
+pub(crate) async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -361,7 +361,7 @@ fn parse_range(value: &str, size: u64) -> Option<(u64, u64)> {
 }
 
 /// `GET /v2/images/{id}/file`: 200 (or 206 with Range), 204 when the image has no data.
-pub async fn download(
+pub(crate) async fn download(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -440,7 +440,7 @@ pub async fn download(
 }
 
 /// `PUT /v2/images/{id}/stage`: 204; the image goes `queued -> uploading`.
-pub async fn stage(
+pub(crate) async fn stage(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -509,7 +509,7 @@ const FAILED_IMPORT: &str = "os_glance_failed_import";
 /// checks as an upload, `uploading -> importing -> active`; a refused stream sends the image
 /// back to queued with `os_glance_failed_import` naming the store (as Glance's import task
 /// does), so clients waiting for active see it.
-pub async fn import(
+pub(crate) async fn import(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,

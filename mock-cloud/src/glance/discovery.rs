@@ -13,9 +13,6 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::errors::ApiError;
 
-/// The newest minor version: CURRENT.
-pub const CURRENT_MINOR: u32 = 17;
-
 /// The versions Glance 33 publishes, in its order, when it runs as this one does (multi-store
 /// `enabled_backends`, no image cache): 2.14 and 2.16 (cache API) are missing and CURRENT is
 /// not first. Clients must pick the CURRENT (or highest) entry, not the first.
@@ -54,13 +51,13 @@ fn version_list(state: &AppState) -> Value {
 }
 
 /// `GET /image`: 300 `{"versions": [...]}` (a choice to make).
-pub async fn versions(State(state): State<AppState>) -> Response {
+pub(crate) async fn versions(State(state): State<AppState>) -> Response {
     (StatusCode::MULTIPLE_CHOICES, Json(version_list(&state))).into_response()
 }
 
 /// `GET /image/v2`: Glance 33 has no document here. Behind the token check (401 without
 /// one), its router redirects to `/v2/`, which is a 404. Clients discover from the root.
-pub async fn v2_root(State(state): State<AppState>, _caller: Caller) -> Response {
+pub(crate) async fn v2_root(State(state): State<AppState>, _caller: Caller) -> Response {
     let target = format!("{}/v2/", state.glance.endpoint());
     // Its empty body is declared as text, as WebOb does.
     (
@@ -74,12 +71,12 @@ pub async fn v2_root(State(state): State<AppState>, _caller: Caller) -> Response
 }
 
 /// `GET /image/v2/`: a 404 (with a token; 401 without one), as in Glance 33.
-pub async fn v2_root_slash(_caller: Caller) -> ApiError {
+pub(crate) async fn v2_root_slash(_caller: Caller) -> ApiError {
     not_found("The resource could not be found.")
 }
 
 /// `GET /image/versions`: the same list, but asked for explicitly, so 200.
-pub async fn versions_explicit(State(state): State<AppState>) -> Response {
+pub(crate) async fn versions_explicit(State(state): State<AppState>) -> Response {
     (StatusCode::OK, Json(version_list(&state))).into_response()
 }
 
@@ -115,7 +112,7 @@ fn locations_schema() -> Value {
 }
 
 /// The image schema (Glance's `get_schema()`: base properties, string extras).
-pub fn image_schema_value() -> Value {
+pub(crate) fn image_schema_value() -> Value {
     let read_only = |kind: Value, description: &str| json!({"type": kind, "readOnly": true, "description": description});
     let mut disk: Vec<Value> = vec![Value::Null];
     disk.extend(DISK_FORMATS.iter().map(|f| json!(f)));
@@ -164,12 +161,12 @@ pub fn image_schema_value() -> Value {
 }
 
 /// `GET /v2/schemas/image`.
-pub async fn image_schema() -> Json<Value> {
+pub(crate) async fn image_schema() -> Json<Value> {
     Json(image_schema_value())
 }
 
 /// `GET /v2/schemas/images`.
-pub async fn images_schema() -> Json<Value> {
+pub(crate) async fn images_schema() -> Json<Value> {
     Json(json!({
         "name": "images",
         "properties": {
@@ -202,12 +199,12 @@ fn member_schema_value() -> Value {
 }
 
 /// `GET /v2/schemas/member`.
-pub async fn member_schema() -> Json<Value> {
+pub(crate) async fn member_schema() -> Json<Value> {
     Json(member_schema_value())
 }
 
 /// `GET /v2/schemas/members`.
-pub async fn members_schema() -> Json<Value> {
+pub(crate) async fn members_schema() -> Json<Value> {
     Json(json!({
         "name": "members",
         "properties": {
@@ -219,7 +216,7 @@ pub async fn members_schema() -> Json<Value> {
 }
 
 /// `GET /v2/info/import`: the enabled import methods.
-pub async fn import_info() -> Json<Value> {
+pub(crate) async fn import_info() -> Json<Value> {
     Json(json!({
         "import-methods": {
             "description": "Import methods available.",
@@ -230,6 +227,6 @@ pub async fn import_info() -> Json<Value> {
 }
 
 /// `GET /v2/info/stores`: the one store, the default.
-pub async fn stores_info() -> Json<Value> {
+pub(crate) async fn stores_info() -> Json<Value> {
     Json(json!({"stores": [{"id": STORE, "default": "true"}]}))
 }

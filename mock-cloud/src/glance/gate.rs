@@ -9,31 +9,35 @@ use crate::errors::ApiError;
 
 /// Watches an upload and decides, at the end, whether Glance would store it.
 #[derive(Debug, Default)]
-pub struct Gate {
+pub(crate) struct Gate {
     inspector: StreamInspector,
 }
 
 /// What the gate found in an accepted stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Accepted {
+pub(crate) struct Accepted {
     /// The disk's virtual size, when Glance records one.
-    pub virtual_size: Option<u64>,
+    pub(crate) virtual_size: Option<u64>,
 }
 
 impl Gate {
     /// A gate that has seen nothing yet.
-    pub fn new() -> Gate {
+    pub(crate) fn new() -> Gate {
         Gate::default()
     }
 
     /// Sees the next chunk of the stream (the inspector keeps only bounded regions).
-    pub fn feed(&mut self, chunk: &[u8]) {
+    pub(crate) fn feed(&mut self, chunk: &[u8]) {
         self.inspector.feed(chunk);
     }
 
     /// Glance's decision for a stream declared `disk_format` in `container_format`: the 415s
     /// "Image disk_format X does not match stream data Y" and "Image failed safety checks".
-    pub fn verdict(self, disk_format: &str, container_format: &str) -> Result<Accepted, ApiError> {
+    pub(crate) fn verdict(
+        self,
+        disk_format: &str,
+        container_format: &str,
+    ) -> Result<Accepted, ApiError> {
         let inspection = self.inspector.finish();
         match decide(disk_format, container_format, &inspection) {
             Verdict::Accept { virtual_size, .. } => Ok(Accepted { virtual_size }),

@@ -11,12 +11,12 @@ use serde_json::{Map, Value, json};
 use crate::errors::{ApiError, Service};
 
 /// Disk formats Glance accepts (`image_format.disk_formats`).
-pub const DISK_FORMATS: &[&str] = &[
+pub(crate) const DISK_FORMATS: &[&str] = &[
     "ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop",
 ];
 
 /// Container formats Glance accepts (`image_format.container_formats`).
-pub const CONTAINER_FORMATS: &[&str] = &[
+pub(crate) const CONTAINER_FORMATS: &[&str] = &[
     "ami",
     "ari",
     "aki",
@@ -28,13 +28,14 @@ pub const CONTAINER_FORMATS: &[&str] = &[
 ];
 
 /// Visibilities.
-pub const VISIBILITIES: &[&str] = &["community", "public", "private", "shared"];
+pub(crate) const VISIBILITIES: &[&str] = &["community", "public", "private", "shared"];
 
 /// Keys a create request may not carry at all (Glance's `_disallowed_properties`).
-pub const DISALLOWED_ON_CREATE: &[&str] = &["direct_url", "self", "file", "schema", "stores"];
+pub(crate) const DISALLOWED_ON_CREATE: &[&str] =
+    &["direct_url", "self", "file", "schema", "stores"];
 
 /// Keys the server computes (`ImageFactory._readonly_properties` + the PATCH list).
-pub const READ_ONLY: &[&str] = &[
+pub(crate) const READ_ONLY: &[&str] = &[
     "created_at",
     "updated_at",
     "status",
@@ -52,19 +53,19 @@ pub const READ_ONLY: &[&str] = &[
 ];
 
 /// Keys nobody may set (`_reserved_properties`), plus the `os_glance` namespace.
-pub const RESERVED: &[&str] = &["location", "deleted", "deleted_at"];
+pub(crate) const RESERVED: &[&str] = &["location", "deleted", "deleted_at"];
 
 /// Glance's reserved namespace for its own bookkeeping properties.
-pub const RESERVED_NAMESPACE: &str = "os_glance";
+pub(crate) const RESERVED_NAMESPACE: &str = "os_glance";
 
 /// The one store of this Glance (multi-store mode, `enabled_backends = fs:file`, as current
 /// deployments and the conformance reference configure it).
-pub const STORE: &str = "fs";
+pub(crate) const STORE: &str = "fs";
 
 /// Where an image is in its life (WIRE.md "Status machine").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub(crate) enum Status {
     /// Created, no data yet.
     Queued,
     /// Data is being uploaded with PUT /file.
@@ -87,7 +88,7 @@ pub enum Status {
 
 impl Status {
     /// The wire name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Queued => "queued",
             Status::Saving => "saving",
@@ -102,7 +103,7 @@ impl Status {
     }
 
     /// Whether Glance's status machine allows `self -> to`.
-    pub fn may_become(self, to: Status) -> bool {
+    pub(crate) fn may_become(self, to: Status) -> bool {
         use Status::*;
         matches!(
             (self, to),
@@ -117,7 +118,7 @@ impl Status {
     }
 
     /// 409 unless `self -> to` is allowed, with Glance's message.
-    pub fn check_transition(self, to: Status) -> Result<(), ApiError> {
+    pub(crate) fn check_transition(self, to: Status) -> Result<(), ApiError> {
         if self.may_become(to) {
             Ok(())
         } else {
@@ -132,86 +133,86 @@ impl Status {
 
 /// One membership of a shared image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Member {
+pub(crate) struct Member {
     /// The member project's id.
-    pub member_id: String,
+    pub(crate) member_id: String,
     /// `pending`, `accepted` or `rejected`.
-    pub status: String,
+    pub(crate) status: String,
     /// When the membership was made.
-    pub created_at: Timestamp,
+    pub(crate) created_at: Timestamp,
     /// When its status last changed.
-    pub updated_at: Timestamp,
+    pub(crate) updated_at: Timestamp,
 }
 
 /// Data staged with PUT /stage, kept (in the store's staging area) until an import moves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Staged {
+pub(crate) struct Staged {
     /// Bytes staged.
-    pub size: u64,
+    pub(crate) size: u64,
 }
 
 /// An image as Glance keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Image {
+pub(crate) struct Image {
     /// UUID.
-    pub id: String,
+    pub(crate) id: String,
     /// Display name (not unique).
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Where it is in its life.
-    pub status: Status,
+    pub(crate) status: Status,
     /// public | community | shared | private.
-    pub visibility: String,
+    pub(crate) visibility: String,
     /// A protected image cannot be deleted.
-    pub protected: bool,
+    pub(crate) protected: bool,
     /// Hidden from default lists.
-    pub os_hidden: bool,
+    pub(crate) os_hidden: bool,
     /// md5 hex of the data.
-    pub checksum: Option<String>,
+    pub(crate) checksum: Option<String>,
     /// `sha512` once data is stored.
-    pub os_hash_algo: Option<String>,
+    pub(crate) os_hash_algo: Option<String>,
     /// sha512 hex of the data.
-    pub os_hash_value: Option<String>,
+    pub(crate) os_hash_value: Option<String>,
     /// Bytes of data.
-    pub size: Option<u64>,
+    pub(crate) size: Option<u64>,
     /// Size of the disk the data describes.
-    pub virtual_size: Option<u64>,
+    pub(crate) virtual_size: Option<u64>,
     /// Minimum disk (GB) to boot it.
-    pub min_disk: u64,
+    pub(crate) min_disk: u64,
     /// Minimum RAM (MB) to boot it.
-    pub min_ram: u64,
+    pub(crate) min_ram: u64,
     /// Owning project id.
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// Container format.
-    pub container_format: Option<String>,
+    pub(crate) container_format: Option<String>,
     /// Disk format.
-    pub disk_format: Option<String>,
+    pub(crate) disk_format: Option<String>,
     /// Tags, in the order they were added, without duplicates.
-    pub tags: Vec<String>,
+    pub(crate) tags: Vec<String>,
     /// Creation time (full precision internally, so creation order sorts exactly).
-    pub created_at: Timestamp,
+    pub(crate) created_at: Timestamp,
     /// Last change.
-    pub updated_at: Timestamp,
+    pub(crate) updated_at: Timestamp,
     /// Extra properties: always strings.
-    pub properties: BTreeMap<String, String>,
+    pub(crate) properties: BTreeMap<String, String>,
     /// Members, when shared.
-    pub members: Vec<Member>,
+    pub(crate) members: Vec<Member>,
     /// Data staged for an import.
-    pub staged: Option<Staged>,
+    pub(crate) staged: Option<Staged>,
 }
 
 /// Glance's timestamps: seconds and `Z`.
-pub fn glance_time(ts: Timestamp) -> String {
+pub(crate) fn glance_time(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// `ts` truncated to whole seconds, as Glance's database stores it.
-pub fn whole_seconds(ts: Timestamp) -> Timestamp {
+pub(crate) fn whole_seconds(ts: Timestamp) -> Timestamp {
     Timestamp::from_second(ts.as_second()).unwrap_or(ts)
 }
 
 impl Image {
     /// A fresh queued image owned by `owner`.
-    pub fn new(id: String, owner: Option<String>, now: Timestamp) -> Image {
+    pub(crate) fn new(id: String, owner: Option<String>, now: Timestamp) -> Image {
         Image {
             id,
             name: None,
@@ -239,7 +240,7 @@ impl Image {
     }
 
     /// The JSON Glance answers for this image.
-    pub fn to_wire(&self) -> Value {
+    pub(crate) fn to_wire(&self) -> Value {
         let mut view = Map::new();
         for (key, value) in &self.properties {
             view.insert(key.clone(), Value::String(value.clone()));
@@ -278,7 +279,7 @@ impl Image {
     }
 
     /// The value of a base field or extra property, for PATCH and filters (`None` = absent).
-    pub fn get(&self, key: &str) -> Option<Value> {
+    pub(crate) fn get(&self, key: &str) -> Option<Value> {
         match key {
             "name" => Some(json!(self.name)),
             "visibility" => Some(json!(self.visibility)),
@@ -295,7 +296,7 @@ impl Image {
     }
 
     /// Sets a writable base field or an extra property, validating it as Glance's schema does.
-    pub fn set(&mut self, key: &str, value: Value) -> Result<(), ApiError> {
+    pub(crate) fn set(&mut self, key: &str, value: Value) -> Result<(), ApiError> {
         match key {
             "name" => self.name = nullable_string(key, &value, Some(255))?,
             "visibility" => self.visibility = enum_value(key, &value, VISIBILITIES)?,
@@ -322,7 +323,7 @@ impl Image {
 
     /// Removes a writable key. Base fields cannot be removed (Glance: 403); a missing
     /// extra property is a 409.
-    pub fn remove(&mut self, key: &str) -> Result<(), ApiError> {
+    pub(crate) fn remove(&mut self, key: &str) -> Result<(), ApiError> {
         if is_base_writable(key) {
             return Err(forbidden(format!("Property {key} may not be removed.")));
         }
@@ -333,7 +334,7 @@ impl Image {
     }
 
     /// The membership status of `project` on this image, if it is a member.
-    pub fn member_status(&self, project: &str) -> Option<&str> {
+    pub(crate) fn member_status(&self, project: &str) -> Option<&str> {
         self.members
             .iter()
             .find(|m| m.member_id == project)
@@ -341,13 +342,13 @@ impl Image {
     }
 
     /// Whether the image has data in the store.
-    pub fn has_data(&self) -> bool {
+    pub(crate) fn has_data(&self) -> bool {
         matches!(self.status, Status::Active | Status::Deactivated) && self.size.is_some()
     }
 }
 
 /// Base fields a client may write.
-pub fn is_base_writable(key: &str) -> bool {
+pub(crate) fn is_base_writable(key: &str) -> bool {
     matches!(
         key,
         "name"
@@ -364,7 +365,7 @@ pub fn is_base_writable(key: &str) -> bool {
 }
 
 /// 403 for a read-only, reserved or `os_glance*` key; 400 for a custom key over 255 chars.
-pub fn check_key_writable(key: &str) -> Result<(), ApiError> {
+pub(crate) fn check_key_writable(key: &str) -> Result<(), ApiError> {
     if READ_ONLY.contains(&key) {
         return Err(forbidden(format!("Attribute '{key}' is read-only.")));
     }
@@ -372,7 +373,7 @@ pub fn check_key_writable(key: &str) -> Result<(), ApiError> {
 }
 
 /// The rules for a custom (extra property) key.
-pub fn check_custom_key(key: &str) -> Result<(), ApiError> {
+pub(crate) fn check_custom_key(key: &str) -> Result<(), ApiError> {
     if key.chars().count() > 255 {
         return Err(bad_request(
             "Custom property should not be greater than 255 characters.",
@@ -469,27 +470,27 @@ fn tags(value: &Value) -> Result<Vec<String>, ApiError> {
 }
 
 /// A Glance 400.
-pub fn bad_request(message: impl Into<String>) -> ApiError {
+pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
     ApiError::new(Service::Image, StatusCode::BAD_REQUEST, message)
 }
 
 /// A Glance 403.
-pub fn forbidden(message: impl Into<String>) -> ApiError {
+pub(crate) fn forbidden(message: impl Into<String>) -> ApiError {
     ApiError::new(Service::Image, StatusCode::FORBIDDEN, message)
 }
 
 /// A Glance 404.
-pub fn not_found(message: impl Into<String>) -> ApiError {
+pub(crate) fn not_found(message: impl Into<String>) -> ApiError {
     ApiError::new(Service::Image, StatusCode::NOT_FOUND, message)
 }
 
 /// A Glance 409.
-pub fn conflict(message: impl Into<String>) -> ApiError {
+pub(crate) fn conflict(message: impl Into<String>) -> ApiError {
     ApiError::new(Service::Image, StatusCode::CONFLICT, message)
 }
 
 /// A Glance 415, worded as WebOb words it: the request's media type, then Glance's detail.
-pub fn media_type_refused(content_type: &str, detail: &str) -> ApiError {
+pub(crate) fn media_type_refused(content_type: &str, detail: &str) -> ApiError {
     ApiError::new(
         Service::Image,
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -500,12 +501,12 @@ pub fn media_type_refused(content_type: &str, detail: &str) -> ApiError {
 }
 
 /// Glance's 404 for an image the caller cannot see (or that does not exist).
-pub fn image_not_found(id: &str) -> ApiError {
+pub(crate) fn image_not_found(id: &str) -> ApiError {
     not_found(format!("No image found with ID {id}"))
 }
 
 /// Glance's policy refusal.
-pub fn not_authorized(action: &str) -> ApiError {
+pub(crate) fn not_authorized(action: &str) -> ApiError {
     forbidden(format!(
         "You are not authorized to complete {action} action."
     ))

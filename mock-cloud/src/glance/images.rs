@@ -61,7 +61,7 @@ fn check_create_body(body: &Map<String, Value>) -> Result<(), ApiError> {
 }
 
 /// `POST /v2/images`: 201 + Location + `OpenStack-image-import-methods`.
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     body: Bytes,
@@ -129,7 +129,7 @@ pub async fn create(
 }
 
 /// `GET /v2/images/{id}`: 404 for anything the caller cannot see, non-UUID strings included.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -283,7 +283,7 @@ fn apply(image: &mut Image, caller: &Caller, change: Change) -> Result<(), ApiEr
 }
 
 /// `PATCH /v2/images/{id}`: 200 + the image.
-pub async fn update(
+pub(crate) async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -311,7 +311,7 @@ pub async fn update(
 }
 
 /// `DELETE /v2/images/{id}`: 204; 403 when protected.
-pub async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -361,7 +361,7 @@ fn modify(
 }
 
 /// `PUT /v2/images/{id}/tags/{tag}`: 204 (adding a present tag is a no-op).
-pub async fn add_tag(
+pub(crate) async fn add_tag(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, tag)): Path<(String, String)>,
@@ -382,7 +382,7 @@ pub async fn add_tag(
 }
 
 /// `DELETE /v2/images/{id}/tags/{tag}`: 204; 404 when the image has no such tag.
-pub async fn remove_tag(
+pub(crate) async fn remove_tag(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, tag)): Path<(String, String)>,
@@ -401,7 +401,7 @@ pub async fn remove_tag(
 }
 
 /// `POST /v2/images/{id}/actions/deactivate`: 204; active -> deactivated.
-pub async fn deactivate(
+pub(crate) async fn deactivate(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -417,7 +417,7 @@ pub async fn deactivate(
 }
 
 /// `POST /v2/images/{id}/actions/reactivate`: 204; deactivated -> active.
-pub async fn reactivate(
+pub(crate) async fn reactivate(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,

@@ -16,9 +16,9 @@ use crate::auth::Caller;
 use crate::errors::ApiError;
 
 /// `limit_param_default`.
-pub const DEFAULT_LIMIT: usize = 25;
+pub(crate) const DEFAULT_LIMIT: usize = 25;
 /// `api_limit_max`.
-pub const MAX_LIMIT: usize = 1000;
+pub(crate) const MAX_LIMIT: usize = 1000;
 
 const SORT_KEYS: &[&str] = &[
     "name",
@@ -33,7 +33,7 @@ const SORT_KEYS: &[&str] = &[
 
 /// A parsed list request.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Query {
+pub(crate) struct Query {
     params: Vec<(String, String)>,
     limit: usize,
     marker: Option<String>,
@@ -44,7 +44,7 @@ pub struct Query {
 }
 
 /// The query string as Glance's deserializer reads it.
-pub fn parse_query(raw: Option<&str>) -> Result<Query, ApiError> {
+pub(crate) fn parse_query(raw: Option<&str>) -> Result<Query, ApiError> {
     let params: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
         .into_owned()
         .collect();
@@ -367,7 +367,7 @@ fn compare(a: &Image, b: &Image, sort: &[(String, bool)]) -> Ordering {
 }
 
 /// The page of images `caller` asked for, plus the next marker when the page is full.
-pub fn select<'a>(
+pub(crate) fn select<'a>(
     caller: &Caller,
     images: impl Iterator<Item = &'a Image> + Clone,
     query: &Query,
@@ -411,7 +411,7 @@ fn encode(params: &[(String, String)]) -> String {
 }
 
 /// `GET /v2/images`: `{"images", "first", "schema"}` and `next` when the page was full.
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     RawQuery(raw): RawQuery,

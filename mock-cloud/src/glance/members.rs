@@ -52,7 +52,7 @@ fn member_not_found(image_id: &str, member_id: &str) -> ApiError {
 }
 
 /// `POST /v2/images/{id}/members` `{"member": PROJECT}`: 200 + the pending membership.
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -94,7 +94,7 @@ pub async fn create(
 }
 
 /// `GET /v2/images/{id}/members`: the owner sees every member, a member only itself.
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -122,7 +122,7 @@ pub async fn list(
 }
 
 /// `GET /v2/images/{id}/members/{member}`.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, member_id)): Path<(String, String)>,
@@ -145,7 +145,7 @@ pub async fn show(
 }
 
 /// `PUT /v2/images/{id}/members/{member}` `{"status": ...}`: only the member decides.
-pub async fn update(
+pub(crate) async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, member_id)): Path<(String, String)>,
@@ -190,7 +190,7 @@ pub async fn update(
 }
 
 /// `DELETE /v2/images/{id}/members/{member}`: 204, owner only.
-pub async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, member_id)): Path<(String, String)>,

@@ -26,7 +26,7 @@ struct Metadata {
 
 /// The image store.
 #[derive(Debug)]
-pub struct Store {
+pub(crate) struct Store {
     root: PathBuf,
     /// Metadata is written only when the cloud has a state directory.
     persistent: bool,
@@ -34,7 +34,7 @@ pub struct Store {
 
 impl Store {
     /// A store under `state_dir/glance`, or a fresh temporary directory (removed on drop).
-    pub fn open(state_dir: Option<&Path>) -> anyhow::Result<Store> {
+    pub(crate) fn open(state_dir: Option<&Path>) -> anyhow::Result<Store> {
         let (root, persistent) = match state_dir {
             Some(dir) => (dir.join("glance"), true),
             None => (
@@ -56,42 +56,37 @@ impl Store {
         Ok(Store { root, persistent })
     }
 
-    /// Whether metadata survives a restart.
-    pub fn is_persistent(&self) -> bool {
-        self.persistent
-    }
-
     /// The stored bytes of an image.
-    pub fn data_path(&self, id: &str) -> PathBuf {
+    pub(crate) fn data_path(&self, id: &str) -> PathBuf {
         self.root.join("data").join(id)
     }
 
     /// The staged bytes of an image (PUT /stage).
-    pub fn staging_path(&self, id: &str) -> PathBuf {
+    pub(crate) fn staging_path(&self, id: &str) -> PathBuf {
         self.root.join("staging").join(id)
     }
 
     /// A fresh path for a write in progress.
-    pub fn tmp_path(&self) -> PathBuf {
+    pub(crate) fn tmp_path(&self) -> PathBuf {
         self.root
             .join("tmp")
             .join(uuid::Uuid::new_v4().simple().to_string())
     }
 
     /// Moves a finished (already fsynced) temporary file to `dest` and makes the rename durable.
-    pub fn commit_file(&self, tmp: &Path, dest: &Path) -> io::Result<()> {
+    pub(crate) fn commit_file(&self, tmp: &Path, dest: &Path) -> io::Result<()> {
         fs::rename(tmp, dest)?;
         sync_dir(dest.parent().unwrap_or(&self.root))
     }
 
     /// Deletes an image's stored and staged bytes, if any.
-    pub fn remove_bytes(&self, id: &str) {
+    pub(crate) fn remove_bytes(&self, id: &str) {
         let _ = fs::remove_file(self.data_path(id));
         let _ = fs::remove_file(self.staging_path(id));
     }
 
     /// Writes the metadata of every image atomically (no-op in memory).
-    pub fn save(&self, images: &BTreeMap<String, Image>) -> io::Result<()> {
+    pub(crate) fn save(&self, images: &BTreeMap<String, Image>) -> io::Result<()> {
         if !self.persistent {
             return Ok(());
         }
@@ -110,7 +105,7 @@ impl Store {
 
     /// Reads the metadata back, repairing what a crash may have left: images caught mid-upload
     /// go back to `queued`, active images whose bytes are missing or altered become `killed`.
-    pub fn load(&self) -> anyhow::Result<BTreeMap<String, Image>> {
+    pub(crate) fn load(&self) -> anyhow::Result<BTreeMap<String, Image>> {
         let mut images = BTreeMap::new();
         if !self.persistent {
             return Ok(images);
@@ -181,7 +176,7 @@ impl Drop for Store {
 }
 
 /// Forgets size, hashes and virtual size (the data is gone).
-pub fn clear_data_fields(image: &mut Image) {
+pub(crate) fn clear_data_fields(image: &mut Image) {
     image.size = None;
     image.virtual_size = None;
     image.checksum = None;

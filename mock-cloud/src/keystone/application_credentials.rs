@@ -61,7 +61,7 @@ pub(super) fn not_found(id: &str) -> ApiError {
 }
 
 /// `POST /v3/users/{user_id}/application_credentials`.
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     Path(user_id): Path<String>,
@@ -174,12 +174,12 @@ pub async fn create(
 }
 
 #[derive(Deserialize)]
-pub struct NameFilter {
+pub(crate) struct NameFilter {
     name: Option<String>,
 }
 
 /// `GET /v3/users/{user_id}/application_credentials` (secrets never shown).
-pub async fn index(
+pub(crate) async fn index(
     State(state): State<AppState>,
     caller: Caller,
     Path(user_id): Path<String>,
@@ -202,7 +202,7 @@ pub async fn index(
 }
 
 /// `GET /v3/users/{user_id}/application_credentials/{id}`.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path((user_id, id)): Path<(String, String)>,
@@ -221,7 +221,7 @@ pub async fn show(
 }
 
 /// `DELETE /v3/users/{user_id}/application_credentials/{id}`.
-pub async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path((user_id, id)): Path<(String, String)>,

@@ -14,7 +14,7 @@ use crate::errors::{ApiError, Service};
 
 /// The request body.
 #[derive(Deserialize)]
-pub struct AuthRequest {
+pub(crate) struct AuthRequest {
     auth: Auth,
 }
 
@@ -104,7 +104,7 @@ const NEEDS_AUTH: &str = "The request you have made requires authentication.";
 
 impl AuthRequest {
     /// Parses the body, with Keystone's 400 on malformed input.
-    pub fn parse(body: &[u8]) -> Result<AuthRequest, ApiError> {
+    pub(crate) fn parse(body: &[u8]) -> Result<AuthRequest, ApiError> {
         serde_json::from_slice(body)
             .map_err(|e| bad_request(format!("Invalid input for request body: {e}")))
     }
@@ -206,7 +206,7 @@ fn resolve_user<'d>(directory: &'d Directory, r: &UserRef) -> Result<&'d User, A
 }
 
 /// Turns a request into a token and its string.
-pub fn authenticate(
+pub(crate) fn authenticate(
     directory: &Directory,
     tokens: &Tokens,
     ttl: Duration,

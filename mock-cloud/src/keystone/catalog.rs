@@ -16,7 +16,7 @@ const SERVICES: [(&str, &str, &str); 3] = [
 const INTERFACES: [&str; 3] = ["public", "internal", "admin"];
 
 /// The catalog as Keystone renders it in tokens and at `/v3/auth/catalog`.
-pub fn render(base_url: &str, regions: &[String]) -> Value {
+pub(crate) fn render(base_url: &str, regions: &[String]) -> Value {
     let services: Vec<Value> = SERVICES
         .iter()
         .map(|(kind, name, path)| {

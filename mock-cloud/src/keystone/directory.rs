@@ -6,37 +6,37 @@ use sha2::{Digest, Sha256};
 use crate::cloud::seed::Seed;
 
 /// The role names, strongest first: each implies the ones after it.
-pub const ROLES: [&str; 3] = ["admin", "member", "reader"];
+pub(crate) const ROLES: [&str; 3] = ["admin", "member", "reader"];
 
 /// A stable id for a named thing: the same seed gives the same ids after a restart, so images
 /// persisted with `--state-dir` keep their owners.
-pub fn stable_id(kind: &str, scope: &str, name: &str) -> String {
+pub(crate) fn stable_id(kind: &str, scope: &str, name: &str) -> String {
     let digest = Sha256::digest(format!("{kind}\0{scope}\0{name}").as_bytes());
     hex::encode(&digest[..16])
 }
 
 /// A domain.
 #[derive(Debug, Clone)]
-pub struct Domain {
-    pub id: String,
-    pub name: String,
+pub(crate) struct Domain {
+    pub(crate) id: String,
+    pub(crate) name: String,
 }
 
 /// A project.
 #[derive(Debug, Clone)]
-pub struct Project {
-    pub id: String,
-    pub name: String,
-    pub domain_id: String,
+pub(crate) struct Project {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) domain_id: String,
 }
 
 /// A user. Its password never reaches Debug output.
 #[derive(Clone)]
-pub struct User {
-    pub id: String,
-    pub name: String,
-    pub domain_id: String,
-    pub password: String,
+pub(crate) struct User {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) domain_id: String,
+    pub(crate) password: String,
 }
 
 impl std::fmt::Debug for User {
@@ -51,14 +51,14 @@ impl std::fmt::Debug for User {
 
 /// A role.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Role {
-    pub id: String,
-    pub name: String,
+pub(crate) struct Role {
+    pub(crate) id: String,
+    pub(crate) name: String,
 }
 
 /// What a role is assigned on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     Project(String),
     Domain(String),
     System,
@@ -66,34 +66,34 @@ pub enum Target {
 
 /// One role assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Assignment {
-    pub user_id: String,
-    pub target: Target,
-    pub role: String,
+pub(crate) struct Assignment {
+    pub(crate) user_id: String,
+    pub(crate) target: Target,
+    pub(crate) role: String,
 }
 
 /// An application credential: a secret that yields tokens scoped to one project.
 #[derive(Clone)]
-pub struct ApplicationCredential {
-    pub id: String,
-    pub name: String,
-    pub secret: String,
-    pub user_id: String,
-    pub project_id: String,
+pub(crate) struct ApplicationCredential {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) secret: String,
+    pub(crate) user_id: String,
+    pub(crate) project_id: String,
     /// Delegated role names; `None` = all the user's roles on the project.
-    pub roles: Option<Vec<String>>,
+    pub(crate) roles: Option<Vec<String>>,
 }
 
 /// Everything Keystone knows, apart from tokens.
 #[derive(Clone)]
-pub struct Directory {
-    pub regions: Vec<String>,
-    pub domains: Vec<Domain>,
-    pub projects: Vec<Project>,
-    pub users: Vec<User>,
-    pub roles: Vec<Role>,
-    pub assignments: Vec<Assignment>,
-    pub application_credentials: Vec<ApplicationCredential>,
+pub(crate) struct Directory {
+    pub(crate) regions: Vec<String>,
+    pub(crate) domains: Vec<Domain>,
+    pub(crate) projects: Vec<Project>,
+    pub(crate) users: Vec<User>,
+    pub(crate) roles: Vec<Role>,
+    pub(crate) assignments: Vec<Assignment>,
+    pub(crate) application_credentials: Vec<ApplicationCredential>,
 }
 
 /// The defaults every cloud starts with.
@@ -121,7 +121,7 @@ users:
 
 impl Directory {
     /// The defaults plus `extra`, checked as a whole.
-    pub fn new(extra: Option<&Seed>) -> anyhow::Result<Directory> {
+    pub(crate) fn new(extra: Option<&Seed>) -> anyhow::Result<Directory> {
         let mut directory = Directory {
             regions: vec!["RegionOne".to_owned()],
             domains: vec![Domain {
@@ -148,7 +148,7 @@ impl Directory {
     }
 
     /// Adds a seed document. On error nothing is changed, and the message names the entry.
-    pub fn apply(&mut self, seed: &Seed) -> anyhow::Result<()> {
+    pub(crate) fn apply(&mut self, seed: &Seed) -> anyhow::Result<()> {
         let mut next = self.clone();
         next.apply_in_place(seed)?;
         *self = next;
@@ -290,7 +290,7 @@ impl Directory {
     }
 
     /// A domain by id or name.
-    pub fn domain(&self, id_or_name: &str) -> Option<&Domain> {
+    pub(crate) fn domain(&self, id_or_name: &str) -> Option<&Domain> {
         self.domains
             .iter()
             .find(|d| d.id == id_or_name)
@@ -298,12 +298,12 @@ impl Directory {
     }
 
     /// A domain by id.
-    pub fn domain_by_id(&self, id: &str) -> Option<&Domain> {
+    pub(crate) fn domain_by_id(&self, id: &str) -> Option<&Domain> {
         self.domains.iter().find(|d| d.id == id)
     }
 
     /// A project by id, or by name within `domain_id`.
-    pub fn project(&self, id_or_name: &str, domain_id: &str) -> Option<&Project> {
+    pub(crate) fn project(&self, id_or_name: &str, domain_id: &str) -> Option<&Project> {
         self.project_by_id(id_or_name).or_else(|| {
             self.projects
                 .iter()
@@ -312,12 +312,12 @@ impl Directory {
     }
 
     /// A project by id.
-    pub fn project_by_id(&self, id: &str) -> Option<&Project> {
+    pub(crate) fn project_by_id(&self, id: &str) -> Option<&Project> {
         self.projects.iter().find(|p| p.id == id)
     }
 
     /// A user by id, or by name within `domain_id`.
-    pub fn user(&self, id_or_name: &str, domain_id: &str) -> Option<&User> {
+    pub(crate) fn user(&self, id_or_name: &str, domain_id: &str) -> Option<&User> {
         self.user_by_id(id_or_name).or_else(|| {
             self.users
                 .iter()
@@ -326,12 +326,12 @@ impl Directory {
     }
 
     /// A user by id.
-    pub fn user_by_id(&self, id: &str) -> Option<&User> {
+    pub(crate) fn user_by_id(&self, id: &str) -> Option<&User> {
         self.users.iter().find(|u| u.id == id)
     }
 
     /// The roles `user_id` holds on `target`, implied roles included, strongest first.
-    pub fn effective_roles(&self, user_id: &str, target: &Target) -> Vec<Role> {
+    pub(crate) fn effective_roles(&self, user_id: &str, target: &Target) -> Vec<Role> {
         let strongest = self
             .assignments
             .iter()
@@ -342,7 +342,7 @@ impl Directory {
     }
 
     /// A role and every role it implies.
-    pub fn implied_from(&self, strongest: Option<usize>) -> Vec<Role> {
+    pub(crate) fn implied_from(&self, strongest: Option<usize>) -> Vec<Role> {
         match strongest {
             Some(index) => ROLES[index..]
                 .iter()
@@ -353,7 +353,7 @@ impl Directory {
     }
 
     /// The projects where `user_id` holds any role.
-    pub fn projects_of(&self, user_id: &str) -> Vec<&Project> {
+    pub(crate) fn projects_of(&self, user_id: &str) -> Vec<&Project> {
         self.projects
             .iter()
             .filter(|p| {

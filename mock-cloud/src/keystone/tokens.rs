@@ -11,7 +11,7 @@ use crate::auth::Caller;
 
 /// What a token is scoped to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// No scope: only good for listing projects and rescoping.
     Unscoped,
     /// A project.
@@ -28,28 +28,28 @@ pub enum Scope {
 
 /// What a token stands for. Its own string is the map key, never stored inside.
 #[derive(Debug, Clone)]
-pub struct Token {
-    pub user_id: String,
-    pub user_name: String,
-    pub user_domain_id: String,
-    pub scope: Scope,
-    pub methods: Vec<String>,
-    pub roles: Vec<Role>,
-    pub issued_at: Timestamp,
-    pub expires_at: Timestamp,
-    pub audit_ids: Vec<String>,
+pub(crate) struct Token {
+    pub(crate) user_id: String,
+    pub(crate) user_name: String,
+    pub(crate) user_domain_id: String,
+    pub(crate) scope: Scope,
+    pub(crate) methods: Vec<String>,
+    pub(crate) roles: Vec<Role>,
+    pub(crate) issued_at: Timestamp,
+    pub(crate) expires_at: Timestamp,
+    pub(crate) audit_ids: Vec<String>,
     /// `(id, name)` of the application credential the token came from.
-    pub application_credential: Option<(String, String)>,
+    pub(crate) application_credential: Option<(String, String)>,
 }
 
 impl Token {
     /// Whether the token is still good at `now`.
-    pub fn is_valid_at(&self, now: Timestamp) -> bool {
+    pub(crate) fn is_valid_at(&self, now: Timestamp) -> bool {
         now < self.expires_at
     }
 
     /// The caller this token stands for.
-    pub fn caller(&self) -> Caller {
+    pub(crate) fn caller(&self) -> Caller {
         let (project_id, project_name, domain_id, system) = match &self.scope {
             Scope::Unscoped => (None, None, None, false),
             Scope::Project { id, name, .. } => (Some(id.clone()), Some(name.clone()), None, false),
@@ -70,14 +70,14 @@ impl Token {
 }
 
 /// A new random opaque string: 32 random bytes, URL-safe base64. Cheap to make.
-pub fn random_string() -> String {
+pub(crate) fn random_string() -> String {
     let bytes: [u8; 32] = rand::random();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The token store.
 #[derive(Default)]
-pub struct Tokens {
+pub(crate) struct Tokens {
     map: RwLock<HashMap<String, Arc<Token>>>,
 }
 
@@ -86,7 +86,7 @@ const PURGE_AT: usize = 10_000;
 
 impl Tokens {
     /// Stores `token` under a new random string and returns that string.
-    pub fn insert(&self, token: Token) -> String {
+    pub(crate) fn insert(&self, token: Token) -> String {
         let id = random_string();
         let mut map = self.map.write().expect("token store lock");
         if map.len() >= PURGE_AT {
@@ -98,7 +98,7 @@ impl Tokens {
     }
 
     /// The token, if it exists and has not expired.
-    pub fn get(&self, id: &str) -> Option<Arc<Token>> {
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<Token>> {
         let token = self
             .map
             .read()
@@ -109,7 +109,7 @@ impl Tokens {
     }
 
     /// Revokes a token; whether it existed.
-    pub fn remove(&self, id: &str) -> bool {
+    pub(crate) fn remove(&self, id: &str) -> bool {
         self.map
             .write()
             .expect("token store lock")
@@ -118,7 +118,7 @@ impl Tokens {
     }
 
     /// Forgets every token.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.map.write().expect("token store lock").clear();
     }
 }

@@ -6,8 +6,9 @@
 //! ([`qemu::QemuDriver`]) really boots each server's image: it receives each image's bytes
 //! location in [`BootSpec`] (and the kernel and ramdisk of a three-part ami image).
 
-pub mod fake;
-pub mod qemu;
+pub(crate) mod fake;
+#[cfg(feature = "qemu")]
+pub(crate) mod qemu;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -145,7 +146,7 @@ pub trait ComputeDriver: Send + Sync + 'static {
 /// A driver chosen when the cloud starts (`MockCloudBuilder::compute_driver`). Its Debug
 /// form is the driver's name.
 #[derive(Clone)]
-pub struct DriverHandle(pub std::sync::Arc<dyn ComputeDriver>);
+pub(crate) struct DriverHandle(pub(crate) std::sync::Arc<dyn ComputeDriver>);
 
 impl std::fmt::Debug for DriverHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -154,7 +155,7 @@ impl std::fmt::Debug for DriverHandle {
 }
 
 /// The last `length` lines of `log` (all of it when `None`).
-pub fn tail_lines(log: &str, length: Option<usize>) -> String {
+pub(crate) fn tail_lines(log: &str, length: Option<usize>) -> String {
     match length {
         None => log.to_owned(),
         Some(n) => {

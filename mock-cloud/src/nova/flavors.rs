@@ -15,23 +15,23 @@ use crate::errors::ApiError;
 
 /// A flavor.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flavor {
+pub(crate) struct Flavor {
     /// Its id (a string, often a small number).
-    pub id: String,
+    pub(crate) id: String,
     /// Its name.
-    pub name: String,
+    pub(crate) name: String,
     /// Memory in MiB.
-    pub ram: u64,
+    pub(crate) ram: u64,
     /// Root disk in GiB.
-    pub disk: u64,
+    pub(crate) disk: u64,
     /// Virtual CPUs.
-    pub vcpus: u32,
+    pub(crate) vcpus: u32,
     /// Ephemeral disk in GiB.
-    pub ephemeral: u64,
+    pub(crate) ephemeral: u64,
     /// Swap in MiB.
-    pub swap: u64,
+    pub(crate) swap: u64,
     /// Whether every project sees it.
-    pub is_public: bool,
+    pub(crate) is_public: bool,
 }
 
 impl From<&SeedFlavor> for Flavor {
@@ -50,7 +50,7 @@ impl From<&SeedFlavor> for Flavor {
 }
 
 /// The flavors every cloud starts with.
-pub fn defaults() -> Vec<Flavor> {
+pub(crate) fn defaults() -> Vec<Flavor> {
     [
         ("1", "m1.tiny", 512, 1, 1),
         ("2", "m1.small", 2048, 20, 1),
@@ -82,7 +82,7 @@ impl Flavor {
     }
 
     /// The short form of a listing.
-    pub fn summary(&self, base: &str, version: Microversion) -> Value {
+    pub(crate) fn summary(&self, base: &str, version: Microversion) -> Value {
         let mut v = json!({"id": self.id, "name": self.name, "links": self.links(base)});
         if version.at_least(55) {
             v["description"] = Value::Null;
@@ -91,7 +91,7 @@ impl Flavor {
     }
 
     /// The full form (detail and show).
-    pub fn detail(&self, base: &str, version: Microversion) -> Value {
+    pub(crate) fn detail(&self, base: &str, version: Microversion) -> Value {
         let mut v = self.summary(base, version);
         v["ram"] = json!(self.ram);
         v["disk"] = json!(self.disk);
@@ -113,7 +113,7 @@ impl Flavor {
     }
 
     /// The flavor embedded in a server from 2.47.
-    pub fn embedded(&self) -> Value {
+    pub(crate) fn embedded(&self) -> Value {
         json!({
             "original_name": self.name,
             "vcpus": self.vcpus,
@@ -165,7 +165,7 @@ async fn list(
 }
 
 /// `GET /flavors`.
-pub async fn index(
+pub(crate) async fn index(
     State(state): State<AppState>,
     _caller: Caller,
     Extension(version): Extension<Microversion>,
@@ -175,7 +175,7 @@ pub async fn index(
 }
 
 /// `GET /flavors/detail`.
-pub async fn detail(
+pub(crate) async fn detail(
     State(state): State<AppState>,
     _caller: Caller,
     Extension(version): Extension<Microversion>,
@@ -192,7 +192,7 @@ pub async fn detail(
 }
 
 /// `GET /flavors/{id}`.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     _caller: Caller,
     Extension(version): Extension<Microversion>,
@@ -207,7 +207,7 @@ pub async fn show(
 
 /// `GET /flavors/{id}/os-extra_specs`: no flavor here has extra specs, but clients ask
 /// (`openstack flavor show` does before 2.61).
-pub async fn extra_specs(
+pub(crate) async fn extra_specs(
     State(state): State<AppState>,
     _caller: Caller,
     Path(id): Path<String>,
@@ -220,7 +220,7 @@ pub async fn extra_specs(
 }
 
 /// `GET /flavors/{id}/os-extra_specs/{key}`: always Nova's 404 for a missing key.
-pub async fn extra_spec(
+pub(crate) async fn extra_spec(
     State(state): State<AppState>,
     _caller: Caller,
     Path((id, key)): Path<(String, String)>,

@@ -16,7 +16,7 @@ use super::driver::BootImage;
 
 /// Why an image cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImageLookupError {
+pub(crate) enum ImageLookupError {
     /// Glance does not show it to this caller.
     NotFound,
     /// Glance could not be asked, or answered something unexpected.
@@ -25,15 +25,15 @@ pub enum ImageLookupError {
 
 /// An image as Glance shows it to the caller, with its status.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GlanceImage {
+pub(crate) struct GlanceImage {
     /// What the driver needs.
-    pub boot: BootImage,
+    pub(crate) boot: BootImage,
     /// Glance status (`active`, `queued`, ...).
-    pub status: String,
+    pub(crate) status: String,
     /// Minimum memory in MiB.
-    pub min_ram: u64,
+    pub(crate) min_ram: u64,
     /// Minimum disk in GiB.
-    pub min_disk: u64,
+    pub(crate) min_disk: u64,
 }
 
 impl From<crate::glance::BootImage> for GlanceImage {
@@ -85,7 +85,11 @@ const BASE_FIELDS: &[&str] = &[
 ];
 
 /// `GET {base}/image/v2/images/{id}` with `token`.
-pub async fn fetch(addr: &str, token: &str, id: &str) -> Result<GlanceImage, ImageLookupError> {
+pub(crate) async fn fetch(
+    addr: &str,
+    token: &str,
+    id: &str,
+) -> Result<GlanceImage, ImageLookupError> {
     let unavailable = |e: &dyn std::fmt::Display| ImageLookupError::Unavailable(e.to_string());
     let stream = TcpStream::connect(addr)
         .await
@@ -127,7 +131,7 @@ pub async fn fetch(addr: &str, token: &str, id: &str) -> Result<GlanceImage, Ima
 }
 
 /// Reads the fields Nova cares about from a Glance image document.
-pub fn parse(image: &Value) -> GlanceImage {
+pub(crate) fn parse(image: &Value) -> GlanceImage {
     let text = |k: &str| image.get(k).and_then(Value::as_str).map(str::to_owned);
     let number = |k: &str| image.get(k).and_then(Value::as_u64);
     let properties: BTreeMap<String, String> = image

@@ -19,19 +19,19 @@ use crate::errors::ApiError;
 
 /// A keypair.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Keypair {
+pub(crate) struct Keypair {
     /// Its owner.
-    pub user_id: String,
+    pub(crate) user_id: String,
     /// Its name, unique per user.
-    pub name: String,
+    pub(crate) name: String,
     /// The OpenSSH public key line.
-    pub public_key: String,
+    pub(crate) public_key: String,
     /// MD5 of the key blob, colon-separated hex (as Nova shows it).
-    pub fingerprint: String,
+    pub(crate) fingerprint: String,
     /// `ssh` or `x509`.
-    pub kind: String,
+    pub(crate) kind: String,
     /// When it was made.
-    pub created_at: Timestamp,
+    pub(crate) created_at: Timestamp,
 }
 
 impl Keypair {
@@ -49,7 +49,7 @@ impl Keypair {
 }
 
 /// The colon-separated MD5 of an OpenSSH public key's blob, or why it is not one.
-pub fn fingerprint(public_key: &str) -> Result<String, String> {
+pub(crate) fn fingerprint(public_key: &str) -> Result<String, String> {
     let mut words = public_key.split_whitespace();
     let (Some(kind), Some(blob)) = (words.next(), words.next()) else {
         return Err("Keypair data is invalid: failed to generate fingerprint".to_owned());
@@ -113,7 +113,7 @@ fn valid_name(name: &str, version: Microversion) -> bool {
 }
 
 /// `GET /os-keypairs`; from 2.35 with `limit`/`marker` (a key name) and `keypairs_links`.
-pub async fn index(
+pub(crate) async fn index(
     State(state): State<AppState>,
     caller: Caller,
     Extension(version): Extension<Microversion>,
@@ -144,7 +144,7 @@ pub async fn index(
 }
 
 /// `POST /os-keypairs`: 200 before 2.2, 201 from 2.2.
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     Extension(version): Extension<Microversion>,
@@ -228,7 +228,7 @@ pub async fn create(
 }
 
 /// `GET /os-keypairs/{name}`.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Extension(version): Extension<Microversion>,
@@ -262,7 +262,7 @@ pub async fn show(
 }
 
 /// `DELETE /os-keypairs/{name}`: 202 before 2.2, 204 from 2.2.
-pub async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Extension(version): Extension<Microversion>,

@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::errors::ApiError;
 
 /// `GET /limits`: fixed quotas, real usage.
-pub async fn limits(
+pub(crate) async fn limits(
     State(state): State<AppState>,
     caller: Caller,
     Extension(version): Extension<Microversion>,
@@ -70,7 +70,7 @@ pub async fn limits(
 }
 
 /// `GET /os-availability-zone/detail` (admins): the zone and its one compute host.
-pub async fn availability_zones_detail(caller: Caller) -> Result<Response, ApiError> {
+pub(crate) async fn availability_zones_detail(caller: Caller) -> Result<Response, ApiError> {
     if !caller.is_admin() {
         return Err(policy_forbids("os_compute_api:os-availability-zone:detail"));
     }
@@ -87,7 +87,7 @@ pub async fn availability_zones_detail(caller: Caller) -> Result<Response, ApiEr
 }
 
 /// `GET /os-availability-zone`: the one zone, `nova`.
-pub async fn availability_zones(_caller: Caller) -> Response {
+pub(crate) async fn availability_zones(_caller: Caller) -> Response {
     axum::Json(json!({"availabilityZoneInfo": [
         {"zoneName": "nova", "zoneState": {"available": true}, "hosts": null}
     ]}))

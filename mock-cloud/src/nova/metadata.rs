@@ -50,7 +50,7 @@ fn whole(body: &Bytes) -> Result<BTreeMap<String, String>, ApiError> {
 }
 
 /// `GET /servers/{id}/metadata`.
-pub async fn index(
+pub(crate) async fn index(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -60,7 +60,7 @@ pub async fn index(
 }
 
 /// `POST /servers/{id}/metadata`: adds and overwrites keys, keeps the others.
-pub async fn merge(
+pub(crate) async fn merge(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -76,7 +76,7 @@ pub async fn merge(
 }
 
 /// `PUT /servers/{id}/metadata`: replaces every key.
-pub async fn replace(
+pub(crate) async fn replace(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -96,7 +96,7 @@ fn item_not_found() -> ApiError {
 }
 
 /// `GET /servers/{id}/metadata/{key}`.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, key)): Path<(String, String)>,
@@ -108,7 +108,7 @@ pub async fn show(
 }
 
 /// `PUT /servers/{id}/metadata/{key}` with `{"meta": {key: value}}`.
-pub async fn set(
+pub(crate) async fn set(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, key)): Path<(String, String)>,
@@ -133,7 +133,7 @@ pub async fn set(
 }
 
 /// `DELETE /servers/{id}/metadata/{key}`.
-pub async fn delete(
+pub(crate) async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, key)): Path<(String, String)>,

@@ -10,17 +10,17 @@ use axum::response::{IntoResponse, Response};
 use crate::errors::{ApiError, Service};
 
 /// The lowest microversion served.
-pub const MIN: Microversion = Microversion(1);
+pub(crate) const MIN: Microversion = Microversion(1);
 /// The highest microversion served.
-pub const MAX: Microversion = Microversion(96);
+pub(crate) const MAX: Microversion = Microversion(96);
 
 /// A compute microversion `2.N` (Nova has no other major version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Microversion(pub u16);
+pub(crate) struct Microversion(pub(crate) u16);
 
 impl Microversion {
     /// Whether this is `2.minor` or later.
-    pub fn at_least(self, minor: u16) -> bool {
+    pub(crate) fn at_least(self, minor: u16) -> bool {
         self.0 >= minor
     }
 }
@@ -36,7 +36,7 @@ fn bad(message: String) -> ApiError {
 }
 
 /// The version a request asks for.
-pub fn requested(headers: &HeaderMap) -> Result<Microversion, ApiError> {
+pub(crate) fn requested(headers: &HeaderMap) -> Result<Microversion, ApiError> {
     match header_text(headers) {
         None => Ok(MIN),
         Some(text) => check(text),
@@ -87,7 +87,7 @@ fn check(text: String) -> Result<Microversion, ApiError> {
 ///
 /// As real Nova: the version list at the root carries no version; a 401 neither (the token
 /// middleware answers before Nova sees the request); a 406 echoes the refused version.
-pub async fn negotiate(mut request: Request, next: Next) -> Response {
+pub(crate) async fn negotiate(mut request: Request, next: Next) -> Response {
     let at_root = request.uri().path() == "/";
     let text = header_text(request.headers());
     let mut response = match requested(request.headers()) {

@@ -12,7 +12,7 @@ use futures::future::{BoxFuture, FutureExt};
 use super::{BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState, tail_lines};
 
 /// The key that makes a boot fail.
-pub const FAIL_BOOT_KEY: &str = "mock_fail_boot";
+pub(crate) const FAIL_BOOT_KEY: &str = "mock_fail_boot";
 
 struct FakeVm {
     state: VmState,
@@ -46,7 +46,7 @@ impl FakeVm {
 }
 
 /// The fake driver.
-pub struct FakeDriver {
+pub(crate) struct FakeDriver {
     polls: u32,
     console_base: String,
     vms: Mutex<HashMap<String, FakeVm>>,
@@ -55,7 +55,7 @@ pub struct FakeDriver {
 impl FakeDriver {
     /// Transitions finish after `polls` polls or ticks (0 = at once). Console URLs point at
     /// `console_base` (the cloud's address).
-    pub fn new(polls: u32, console_base: &str) -> FakeDriver {
+    pub(crate) fn new(polls: u32, console_base: &str) -> FakeDriver {
         FakeDriver {
             polls,
             console_base: console_base.to_owned(),

@@ -1,39 +1,9 @@
-//! The qemu driver: each server is a real `qemu-system-x86_64` booting its Glance image.
-//!
-//! - A qcow2 or raw image boots as the server's disk; an ami boots with its `kernel_id` and
-//!   `ramdisk_id` images as kernel and initrd and itself as `/dev/vda`, with the kernel command
-//!   line of its `os_command_line` property (default [`plan::DEFAULT_COMMAND_LINE`]).
-//! - Every image file is checked with the format inspector first, as Glance and Nova do: an
-//!   unsafe image is never booted, the refusal becomes the server's fault.
-//! - The guest writes to a qcow2 overlay in the server's folder under the work folder; the
-//!   Glance file is never written. Flavor RAM and vCPUs become the machine's.
-//! - The server is ACTIVE while qemu runs, SHUTOFF once the guest powers off or is stopped
-//!   (ACPI power button, then a kill after the grace period), ERROR when qemu cannot start,
-//!   the image is refused or the guest's kernel panics. A run is always reported as ACTIVE
-//!   at least once, even when the guest powers off before anyone looks.
-//! - The console output is the serial log of every run; the VNC console URL is
-//!   `vnc://127.0.0.1:PORT`; reboot and start start a new qemu (it runs with `-no-reboot`).
-//! - Deleting a server, resetting or dropping the cloud, or dropping the driver kills its
-//!   qemu processes at once: no orphan qemu.
-//!
-//! ```no_run
-//! use std::sync::Arc;
-//! use mock_cloud::{MockCloud, QemuDriver};
-//!
-//! # async fn demo() -> anyhow::Result<()> {
-//! let driver = QemuDriver::new("target/mock-cloud-instances")?;
-//! let cloud = MockCloud::builder()
-//!     .compute_driver(Arc::new(driver))
-//!     .start()
-//!     .await?;
-//! # let _ = cloud;
-//! # Ok(())
-//! # }
-//! ```
+//! The qemu driver ([`QemuDriver`]): each server is a real `qemu-system-x86_64` booting its
+//! Glance image.
 
 mod console;
 mod machine;
-pub mod plan;
+pub(crate) mod plan;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -50,10 +20,40 @@ use self::plan::BootPlan;
 use super::{BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState};
 
 /// How long a guest gets to power off on the ACPI button by default (stop, soft reboot).
-pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// A compute driver that boots each server's image under qemu. See the [module
-/// docs](self).
+/// A compute driver that boots each server's image under qemu (feature `qemu`).
+///
+/// - A qcow2 or raw image boots as the server's disk; an ami boots with its `kernel_id` and
+///   `ramdisk_id` images as kernel and initrd and itself as `/dev/vda`, with the kernel command
+///   line of its `os_command_line` property (default `console=ttyS0 root=/dev/vda`).
+/// - Every image file is checked with the format inspector first, as Glance and Nova do: an
+///   unsafe image is never booted, the refusal becomes the server's fault.
+/// - The guest writes to a qcow2 overlay in the server's folder under the work folder; the
+///   Glance file is never written. Flavor RAM and vCPUs become the machine's.
+/// - The server is ACTIVE while qemu runs, SHUTOFF once the guest powers off or is stopped
+///   (ACPI power button, then a kill after the grace period), ERROR when qemu cannot start,
+///   the image is refused or the guest's kernel panics. A run is always reported as ACTIVE
+///   at least once, even when the guest powers off before anyone looks.
+/// - The console output is the serial log of every run; the VNC console URL is
+///   `vnc://127.0.0.1:PORT`; reboot and start start a new qemu (it runs with `-no-reboot`).
+/// - Deleting a server, resetting or dropping the cloud, or dropping the driver kills its
+///   qemu processes at once: no orphan qemu.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use mock_cloud::{MockCloud, QemuDriver};
+///
+/// # async fn demo() -> anyhow::Result<()> {
+/// let driver = QemuDriver::new("target/mock-cloud-instances")?;
+/// let cloud = MockCloud::builder()
+///     .compute_driver(Arc::new(driver))
+///     .start()
+///     .await?;
+/// # let _ = cloud;
+/// # Ok(())
+/// # }
+/// ```
 pub struct QemuDriver {
     work_dir: PathBuf,
     settings: Arc<Settings>,
@@ -113,7 +113,7 @@ impl QemuDriver {
     }
 
     /// How long a guest gets to power off on the ACPI button (stop, soft reboot) before
-    /// qemu is killed (default [`DEFAULT_SHUTDOWN_GRACE`]).
+    /// qemu is killed (default 10 s).
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         if let Some(settings) = Arc::get_mut(&mut self.settings) {
             settings.shutdown_grace = grace;

@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use crate::nova::driver::tail_lines;
 
 /// Nova's libvirt driver returns at most this much of the log (`MAX_CONSOLE_BYTES`).
-pub const MAX_CONSOLE_BYTES: usize = 100 * 1024;
+pub(crate) const MAX_CONSOLE_BYTES: usize = 100 * 1024;
 
 /// The serial log of run `run` (0 for the first boot) in the machine's folder.
-pub fn serial_log(dir: &Path, run: u32) -> PathBuf {
+pub(crate) fn serial_log(dir: &Path, run: u32) -> PathBuf {
     dir.join(format!("serial-{run}.log"))
 }
 
 /// Reads the serial logs of runs `0..runs` (a run that never got a log is skipped) and
 /// returns the console output.
-pub async fn read(dir: &Path, runs: u32, length: Option<usize>) -> String {
+pub(crate) async fn read(dir: &Path, runs: u32, length: Option<usize>) -> String {
     let mut log = Vec::new();
     for run in 0..runs {
         if let Ok(bytes) = tokio::fs::read(serial_log(dir, run)).await {
@@ -27,7 +27,7 @@ pub async fn read(dir: &Path, runs: u32, length: Option<usize>) -> String {
 }
 
 /// The console output of the raw serial bytes `log`.
-pub fn output(log: &[u8], length: Option<usize>) -> String {
+pub(crate) fn output(log: &[u8], length: Option<usize>) -> String {
     let kept = &log[log.len().saturating_sub(MAX_CONSOLE_BYTES)..];
     let text = String::from_utf8_lossy(kept);
     // What Nova's API removes (`[\x00-\x08\x0B-\x1F]`): serial lines end in \r\n, and the
@@ -40,13 +40,13 @@ pub fn output(log: &[u8], length: Option<usize>) -> String {
 }
 
 /// Whether a console line is the kernel saying it panicked.
-pub fn is_panic(line: &str) -> bool {
+pub(crate) fn is_panic(line: &str) -> bool {
     line.contains("Kernel panic - not syncing")
 }
 
 /// What the kernel says in its panic line, after `Kernel panic - not syncing:` (and without
 /// its timestamp).
-pub fn panic_reason(line: &str) -> &str {
+pub(crate) fn panic_reason(line: &str) -> &str {
     let after = line
         .split_once("Kernel panic - not syncing")
         .map_or(line, |(_, rest)| rest);

@@ -27,18 +27,18 @@ const QMP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What every machine of a driver shares.
 #[derive(Debug)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// `qemu-system-x86_64`.
-    pub qemu: PathBuf,
+    pub(crate) qemu: PathBuf,
     /// `qemu-img`, for the overlays.
-    pub qemu_img: QemuImg,
+    pub(crate) qemu_img: QemuImg,
     /// How long a guest gets to power off on the ACPI button before qemu is killed.
-    pub shutdown_grace: Duration,
+    pub(crate) shutdown_grace: Duration,
 }
 
 /// What the machine is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Preparing its disk or starting qemu (create, start, reboot).
     Booting,
     /// qemu runs.
@@ -53,7 +53,7 @@ pub enum Phase {
 
 /// An order for the machine's task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     /// Boot a machine that is off.
     Start,
     /// Power off: the ACPI button, then a kill after the grace period.
@@ -84,14 +84,14 @@ struct State {
 
 /// One server's machine.
 #[derive(Debug)]
-pub struct Machine {
+pub(crate) struct Machine {
     dir: PathBuf,
     state: Mutex<State>,
 }
 
 impl Machine {
     /// A machine about to boot, with its files in `dir`.
-    pub fn new(dir: PathBuf) -> Arc<Machine> {
+    pub(crate) fn new(dir: PathBuf) -> Arc<Machine> {
         Arc::new(Machine {
             dir,
             state: Mutex::new(State {
@@ -112,12 +112,12 @@ impl Machine {
     }
 
     /// Its folder (overlay, links, serial logs).
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// What the API should record now. Cheap: one lock, no I/O.
-    pub fn report(&self) -> VmState {
+    pub(crate) fn report(&self) -> VmState {
         let mut state = self.lock();
         let running = match state.phase {
             Phase::Booting | Phase::Stopping => return VmState::Transitioning,
@@ -136,7 +136,7 @@ impl Machine {
 
     /// Marks a transition as begun (before its command reaches the task), so that the API
     /// never sees the state from before the request.
-    pub fn begin(&self, phase: Phase) {
+    pub(crate) fn begin(&self, phase: Phase) {
         let mut state = self.lock();
         if !state.gone {
             state.phase = phase;
@@ -144,12 +144,12 @@ impl Machine {
     }
 
     /// How many runs have a serial log.
-    pub fn runs(&self) -> u32 {
+    pub(crate) fn runs(&self) -> u32 {
         self.lock().runs
     }
 
     /// Where VNC listens, while qemu runs.
-    pub fn vnc(&self) -> Option<SocketAddr> {
+    pub(crate) fn vnc(&self) -> Option<SocketAddr> {
         let state = self.lock();
         (state.phase == Phase::Running)
             .then_some(state.vnc)
@@ -157,12 +157,12 @@ impl Machine {
     }
 
     /// The pid of the running qemu.
-    pub fn pid(&self) -> Option<u32> {
+    pub(crate) fn pid(&self) -> Option<u32> {
         self.lock().vm.as_ref().map(Vm::pid)
     }
 
     /// Deleted: kills qemu now (and reaps it) and makes the task drop anything it starts.
-    pub fn kill_now(&self) {
+    pub(crate) fn kill_now(&self) {
         let vm = {
             let mut state = self.lock();
             state.gone = true;
@@ -388,7 +388,7 @@ enum Event {
 
 /// The machine's task: boots it, then follows orders and watches qemu until the server is
 /// deleted (the task is aborted) or the driver is gone (the channel closes).
-pub async fn supervise(
+pub(crate) async fn supervise(
     machine: Arc<Machine>,
     plan: BootPlan,
     settings: Arc<Settings>,

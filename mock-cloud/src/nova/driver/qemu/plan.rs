@@ -9,57 +9,57 @@ use ferrostack_qemu::{Disk, VmBuilder};
 use crate::nova::driver::{BootImage, BootSpec, DriverError};
 
 /// The kernel command line of an ami booted without an `os_command_line` property.
-pub const DEFAULT_COMMAND_LINE: &str = "console=ttyS0 root=/dev/vda";
+pub(crate) const DEFAULT_COMMAND_LINE: &str = "console=ttyS0 root=/dev/vda";
 
 /// The image property that carries an ami's kernel command line (Glance/Nova libvirt).
-pub const COMMAND_LINE_PROPERTY: &str = "os_command_line";
+pub(crate) const COMMAND_LINE_PROPERTY: &str = "os_command_line";
 
 /// One Glance image file the machine needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageFile {
+pub(crate) struct ImageFile {
     /// Glance id.
-    pub id: String,
+    pub(crate) id: String,
     /// How messages name it: `'name' (id)`, or the id alone.
-    pub label: String,
+    pub(crate) label: String,
     /// Where Glance keeps its bytes.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The declared `disk_format`, checked against the bytes before boot.
-    pub disk_format: String,
+    pub(crate) disk_format: String,
     /// The declared `container_format`.
-    pub container_format: String,
+    pub(crate) container_format: String,
 }
 
 /// Everything needed to start the server's qemu, from its [`BootSpec`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BootPlan {
+pub(crate) struct BootPlan {
     /// The root disk's image: `/dev/vda`.
-    pub root: ImageFile,
+    pub(crate) root: ImageFile,
     /// The format qemu reads the root image in (`qcow2` or `raw`; never probed).
-    pub root_format: &'static str,
+    pub(crate) root_format: &'static str,
     /// The kernel (`kernel_id`), for a direct kernel boot.
-    pub kernel: Option<ImageFile>,
+    pub(crate) kernel: Option<ImageFile>,
     /// The initrd (`ramdisk_id`), with the kernel only.
-    pub ramdisk: Option<ImageFile>,
+    pub(crate) ramdisk: Option<ImageFile>,
     /// The kernel command line, with the kernel only.
-    pub append: Option<String>,
+    pub(crate) append: Option<String>,
     /// Guest memory (the flavor's RAM).
-    pub memory_mib: u32,
+    pub(crate) memory_mib: u32,
     /// Virtual CPUs (the flavor's).
-    pub cpus: u32,
+    pub(crate) cpus: u32,
     /// The root disk's size from the flavor, when it sets one (bytes).
-    pub flavor_disk_bytes: Option<u64>,
+    pub(crate) flavor_disk_bytes: Option<u64>,
 }
 
 /// The files of a prepared machine, in its own folder: links to the Glance files and the
 /// copy-on-write overlay the guest writes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PreparedFiles {
+pub(crate) struct PreparedFiles {
     /// The qcow2 overlay over the root image: the guest's `/dev/vda`.
-    pub overlay: PathBuf,
+    pub(crate) overlay: PathBuf,
     /// The kernel to load.
-    pub kernel: Option<PathBuf>,
+    pub(crate) kernel: Option<PathBuf>,
     /// The initrd to load.
-    pub ramdisk: Option<PathBuf>,
+    pub(crate) ramdisk: Option<PathBuf>,
 }
 
 impl ImageFile {
@@ -91,7 +91,7 @@ impl BootPlan {
     /// Decides what to boot. Refuses, with the image named, what the driver cannot boot:
     /// an image without bytes here, a kernel or ramdisk booted on its own, a disk format
     /// qemu would have to guess.
-    pub fn from_spec(spec: &BootSpec) -> Result<BootPlan, DriverError> {
+    pub(crate) fn from_spec(spec: &BootSpec) -> Result<BootPlan, DriverError> {
         let root = ImageFile::of(&spec.image, "root")?;
         let root_format = match root.disk_format.as_str() {
             "qcow2" => "qcow2",
@@ -154,21 +154,27 @@ impl BootPlan {
     }
 
     /// Every image file, root first, with the role it plays.
-    pub fn images(&self) -> impl Iterator<Item = &ImageFile> {
+    #[cfg(test)]
+    pub(crate) fn images(&self) -> impl Iterator<Item = &ImageFile> {
         std::iter::once(&self.root)
             .chain(self.kernel.as_ref())
             .chain(self.ramdisk.as_ref())
     }
 
     /// The size of the overlay: the flavor's disk, but never smaller than the image.
-    pub fn overlay_size(&self, image_virtual_size: Option<u64>) -> Option<u64> {
+    pub(crate) fn overlay_size(&self, image_virtual_size: Option<u64>) -> Option<u64> {
         let flavor = self.flavor_disk_bytes?;
         Some(flavor.max(image_virtual_size.unwrap_or(0)))
     }
 
     /// The machine, ready to spawn: the overlay as a writable virtio disk, the direct kernel
     /// boot when there is a kernel, VNC on loopback, the serial console into `serial_log`.
-    pub fn vm_builder(&self, qemu: &Path, files: &PreparedFiles, serial_log: &Path) -> VmBuilder {
+    pub(crate) fn vm_builder(
+        &self,
+        qemu: &Path,
+        files: &PreparedFiles,
+        serial_log: &Path,
+    ) -> VmBuilder {
         let mut builder = VmBuilder::new()
             .qemu_binary(qemu)
             .memory_mib(self.memory_mib)

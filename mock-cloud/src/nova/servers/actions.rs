@@ -1,0 +1,242 @@
+//! `POST /servers/{id}/action` (os-start, os-stop, reboot, os-getConsoleOutput,
+//! os-getVNCConsole) and `POST /servers/{id}/remote-consoles`: checked against the server's
+//! state, then handed to the driver.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use super::{Server, instance_not_found, parse_body, visible};
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::errors::ApiError;
+use crate::nova::driver::{DriverError, VmState};
+use crate::nova::microversion::Microversion;
+use crate::nova::{accepted, bad_request, conflict, error, not_found, policy_forbids};
+
+/// The server `caller` may act on, polled; 404 / 403 otherwise.
+fn acting_on(state: &AppState, caller: &Caller, id: &str, rule: &str) -> Result<Server, ApiError> {
+    let mut inner = state.nova.lock();
+    let server = inner
+        .servers
+        .iter_mut()
+        .find(|s| s.id == id && visible(s, caller))
+        .ok_or_else(|| instance_not_found(id))?;
+    if !caller.can_write() {
+        return Err(policy_forbids(rule));
+    }
+    let vm = state.nova.driver().observe(id, false);
+    server.reconcile(vm);
+    Ok(server.clone())
+}
+
+fn invalid_state(action: &str, server: &Server) -> ApiError {
+    match server.task_state {
+        Some(task) => conflict(format!(
+            "Cannot '{action}' instance {} while it is in task_state {task}",
+            server.id
+        )),
+        None => conflict(format!(
+            "Cannot '{action}' instance {} while it is in vm_state {}",
+            server.id, server.vm_state
+        )),
+    }
+}
+
+fn set_task(state: &AppState, id: &str, task: &'static str) {
+    let mut inner = state.nova.lock();
+    if let Some(server) = inner.servers.iter_mut().find(|s| s.id == id) {
+        server.task_state = Some(task);
+        server.updated = Timestamp::now();
+    }
+}
+
+/// After a driver call: a failure becomes the server's fault; otherwise take in the new state.
+fn settle(state: &AppState, id: &str, outcome: Result<(), DriverError>) -> Result<(), ApiError> {
+    let mut inner = state.nova.lock();
+    let Some(server) = inner.servers.iter_mut().find(|s| s.id == id) else {
+        return Ok(());
+    };
+    match outcome {
+        Ok(()) => {
+            server.reconcile(state.nova.driver().observe(id, false));
+            Ok(())
+        }
+        Err(e) => {
+            server.reconcile(VmState::Failed(e.0.clone()));
+            Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.0))
+        }
+    }
+}
+
+/// `POST /servers/{id}/action`.
+pub(crate) async fn action(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body = parse_body(&body)?;
+    let (name, args) = body
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.iter().next())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .ok_or_else(|| {
+            bad_request("Malformed request body: an action is an object with one key")
+        })?;
+    let driver = state.nova.driver().clone();
+    match name.as_str() {
+        "os-start" => {
+            let server = acting_on(&state, &caller, &id, "os_compute_api:servers:start")?;
+            if server.vm_state != "stopped" || server.task_state.is_some() {
+                return Err(invalid_state("start", &server));
+            }
+            set_task(&state, &id, "powering-on");
+            settle(&state, &id, driver.start(&id).await)?;
+            Ok(accepted())
+        }
+        "os-stop" => {
+            let server = acting_on(&state, &caller, &id, "os_compute_api:servers:stop")?;
+            if !matches!(server.vm_state, "active" | "error") || server.task_state.is_some() {
+                return Err(invalid_state("stop", &server));
+            }
+            set_task(&state, &id, "powering-off");
+            settle(&state, &id, driver.stop(&id).await)?;
+            Ok(accepted())
+        }
+        "reboot" => {
+            let hard = match args
+                .get("type")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_uppercase)
+            {
+                Some(t) if t == "SOFT" => false,
+                Some(t) if t == "HARD" => true,
+                _ => {
+                    return Err(bad_request(
+                        "Invalid input for field/attribute type. Value must be 'SOFT' or 'HARD'",
+                    ));
+                }
+            };
+            let server = acting_on(&state, &caller, &id, "os_compute_api:servers:reboot")?;
+            let allowed = if hard {
+                matches!(server.vm_state, "active" | "stopped" | "error")
+                    && matches!(server.task_state, None | Some("rebooting"))
+            } else {
+                server.vm_state == "active" && server.task_state.is_none()
+            };
+            if !allowed {
+                return Err(invalid_state("reboot", &server));
+            }
+            set_task(
+                &state,
+                &id,
+                if hard { "rebooting_hard" } else { "rebooting" },
+            );
+            settle(&state, &id, driver.reboot(&id, hard).await)?;
+            Ok(accepted())
+        }
+        "os-getConsoleOutput" => {
+            let server = acting_on(&state, &caller, &id, "os_compute_api:os-console-output")?;
+            let length = match args.get("length") {
+                None | Some(Value::Null) => None,
+                Some(Value::Number(n)) if n.as_i64() == Some(-1) => None,
+                Some(Value::Number(n)) => Some(
+                    n.as_u64()
+                        .ok_or_else(|| bad_request("Invalid input for field/attribute length."))?
+                        as usize,
+                ),
+                Some(Value::String(s)) => Some(s.parse::<usize>().map_err(|_| {
+                    bad_request(format!(
+                        "Invalid input for field/attribute length. Value: {s}."
+                    ))
+                })?),
+                Some(other) => {
+                    return Err(bad_request(format!(
+                        "Invalid input for field/attribute length. Value: {other}."
+                    )));
+                }
+            };
+            if server.vm_state == "building" {
+                return Err(conflict(format!("Instance {id} is not ready.")));
+            }
+            let output = driver
+                .console_output(&id, length)
+                .await
+                .map_err(|e| conflict(e.0))?;
+            Ok(axum::Json(json!({"output": output})).into_response())
+        }
+        "os-getVNCConsole" => {
+            let server = acting_on(&state, &caller, &id, "os_compute_api:os-remote-consoles")?;
+            let kind = args
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            if kind != "novnc" && kind != "xvpvnc" {
+                return Err(bad_request(format!("Invalid console type {kind}.")));
+            }
+            if server.vm_state != "active" {
+                return Err(conflict(format!("Instance {id} is not ready.")));
+            }
+            let console = driver.vnc_console(&id).await.map_err(|e| conflict(e.0))?;
+            Ok(axum::Json(json!({"console": {"type": kind, "url": console.url}})).into_response())
+        }
+        other => Err(bad_request(format!("There is no such action: {other}"))),
+    }
+}
+
+/// `POST /servers/{id}/remote-consoles` (2.6+): only VNC (novnc) is offered.
+pub(crate) async fn remote_console(
+    State(state): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<Microversion>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if !version.at_least(6) {
+        return Err(not_found("The resource could not be found."));
+    }
+    let body = parse_body(&body)?;
+    let request = body
+        .get("remote_console")
+        .ok_or_else(|| bad_request("Invalid input for field/attribute remote_console. 'remote_console' is a required property"))?;
+    let protocol = request
+        .get("protocol")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let kind = request
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let known = ["vnc", "spice", "rdp", "serial", "mks"];
+    if !known.contains(&protocol.as_str()) {
+        return Err(bad_request(format!(
+            "Invalid input for field/attribute protocol. Value: {protocol}. '{protocol}' is not one of {known:?}"
+        )));
+    }
+    let server = acting_on(&state, &caller, &id, "os_compute_api:os-remote-consoles")?;
+    if protocol != "vnc" || !(kind == "novnc" || kind == "xvpvnc") {
+        return Err(bad_request(format!("Unavailable console type {kind}.")));
+    }
+    if server.vm_state != "active" {
+        return Err(conflict(format!("Instance {id} is not ready.")));
+    }
+    let console = state
+        .nova
+        .driver()
+        .vnc_console(&id)
+        .await
+        .map_err(|e| conflict(e.0))?;
+    Ok(axum::Json(
+        json!({"remote_console": {"protocol": protocol, "type": kind, "url": console.url}}),
+    )
+    .into_response())
+}

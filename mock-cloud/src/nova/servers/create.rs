@@ -1,0 +1,309 @@
+//! `POST /servers`: the request checked against the image (asked of Glance with the caller's
+//! token) and the flavor, the addresses from `networks`, then the driver boots it.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use super::{Server, metadata, parse_body};
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::errors::ApiError;
+use crate::nova::driver::{BootSpec, VmState};
+use crate::nova::images::{self, GlanceImage, ImageLookupError};
+use crate::nova::microversion::Microversion;
+use crate::nova::{bad_request, error, policy_forbids};
+
+fn missing(field: &str) -> ApiError {
+    bad_request(format!(
+        "Invalid input for field/attribute server. '{field}' is a required property"
+    ))
+}
+
+/// The token of the request, to ask Glance with the caller's rights (as real Nova does).
+fn token_of(headers: &HeaderMap) -> String {
+    headers
+        .get("x-auth-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn lookup_image(
+    state: &AppState,
+    caller: &Caller,
+    token: &str,
+    id: &str,
+) -> Result<GlanceImage, ApiError> {
+    let not_found = || bad_request(format!("Image {id} could not be found."));
+    let Some(endpoint) = state.options.image_endpoint.as_deref() else {
+        return match state.glance.image_for_boot(caller, id) {
+            Ok(image) => Ok(image.into()),
+            Err(e) if e.status == StatusCode::NOT_FOUND => Err(not_found()),
+            Err(e) => Err(error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("The image service is unavailable: {}", e.message),
+            )),
+        };
+    };
+    let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    match images::fetch(addr, token, id).await {
+        Ok(image) => Ok(image),
+        Err(ImageLookupError::NotFound) => Err(not_found()),
+        Err(ImageLookupError::Unavailable(why)) => Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("The image service is unavailable: {why}"),
+        )),
+    }
+}
+
+/// `POST /servers`.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<Microversion>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let Some(project_id) = caller.project_id.clone().filter(|_| caller.can_write()) else {
+        return Err(policy_forbids("os_compute_api:servers:create"));
+    };
+    let body = parse_body(&body)?;
+    let request = body
+        .get("server")
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            bad_request("Invalid input for field/attribute server. 'server' is a required property")
+        })?;
+    let text = |key: &str| request.get(key).and_then(Value::as_str);
+
+    let name = text("name").ok_or_else(|| missing("name"))?;
+    if name.trim().is_empty() || name.len() > 255 {
+        return Err(bad_request(format!(
+            "Invalid input for field/attribute name. Value: {name}. Name must be 1-255 non-blank characters"
+        )));
+    }
+    let flavor_ref = text("flavorRef").ok_or_else(|| missing("flavorRef"))?;
+    let flavor_id = flavor_ref.rsplit('/').next().unwrap_or(flavor_ref);
+    let flavor = state
+        .nova
+        .flavor(flavor_id)
+        .ok_or_else(|| bad_request(format!("Flavor {flavor_id} could not be found.")))?;
+    let image_ref = text("imageRef").ok_or_else(|| missing("imageRef"))?;
+    let image_id = image_ref.rsplit('/').next().unwrap_or(image_ref);
+
+    let addresses = networks(request.get("networks"), version, state.nova.lock().next_seq)?;
+    let metadata = metadata(request.get("metadata"))?;
+    let user_data = match request.get("user_data") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(data)) => Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .ok()
+                .filter(|_| data.len() <= 65535)
+                .ok_or_else(|| bad_request("User data needs to be valid base 64."))?,
+        ),
+        Some(_) => return Err(bad_request("User data needs to be valid base 64.")),
+    };
+    let key_name = text("key_name").map(str::to_owned);
+    let public_key = match &key_name {
+        None => None,
+        Some(key) => Some(
+            state
+                .nova
+                .lock()
+                .keypairs
+                .iter()
+                .find(|k| &k.name == key && k.user_id == caller.user_id)
+                .map(|k| k.public_key.clone())
+                .ok_or_else(|| bad_request("Invalid key_name provided."))?,
+        ),
+    };
+    let description = match request.get("description") {
+        Some(d) if version.at_least(19) => d.as_str().map(str::to_owned),
+        Some(_) => {
+            return Err(bad_request(
+                "Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)",
+            ));
+        }
+        None => None,
+    };
+
+    let token = token_of(&headers);
+    let image = lookup_image(&state, &caller, &token, image_id).await?;
+    if image.status != "active" {
+        return Err(bad_request(format!("Image {image_id} is not active.")));
+    }
+    if flavor.ram < image.min_ram {
+        return Err(bad_request(
+            "Flavor's memory is too small for requested image.",
+        ));
+    }
+    if flavor.disk > 0 {
+        if flavor.disk < image.min_disk {
+            return Err(bad_request(
+                "Flavor's disk is too small for requested image.",
+            ));
+        }
+        let flavor_bytes = flavor.disk.saturating_mul(1 << 30);
+        if let Some(size) = image.boot.size.filter(|size| *size > flavor_bytes) {
+            return Err(bad_request(format!(
+                "Flavor's disk is too small for requested image. Flavor disk is {flavor_bytes} bytes, image is {size} bytes."
+            )));
+        }
+    }
+    let part = |key: &str| image.boot.properties.get(key).cloned();
+    let kernel = match part("kernel_id") {
+        Some(id) => Some(lookup_image(&state, &caller, &token, &id).await?.boot),
+        None => None,
+    };
+    let ramdisk = match part("ramdisk_id") {
+        Some(id) => Some(lookup_image(&state, &caller, &token, &id).await?.boot),
+        None => None,
+    };
+
+    let now = Timestamp::now();
+    let id = uuid::Uuid::new_v4().to_string();
+    let server = {
+        let mut inner = state.nova.lock();
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        let server = Server {
+            id: id.clone(),
+            name: name.to_owned(),
+            description,
+            project_id,
+            user_id: caller.user_id.clone(),
+            image_id: image.boot.id.clone(),
+            flavor: flavor.clone(),
+            key_name,
+            metadata: metadata.clone(),
+            vm_state: "building",
+            task_state: Some("spawning"),
+            power_state: 0,
+            seq,
+            created: now,
+            updated: now,
+            launched_at: None,
+            fault: None,
+            addresses,
+            user_data: request
+                .get("user_data")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            kernel_id: kernel.as_ref().map(|k| k.id.clone()).unwrap_or_default(),
+            ramdisk_id: ramdisk.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
+        };
+        inner.servers.push(server.clone());
+        server
+    };
+    let spec = BootSpec {
+        server_id: id.clone(),
+        name: server.name.clone(),
+        vcpus: flavor.vcpus,
+        ram_mb: flavor.ram,
+        disk_gb: flavor.disk,
+        image: image.boot,
+        kernel,
+        ramdisk,
+        metadata,
+        user_data,
+        public_key,
+    };
+    let driver = state.nova.driver().clone();
+    let outcome = driver.create(spec).await;
+    {
+        let mut inner = state.nova.lock();
+        if let Some(server) = inner.servers.iter_mut().find(|s| s.id == id) {
+            match outcome {
+                Ok(()) => server.reconcile(driver.observe(&id, false)),
+                Err(e) => server.reconcile(VmState::Failed(e.0)),
+            }
+        }
+    }
+    let admin_pass: String = crate::keystone::tokens::random_string()[..12].to_owned();
+    let body = json!({"server": {
+        "id": id,
+        "links": server.links(&state.base_url),
+        "OS-DCF:diskConfig": "MANUAL",
+        "security_groups": [{"name": "default"}],
+        "adminPass": admin_pass,
+    }});
+    let mut response = (StatusCode::ACCEPTED, axum::Json(body)).into_response();
+    if let Ok(location) =
+        HeaderValue::from_str(&format!("{}/compute/v2.1/servers/{id}", state.base_url))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// The addresses a server gets for its `networks` request.
+fn networks(requested: Option<&Value>, version: Microversion, seq: u64) -> Result<Value, ApiError> {
+    let private = || {
+        json!({"private": [{
+            "version": 4,
+            "addr": format!("10.0.{}.{}", (seq / 250) % 250, seq % 250 + 3),
+            "OS-EXT-IPS:type": "fixed",
+            "OS-EXT-IPS-MAC:mac_addr": format!("fa:16:3e:{:02x}:{:02x}:{:02x}", (seq >> 16) & 0xff, (seq >> 8) & 0xff, seq & 0xff),
+        }]})
+    };
+    match requested {
+        None if version.at_least(37) => Err(missing("networks")),
+        None => Ok(private()),
+        Some(Value::String(s)) if version.at_least(37) && s == "none" => Ok(json!({})),
+        Some(Value::String(s)) if version.at_least(37) && s == "auto" => Ok(private()),
+        Some(Value::Array(list)) => {
+            for item in list {
+                let ok = item.as_object().is_some_and(|o| {
+                    ["uuid", "port", "fixed_ip"]
+                        .iter()
+                        .any(|k| o.contains_key(*k))
+                });
+                if !ok {
+                    return Err(bad_request(format!(
+                        "Invalid input for field/attribute networks. Value: {item}. Each network needs 'uuid' or 'port'"
+                    )));
+                }
+            }
+            Ok(if list.is_empty() {
+                json!({})
+            } else {
+                private()
+            })
+        }
+        Some(other) => Err(bad_request(format!(
+            "Invalid input for field/attribute networks. Value: {other}. {other} is not valid under any of the given schemas"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks_by_microversion() {
+        let v = |n| Microversion(n);
+        assert!(networks(None, v(36), 1).unwrap()["private"].is_array());
+        assert_eq!(networks(None, v(37), 1).unwrap_err().status, 400);
+        assert_eq!(networks(Some(&json!("none")), v(37), 1).unwrap(), json!({}));
+        assert_eq!(
+            networks(Some(&json!("none")), v(36), 1).unwrap_err().status,
+            400
+        );
+        assert!(networks(Some(&json!("auto")), v(37), 1).unwrap()["private"].is_array());
+        assert!(networks(Some(&json!([{"uuid": "n"}])), v(37), 1).is_ok());
+        assert_eq!(
+            networks(Some(&json!([{"x": 1}])), v(37), 1)
+                .unwrap_err()
+                .status,
+            400
+        );
+    }
+}
