@@ -275,7 +275,7 @@ fn yaml_string(value: &str) -> String {
 pub struct MockCloud {
     addr: SocketAddr,
     base_url: String,
-    state: AppState,
+    pub(crate) state: AppState,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -304,13 +304,6 @@ impl MockCloud {
     /// Keystone's URL, as a clouds.yaml `auth_url` (`.../identity/v3`).
     pub fn auth_url(&self) -> String {
         format!("{}/identity/v3", self.base_url)
-    }
-
-    /// The shared state. Not part of the API: kept only for crates/conformance's
-    /// `state().keystone.project_id(..)`; use [`MockCloud::project_id`].
-    #[doc(hidden)]
-    pub fn state(&self) -> &AppState {
-        &self.state
     }
 
     /// The id of the project named `name` in the default domain (`cloud.project_id("demo")`),

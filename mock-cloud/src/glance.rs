@@ -522,8 +522,8 @@ mod tests {
             .start()
             .await
             .unwrap();
-        let glance = &cloud.state().glance;
-        let keystone = &cloud.state().keystone;
+        let glance = &cloud.state.glance;
+        let keystone = &cloud.state.keystone;
         let ids = glance
             .seed_images(
                 &[

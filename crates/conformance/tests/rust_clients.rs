@@ -130,11 +130,7 @@ async fn osauth_token_rescoping_and_application_credentials() {
         .expect("osauth authenticates with an application credential");
     let id = upload_image(&session, "made-with-an-app-credential").await;
     let image: Value = session.get_json(IMAGE, &["images", &id]).await.unwrap();
-    let demo_project = cloud
-        .state()
-        .keystone
-        .project_id("demo")
-        .expect("the seeded demo project");
+    let demo_project = cloud.project_id("demo").expect("the seeded demo project");
     assert_eq!(image["owner"], demo_project.as_str());
 
     // A wrong secret is a 401, which osauth reports as an authentication failure.
