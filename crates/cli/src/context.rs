@@ -8,9 +8,10 @@
 use std::io::IsTerminal;
 
 use anyhow::{Context as _, Result};
+use ferrostack::config::CloudConfig;
 use ferrostack::config::{self, ConfigSource};
 use ferrostack::session::Session;
-use ferrostack::{Cloud, CloudConfig, Secret};
+use ferrostack::{Cloud, Secret};
 use tokio::sync::OnceCell;
 
 use crate::args::GlobalArgs;

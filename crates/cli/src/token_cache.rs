@@ -19,10 +19,10 @@ use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ferrostack::CloudConfig;
 use ferrostack::auth::Token;
 use ferrostack::auth::{Auth, Credentials};
 use ferrostack::config::AuthType;
+use ferrostack::config::CloudConfig;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 

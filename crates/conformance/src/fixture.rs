@@ -4,8 +4,9 @@
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
+use ferrostack::Cloud;
 use ferrostack::image::{CreateImage, Image, ImageId, Images};
-use ferrostack::{Cloud, Request, ServiceType};
+use ferrostack::request::{Request, ServiceType};
 
 use crate::Target;
 

@@ -5,7 +5,9 @@
 use anyhow::{Context, Result, bail, ensure};
 use ferrostack::auth::Token;
 use ferrostack::config::AuthType;
-use ferrostack::{Cloud, CloudConfig, ErrorKind, Request, Secret, ServiceType};
+use ferrostack::config::CloudConfig;
+use ferrostack::request::{Request, ServiceType};
+use ferrostack::{Cloud, ErrorKind, Secret};
 use serde_json::json;
 
 use crate::expect;

@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ferrostack::CloudConfig;
 use ferrostack::config::AuthConfig;
+use ferrostack::config::CloudConfig;
 use futures::future::BoxFuture;
 
 mod disks;

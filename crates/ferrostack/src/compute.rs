@@ -24,7 +24,7 @@
 //! # }
 //! ```
 //!
-//! Every operation first becomes a plain [`Request`](crate::Request), built for the
+//! Every operation first becomes a plain [`Request`](crate::request::Request), built for the
 //! microversion negotiated once per client: the newest both this client (up to
 //! [`Microversion::CLIENT_MAX`]) and the cloud support, unless the caller pins one with
 //! [`ComputeClient::with_microversion`] or `compute_api_version` in clouds.yaml. The

@@ -1,30 +1,148 @@
 //! ferrostack: a typed SDK for OpenStack Keystone v3, Glance v2 and Nova v2.1.
 //!
+//! # One shape for every service
+//!
+//! ```text
+//! Cloud                           the entry point; cheap to clone
+//!  └─ cloud.<service>()           identity(), image(), compute(): a service client
+//!      └─ .<resources>()          tokens(), images(), servers(), flavors(), keypairs(), ...
+//!          ├─ .get(id)            one by id; a 404 is ErrorKind::NotFound
+//!          ├─ .find(name_or_id)   by id, else by exact name; none or several is ErrorKind::Lookup
+//!          ├─ .list()             a builder of server-side filters, then
+//!          │    .stream()         a Stream that follows the server's own `next` links
+//!          │    .collect_all()    every page, collected
+//!          ├─ .create(required..) a builder: optional parts as setters, then .send()
+//!          ├─ .update(id)         a builder: the changes as setters, then .send()
+//!          ├─ .delete(id)
+//!          ├─ .<action>(id, ..)   start, stop, reboot, deactivate, add_tag, ...
+//!          └─ .wait_for_status(id, status, wait) / .wait_for_delete(id, wait)
+//! ```
+//!
+//! - Every builder is owned and `'static`: it can be stored, cloned (unless it holds a data
+//!   stream) and sent from another task. Nothing goes on the wire before `.send()`,
+//!   `.stream()` or `.collect_all()`.
+//! - Every operation first becomes a plain [`request::Request`], snapshot-tested without a
+//!   network; builders show theirs with `.request(..)`. The [`session::Session`] sends it:
+//!   endpoints from the catalog, version discovery, microversions, token renewal, retries.
+//! - Every waiter takes one [`wait::Wait`] (a [`std::time::Duration`] converts): a hard
+//!   deadline, the poll interval and its backoff. Waiters fail fast on the service's failure
+//!   states (a server in ERROR, an image killed), with the service's own fault message.
+//! - Models are forgiving and `#[non_exhaustive]`: status enums keep unknown values,
+//!   extra fields are kept, and a new field from the service is not a breaking change.
+//! - One error type, [`Error`], with categories ([`ErrorKind`]) to match on, the HTTP status,
+//!   the service, its request id and its own message.
+//! - [`blocking::Cloud`] runs the same clients without async.
+//!
+//! # One example per service
+//!
 //! ```no_run
+//! use std::time::Duration;
+//!
+//! use ferrostack::Cloud;
+//! use ferrostack::compute::{Networks, ServerStatus};
+//! use ferrostack::image::{DiskFormat, ImageData};
+//!
 //! # async fn demo() -> ferrostack::Result<()> {
-//! let cloud = ferrostack::Cloud::from_env()?;
-//! # let _ = cloud;
+//! let cloud = Cloud::from_env()?; // OS_CLOUD and clouds.yaml, or OS_* variables
+//!
+//! // Identity: a token, and what it is scoped to.
+//! let token = cloud.identity().tokens().issue().await?;
+//! println!("project {:?}, expires {}", token.project_id(), token.expires_at);
+//!
+//! // Image: inspected, streamed, verified against Glance's hashes.
+//! let images = cloud.image().images();
+//! let image = images
+//!     .create("debian-13")
+//!     .disk_format(DiskFormat::Qcow2)
+//!     .data(ImageData::path("debian-13.qcow2"))
+//!     .send()
+//!     .await?;
+//!
+//! // Compute: boot it, wait until it runs, read its console.
+//! let servers = cloud.compute().servers();
+//! let flavor = cloud.compute().flavors().find("m1.small").await?;
+//! let pending = servers
+//!     .create("vm1", image.id.clone(), flavor.id.clone())
+//!     .networks(Networks::None)
+//!     .send()
+//!     .await?;
+//! let server = servers
+//!     .wait_for_status(pending.id(), ServerStatus::Active, Duration::from_secs(300))
+//!     .await?;
+//! println!("{}", servers.console_output(&server.id, Some(20)).await?);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! The same, blocking:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use ferrostack::blocking::Cloud;
+//! use ferrostack::compute::{Networks, ServerStatus};
+//! use ferrostack::image::{DiskFormat, ImageData};
+//!
+//! # fn demo() -> ferrostack::Result<()> {
+//! let cloud = Cloud::from_env()?;
+//!
+//! let token = cloud.run(cloud.identity().tokens().issue())?;
+//! println!("project {:?}, expires {}", token.project_id(), token.expires_at);
+//!
+//! let images = cloud.image().images();
+//! let image = cloud.run(
+//!     images
+//!         .create("debian-13")
+//!         .disk_format(DiskFormat::Qcow2)
+//!         .data(ImageData::path("debian-13.qcow2"))
+//!         .send(),
+//! )?;
+//!
+//! let servers = cloud.compute().servers();
+//! let flavor = cloud.run(cloud.compute().flavors().find("m1.small"))?;
+//! let pending = cloud.run(
+//!     servers
+//!         .create("vm1", image.id.clone(), flavor.id.clone())
+//!         .networks(Networks::None)
+//!         .send(),
+//! )?;
+//! let server = cloud.run(servers.wait_for_status(
+//!     pending.id(),
+//!     ServerStatus::Active,
+//!     Duration::from_secs(300),
+//! ))?;
+//! println!("{}", cloud.run(servers.console_output(&server.id, Some(20)))?);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Adding a service
+//!
+//! A new service copies this shape: a `<service>.rs` with the service client and its
+//! resource accessors, one file per resource handle with its builders, a private `requests`
+//! module of request-building functions with an insta snapshot each, private model
+//! modules re-exported from the service module (one path per type), and waiters over
+//! [`wait::poll_until`]. Keep the layers pointing down: `secret`, `request`, `error`,
+//! `config`, `auth`, `session` and `wait` never import a service.
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod blocking;
 pub mod compute;
 pub mod config;
-pub mod error;
+mod error;
 pub mod identity;
 pub mod image;
 pub mod request;
-pub mod secret;
+mod secret;
 pub mod session;
 pub mod wait;
 
-pub use config::CloudConfig;
-pub use error::{Error, ErrorKind, Result};
-pub use request::{Request, ServiceType};
+pub use error::{Error, ErrorKind, Result, service_message};
 pub use secret::Secret;
-pub use session::Session;
+
+use config::CloudConfig;
+use session::Session;
 
 /// What unit tests need to build requests without a network.
 #[cfg(test)]

@@ -18,8 +18,9 @@
 //! `endpoint` + `discovery`, `lease`, `retry`, `transport` + `tls` and `response`.
 //!
 //! ```no_run
-//! # async fn demo(config: ferrostack::CloudConfig) -> ferrostack::Result<()> {
-//! use ferrostack::{Request, ServiceType, Session};
+//! # async fn demo(config: ferrostack::config::CloudConfig) -> ferrostack::Result<()> {
+//! use ferrostack::request::{Request, ServiceType};
+//! use ferrostack::session::Session;
 //! let session = Session::new(config)?;
 //! let flavors: serde_json::Value = session
 //!     .send_json(Request::get(ServiceType::Compute, "/flavors").microversion("2.61"))
@@ -85,7 +86,7 @@ impl std::fmt::Debug for Session {
 /// Options of a [`Session`] beyond the cloud configuration: timeouts, retries, token renewal.
 ///
 /// ```
-/// # fn demo(config: ferrostack::CloudConfig) -> ferrostack::Result<()> {
+/// # fn demo(config: ferrostack::config::CloudConfig) -> ferrostack::Result<()> {
 /// use std::time::Duration;
 /// use ferrostack::session::{RetryPolicy, Session};
 /// let session = Session::builder(config)

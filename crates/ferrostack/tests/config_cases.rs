@@ -53,7 +53,7 @@ fn source(case: &Path) -> ConfigSource {
 
 /// The config as YAML, without the keys that are unset or empty, so that expected.yaml
 /// only says what matters.
-fn shown(config: &ferrostack::CloudConfig) -> Value {
+fn shown(config: &ferrostack::config::CloudConfig) -> Value {
     fn prune(value: Value) -> Option<Value> {
         match value {
             Value::Null => None,
@@ -144,7 +144,7 @@ fn run(case: &Path, bless: bool) -> Result<(), String> {
 }
 
 /// Compares the secrets a case names in `expected-secrets.txt`, by key only.
-fn check_secrets(case: &Path, config: &ferrostack::CloudConfig) -> Result<(), String> {
+fn check_secrets(case: &Path, config: &ferrostack::config::CloudConfig) -> Result<(), String> {
     let Ok(text) = fs::read_to_string(case.join("expected-secrets.txt")) else {
         return Ok(());
     };

@@ -1,10 +1,11 @@
 //! The session and the identity operations against the mock cloud's Keystone: a second,
 //! independent implementation of the wire (it never imports this SDK).
 
+use ferrostack::ErrorKind;
 use ferrostack::config::{AuthConfig, AuthType, CloudConfig};
 use ferrostack::identity::IdentityClient;
+use ferrostack::request::{Request, ServiceType};
 use ferrostack::session::{RetryPolicy, Session};
-use ferrostack::{ErrorKind, Request, ServiceType};
 use mock_cloud::MockCloud;
 
 fn demo(auth_url: String) -> CloudConfig {

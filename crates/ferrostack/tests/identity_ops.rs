@@ -195,7 +195,7 @@ async fn an_unscoped_token_has_no_current_project() {
     assert_eq!(
         identity
             .session()
-            .endpoint(&ferrostack::ServiceType::Identity)
+            .endpoint(&ferrostack::request::ServiceType::Identity)
             .await
             .unwrap()
             .as_str(),
@@ -203,7 +203,7 @@ async fn an_unscoped_token_has_no_current_project() {
     );
     let err = identity
         .session()
-        .endpoint(&ferrostack::ServiceType::Image)
+        .endpoint(&ferrostack::request::ServiceType::Image)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::EndpointNotFound);

@@ -1,9 +1,10 @@
 //! The session against the mock cloud (an independent implementation of the wire): its
 //! discovery documents, its services' error bodies, and its fault rules driving retries.
 
+use ferrostack::ErrorKind;
 use ferrostack::config::{AuthConfig, AuthType, CloudConfig};
+use ferrostack::request::{Request, ServiceType};
 use ferrostack::session::{RetryPolicy, Session};
-use ferrostack::{ErrorKind, Request, ServiceType};
 use mock_cloud::{Fault, FaultRule, MockCloud, Service};
 
 fn session(cloud: &MockCloud) -> Session {

@@ -2,8 +2,8 @@
 //! while the token is good, re-authenticates when a service rejects it, and never shows it.
 
 use ferrostack::config::{AuthConfig, AuthType, CloudConfig};
+use ferrostack::request::{Request, ServiceType};
 use ferrostack::session::Session;
-use ferrostack::{Request, ServiceType};
 use mock_cloud::MockCloud;
 
 fn config(cloud: &MockCloud) -> CloudConfig {

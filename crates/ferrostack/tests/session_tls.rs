@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
+use ferrostack::ErrorKind;
 use ferrostack::config::{AuthType, CloudConfig};
+use ferrostack::request::ServiceType;
 use ferrostack::session::{RetryPolicy, Session};
-use ferrostack::{ErrorKind, ServiceType};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 

@@ -5,9 +5,10 @@
 
 mod session_support;
 
+use ferrostack::ErrorKind;
 use ferrostack::config::{AuthType, CloudConfig};
+use ferrostack::request::{Request, ServiceType};
 use ferrostack::session::{RetryPolicy, Session};
-use ferrostack::{ErrorKind, Request, ServiceType};
 use serde_json::json;
 use session_support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -59,7 +59,7 @@ pub(crate) fn request_id(headers: &http::HeaderMap) -> Option<String> {
 /// ```
 /// let nova = br#"{"itemNotFound": {"code": 404, "message": "Flavor 7 could not be found."}}"#;
 /// assert_eq!(
-///     ferrostack::error::service_message(nova, Some("application/json")).as_deref(),
+///     ferrostack::service_message(nova, Some("application/json")).as_deref(),
 ///     Some("Flavor 7 could not be found.")
 /// );
 /// ```

@@ -2,7 +2,8 @@
 //! openstackclient's `find_project_id_sdk` finds it.
 
 use anyhow::{Context as _, Result, bail};
-use ferrostack::{Cloud, Request, ServiceType};
+use ferrostack::Cloud;
+use ferrostack::request::{Request, ServiceType};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
