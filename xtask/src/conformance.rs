@@ -200,8 +200,6 @@ fn add_domain_admin(cloud: &RealCloud) -> Result<()> {
 /// exits: the main thread may be blocked in a synchronous step that cannot be cancelled.
 /// A terminal's Ctrl-C during start-up reaches gunicorn directly (same process group).
 fn stop_on_interrupt(runtime: &tokio::runtime::Runtime, pids: Vec<u32>) {
-    use nix::sys::signal::{Signal, kill};
-    use nix::unistd::Pid;
     use tokio::signal::unix::{SignalKind, signal};
     runtime.spawn(async move {
         let Ok(mut interrupt) = signal(SignalKind::interrupt()) else {
@@ -216,9 +214,7 @@ fn stop_on_interrupt(runtime: &tokio::runtime::Runtime, pids: Vec<u32>) {
         }
         eprintln!("\ninterrupted: stopping the real Keystone and Glance");
         for pid in &pids {
-            if let Ok(pid) = i32::try_from(*pid) {
-                let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
-            }
+            crate::signal::send(*pid, crate::signal::Signal::TERM);
         }
         std::process::exit(130);
     });

@@ -13,6 +13,7 @@ mod fuzz;
 mod prerequisites;
 mod real_cloud;
 mod real_nova;
+mod signal;
 mod smoke;
 mod test;
 

@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
 use crate::prerequisites::{self, Venv, run};
+use crate::signal::{self, Signal};
 use crate::step;
 
 /// The Python packages of the real services (and the client, for the side-by-side checks).
@@ -410,12 +411,7 @@ impl Drop for RealCloud {
 
 /// SIGTERM to the gunicorn master (it stops its worker), then SIGKILL after a grace period.
 fn stop(service: &mut Service) {
-    use nix::sys::signal::{Signal, kill};
-    use nix::unistd::Pid;
-    let Ok(pid) = i32::try_from(service.child.id()) else {
-        return;
-    };
-    let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    signal::send(service.child.id(), Signal::TERM);
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = service.child.try_wait() {

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use crate::differential::{self, Backend};
 use crate::prerequisites::{self, Venv, run};
 use crate::real_cloud::{ADMIN_PASSWORD, DEMO_PASSWORD, RealCloud, issue_token};
+use crate::signal::{self, Signal};
 use crate::step;
 
 /// The Python packages of the compute services.
@@ -550,13 +551,8 @@ impl RealNova {
 impl Drop for RealNova {
     /// Stops the services in reverse order of their start, then RabbitMQ's own epmd.
     fn drop(&mut self) {
-        use nix::sys::signal::{Signal, kill};
-        use nix::unistd::Pid;
         for service in self.processes.iter_mut().rev() {
-            let Ok(pid) = i32::try_from(service.child.id()) else {
-                continue;
-            };
-            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+            signal::send(service.child.id(), Signal::TERM);
             let deadline = Instant::now() + Duration::from_secs(15);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = service.child.try_wait() {

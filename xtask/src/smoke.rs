@@ -4,7 +4,7 @@
 //! start an instance, check that it really works.
 //!
 //! 1. The host packages (qemu, busybox-static, e2fsprogs, mtools, syslinux) are installed when
-//!    missing ([`ferrostack_qemu::packages::ensure`], which knows the apt trap in QEMU.md).
+//!    missing ([`ferrostack_testbed::packages::ensure`], which knows the apt trap in QEMU.md).
 //! 2. The tiny image is built with a fresh per-run token (downloads cached under
 //!    `target/ferrostack-cache`, outputs under `target/smoke/<run>`).
 //! 3. An embedded mock cloud starts with the qemu compute driver, unless `--cloud NAME` names
@@ -35,8 +35,9 @@ use ferrostack::config::{AuthConfig, AuthType, CloudConfig};
 use ferrostack::image::{
     ContainerFormat, DiskFormat, Image, ImageCreate, ImageData, UploadOptions,
 };
-use ferrostack_qemu::tiny::{self, TinyImage, TinySpec};
-use ferrostack_qemu::{ConvertSpec, QemuImg, packages};
+use ferrostack_qemu::{ConvertSpec, QemuImg};
+use ferrostack_testbed::packages;
+use ferrostack_testbed::tiny::{self, TinyImage, TinySpec};
 use mock_cloud::nova::driver::ComputeDriver;
 use mock_cloud::{MockCloud, QemuDriver};
 use tokio::time::Instant;
@@ -566,7 +567,7 @@ async fn stop_embedded(embedded: Embedded) {
 
 /// Kills (by pid) any qemu still running from `vms_dir`, returning their pids. The driver
 /// should leave none; this is the guarantee that a smoke run never leaves a VM behind.
-fn kill_leftover_qemu(vms_dir: &Path) -> Vec<i32> {
+fn kill_leftover_qemu(vms_dir: &Path) -> Vec<u32> {
     // The driver names its files by canonical path.
     let vms_dir = std::fs::canonicalize(vms_dir).unwrap_or_else(|_| vms_dir.to_owned());
     let needle = vms_dir.to_string_lossy().into_owned();
@@ -578,7 +579,7 @@ fn kill_leftover_qemu(vms_dir: &Path) -> Vec<i32> {
         let Some(pid) = entry
             .file_name()
             .to_str()
-            .and_then(|s| s.parse::<i32>().ok())
+            .and_then(|s| s.parse::<u32>().ok())
         else {
             continue;
         };
@@ -590,11 +591,11 @@ fn kill_leftover_qemu(vms_dir: &Path) -> Vec<i32> {
         let is_qemu = argv
             .next()
             .is_some_and(|program| program.contains("qemu-system"));
-        if is_qemu && cmdline.contains(&needle) {
-            let pid = nix::unistd::Pid::from_raw(pid);
-            if nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).is_ok() {
-                killed.push(pid.as_raw());
-            }
+        if is_qemu
+            && cmdline.contains(&needle)
+            && crate::signal::send(pid, crate::signal::Signal::KILL)
+        {
+            killed.push(pid);
         }
     }
     killed

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::measure::Tools;
 use crate::real_cloud::issue_token;
+use crate::signal::{self, Signal};
 
 /// A running `mock-cloud serve`, stopped on drop.
 pub struct MockProcess {
@@ -127,11 +128,7 @@ impl MockProcess {
 
 impl Drop for MockProcess {
     fn drop(&mut self) {
-        use nix::sys::signal::{Signal, kill};
-        use nix::unistd::Pid;
-        if let Ok(pid) = i32::try_from(self.child.id()) {
-            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
-        }
+        signal::send(self.child.id(), Signal::TERM);
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {

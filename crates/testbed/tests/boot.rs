@@ -1,13 +1,14 @@
 //! Real boots under qemu of the tiny image built from Debian packages.
 //!
 //! These FAIL (never skip) when the host lacks qemu-system or the build tools: run
-//! `cargo run -p ferrostack-qemu --example host-packages` as root to install them.
+//! `cargo run -p ferrostack-testbed --bin host-packages` as root to install them.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ferrostack_qemu::tiny::{self, TinyImage, TinySpec};
-use ferrostack_qemu::{Disk, Error, InstallSpec, NoCloudSeed, Vm, VmBuilder, packages};
+use ferrostack_qemu::{Disk, Error, InstallSpec, Vm, VmBuilder};
+use ferrostack_testbed::tiny::{self, TinyImage, TinySpec};
+use ferrostack_testbed::{NoCloudSeed, packages};
 use tokio::sync::OnceCell;
 
 /// A boot gets this long before it counts as failed (QEMU.md: about 4 s alone, double when busy).
@@ -39,7 +40,7 @@ async fn require_host() {
     assert!(
         missing.is_empty(),
         "real-qemu tests need the host packages {missing:?}; install them as root with \
-         `cargo run -p ferrostack-qemu --example host-packages`"
+         `cargo run -p ferrostack-testbed --bin host-packages`"
     );
 }
 
@@ -52,7 +53,7 @@ fn tiny_vm(image: &TinyImage) -> VmBuilder {
 
 async fn boot_to_marker(mut vm: Vm, token: &str, what: &str) -> Vm {
     let started = Instant::now();
-    vm.wait_for_boot_marker(token, BOOT_DEADLINE)
+    tiny::wait_for_boot_marker(&mut vm, token, BOOT_DEADLINE)
         .await
         .unwrap_or_else(|err| panic!("{what} did not boot: {err}"));
     eprintln!("{what}: marker after {:.1?}", started.elapsed());
@@ -113,8 +114,7 @@ async fn a_panicking_kernel_is_a_failed_boot() {
     let append = format!("{} rdinit=/bin/false", tiny::kernel_append(&token, None));
     let mut vm = tiny_vm(image).append(append).spawn().await.unwrap();
     let started = Instant::now();
-    let err = vm
-        .wait_for_boot_marker(&token, BOOT_DEADLINE)
+    let err = tiny::wait_for_boot_marker(&mut vm, &token, BOOT_DEADLINE)
         .await
         .unwrap_err();
     eprintln!("panicking kernel: reported after {:.1?}", started.elapsed());

@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::command::{Program, ToolCommand};
-use crate::error::{Error, Result};
+use ferrostack_qemu::{Error, Result, ToolCommand};
+
 use crate::packages::PrivateApt;
+use crate::programs;
 
 /// The metapackage that always depends on the current cloud kernel.
 pub const KERNEL_METAPACKAGE: &str = "linux-image-cloud-amd64";
@@ -86,7 +87,7 @@ async fn fetch_kernel_locked(cache_dir: &Path) -> Result<KernelFiles> {
     let deb = match find_deb(&debs, &package)? {
         Some(deb) => deb,
         None => {
-            let apt_get = Program::APT_GET.locate(None)?;
+            let apt_get = programs::APT_GET.locate(None)?;
             tracing::info!(%package, "downloading the guest kernel");
             let download = apt
                 .command(&apt_get, &["-q", "download", &package])
@@ -119,7 +120,7 @@ async fn fetch_kernel_locked(cache_dir: &Path) -> Result<KernelFiles> {
             .map_err(|err| Error::io("cannot remove", &partial, err))?;
     }
     std::fs::create_dir_all(&partial).map_err(|err| Error::io("cannot create", &partial, err))?;
-    let dpkg_deb = Program::DPKG_DEB.locate(None)?;
+    let dpkg_deb = programs::DPKG_DEB.locate(None)?;
     ToolCommand::new(dpkg_deb)
         .arg("-x")
         .path_arg(&deb)
@@ -145,7 +146,7 @@ async fn fetch_kernel_locked(cache_dir: &Path) -> Result<KernelFiles> {
 /// Asks apt which kernel package the metapackage depends on.
 async fn resolve(apt: &PrivateApt) -> Result<String> {
     apt.update(false).await?;
-    let apt_cache = Program::APT_CACHE.locate(None)?;
+    let apt_cache = programs::APT_CACHE.locate(None)?;
     let command = apt.command(&apt_cache, &["depends", KERNEL_METAPACKAGE]);
     let output = command.run().await?;
     parse_depends(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| Error::Decode {

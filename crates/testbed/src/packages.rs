@@ -8,8 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::command::{Program, ToolCommand};
-use crate::error::{Error, Result};
+use ferrostack_qemu::{Error, Result, ToolCommand};
+
+use crate::programs;
 
 /// The packages that come from `<codename>-backports`, always together.
 pub const QEMU_PACKAGES: &[&str] = &["qemu-system-x86", "qemu-utils"];
@@ -116,7 +117,7 @@ impl PrivateApt {
         if stamp.exists() && !refresh {
             return Ok(());
         }
-        let apt_get = Program::APT_GET.locate(None)?;
+        let apt_get = programs::APT_GET.locate(None)?;
         self.command(&apt_get, &["-q", "update"]).run().await?;
         std::fs::write(&stamp, b"").map_err(|err| Error::io("cannot write", &stamp, err))
     }
@@ -225,7 +226,7 @@ async fn ensure_as(packages: &[&str], apt_dir: &Path, root: bool) -> Result<Inst
 
 async fn install(apt: &PrivateApt, missing: &[String]) -> Result<()> {
     apt.update(false).await?;
-    let apt_get = Program::APT_GET.locate(None)?;
+    let apt_get = programs::APT_GET.locate(None)?;
     let base = [
         "-q",
         "-y",

@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::command::{Program, ToolCommand};
-use crate::error::{Error, Result};
+use ferrostack_qemu::{Error, Result, ToolCommand};
+
+use crate::programs;
 
 /// The seed's contents.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,8 +66,8 @@ impl NoCloudSeed {
 
     /// Writes the seed image to `image` (replacing it).
     pub async fn write_vfat(&self, image: &Path) -> Result<()> {
-        let mformat = Program::MFORMAT.locate(None)?;
-        let mcopy = Program::MCOPY.locate(None)?;
+        let mformat = programs::MFORMAT.locate(None)?;
+        let mcopy = programs::MCOPY.locate(None)?;
         let staging = tempfile::tempdir()
             .map_err(|err| Error::io("cannot create", std::env::temp_dir(), err))?;
         let mut files = Vec::new();

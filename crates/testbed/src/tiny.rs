@@ -18,19 +18,28 @@ mod mbr;
 mod modinfo;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use ferrostack_qemu::{ConvertSpec, Error, QemuImg, Result, ToolCommand, Vm};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
 pub use self::cpio::Cpio;
 pub use self::kernel::{KernelFiles, fetch_kernel};
-use crate::command::{Program, ToolCommand};
-use crate::error::{Error, Result};
-use crate::img::{ConvertSpec, QemuImg};
+use crate::programs;
 
 /// The line the tiny image's init prints once it is up: `SMOKE-BOOT-OK <token>`.
 pub fn boot_marker(token: &str) -> String {
     format!("SMOKE-BOOT-OK {token}")
+}
+
+/// Waits for [`boot_marker`] alone on a line of `vm`'s console: the proof that a tiny image
+/// booted.
+pub async fn wait_for_boot_marker(vm: &mut Vm, token: &str, deadline: Duration) -> Result<()> {
+    let marker = boot_marker(token);
+    vm.wait_for_line(|line| line.trim() == marker, deadline)
+        .await
+        .map(drop)
 }
 
 /// A fresh random token for one run.
@@ -120,7 +129,7 @@ pub struct TinyImage {
 /// Builds every part of the tiny image. Downloads only what the cache lacks.
 pub async fn build(spec: &TinySpec) -> Result<TinyImage> {
     let qemu_img = QemuImg::configured(spec.qemu_img.as_deref())?;
-    let mkfs = Program::MKFS_EXT4.locate(None)?;
+    let mkfs = programs::MKFS_EXT4.locate(None)?;
     let busybox = read_static_busybox(&spec.busybox)?;
     std::fs::create_dir_all(&spec.out_dir)
         .map_err(|err| Error::io("cannot create", &spec.out_dir, err))?;
@@ -418,9 +427,9 @@ async fn make_bootable_disk(
     disk: &Path,
 ) -> Result<()> {
     use std::io::{Seek as _, SeekFrom, Write as _};
-    let mformat = Program::MFORMAT.locate(None)?;
-    let mcopy = Program::MCOPY.locate(None)?;
-    let syslinux = Program::SYSLINUX.locate(None)?;
+    let mformat = programs::MFORMAT.locate(None)?;
+    let mcopy = programs::MCOPY.locate(None)?;
+    let syslinux = programs::SYSLINUX.locate(None)?;
     let mbr_code = std::fs::read(MBR_BIN).map_err(|err| match err.kind() {
         std::io::ErrorKind::NotFound => Error::MissingProgram {
             program: MBR_BIN.to_owned(),

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use ferrostack_qemu::{Error, Result};
 
 /// The `.modinfo` strings of an ELF64 little-endian kernel module.
 pub fn modinfo(elf: &[u8]) -> Result<Vec<String>, String> {
