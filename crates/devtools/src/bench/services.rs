@@ -13,7 +13,7 @@ use super::mock::{Endpoints, MockProcess, rss_of_processes_in};
 use super::report::{Cell, Section, Unit, median};
 use super::{Plan, scratch};
 use crate::real_cloud::{self, RealCloud};
-use crate::step;
+use xtask::step;
 
 /// The load cells: what is requested, and by how many clients at once.
 const LOADS: &[(&str, &str, usize)] = &[
@@ -166,7 +166,7 @@ fn start_real(tools: &Tools) -> Result<(RealCloud, f64, f64)> {
 
 /// Runs the load probe (release build) against one cloud.
 fn load(tools: &Tools, e: &Endpoints, kind: &str, clients: usize, seconds: f64) -> Result<Value> {
-    let out = Command::new(&tools.xtask)
+    let out = Command::new(&tools.devtools)
         .args(["bench", "probe", "load", "--auth-url", &e.auth_url])
         .args(["--image-url", &e.image_url, "--kind", kind])
         .args(["--clients", &clients.to_string()])

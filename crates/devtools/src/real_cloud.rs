@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use crate::prerequisites::{self, Venv, run};
 use crate::signal::{self, Signal};
-use crate::step;
+use xtask::prerequisites::{self, Venv};
+use xtask::run;
+use xtask::step;
 
 /// The Python packages of the real services (and the client, for the side-by-side checks).
 const SERVICE_PACKAGES: &[&str] = &[

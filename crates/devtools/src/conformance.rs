@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::differential::{self, Backend};
 use crate::real_cloud::{self, ADMIN_PASSWORD, DEMO_PASSWORD, RealCloud, issue_token};
-use crate::{flag_value, step, workspace_root};
+use xtask::{flag_value, step, workspace_root};
 
 /// Brings up the real services and mock clouds, runs the checks, and stops them all.
 pub fn run(args: &[String]) -> Result<()> {

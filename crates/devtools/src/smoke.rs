@@ -44,7 +44,7 @@ use tokio::time::Instant;
 
 use self::boot::Deadlines;
 use self::report::{Outcome, Report};
-use crate::{step, workspace_root};
+use xtask::{step, workspace_root};
 
 /// What the command line asked for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -86,12 +86,6 @@ pub fn run(args: &[String]) -> Result<()> {
     let options = Options::parse(args)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(smoke(options))
-}
-
-/// Makes sure the qemu driver's host packages are installed, saying what it installs. For
-/// `cargo xtask test`, whose qemu and mock-cloud boot tests need them.
-pub fn ensure_host_packages() -> Result<()> {
-    ensure_packages("qemu and the tiny image", &packages::all_packages())
 }
 
 /// Where downloads (apt state, the kernel package) are kept between runs.

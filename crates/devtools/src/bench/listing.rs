@@ -8,7 +8,7 @@ use super::measure::{Sample, Tools, measure, medians};
 use super::mock::MockProcess;
 use super::report::{Section, Unit};
 use super::{Plan, scratch};
-use crate::step;
+use xtask::step;
 
 const PEER_SCRIPT: &str = "import openstack\n\
     conn = openstack.connect()\n\
@@ -23,7 +23,7 @@ pub fn run(tools: &Tools, plan: &Plan) -> Result<Section> {
     ));
     let mock = MockProcess::start(tools, &scratch(tools, "listing")?)?;
     mock.seed_images(n, "bench")?;
-    let mut ours_cmd = client_command(&tools.xtask, &[], &mock.clouds_yaml, "mock-admin");
+    let mut ours_cmd = client_command(&tools.devtools, &[], &mock.clouds_yaml, "mock-admin");
     ours_cmd.args(["bench", "probe", "list", "--cloud", "mock-admin"]);
     let peer_cmd = client_command(
         &tools.python,

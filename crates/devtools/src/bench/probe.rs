@@ -1,4 +1,4 @@
-//! `xtask bench probe ...`: the Rust side of each comparison, run from the release build as
+//! `devtools bench probe ...`: the Rust side of each comparison, run from the release build as
 //! a process of its own, and the wrapper that measures every process the bench runs.
 //!
 //! - `measure -- CMD ARGS...`: runs CMD, prints `{seconds, max_rss_kib, code, stdout, stderr}`.

@@ -16,7 +16,7 @@ use super::mock::{Endpoints, MockProcess};
 use super::report::{Cell, Section, Unit, median};
 use super::{Plan, scratch};
 use crate::real_cloud::RealCloud;
-use crate::step;
+use xtask::step;
 
 /// One cloud the transfers run against.
 pub struct Target<'a> {
@@ -198,7 +198,7 @@ fn rows(section: &mut Section, label: &str, f: &Figures, bytes: u64, bound: Opti
 
 /// Uploads `file` `runs` times from each side, deleting each image after its run.
 fn upload(tools: &Tools, target: &Target<'_>, file: &Path, runs: usize) -> Result<Figures> {
-    let mut ours_cmd = client_command(&tools.xtask, &[], target.clouds_yaml, target.cloud);
+    let mut ours_cmd = client_command(&tools.devtools, &[], target.clouds_yaml, target.cloud);
     ours_cmd.args([
         "bench",
         "probe",
@@ -256,7 +256,7 @@ fn download(
     dir: &Path,
     runs: usize,
 ) -> Result<Figures> {
-    let mut up = client_command(&tools.xtask, &[], target.clouds_yaml, target.cloud);
+    let mut up = client_command(&tools.devtools, &[], target.clouds_yaml, target.cloud);
     up.args([
         "bench",
         "probe",
@@ -273,7 +273,7 @@ fn download(
     let size = fs::metadata(file)?.len();
     let ours_to = dir.join("download-sdk.raw");
     let peer_to = dir.join("download-osc.raw");
-    let mut ours_cmd = client_command(&tools.xtask, &[], target.clouds_yaml, target.cloud);
+    let mut ours_cmd = client_command(&tools.devtools, &[], target.clouds_yaml, target.cloud);
     ours_cmd.args([
         "bench",
         "probe",

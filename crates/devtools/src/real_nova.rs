@@ -19,10 +19,11 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
 use crate::differential::{self, Backend};
-use crate::prerequisites::{self, Venv, run};
 use crate::real_cloud::{ADMIN_PASSWORD, DEMO_PASSWORD, RealCloud, issue_token};
 use crate::signal::{self, Signal};
-use crate::step;
+use xtask::prerequisites::{self, Venv};
+use xtask::run;
+use xtask::step;
 
 /// The Python packages of the compute services.
 const NOVA_PACKAGES: &[&str] = &[

@@ -10,7 +10,7 @@ use super::measure::{Sample, Tools, measure, medians};
 use super::mock::MockProcess;
 use super::report::{Cell, Section, Unit};
 use super::{Plan, scratch};
-use crate::step;
+use xtask::step;
 
 /// The commands compared, as both tools spell them.
 const COMMANDS: &[&[&str]] = &[

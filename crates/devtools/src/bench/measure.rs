@@ -1,6 +1,6 @@
 //! Running one command as the bench measures it: the whole process's wall time and peak RSS.
 //!
-//! The release-built `xtask bench probe measure -- CMD...` spawns the command as its only
+//! The release-built `devtools bench probe measure -- CMD...` spawns the command as its only
 //! child, times it from spawn to exit and reads `getrusage(RUSAGE_CHILDREN)`, whose
 //! `ru_maxrss` is then the peak RSS of that child (and of anything it waited for). Its answer
 //! is one JSON line; the command's own output comes back inside it.
@@ -15,8 +15,8 @@ use super::report::median;
 
 /// The binaries the bench runs.
 pub struct Tools {
-    /// The release-built xtask (probes and the measuring wrapper).
-    pub xtask: PathBuf,
+    /// The release-built devtools (probes and the measuring wrapper).
+    pub devtools: PathBuf,
     /// The release-built mock cloud.
     pub mock_cloud: PathBuf,
     /// The release-built `fstack`, or why there is none yet.
@@ -52,7 +52,7 @@ impl Sample {
 
 /// Runs `cmd` under the measuring wrapper; fails, with its stderr, if it fails.
 pub fn measure(tools: &Tools, cmd: &Command) -> Result<Sample> {
-    let mut wrapper = Command::new(&tools.xtask);
+    let mut wrapper = Command::new(&tools.devtools);
     wrapper.args(["bench", "probe", "measure", "--"]);
     wrapper.arg(cmd.get_program()).args(cmd.get_args());
     for (key, value) in cmd.get_envs() {
@@ -66,7 +66,7 @@ pub fn measure(tools: &Tools, cmd: &Command) -> Result<Sample> {
     }
     let out = wrapper
         .output()
-        .with_context(|| format!("could not start {}", tools.xtask.display()))?;
+        .with_context(|| format!("could not start {}", tools.devtools.display()))?;
     if !out.status.success() {
         bail!(
             "the measuring wrapper failed ({}): {}",
