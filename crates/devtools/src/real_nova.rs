@@ -16,7 +16,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
+use serde_json::json;
+
+mod keystone;
 
 use crate::differential::{self, Backend};
 use crate::real_cloud::{ADMIN_PASSWORD, DEMO_PASSWORD, RealCloud, issue_token};
@@ -24,6 +26,8 @@ use crate::signal::{self, Signal};
 use xtask::prerequisites::{self, Venv};
 use xtask::run;
 use xtask::step;
+
+use self::keystone::Keystone;
 
 /// The Python packages of the compute services.
 const NOVA_PACKAGES: &[&str] = &[
@@ -584,78 +588,6 @@ fn authtoken_section(cloud: &RealCloud, user: &str) -> String {
          auth_type = password\nusername = {user}\npassword = {SERVICE_PASSWORD}\n\
          project_name = service\nuser_domain_id = default\nproject_domain_id = default\n"
     )
-}
-
-/// Admin calls to Keystone (and, with its token, to Nova).
-struct Keystone {
-    http: reqwest::blocking::Client,
-    v3: String,
-    token: String,
-}
-
-impl Keystone {
-    fn new(cloud: &RealCloud) -> Result<Keystone> {
-        let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()?;
-        let v3 = format!("{}/v3", cloud.keystone_url);
-        let token = issue_token(&http, &v3, "admin", ADMIN_PASSWORD, "admin")?;
-        Ok(Keystone { http, v3, token })
-    }
-
-    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
-        let mut request = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.v3))
-            .header("X-Auth-Token", &self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().with_context(|| format!("{method} {path}"))?;
-        let status = response.status();
-        let text = response.text()?;
-        if !status.is_success() {
-            bail!("keystone {method} {path}: {status}: {text}");
-        }
-        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    fn id_by_name(&self, path: &str, kind: &str) -> Result<String> {
-        let listed = self.call(reqwest::Method::GET, path, None)?;
-        listed[kind][0]["id"]
-            .as_str()
-            .map(str::to_owned)
-            .with_context(|| format!("keystone: nothing at {path}"))
-    }
-
-    fn get_json(&self, url: &str) -> Result<Value> {
-        let response = self
-            .http
-            .get(url)
-            .header("X-Auth-Token", &self.token)
-            .send()?;
-        let status = response.status();
-        let text = response.text()?;
-        if !status.is_success() {
-            bail!("GET {url}: {status}: {text}");
-        }
-        Ok(serde_json::from_str(&text)?)
-    }
-
-    fn post_json(&self, url: &str, body: &Value) -> Result<Value> {
-        let response = self
-            .http
-            .post(url)
-            .header("X-Auth-Token", &self.token)
-            .json(body)
-            .send()?;
-        let status = response.status();
-        let text = response.text()?;
-        if !status.is_success() {
-            bail!("POST {url}: {status}: {text}");
-        }
-        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
 }
 
 /// The compute cases against real Nova (with the real Keystone + Glance) and a fresh mock
