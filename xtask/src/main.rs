@@ -8,10 +8,12 @@
 //! - `bench [--quick]`: the benchmarks, side by side with their peers.
 //! - `conformance`: the SDK against real Keystone + Glance, real clients against the mock.
 //! - `fuzz [--seconds N]`: the format inspector's fuzz target.
+//! - `public-api`: the public surface of the SDK and the mock, and its diff to the baseline.
 
 mod bench;
 mod devtools;
 mod fuzz;
+mod public_api;
 mod test;
 
 use anyhow::{Result, bail};
@@ -32,6 +34,7 @@ fn main() -> Result<()> {
             let seconds = flag_value(rest, "--seconds")?.unwrap_or(60);
             fuzz::run(seconds)
         }
+        "public-api" => public_api::run(rest),
         "-h" | "--help" | "help" => {
             print_usage();
             Ok(())
@@ -55,7 +58,9 @@ fn print_usage() {
          bench [--quick]           every speed claim beside its peer (quick: under 2 min)\n  \
          conformance [--case TEXT] [--with-nova]\n                            \
          real Keystone + Glance (+ Nova) from PyPI, side by side with the mock\n  \
-         fuzz [--seconds N]        fuzz the format inspector for N seconds (default 60)\n\n\n\
+         fuzz [--seconds N]        fuzz the format inspector for N seconds (default 60)\n  \
+         public-api                the public API of ferrostack and mock-cloud, and its diff\n                            \
+         to the committed baseline (a report; --bless rewrites the baseline)\n\n\
          smoke, bench and conformance build crates/devtools first (minutes the first time)."
     );
 }
