@@ -4,7 +4,7 @@
 //! `SMOKE-BOOT-OK <token>`.
 //!
 //! These FAIL (never skip) when the host lacks qemu or the image's build tools; as root they
-//! install them first (`ferrostack_qemu::packages::ensure`), otherwise the failure says what
+//! install them first (`ferrostack_testbed::packages::ensure`), otherwise the failure says what
 //! to install.
 
 use std::path::{Path, PathBuf};
@@ -12,9 +12,10 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ferrostack_qemu::QemuImg;
 use ferrostack_qemu::img::ConvertSpec;
-use ferrostack_qemu::tiny::{self, TinyImage, TinySpec};
-use ferrostack_qemu::{QemuImg, packages};
+use ferrostack_testbed::packages;
+use ferrostack_testbed::tiny::{self, TinyImage, TinySpec};
 use mock_cloud::{MockCloud, MockCloudBuilder, QemuDriver};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

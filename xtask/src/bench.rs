@@ -1,220 +1,51 @@
-//! `cargo xtask bench [--quick]`: every speed claim of ferrostack measured in one run, side by
-//! side with the tool people use today (python-openstackclient, openstacksdk, real Keystone +
-//! Glance), as medians of several runs and ratios, because these machines are noisy.
+//! `cargo xtask bench [--quick]`: ONE release build of everything the bench measures, then
+//! the release `devtools bench` (crates/devtools/src/bench.rs) runs the sections.
 //!
-//! Everything measured is built in release mode. The Rust side of each comparison runs as its
-//! own process (the release-built xtask's hidden `bench probe ...` subcommands), so that its
-//! wall time and peak RSS are its own, taken the same way as the peer's: by a small wrapper
-//! (`bench probe measure`) that spawns the command and reads `getrusage(RUSAGE_CHILDREN)`.
-//!
-//! The output is one markdown table per section, printed and written to
-//! `target/bench/report[-quick].md`, and all figures as JSON in
-//! `target/bench/report[-quick].json`. This is a report: nothing here fails on speed.
+//! One `cargo build --release -p ferrostack-devtools -p mock-cloud -p ferrostack-cli` builds
+//! the probes (the devtools binary), the mock cloud and fstack with one feature resolution,
+//! so every shared dependency is compiled once; the bench's report says how long it took.
 
-mod cli;
-mod listing;
-mod measure;
-mod mock;
-mod probe;
-mod report;
-mod services;
-mod smoke;
-mod transfer;
-
-use std::path::PathBuf;
+use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use xtask::{cargo, step, target_dir};
 
-use self::measure::Tools;
-use self::report::Section;
-use crate::{prerequisites, step, workspace_root};
-
-/// How much work a run does: the full bench, or `--quick` (under two minutes once built).
-#[derive(Debug, Clone, Copy)]
-pub struct Plan {
-    /// Runs per CLI command and side (the median is reported).
-    pub cli_runs: usize,
-    /// Bytes of the file uploaded and downloaded.
-    pub transfer_bytes: u64,
-    /// Runs per transfer and side.
-    pub transfer_runs: usize,
-    /// Images in the listing section.
-    pub list_images: usize,
-    /// Runs per listing and side.
-    pub list_runs: usize,
-    /// Cold starts of the mock cloud (the real pair starts once).
-    pub cold_starts: usize,
-    /// Seconds of each load cell (service x request x concurrency).
-    pub load_seconds: f64,
-    /// Whether the real-Glance upload and download rows run.
-    pub real_transfer: bool,
+/// What to do once the binaries are built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Then {
+    /// Become the bench (`cargo xtask bench`: Ctrl-C reaches it alone).
+    Exec,
+    /// Run it and wait (`cargo xtask test`).
+    Wait,
 }
 
-impl Plan {
-    fn full() -> Self {
-        Self {
-            cli_runs: 7,
-            transfer_bytes: 1 << 30,
-            transfer_runs: 3,
-            list_images: 10_000,
-            list_runs: 3,
-            cold_starts: 5,
-            load_seconds: 5.0,
-            real_transfer: true,
-        }
-    }
-
-    fn quick() -> Self {
-        Self {
-            cli_runs: 2,
-            transfer_bytes: 64 << 20,
-            transfer_runs: 1,
-            list_images: 1_000,
-            list_runs: 1,
-            cold_starts: 2,
-            load_seconds: 1.0,
-            real_transfer: false,
-        }
-    }
-}
-
-/// The `bench` task: `bench [--quick]`, or the hidden `bench probe ...` used by the bench
-/// itself from the release build.
-pub fn run(args: &[String]) -> Result<()> {
-    if args.first().map(String::as_str) == Some("probe") {
-        return probe::run(&args[1..]);
-    }
-    let mut quick = false;
-    for arg in args {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            other => bail!("bench: unknown argument `{other}` (expected --quick)"),
-        }
-    }
-    let plan = if quick { Plan::quick() } else { Plan::full() };
-    let started = Instant::now();
-    let out_dir = workspace_root().join("target").join("bench");
-    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-
-    let tools = build_tools()?;
-    let built = started.elapsed().as_secs_f64();
-    let measuring = Instant::now();
-    let mut sections: Vec<Section> = Vec::new();
-    let mut record = |section: Section| {
-        println!("\n{}", section.markdown());
-        sections.push(section);
-    };
-    record(cli::run(&tools, &plan).context("bench section `cli`")?);
-    record(listing::run(&tools, &plan).context("bench section `listing`")?);
-    // The real services start once, here, and serve the transfers' real-Glance rows too.
-    let (services, real) = services::run(&tools, &plan).context("bench section `services`")?;
-    record(services);
-    let (upload, download) =
-        transfer::run(&tools, &plan, real.as_ref()).context("bench section `transfer`")?;
-    drop(real);
-    record(upload);
-    record(download);
-    record(smoke::run(&out_dir).context("bench section `smoke`")?);
-    // The report reads in the order of the promise: CLI, data, listing, services, smoke.
-    let order = ["cli", "upload", "download", "listing", "services", "smoke"];
-    sections.sort_by_key(|s| order.iter().position(|k| *k == s.key));
-
-    let measured = measuring.elapsed().as_secs_f64();
-    let suffix = if quick { "-quick" } else { "" };
-    let command = if quick {
-        "cargo xtask bench --quick"
-    } else {
-        "cargo xtask bench"
-    };
-    let header = format!(
-        "Measured with `{command}` on {} ({} cores); ratio = ours / peer; medians of the runs \
-         noted; release builds. Builds took {built:.0} s, measuring {measured:.0} s.",
-        host_name(),
-        std::thread::available_parallelism().map_or(0, usize::from),
+/// Builds the measured binaries in release mode, then runs the bench with `args`.
+pub fn run(args: &[String], then: Then) -> Result<()> {
+    step(
+        "building what the bench measures, in one release build: cargo build --release \
+         -p ferrostack-devtools -p mock-cloud -p ferrostack-cli (the probes, mock-cloud, fstack)",
     );
-    let markdown = report::document(&header, &sections);
-    let md_path = out_dir.join(format!("report{suffix}.md"));
-    std::fs::write(&md_path, &markdown)?;
-    let json = serde_json::json!({
-        "command": command,
-        "quick": quick,
-        "build_seconds": built,
-        "measure_seconds": measured,
-        "sections": sections.iter().map(Section::json).collect::<Vec<_>>(),
-    });
-    let json_path = out_dir.join(format!("report{suffix}.json"));
-    std::fs::write(&json_path, serde_json::to_string_pretty(&json)?)?;
-    step(format!(
-        "bench done in {:.0} s (builds {built:.0} s, measuring {measured:.0} s): {} and {}",
-        started.elapsed().as_secs_f64(),
-        md_path.display(),
-        json_path.display()
-    ));
-    Ok(())
-}
-
-/// Builds what is measured (release), and finds the peers.
-fn build_tools() -> Result<Tools> {
-    let root = workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    step("building the measured binaries in release mode (xtask probes, mock-cloud)");
-    prerequisites::run(Command::new(&cargo).current_dir(&root).args([
+    let started = Instant::now();
+    xtask::run(cargo().args([
         "build",
         "--release",
         "-p",
-        "xtask",
+        "ferrostack-devtools",
         "-p",
         "mock-cloud",
+        "-p",
+        "ferrostack-cli",
     ]))?;
-    step("building fstack in release mode (cargo build --release -p ferrostack-cli)");
-    let release = root.join("target").join("release");
-    let fstack = match Command::new(&cargo)
-        .current_dir(&root)
-        .args(["build", "--release", "-p", "ferrostack-cli"])
-        .output()
-    {
-        Ok(out) if out.status.success() && release.join("fstack").exists() => {
-            Ok(release.join("fstack"))
-        }
-        Ok(out) => {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let why = stderr
-                .lines()
-                .find(|l| l.starts_with("error"))
-                .unwrap_or("no fstack binary")
-                .to_owned();
-            eprintln!("fstack not built yet: {why}");
-            Err(why)
-        }
-        Err(e) => Err(format!("could not run cargo: {e}")),
-    };
-    let clients = prerequisites::client_venv()?;
-    Ok(Tools {
-        xtask: release.join("xtask"),
-        mock_cloud: release.join("mock-cloud"),
-        fstack,
-        openstack: clients.bin().join("openstack"),
-        python: clients.bin().join("python"),
-        work: root.join("target").join("bench").join("work"),
-    })
-}
-
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "an unknown CPU".to_owned())
-}
-
-/// Where the bench keeps its scratch files (clouds.yaml, downloads, the upload file).
-fn scratch(tools: &Tools, name: &str) -> Result<PathBuf> {
-    std::fs::create_dir_all(&tools.work)?;
-    Ok(tools.work.join(name))
+    let built = started.elapsed().as_secs_f64();
+    let mut bench = Command::new(target_dir().join("release").join("devtools"));
+    bench
+        .arg("bench")
+        .args(args)
+        .args(["--build-seconds", &format!("{built:.3}")]);
+    match then {
+        Then::Exec => Err(bench.exec()).context("could not run the release devtools"),
+        Then::Wait => xtask::run(&mut bench),
+    }
 }

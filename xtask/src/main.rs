@@ -1,28 +1,25 @@
-//! Project tasks, run as `cargo xtask <task>`:
+//! Project tasks, run as `cargo xtask <task>`. xtask itself is small (std, anyhow,
+//! serde_json): it prints what it does at once, installs the prerequisites, and builds what
+//! a task needs when the task runs (the heavy tasks live in `crates/devtools`).
 //!
-//! - `test`: formatting, clippy and the whole test suite, prerequisites included.
+//! - `test [--full]`: fmt, clippy, every test, docs, smoke, conformance and the quick bench,
+//!   then a table of each step's wall time. `--full` adds what does not fit in CI.
 //! - `smoke [--cloud NAME] [--keep]`: build a tiny image, upload it, boot it, prove it booted.
 //! - `bench [--quick]`: the benchmarks, side by side with their peers.
 //! - `conformance`: the SDK against real Keystone + Glance, real clients against the mock.
 //! - `fuzz [--seconds N]`: the format inspector's fuzz target.
+//! - `public-api`: the public surface of the SDK and the mock, and its diff to the baseline.
 
 mod bench;
-mod conformance;
-mod differential;
+mod devtools;
 mod fuzz;
-mod prerequisites;
-mod real_cloud;
-mod real_nova;
-mod smoke;
+mod public_api;
 mod test;
 
-use std::path::PathBuf;
-
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
+use xtask::flag_value;
 
 fn main() -> Result<()> {
-    // reqwest is built without a default TLS provider; ring is the one this project uses.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((task, rest)) = args.split_first() else {
         print_usage();
@@ -30,13 +27,14 @@ fn main() -> Result<()> {
     };
     match task.as_str() {
         "test" => test::all(rest),
-        "smoke" => smoke::run(rest),
-        "bench" => bench::run(rest),
-        "conformance" => conformance::run(rest),
+        "smoke" => devtools::exec("smoke", rest),
+        "bench" => bench::run(rest, bench::Then::Exec),
+        "conformance" => devtools::exec("conformance", rest),
         "fuzz" => {
             let seconds = flag_value(rest, "--seconds")?.unwrap_or(60);
             fuzz::run(seconds)
         }
+        "public-api" => public_api::run(rest),
         "-h" | "--help" | "help" => {
             print_usage();
             Ok(())
@@ -52,40 +50,17 @@ fn print_usage() {
     eprintln!(
         "usage: cargo xtask <task>\n\n\
          tasks:\n  \
-         test                      fmt, clippy and every test (installs prerequisites)\n  \
+         test [--full]             fmt, clippy, every test, docs, smoke, conformance, quick bench\n                            \
+         (installs prerequisites; ends with each step's wall time).\n                            \
+         --full adds what cannot fit in CI: conformance --with-nova\n  \
          smoke [--cloud NAME] [--keep]\n                            \
          build a tiny image, upload it, boot it, prove it booted\n  \
          bench [--quick]           every speed claim beside its peer (quick: under 2 min)\n  \
-         conformance               real Keystone + Glance from PyPI, side by side with the mock\n  \
-         fuzz [--seconds N]        fuzz the format inspector for N seconds (default 60)"
+         conformance [--case TEXT] [--with-nova]\n                            \
+         real Keystone + Glance (+ Nova) from PyPI, side by side with the mock\n  \
+         fuzz [--seconds N]        fuzz the format inspector for N seconds (default 60)\n  \
+         public-api                the public API of ferrostack and mock-cloud, and its diff\n                            \
+         to the committed baseline (a report; --bless rewrites the baseline)\n\n\
+         smoke, bench and conformance build crates/devtools first (minutes the first time)."
     );
-}
-
-/// The value of `--flag N` in `args`, parsed.
-fn flag_value<T: std::str::FromStr>(args: &[String], flag: &str) -> Result<Option<T>>
-where
-    T::Err: std::fmt::Display,
-{
-    let Some(pos) = args.iter().position(|a| a == flag) else {
-        return Ok(None);
-    };
-    let raw = args
-        .get(pos + 1)
-        .with_context(|| format!("{flag} needs a value"))?;
-    raw.parse()
-        .map(Some)
-        .map_err(|e| anyhow::anyhow!("{flag} {raw}: {e}"))
-}
-
-/// The workspace root (the folder above xtask/).
-pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives inside the workspace")
-        .to_path_buf()
-}
-
-/// Prints a step heading, so a newcomer sees what is happening and why.
-pub fn step(message: impl std::fmt::Display) {
-    eprintln!("\n==> {message}");
 }

@@ -1,14 +1,16 @@
 //! What the test suite needs beyond cargo, installed when missing, saying so.
 //!
-//! Everything lands under `target/`, so a clean clone gets it on the first run and the
-//! machine's own Python stays untouched.
+//! Python venvs land under `target/`, so a clean clone gets them on the first run and the
+//! machine's own Python stays untouched. Host packages (qemu and the image tools) are
+//! installed with apt by the testbed's `host-packages` binary, which knows the apt trap of
+//! QEMU.md.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::{step, workspace_root};
+use crate::{cargo, run, step, target_dir, workspace_root};
 
 /// The pinned versions of every Python package (from shared/real-openstack/constraints.txt).
 const CONSTRAINTS: &str = "xtask/python/constraints.txt";
@@ -41,7 +43,7 @@ pub fn client_venv() -> Result<Venv> {
 /// A venv at `target/venv/<name>` where `probe` (a console script) exists, installing the
 /// pinned `packages` when it does not.
 pub fn ensure_venv(name: &str, packages: &[&str], probe: &str) -> Result<Venv> {
-    let root = workspace_root().join("target").join("venv").join(name);
+    let root = target_dir().join("venv").join(name);
     let venv = Venv { root };
     let marker = venv.root.join(".ferrostack-installed");
     let wanted = packages.join("\n");
@@ -103,13 +105,25 @@ fn find_python() -> Result<String> {
     )
 }
 
-/// Runs a command, failing with its command line when it fails.
-pub fn run(cmd: &mut Command) -> Result<()> {
-    let status = cmd
-        .status()
-        .with_context(|| format!("could not start {cmd:?}"))?;
-    if !status.success() {
-        bail!("{cmd:?} failed with {status}");
-    }
-    Ok(())
+/// Installs the host packages the boot tests, smoke and `fstack image build` need (qemu,
+/// busybox-static, e2fsprogs, mtools, syslinux) when missing: `cargo run -p
+/// ferrostack-testbed --bin host-packages`, a small build (the testbed and the qemu driver).
+pub fn host_packages() -> Result<()> {
+    step(
+        "host packages for qemu and the tiny image \
+         (cargo run -p ferrostack-testbed --bin host-packages)",
+    );
+    let apt_dir = target_dir().join("ferrostack-cache").join("apt");
+    run(cargo()
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "ferrostack-testbed",
+            "--bin",
+            "host-packages",
+            "--",
+        ])
+        .arg(&apt_dir))
+    .context("installing the host packages")
 }

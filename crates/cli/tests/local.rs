@@ -2,7 +2,7 @@
 //! `vm boot|install` with qemu-system.
 //!
 //! These FAIL (never skip) when qemu is missing: install it as root with
-//! `cargo run -p ferrostack-qemu --example host-packages`.
+//! `cargo run -p ferrostack-testbed --bin host-packages`.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -166,7 +166,7 @@ fn require_qemu_img() {
     assert!(
         on_path("qemu-img"),
         "these tests need qemu-img (Debian package qemu-utils); install the host packages as \
-         root with `cargo run -p ferrostack-qemu --example host-packages`"
+         root with `cargo run -p ferrostack-testbed --bin host-packages`"
     );
 }
 
@@ -176,7 +176,7 @@ fn require_qemu_system() {
         on_path("qemu-system-x86_64"),
         "these tests boot VMs and need qemu-system-x86_64 (Debian package qemu-system-x86); \
          install the host packages as root with \
-         `cargo run -p ferrostack-qemu --example host-packages`"
+         `cargo run -p ferrostack-testbed --bin host-packages`"
     );
 }
 

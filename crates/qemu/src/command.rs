@@ -20,21 +20,6 @@ impl Program {
     pub const QEMU_IMG: Program = Program::new("qemu-img", "qemu-utils");
     /// `qemu-system-x86_64`.
     pub const QEMU_SYSTEM_X86_64: Program = Program::new("qemu-system-x86_64", "qemu-system-x86");
-    /// `mkfs.ext4`.
-    pub const MKFS_EXT4: Program = Program::new("mkfs.ext4", "e2fsprogs");
-    /// `mformat` (mtools).
-    pub const MFORMAT: Program = Program::new("mformat", "mtools");
-    /// `mcopy` (mtools).
-    pub const MCOPY: Program = Program::new("mcopy", "mtools");
-    /// `syslinux` (the mtools-based installer that works on an image file).
-    pub const SYSLINUX: Program = Program::new("syslinux", "syslinux");
-    /// `apt-get`.
-    pub const APT_GET: Program = Program::new("apt-get", "apt");
-    /// `apt-cache`.
-    pub const APT_CACHE: Program = Program::new("apt-cache", "apt");
-    /// `dpkg-deb`.
-    pub const DPKG_DEB: Program = Program::new("dpkg-deb", "dpkg");
-
     /// A program named `name`, shipped by the Debian package `package`.
     pub const fn new(name: &'static str, package: &'static str) -> Self {
         Program { name, package }
@@ -144,7 +129,7 @@ impl ToolCommand {
     }
 
     /// The error for a run that ended with `output`.
-    pub(crate) fn failed(&self, output: &Output) -> Error {
+    pub fn failed(&self, output: &Output) -> Error {
         Error::CommandFailed {
             command: self.display(),
             status: output.status.to_string(),

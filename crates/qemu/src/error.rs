@@ -105,12 +105,9 @@ fn configured_hint(configured: &Option<PathBuf>) -> String {
 }
 
 impl Error {
-    /// An [`Error::Io`] for `path`.
-    pub(crate) fn io(
-        action: &'static str,
-        path: impl Into<PathBuf>,
-        source: std::io::Error,
-    ) -> Self {
+    /// An [`Error::Io`] for `path` (public for the crates that build on the driver, such as
+    /// the testbed).
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             action,
             path: path.into(),
@@ -119,7 +116,7 @@ impl Error {
     }
 
     /// An [`Error::Invalid`].
-    pub(crate) fn invalid(what: impl Into<String>, problem: impl Into<String>) -> Self {
+    pub fn invalid(what: impl Into<String>, problem: impl Into<String>) -> Self {
         Error::Invalid {
             what: what.into(),
             problem: problem.into(),

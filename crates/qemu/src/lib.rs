@@ -1,40 +1,34 @@
-//! The qemu driver: `qemu-img` and `qemu-system-x86_64`, typed, plus the tiny bootable image
-//! the smoke test boots.
+//! The qemu driver: `qemu-img` and `qemu-system-x86_64`, typed.
 //!
 //! - [`img`]: `qemu-img` create, info, convert, check, resize, measure.
-//! - [`vm`]: [`VmBuilder`] and the running [`Vm`] (serial console, QMP, VNC, kill on drop).
+//! - [`vm`]: [`VmBuilder`] and the running [`Vm`] (serial console, QMP, VNC, kill on drop;
+//!   a cloud-init seed image is attached with [`VmBuilder::nocloud_seed`]).
 //! - [`install`]: boot a blank disk from an installer ISO over VNC, wait for power-off.
-//! - [`seed`]: a cloud-init NoCloud seed image, without root.
-//! - [`tiny`]: the tiny image (kernel, busybox initramfs, ext4 root, self-booting disk).
-//! - [`packages`]: check and install the host packages all this needs.
+//! - [`command`]: finding host programs ([`Program`]) and running them.
 //!
-//! The story in a few lines: build the tiny image, boot it, prove it booted.
+//! Building what the driver boots (the tiny image, cloud-init seeds) and installing the host
+//! packages is fixture tooling, in the `ferrostack-testbed` crate.
 //!
 //! ```no_run
 //! # async fn demo() -> ferrostack_qemu::Result<()> {
 //! use std::time::Duration;
-//! use ferrostack_qemu::{Disk, VmBuilder, packages, tiny};
-//! packages::ensure(&packages::all_packages(), "target/ferrostack-cache/apt".as_ref()).await?;
-//! let image = tiny::build(&tiny::TinySpec::new("target/ferrostack-cache", "target/tiny")).await?;
+//! use ferrostack_qemu::{Disk, VmBuilder};
 //! let mut vm = VmBuilder::new()
-//!     .disk(Disk::snapshot(&image.bootable_qcow2, "qcow2"))
+//!     .disk(Disk::snapshot("disk.qcow2", "qcow2"))
 //!     .spawn()
 //!     .await?;
-//! vm.wait_for_boot_marker(&image.token, Duration::from_secs(120)).await?;
+//! vm.wait_for_line(|line| line.contains("login:"), Duration::from_secs(120)).await?;
 //! # Ok(()) }
 //! ```
 //!
 //! Host facts this crate is built around are in the project's QEMU.md: the apt trap
-//! (see [`packages`]) and the KVM trap (see [`Accel`]).
+//! (handled by the testbed's `packages`) and the KVM trap (see [`Accel`]).
 
 pub mod accel;
 pub mod command;
 pub mod error;
 pub mod img;
 pub mod install;
-pub mod packages;
-pub mod seed;
-pub mod tiny;
 pub mod vm;
 
 pub use accel::Accel;
@@ -45,5 +39,4 @@ pub use img::{
     QemuImg,
 };
 pub use install::{InstallSpec, Installation};
-pub use seed::NoCloudSeed;
 pub use vm::{Disk, RunLayout, Vm, VmBuilder};

@@ -215,7 +215,7 @@ impl VmBuilder {
         self
     }
 
-    /// Attaches a cloud-init NoCloud seed image (see [`crate::seed`]) read-only.
+    /// Attaches a cloud-init NoCloud seed image (built by the testbed crate's `seed`) read-only.
     pub fn nocloud_seed(mut self, path: impl Into<PathBuf>) -> Self {
         self.nocloud_seed = Some(path.into());
         self
@@ -479,14 +479,6 @@ impl Vm {
                 console_tail: self.console.tail(30),
             }),
         }
-    }
-
-    /// Waits for `SMOKE-BOOT-OK <token>` alone on a line: the proof that a tiny image booted.
-    pub async fn wait_for_boot_marker(&mut self, token: &str, deadline: Duration) -> Result<()> {
-        let marker = crate::tiny::boot_marker(token);
-        self.wait_for_line(|line| line.trim() == marker, deadline)
-            .await
-            .map(drop)
     }
 
     /// Runs a QMP command and returns its `return` value.

@@ -10,8 +10,9 @@ pub(crate) mod args;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use ferrostack_qemu::tiny::{self, TinyImage, TinySpec};
-use ferrostack_qemu::{ConvertSpec, QemuImg, packages};
+use ferrostack_qemu::{ConvertSpec, QemuImg};
+use ferrostack_testbed::packages;
+use ferrostack_testbed::tiny::{self, TinyImage, TinySpec};
 
 use self::args::ImageBuild;
 use super::vm::Interrupts;

@@ -23,6 +23,7 @@ pub const MAX_USER_DATA: usize = 65535;
 
 /// How a new server is connected.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Networks {
     /// Let Nova pick (and, from 2.37, allocate) a network for the project: the default.
     #[default]
@@ -35,6 +36,7 @@ pub enum Networks {
 
 /// One network interface of a new server.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NetworkAttachment {
     /// A new port on a network, optionally with a fixed IP.
     Network {

@@ -10,6 +10,7 @@ use super::wire;
 
 /// A flavor (`GET /flavors/detail`, `GET /flavors/{id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Flavor {
     /// The id.
     pub id: FlavorId,

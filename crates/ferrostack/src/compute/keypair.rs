@@ -11,6 +11,7 @@ use crate::secret::Secret;
 
 /// A keypair (`GET /os-keypairs`, `GET /os-keypairs/{name}`, and the answer of a create).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Keypair {
     /// The name, unique for its user.
     pub name: KeypairName,
@@ -43,6 +44,7 @@ pub struct Keypair {
 
 /// The kind of a keypair.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum KeypairType {
     /// An SSH key.
     Ssh,

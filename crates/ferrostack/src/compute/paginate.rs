@@ -13,6 +13,7 @@ use crate::session::Session;
 
 /// A link in a Nova document (`self`, `bookmark`, `next`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Link {
     /// The target.
     pub href: String,

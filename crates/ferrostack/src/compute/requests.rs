@@ -117,6 +117,7 @@ impl RebootKind {
 
 /// The kind of VNC console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum VncConsole {
     /// noVNC, in a browser.
     NoVnc,

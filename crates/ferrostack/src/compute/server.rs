@@ -16,6 +16,7 @@ use crate::image::ImageId;
 /// Fields every microversion has are typed; everything else (`OS-EXT-SRV-ATTR:*`,
 /// `security_groups`, `tags`, `locked`, ...) is kept in [`Server::extra`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Server {
     /// The id.
     pub id: ServerId,
@@ -325,6 +326,7 @@ impl<'de> Deserialize<'de> for PowerState {
 
 /// One address of a server on one network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Address {
     /// The IP address.
     pub addr: IpAddr,
@@ -348,6 +350,7 @@ pub struct Address {
 
 /// Whether an address is the port's own or a floating IP.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AddressKind {
     /// The port's own address.
     Fixed,
@@ -380,6 +383,7 @@ impl<'de> Deserialize<'de> for AddressKind {
 
 /// The image a server was booted from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ServerImage {
     /// The Glance image id.
     pub id: ImageId,
@@ -413,6 +417,7 @@ fn image_or_volume<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ServerImage
 /// A server's flavor in either of Nova's shapes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum ServerFlavor {
     /// From 2.47: a copy of the flavor as it was at boot (the flavor may be gone since).
     Embedded(EmbeddedFlavor),
@@ -446,6 +451,7 @@ impl ServerFlavor {
 
 /// The embedded flavor of 2.47 and later.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EmbeddedFlavor {
     /// The flavor's name when the server was booted.
     pub original_name: String,
@@ -468,6 +474,7 @@ pub struct EmbeddedFlavor {
 
 /// Why a server is in ERROR.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Fault {
     /// The HTTP-like code of the failure (500 for most build failures).
     #[serde(default)]
@@ -495,6 +502,7 @@ pub(crate) struct ServerEnvelope {
 
 /// What `POST /servers` answers: the id, links and (unless disabled) the admin password.
 #[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
 pub struct CreatedServer {
     /// The new server's id.
     pub id: ServerId,

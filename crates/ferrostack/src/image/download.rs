@@ -18,6 +18,7 @@ use crate::request::ServiceType;
 
 /// A finished download.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Download {
     /// The image, as it was when the download started.
     pub image: Image,

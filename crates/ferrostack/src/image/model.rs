@@ -257,6 +257,7 @@ string_enum! {
 /// Base fields are always present on Glance v2 (`null` when unset); fields that older or
 /// unusual deployments omit fall back to their default instead of failing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Image {
     /// The id.
     pub id: ImageId,
@@ -521,6 +522,7 @@ fn deserialize_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>
 
 /// A page of `GET /v2/images`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
 pub struct ImagePage {
     /// The images of this page.
     pub images: Vec<Image>,
@@ -538,6 +540,7 @@ pub struct ImagePage {
 
 /// A project an image is shared with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Member {
     /// The image.
     pub image_id: ImageId,
@@ -564,6 +567,7 @@ pub(crate) struct MemberList {
 
 /// What the cloud's interoperable import offers (`GET /v2/info/import`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
 pub struct ImportInfo {
     /// The import methods.
     #[serde(rename = "import-methods")]
@@ -572,6 +576,7 @@ pub struct ImportInfo {
 
 /// The `import-methods` object of [`ImportInfo`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[non_exhaustive]
 pub struct ImportMethods {
     /// The methods enabled on this cloud.
     #[serde(default)]

@@ -280,7 +280,8 @@ async fn flavor_cell(compute: &ComputeClient, server: &Server) -> Cell {
             Ok(flavor) => Cell::str(format!("{} ({id})", flavor.name)),
             Err(_) => Cell::str(id.to_string()),
         },
-        None => Cell::str(""),
+        // A flavor shape this fstack does not know yet, or none: osc shows nothing either.
+        _ => Cell::str(""),
     }
 }
 

@@ -139,7 +139,7 @@ pub async fn list(ctx: &Context, args: ServerList) -> Result<()> {
                 Some(ServerFlavor::Link { id, .. }) => {
                     flavors.get(&id.to_string()).cloned().unwrap_or_default()
                 }
-                None => String::new(),
+                _ => String::new(),
             };
             let mut row = vec![
                 Cell::str(s.id.to_string()),
