@@ -6,7 +6,7 @@
 //!
 //! Layout: [`args`] is the top of the clap definition (the global flags and the ones several
 //! commands share), [`context`] turns the global flags into a cloud, [`output`] renders
-//! cliff's formats, [`print`] applies the list/show flags to it, and each command group has
+//! cliff's formats, [`mod@print`] applies the list/show flags to it, and each command group has
 //! its module under `commands/`, with its own flags beside it in `commands/<group>/args.rs`.
 
 pub mod args;

@@ -35,7 +35,7 @@ mod inspect;
 mod list;
 mod members;
 mod model;
-pub mod requests;
+mod requests;
 mod three_part;
 mod update;
 mod upload;

@@ -116,6 +116,17 @@
 //! # }
 //! ```
 //!
+//! # What we keep
+//!
+//! - Requests as data: every operation is a [`request::Request`] first, with an insta
+//!   snapshot per operation; most wire bugs die there, without a network.
+//! - The environment and file system are inputs of [`config`] loading (a folder per case
+//!   under `testdata/clouds/`), never `std::env::set_var` in tests.
+//! - One small categorical [`Error`]: callers match on [`ErrorKind`] and ask for the status
+//!   and request id; `Display` never repeats its source.
+//! - The format inspector (`ferrostack-format-inspector`): a small std-only API that reads
+//!   bounded regions of an image and gives Glance's verdict, used before any byte is sent.
+//!
 //! # Adding a service
 //!
 //! A new service copies this shape: a `<service>.rs` with the service client and its

@@ -1,6 +1,6 @@
 //! Every Glance operation as a plain [`Request`], before anything is sent. The builders with
-//! options ([`ListOptions`](super::ListOptions), [`ImageCreate`](super::ImageCreate),
-//! [`ImageUpdate`](super::ImageUpdate)) make theirs; the fixed ones are here.
+//! options ([`ListImages`](super::ListImages), [`CreateImage`](super::CreateImage),
+//! [`UpdateImage`](super::UpdateImage)) make theirs; the fixed ones are here.
 
 use serde_json::json;
 
@@ -12,17 +12,17 @@ fn image_path(id: &ImageId) -> String {
 }
 
 /// `GET /images/{id}`. Glance answers 404 for any unknown string, names included.
-pub fn get(id: &ImageId) -> Request {
+pub(crate) fn get(id: &ImageId) -> Request {
     Request::get(ServiceType::Image, image_path(id))
 }
 
 /// `DELETE /images/{id}`.
-pub fn delete(id: &ImageId) -> Request {
+pub(crate) fn delete(id: &ImageId) -> Request {
     Request::delete(ServiceType::Image, image_path(id))
 }
 
 /// `PUT /images/{id}/file`: the data, streamed, with its size when known.
-pub fn upload(id: &ImageId, size: Option<u64>) -> Request {
+pub(crate) fn upload(id: &ImageId, size: Option<u64>) -> Request {
     let request = Request::put(ServiceType::Image, format!("{}/file", image_path(id)))
         .header("Content-Type", "application/octet-stream")
         .stream(size);
@@ -33,13 +33,13 @@ pub fn upload(id: &ImageId, size: Option<u64>) -> Request {
 }
 
 /// `GET /images/{id}/file`: the data.
-pub fn download(id: &ImageId) -> Request {
+pub(crate) fn download(id: &ImageId) -> Request {
     Request::get(ServiceType::Image, format!("{}/file", image_path(id)))
         .header("Accept", "application/octet-stream")
 }
 
 /// `PUT /images/{id}/stage`: data for a later `glance-direct` import.
-pub fn stage(id: &ImageId, size: Option<u64>) -> Request {
+pub(crate) fn stage(id: &ImageId, size: Option<u64>) -> Request {
     let request = Request::put(ServiceType::Image, format!("{}/stage", image_path(id)))
         .header("Content-Type", "application/octet-stream")
         .stream(size);
@@ -63,7 +63,7 @@ pub enum ImportMethod {
 }
 
 /// `POST /images/{id}/import`.
-pub fn import(id: &ImageId, method: &ImportMethod) -> Request {
+pub(crate) fn import(id: &ImageId, method: &ImportMethod) -> Request {
     let body = match method {
         ImportMethod::GlanceDirect => json!({"method": {"name": "glance-direct"}}),
         ImportMethod::WebDownload { uri } => {
@@ -74,12 +74,12 @@ pub fn import(id: &ImageId, method: &ImportMethod) -> Request {
 }
 
 /// `GET /info/import`: the import methods the cloud offers.
-pub fn import_info() -> Request {
+pub(crate) fn import_info() -> Request {
     Request::get(ServiceType::Image, "/info/import")
 }
 
 /// `PUT /images/{id}/tags/{tag}`.
-pub fn add_tag(id: &ImageId, tag: &str) -> Request {
+pub(crate) fn add_tag(id: &ImageId, tag: &str) -> Request {
     Request::put(
         ServiceType::Image,
         format!("{}/tags/{}", image_path(id), segment(tag)),
@@ -87,7 +87,7 @@ pub fn add_tag(id: &ImageId, tag: &str) -> Request {
 }
 
 /// `DELETE /images/{id}/tags/{tag}`.
-pub fn remove_tag(id: &ImageId, tag: &str) -> Request {
+pub(crate) fn remove_tag(id: &ImageId, tag: &str) -> Request {
     Request::delete(
         ServiceType::Image,
         format!("{}/tags/{}", image_path(id), segment(tag)),
@@ -95,18 +95,18 @@ pub fn remove_tag(id: &ImageId, tag: &str) -> Request {
 }
 
 /// `POST /images/{id}/members`: shares the image with a project.
-pub fn add_member(id: &ImageId, project_id: &str) -> Request {
+pub(crate) fn add_member(id: &ImageId, project_id: &str) -> Request {
     Request::post(ServiceType::Image, format!("{}/members", image_path(id)))
         .json(json!({"member": project_id}))
 }
 
 /// `GET /images/{id}/members`.
-pub fn list_members(id: &ImageId) -> Request {
+pub(crate) fn list_members(id: &ImageId) -> Request {
     Request::get(ServiceType::Image, format!("{}/members", image_path(id)))
 }
 
 /// `GET /images/{id}/members/{project}`.
-pub fn get_member(id: &ImageId, project_id: &str) -> Request {
+pub(crate) fn get_member(id: &ImageId, project_id: &str) -> Request {
     Request::get(
         ServiceType::Image,
         format!("{}/members/{}", image_path(id), segment(project_id)),
@@ -114,7 +114,7 @@ pub fn get_member(id: &ImageId, project_id: &str) -> Request {
 }
 
 /// `PUT /images/{id}/members/{project}`: the member's answer.
-pub fn set_member_status(id: &ImageId, project_id: &str, status: &MemberStatus) -> Request {
+pub(crate) fn set_member_status(id: &ImageId, project_id: &str, status: &MemberStatus) -> Request {
     Request::put(
         ServiceType::Image,
         format!("{}/members/{}", image_path(id), segment(project_id)),
@@ -123,7 +123,7 @@ pub fn set_member_status(id: &ImageId, project_id: &str, status: &MemberStatus) 
 }
 
 /// `DELETE /images/{id}/members/{project}`.
-pub fn remove_member(id: &ImageId, project_id: &str) -> Request {
+pub(crate) fn remove_member(id: &ImageId, project_id: &str) -> Request {
     Request::delete(
         ServiceType::Image,
         format!("{}/members/{}", image_path(id), segment(project_id)),
@@ -131,7 +131,7 @@ pub fn remove_member(id: &ImageId, project_id: &str) -> Request {
 }
 
 /// `POST /images/{id}/actions/deactivate`. Doing it twice is harmless, so it may be retried.
-pub fn deactivate(id: &ImageId) -> Request {
+pub(crate) fn deactivate(id: &ImageId) -> Request {
     Request::post(
         ServiceType::Image,
         format!("{}/actions/deactivate", image_path(id)),
@@ -140,7 +140,7 @@ pub fn deactivate(id: &ImageId) -> Request {
 }
 
 /// `POST /images/{id}/actions/reactivate`. Doing it twice is harmless, so it may be retried.
-pub fn reactivate(id: &ImageId) -> Request {
+pub(crate) fn reactivate(id: &ImageId) -> Request {
     Request::post(
         ServiceType::Image,
         format!("{}/actions/reactivate", image_path(id)),
