@@ -115,6 +115,31 @@ impl ComputeClient {
         Keypairs::new(self.clone())
     }
 
+    /// A paginated list whose first request is built for the microversion in force (which
+    /// may have to be negotiated first): the `items` of every page, following `links`.
+    fn paginated<T>(
+        self,
+        first: impl FnOnce(Microversion) -> Result<crate::request::Request> + Send + 'static,
+        items: &'static str,
+        links: &'static str,
+    ) -> impl futures::Stream<Item = Result<T>> + Send + Unpin + 'static
+    where
+        T: serde::de::DeserializeOwned + Send + 'static,
+    {
+        use futures::{StreamExt, TryStreamExt};
+        futures::stream::once(async move {
+            let request = first(self.microversion().await?)?;
+            Ok::<_, Error>(paginate::paginate::<T>(
+                self.session.clone(),
+                request,
+                items,
+                links,
+            ))
+        })
+        .try_flatten()
+        .boxed()
+    }
+
     /// The microversion in force, negotiated with the cloud on first call.
     pub async fn microversion(&self) -> Result<Microversion> {
         self.version

@@ -1,13 +1,13 @@
 //! The [`Flavors`] handle and its list builder.
 
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::{Stream, TryStreamExt};
 
 use super::flavor::{Flavor, FlavorEnvelope};
 use super::ids::FlavorId;
 use super::microversion::Microversion;
 use super::requests::{self, FlavorQuery};
-use super::{ComputeClient, one_named, paginate};
-use crate::error::{Error, Result};
+use super::{ComputeClient, one_named};
+use crate::error::Result;
 use crate::request::Request;
 
 /// Nova's flavors. Cheap to clone; get one from [`ComputeClient::flavors`].
@@ -109,17 +109,12 @@ impl ListFlavors {
 
     /// Every matching flavor, page after page, following `flavors_links`.
     pub fn stream(self) -> impl Stream<Item = Result<Flavor>> + Send + Unpin + 'static {
-        futures::stream::once(async move {
-            let request = self.request(self.compute.microversion().await?);
-            Ok::<_, Error>(paginate::paginate::<Flavor>(
-                self.compute.session.clone(),
-                request,
-                "flavors",
-                "flavors_links",
-            ))
-        })
-        .try_flatten()
-        .boxed()
+        let query = self.query;
+        self.compute.paginated(
+            move |version| Ok(requests::list_flavors(&query, version)),
+            "flavors",
+            "flavors_links",
+        )
     }
 
     /// Every matching flavor, all pages collected.

@@ -1,12 +1,12 @@
 //! The [`Keypairs`] handle, and its list and create builders.
 
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::{Stream, TryStreamExt};
 
+use super::ComputeClient;
 use super::ids::KeypairName;
 use super::keypair::{Keypair, KeypairEnvelope, KeypairType};
 use super::microversion::Microversion;
 use super::requests::{self, KeypairQuery, KeypairSpec};
-use super::{ComputeClient, paginate};
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::{Request, ServiceType};
 
@@ -89,20 +89,14 @@ impl ListKeypairs {
 
     /// Every matching keypair, page after page, following `keypairs_links`.
     pub fn stream(self) -> impl Stream<Item = Result<Keypair>> + Send + Unpin + 'static {
-        futures::stream::once(async move {
-            let request = self.request(self.compute.microversion().await?)?;
-            Ok::<_, Error>(
-                paginate::paginate::<KeypairEnvelope>(
-                    self.compute.session.clone(),
-                    request,
-                    "keypairs",
-                    "keypairs_links",
-                )
-                .map_ok(|e| e.keypair),
+        let query = self.query;
+        self.compute
+            .paginated::<KeypairEnvelope>(
+                move |version| requests::list_keypairs(&query, version),
+                "keypairs",
+                "keypairs_links",
             )
-        })
-        .try_flatten()
-        .boxed()
+            .map_ok(|e| e.keypair)
     }
 
     /// Every matching keypair, all pages collected.

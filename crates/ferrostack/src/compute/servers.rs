@@ -1,7 +1,7 @@
 //! The [`Servers`] handle: the verbs every ferrostack client has, for Nova servers, the
 //! server actions (start, stop, reboot, consoles) and the list and update builders.
 
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::{Stream, TryStreamExt};
 use serde::Deserialize;
 
 use super::create::{CreateServer, ServerSpec};
@@ -9,7 +9,7 @@ use super::ids::{FlavorId, ServerId};
 use super::microversion::Microversion;
 use super::requests::{self, RebootKind, ServerQuery, VncConsole};
 use super::server::{self, Server, ServerStatus};
-use super::{ComputeClient, one_named, paginate, regex_escape, waiters};
+use super::{ComputeClient, one_named, regex_escape, waiters};
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::ImageId;
 use crate::request::{Request, ServiceType};
@@ -289,19 +289,12 @@ impl ListServers {
     /// Every matching server, page after page as the stream is read, following
     /// `servers_links` and stopping on a link already followed.
     pub fn stream(self) -> impl Stream<Item = Result<Server>> + Send + Unpin + 'static {
-        let compute = self.servers.compute;
         let query = self.query;
-        futures::stream::once(async move {
-            let request = requests::list_servers(&query, compute.microversion().await?);
-            Ok::<_, Error>(paginate::paginate::<Server>(
-                compute.session.clone(),
-                request,
-                "servers",
-                "servers_links",
-            ))
-        })
-        .try_flatten()
-        .boxed()
+        self.servers.compute.paginated(
+            move |version| Ok(requests::list_servers(&query, version)),
+            "servers",
+            "servers_links",
+        )
     }
 
     /// Every matching server, all pages collected.

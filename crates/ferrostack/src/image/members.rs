@@ -1,6 +1,6 @@
 //! An image's members: the projects a `shared` image is shared with, and their answers.
 
-use futures::stream::{self, Stream, StreamExt};
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 
 use super::model::{ImageId, Member, MemberList, MemberStatus};
 use super::requests;
@@ -91,12 +91,9 @@ pub struct ListMembers {
 impl ListMembers {
     /// Every member, as a stream.
     pub fn stream(self) -> impl Stream<Item = Result<Member>> + Send + Unpin + 'static {
-        stream::once(async move { self.collect_all().await })
-            .map(|answer| match answer {
-                Ok(members) => stream::iter(members.into_iter().map(Ok)).left_stream(),
-                Err(err) => stream::iter([Err(err)]).right_stream(),
-            })
-            .flatten()
+        stream::once(self.collect_all())
+            .map_ok(|members| stream::iter(members.into_iter().map(Ok)))
+            .try_flatten()
             .boxed()
     }
 
