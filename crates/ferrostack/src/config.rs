@@ -100,9 +100,13 @@ impl AuthType {
 }
 
 /// The `auth:` section, every key optional as in clouds.yaml.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+///
+/// `Debug` and `Serialize` show secrets as `<redacted>`, and so the user information of
+/// `auth_url` and `endpoint` (`http://user:PW@host/`).
+#[derive(Clone, PartialEq, Eq, Default, Serialize)]
 pub struct AuthConfig {
     /// Keystone's URL, with or without `/v3`.
+    #[serde(serialize_with = "crate::secret::serialize_url")]
     pub auth_url: Option<String>,
     /// `username`.
     pub username: Option<String>,
@@ -141,7 +145,48 @@ pub struct AuthConfig {
     /// `application_credential_secret`.
     pub application_credential_secret: Option<Secret>,
     /// `endpoint` (auth_type none).
+    #[serde(serialize_with = "crate::secret::serialize_url")]
     pub endpoint: Option<String>,
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A URL as it is, but for the user information a password may hide in.
+        struct Url<'a>(&'a Option<String>);
+        impl fmt::Debug for Url<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0.as_deref().map(crate::secret::redact_url), f)
+            }
+        }
+        f.debug_struct("AuthConfig")
+            .field("auth_url", &Url(&self.auth_url))
+            .field("username", &self.username)
+            .field("user_id", &self.user_id)
+            .field("password", &self.password)
+            .field("user_domain_name", &self.user_domain_name)
+            .field("user_domain_id", &self.user_domain_id)
+            .field("project_name", &self.project_name)
+            .field("project_id", &self.project_id)
+            .field("project_domain_name", &self.project_domain_name)
+            .field("project_domain_id", &self.project_domain_id)
+            .field("domain_name", &self.domain_name)
+            .field("domain_id", &self.domain_id)
+            .field("default_domain_id", &self.default_domain_id)
+            .field("default_domain_name", &self.default_domain_name)
+            .field("system_scope", &self.system_scope)
+            .field("token", &self.token)
+            .field("application_credential_id", &self.application_credential_id)
+            .field(
+                "application_credential_name",
+                &self.application_credential_name,
+            )
+            .field(
+                "application_credential_secret",
+                &self.application_credential_secret,
+            )
+            .field("endpoint", &Url(&self.endpoint))
+            .finish()
+    }
 }
 
 /// Which catalog interface to use.
@@ -182,7 +227,10 @@ impl Interface {
 /// A fully merged cloud configuration: what the session needs, nothing more.
 ///
 /// It serializes (for `fstack` and snapshots) with every secret shown as `<redacted>`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+///
+/// Its [`Default`] (the same as [`CloudConfig::new`]) verifies TLS certificates, so
+/// `CloudConfig { name: Some("prod".into()), ..Default::default() }` is safe.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CloudConfig {
     /// The cloud's name in clouds.yaml (`None` for a cloud made only from `OS_*` variables).
     pub name: Option<String>,
@@ -206,6 +254,7 @@ pub struct CloudConfig {
     pub key: Option<PathBuf>,
     /// `<service>_endpoint_override`, keyed by the service as the key spells it
     /// (`image`, `compute`, `identity`, `block_storage`).
+    #[serde(serialize_with = "serialize_urls")]
     pub endpoint_overrides: BTreeMap<String, String>,
     /// `<service>_api_version`, keyed like `endpoint_overrides` (`compute` -> `2.79`).
     pub api_versions: BTreeMap<String, String>,
@@ -216,11 +265,40 @@ pub struct CloudConfig {
 impl CloudConfig {
     /// A cloud config with every default, `verify` on.
     pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// Written out rather than derived: a derived `Default` would turn TLS verification off.
+impl Default for CloudConfig {
+    fn default() -> Self {
         Self {
+            name: None,
+            auth_type: AuthType::default(),
+            auth: AuthConfig::default(),
+            region_name: None,
+            regions: Vec::new(),
+            interface: Interface::default(),
             verify: true,
-            ..Default::default()
+            cacert: None,
+            cert: None,
+            key: None,
+            endpoint_overrides: BTreeMap::new(),
+            api_versions: BTreeMap::new(),
+            api_timeout: None,
         }
     }
+}
+
+/// The endpoint overrides with [`redact_url`](crate::secret::redact_url) applied to each.
+fn serialize_urls<S: serde::Serializer>(
+    urls: &BTreeMap<String, String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(
+        urls.iter()
+            .map(|(service, url)| (service, crate::secret::redact_url(url))),
+    )
 }
 
 /// Where configuration comes from: the environment and the file system, injected.
@@ -402,6 +480,36 @@ mod tests {
             yaml.contains("auth_type: v3applicationcredential"),
             "{yaml}"
         );
+    }
+
+    #[test]
+    fn the_default_verifies_tls() {
+        assert!(CloudConfig::default().verify);
+        let built = CloudConfig {
+            name: Some("prod".into()),
+            ..Default::default()
+        };
+        assert!(built.verify);
+        assert_eq!(CloudConfig::new(), CloudConfig::default());
+    }
+
+    #[test]
+    fn urls_are_shown_without_their_user_information() {
+        let mut config = CloudConfig::new();
+        config.auth.auth_url = Some("http://ada:hunter2@k.example/v3".into());
+        config.auth.endpoint = Some("http://ada:hunter2@n.example/".into());
+        config
+            .endpoint_overrides
+            .insert("image".into(), "https://ada:hunter2@g.example".into());
+        let yaml = serde_norway::to_string(&config).unwrap();
+        assert!(!yaml.contains("hunter2"), "{yaml}");
+        assert!(yaml.contains("https://<redacted>@g.example"), "{yaml}");
+        let debug = format!("{:?}", config.auth);
+        assert!(!debug.contains("hunter2"), "{debug}");
+        for shown in [&yaml, &debug] {
+            assert!(shown.contains("http://<redacted>@k.example/v3"), "{shown}");
+            assert!(shown.contains("http://<redacted>@n.example/"), "{shown}");
+        }
     }
 
     #[test]

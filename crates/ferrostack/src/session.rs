@@ -46,13 +46,14 @@ use crate::request::{Body, Request, ServiceType};
 mod discovery;
 mod endpoint;
 mod lease;
+mod links;
 mod response;
 mod retry;
 mod tls;
 mod transport;
 
 use discovery::Discovered;
-pub use response::Response;
+pub use response::{MAX_BODY, Response};
 pub use retry::RetryPolicy;
 
 /// A connection to one cloud. Cheap to clone: clones share the HTTP client, the token

@@ -192,7 +192,9 @@ impl<'a> Environment<'a> {
                     if matches!(*key, "auth_url" | "endpoint") {
                         check_url(value).map_err(invalid)?;
                     }
-                    auth_slot(&mut layer.auth, key).set(value.to_owned());
+                    auth_slot(&mut layer.auth, key)
+                        .set(value.to_owned())
+                        .map_err(invalid)?;
                 }
                 Target::AuthType => {
                     layer.auth_type = Some(parse_auth_type(value).map_err(invalid)?)

@@ -50,12 +50,17 @@ pub(crate) enum AuthSlot<'a> {
 }
 
 impl AuthSlot<'_> {
-    /// Stores a value: a secret slot wraps it at once, so it is never printed.
-    pub(crate) fn set(self, value: String) {
+    /// Stores a value: a secret slot wraps it at once, so it is never printed. A secret that
+    /// is the placeholder printed in place of one (a config saved from output) is refused.
+    pub(crate) fn set(self, value: String) -> Result<(), String> {
         match self {
             AuthSlot::Text(slot) => *slot = Some(value),
-            AuthSlot::Secret(slot) => *slot = Some(Secret::new(value)),
+            AuthSlot::Secret(slot) => {
+                crate::secret::check_not_placeholder(&value)?;
+                *slot = Some(Secret::new(value));
+            }
         }
+        Ok(())
     }
 }
 
@@ -175,7 +180,9 @@ impl Layer {
                 if matches!(*canonical, "auth_url" | "endpoint") {
                     check_url(&text).map_err(|p| origin.invalid(&at(&key), p))?;
                 }
-                auth_slot(&mut layer.auth, canonical).set(text);
+                auth_slot(&mut layer.auth, canonical)
+                    .set(text)
+                    .map_err(|p| origin.invalid(&at(&key), p))?;
             }
         }
 
@@ -423,7 +430,10 @@ pub(crate) fn check_url(text: &str) -> Result<(), String> {
     }
     match url::Url::parse(text) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
-        _ => Err(format!("\"{text}\" is not an http(s) URL")),
+        _ => Err(format!(
+            "\"{}\" is not an http(s) URL",
+            crate::secret::redact_url(text)
+        )),
     }
 }
 
@@ -508,6 +518,25 @@ mod tests {
         assert_eq!(l.auth.auth_url.as_deref(), Some("https://k.example"));
         assert_eq!(l.auth.project_id.as_deref(), Some("1234"));
         assert_eq!(l.auth.user_domain_id.as_deref(), Some("d"));
+    }
+
+    #[test]
+    fn a_config_saved_with_its_secrets_redacted_is_refused_when_read_back() {
+        let mut saved = crate::config::CloudConfig::new();
+        saved.auth.auth_url = Some("https://k.example/v3".into());
+        saved.auth.password = Some(Secret::new("hunter2"));
+        let yaml = serde_norway::to_string(&saved).unwrap();
+        let err = error(&yaml);
+        assert!(
+            err.starts_with(
+                "clouds.yaml (/x/clouds.yaml): cloud \"prod\": key \"auth.password\": \"<redacted>\" is the placeholder"
+            ),
+            "{err}"
+        );
+        assert!(
+            error("auth: {application_credential_secret: '<redacted>'}")
+                .contains("key \"auth.application_credential_secret\""),
+        );
     }
 
     #[test]

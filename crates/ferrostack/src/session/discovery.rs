@@ -121,7 +121,9 @@ pub(crate) fn choose(body: &[u8], fetched: &Url, major: Option<u64>) -> Result<D
         }
     };
     let url = if from_list {
-        self_link(&version, fetched)
+        // Only the path is taken from the link: see `links`.
+        self_link(&version)
+            .and_then(|href| super::links::version_url(fetched, href))
             .ok_or_else(|| format!("version {} has no usable self link", version.id))?
     } else {
         // A single version answers at its own URL: keep the URL the catalog gave, which is
@@ -144,9 +146,12 @@ fn status_rank(status: Option<&str>) -> u8 {
     }
 }
 
-fn self_link(version: &Version, fetched: &Url) -> Option<Url> {
-    let href = &version.links.iter().find(|l| l.rel == "self")?.href;
-    Url::parse(href).or_else(|_| fetched.join(href)).ok()
+fn self_link(version: &Version) -> Option<&str> {
+    version
+        .links
+        .iter()
+        .find(|l| l.rel == "self")
+        .map(|l| l.href.as_str())
 }
 
 fn microversions(version: &Version) -> Option<(String, String)> {
@@ -208,6 +213,18 @@ mod tests {
         let d = choose(body, &url("http://public/compute/v2.1/"), Some(2)).unwrap();
         assert_eq!(d.url.as_str(), "http://public/compute/v2.1");
         assert_eq!(d.microversions, Some(("2.1".into(), "2.90".into())));
+    }
+
+    #[test]
+    fn list_shapes_keep_the_scheme_host_and_port_they_were_fetched_from() {
+        // Glance behind a TLS-terminating proxy, without public_endpoint.
+        let glance = br#"{"versions":[{"id":"v2.17","status":"CURRENT","links":[{"rel":"self","href":"http://10.0.0.5:9292/v2/"}]}]}"#;
+        let d = choose(glance, &url("https://cloud.example/image"), Some(2)).unwrap();
+        assert_eq!(d.url.as_str(), "https://cloud.example/image/v2");
+        // An unversioned Keystone auth_url: the password goes where this says.
+        let keystone = br#"{"versions":{"values":[{"id":"v3.14","status":"stable","links":[{"rel":"self","href":"http://keystone.internal:5000/v3/"}]}]}}"#;
+        let d = choose(keystone, &url("https://cloud.example:5000/"), Some(3)).unwrap();
+        assert_eq!(d.url.as_str(), "https://cloud.example:5000/v3");
     }
 
     #[test]

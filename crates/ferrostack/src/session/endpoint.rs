@@ -5,10 +5,12 @@ use url::Url;
 
 use super::Session;
 use super::discovery::{self, Discovered};
+use super::links;
 use crate::auth::find_endpoint;
 use crate::config::AuthType;
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::{Request, ServiceType};
+use crate::secret::redact_url;
 
 impl Session {
     /// Keystone's versioned endpoint as found from `auth_url` (with or without `/v3`).
@@ -22,9 +24,11 @@ impl Session {
                 })?;
                 let base = Url::parse(auth_url).map_err(|e| {
                     Error::config(format!(
-                        "cloud {cloud}: auth.auth_url {auth_url:?} is not a URL ({e})"
+                        "cloud {cloud}: auth.auth_url {:?} is not a URL ({e})",
+                        redact_url(auth_url)
                     ))
                 })?;
+                let base = links::without_userinfo(base, "auth.auth_url");
                 Ok(self.discover(&ServiceType::Identity, base, None).await?.url)
             })
             .await
@@ -134,9 +138,13 @@ impl Session {
         .iter()
         .fold(raw.clone(), |url, pattern| url.replace(pattern, project));
         let base = Url::parse(&filled).map_err(|e| {
-            Error::config(format!("cloud {cloud}: {key} {raw:?} is not a URL ({e})"))
-                .with_service(service.clone())
+            Error::config(format!(
+                "cloud {cloud}: {key} {:?} is not a URL ({e})",
+                redact_url(&raw)
+            ))
+            .with_service(service.clone())
         })?;
+        let base = links::without_userinfo(base, &key);
         let token_id = token.as_ref().map(|t| t.id.expose().to_owned());
         self.discover(service, base, token_id.as_deref()).await
     }
