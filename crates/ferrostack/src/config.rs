@@ -230,7 +230,7 @@ impl Interface {
 ///
 /// Its [`Default`] (the same as [`CloudConfig::new`]) verifies TLS certificates, so
 /// `CloudConfig { name: Some("prod".into()), ..Default::default() }` is safe.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct CloudConfig {
     /// The cloud's name in clouds.yaml (`None` for a cloud made only from `OS_*` variables).
     pub name: Option<String>,
@@ -287,6 +287,47 @@ impl Default for CloudConfig {
             api_versions: BTreeMap::new(),
             api_timeout: None,
         }
+    }
+}
+
+/// Every field, but the endpoint overrides without the user information of their URLs.
+impl fmt::Debug for CloudConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Destructured, so that a new field cannot be left out unnoticed.
+        let CloudConfig {
+            name,
+            auth_type,
+            auth,
+            region_name,
+            regions,
+            interface,
+            verify,
+            cacert,
+            cert,
+            key,
+            endpoint_overrides,
+            api_versions,
+            api_timeout,
+        } = self;
+        let overrides: BTreeMap<&str, std::borrow::Cow<'_, str>> = endpoint_overrides
+            .iter()
+            .map(|(service, url)| (service.as_str(), crate::secret::redact_url(url)))
+            .collect();
+        f.debug_struct("CloudConfig")
+            .field("name", name)
+            .field("auth_type", auth_type)
+            .field("auth", auth)
+            .field("region_name", region_name)
+            .field("regions", regions)
+            .field("interface", interface)
+            .field("verify", verify)
+            .field("cacert", cacert)
+            .field("cert", cert)
+            .field("key", key)
+            .field("endpoint_overrides", &overrides)
+            .field("api_versions", api_versions)
+            .field("api_timeout", api_timeout)
+            .finish()
     }
 }
 
@@ -504,8 +545,9 @@ mod tests {
         let yaml = serde_norway::to_string(&config).unwrap();
         assert!(!yaml.contains("hunter2"), "{yaml}");
         assert!(yaml.contains("https://<redacted>@g.example"), "{yaml}");
-        let debug = format!("{:?}", config.auth);
+        let debug = format!("{config:?}");
         assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("https://<redacted>@g.example"), "{debug}");
         for shown in [&yaml, &debug] {
             assert!(shown.contains("http://<redacted>@k.example/v3"), "{shown}");
             assert!(shown.contains("http://<redacted>@n.example/"), "{shown}");
