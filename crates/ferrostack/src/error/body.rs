@@ -16,16 +16,22 @@ const MAX_MESSAGE: usize = 1000;
 /// The error for a non-success response: status, service, request id, Retry-After, and the
 /// service's own message. `secrets` (the tokens the request carried) are masked in the
 /// message, since Keystone names the token it could not find.
+///
+/// When the body is not a service's JSON error (an HTML page from a proxy, text, nothing),
+/// the message starts with `at` (`GET http://host/path`): it may not come from the service.
 pub(crate) fn from_response(
     status: u16,
     service: ServiceType,
     headers: &http::HeaderMap,
     body: &[u8],
     secrets: &[&str],
+    at: &str,
 ) -> Error {
     let content_type = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
+    let from_service = serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|value| json_message(&value).is_some());
     let mut message = service_message(body, content_type).unwrap_or_else(|| {
         http::StatusCode::from_u16(status)
             .ok()
@@ -33,6 +39,9 @@ pub(crate) fn from_response(
             .unwrap_or("unexpected status")
             .to_owned()
     });
+    if !from_service {
+        message = format!("{at}: {message}");
+    }
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         message = message.replace(secret, "<redacted>");
     }
@@ -181,6 +190,8 @@ mod tests {
     use super::*;
     use crate::error::ErrorKind;
 
+    const AT: &str = "GET http://h/v2/images";
+
     fn headers(pairs: &[(&str, &str)]) -> http::HeaderMap {
         pairs
             .iter()
@@ -197,7 +208,7 @@ mod tests {
     fn keystone_error() {
         let body = br#"{"error":{"code":401,"title":"Unauthorized","message":"The request you have made requires authentication."}}"#;
         let h = headers(&[("x-openstack-request-id", "req-k1")]);
-        let e = from_response(401, ServiceType::Identity, &h, body, &[]);
+        let e = from_response(401, ServiceType::Identity, &h, body, &[], AT);
         assert_eq!(e.kind(), &ErrorKind::Unauthorized);
         assert_eq!(
             e.message(),
@@ -211,7 +222,7 @@ mod tests {
     fn nova_fault_uses_the_compute_request_id() {
         let body = br#"{"conflictingRequest":{"code":409,"message":"Cannot 'start' instance while it is in vm_state active"}}"#;
         let h = headers(&[("x-compute-request-id", "req-n1")]);
-        let e = from_response(409, ServiceType::Compute, &h, body, &[]);
+        let e = from_response(409, ServiceType::Compute, &h, body, &[], AT);
         assert!(e.is_conflict());
         assert_eq!(
             e.message(),
@@ -240,9 +251,20 @@ mod tests {
     }
 
     #[test]
+    fn a_page_that_is_not_the_services_error_names_the_url() {
+        let page = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+        let h = headers(&[("content-type", "text/html")]);
+        let e = from_response(502, ServiceType::Image, &h, page, &[], AT);
+        assert_eq!(
+            e.to_string(),
+            "image: GET http://h/v2/images: 502 Bad Gateway nginx (HTTP 502)"
+        );
+    }
+
+    #[test]
     fn empty_body_falls_back_to_the_reason_phrase() {
-        let e = from_response(503, ServiceType::Image, &headers(&[]), b"", &[]);
-        assert_eq!(e.message(), "Service Unavailable");
+        let e = from_response(503, ServiceType::Image, &headers(&[]), b"", &[], AT);
+        assert_eq!(e.message(), "GET http://h/v2/images: Service Unavailable");
         assert_eq!(e.kind(), &ErrorKind::Unavailable);
     }
 
@@ -255,6 +277,7 @@ mod tests {
             &headers(&[]),
             body,
             &["gAAAAsecret"],
+            AT,
         );
         assert_eq!(e.message(), "Could not find token: <redacted>.");
     }
@@ -273,7 +296,7 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         let h = headers(&[("retry-after", "2")]);
-        let e = from_response(429, ServiceType::Compute, &h, b"", &[]);
+        let e = from_response(429, ServiceType::Compute, &h, b"", &[], AT);
         assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
         assert_eq!(e.kind(), &ErrorKind::RateLimited);
     }

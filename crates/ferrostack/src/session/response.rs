@@ -209,6 +209,7 @@ pub(super) async fn status_error(
 ) -> Error {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
+    let at = format!("{} {}", request.method, redact_url(response.url().as_str()));
     // The message is in the first few kilobytes; a body that fails to arrive has none.
     let mut response = response;
     let (body, _) = read_at_most(&mut response, MAX_ERROR_BODY)
@@ -222,7 +223,14 @@ pub(super) async fn status_error(
             .filter(|(name, _)| crate::request::is_secret_header(name))
             .map(|(_, v)| v.as_str()),
     );
-    error::from_response(status, request.service.clone(), &headers, &body, &secrets)
+    error::from_response(
+        status,
+        request.service.clone(),
+        &headers,
+        &body,
+        &secrets,
+        &at,
+    )
 }
 
 /// The error for an exchange that failed before an answer came (connect, timeout, body).
