@@ -142,6 +142,9 @@ pub mod blocking;
 pub mod compute;
 pub mod config;
 mod error;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identity;
 pub mod image;
 pub mod request;

@@ -52,6 +52,9 @@ mod retry;
 mod tls;
 mod transport;
 
+/// The decoders of discovery documents, links and bodies, for the fuzz target.
+#[cfg(fuzzing)]
+pub(crate) use self::{discovery::choose, links::version_url, response::decode_json};
 use discovery::Discovered;
 pub use response::{MAX_BODY, Response};
 pub use retry::RetryPolicy;

@@ -270,7 +270,7 @@ async fn read_at_most(
 
 /// Decodes a JSON body, or says what is wrong with it and, for a document of the wrong
 /// shape, where (`images[3].size`).
-fn decode_json<T: DeserializeOwned>(
+pub(crate) fn decode_json<T: DeserializeOwned>(
     body: &[u8],
     html: bool,
 ) -> Result<T, (String, Option<String>)> {
