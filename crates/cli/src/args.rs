@@ -179,7 +179,8 @@ pub struct GlobalArgs {
         value_name = "identity-api-version"
     )]
     pub os_identity_api_version: Option<String>,
-    /// Request timeout in seconds.
+    /// Give up after this many seconds: the whole command's deadline, retries and waits
+    /// included (api_timeout in clouds.yaml bounds each read).
     #[arg(long, global = true, value_name = "seconds")]
     pub timeout: Option<f64>,
     /// Trace every request on stderr (tokens and passwords redacted).

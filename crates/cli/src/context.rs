@@ -67,6 +67,11 @@ impl Context {
                     .then(|| TokenCache::for_config(&config))
                     .flatten();
                 let mut builder = Session::builder(config);
+                // Counted from here, the first use of the cloud: the milliseconds of parsing
+                // and loading before it are not worth a less readable limit in the errors.
+                if let Some(limit) = self.time_limit()? {
+                    builder = builder.time_limit(limit);
+                }
                 if let Some(cache) = cache {
                     let cached = cache.load();
                     let seeded = cached.as_ref().map(|t| t.id.clone());
@@ -79,6 +84,19 @@ impl Context {
                 Ok(Cloud::from_session(session))
             })
             .await
+    }
+
+    /// `--timeout SECONDS`: the whole command's deadline, as a user reads it. Every request,
+    /// retry and wait of the command ends by then (openstackclient's `--timeout` bounds each
+    /// socket operation instead, which a retried call can exceed many times over).
+    pub fn time_limit(&self) -> Result<Option<std::time::Duration>> {
+        match self.global.timeout {
+            None => Ok(None),
+            Some(seconds) if seconds.is_finite() && seconds > 0.0 => {
+                Ok(Some(std::time::Duration::from_secs_f64(seconds)))
+            }
+            Some(seconds) => anyhow::bail!("--timeout {seconds}: give a number of seconds above 0"),
+        }
     }
 
     /// Writes the session's token to the cache when it is not the one read from it (a first
@@ -95,7 +113,7 @@ impl Context {
             return;
         }
         if let Err(e) = cache.store(&token) {
-            tracing::debug!(path = %cache.path().display(), error = %e, "cannot write the token cache");
+            tracing::debug!(dir = %cache.dir().display(), error = %e, "cannot write the token cache");
         }
     }
 
@@ -109,7 +127,7 @@ impl Context {
 fn flag_variables(g: &GlobalArgs) -> Vec<(&'static str, String)> {
     let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
     let secret = |s: &Option<ferrostack::Secret>| s.as_ref().map(|s| s.expose().to_owned());
-    let pairs: [(&'static str, Option<String>); 27] = [
+    let pairs: [(&'static str, Option<String>); 26] = [
         ("OS_CLOUD", g.os_cloud.clone()),
         ("OS_AUTH_URL", g.os_auth_url.clone()),
         ("OS_AUTH_TYPE", g.os_auth_type.clone()),
@@ -145,7 +163,6 @@ fn flag_variables(g: &GlobalArgs) -> Vec<(&'static str, String)> {
         ("OS_CERT", path(&g.os_cert)),
         ("OS_KEY", path(&g.os_key)),
         ("OS_COMPUTE_API_VERSION", g.os_compute_api_version.clone()),
-        ("OS_API_TIMEOUT", g.timeout.map(|t| t.to_string())),
     ];
     let mut vars: Vec<(&'static str, String)> = pairs
         .into_iter()
@@ -189,7 +206,8 @@ mod tests {
         assert_eq!(get("OS_PASSWORD"), Some("pw"));
         assert_eq!(get("OS_INSECURE"), Some("true"));
         assert_eq!(get("OS_COMPUTE_API_VERSION"), Some("2.79"));
-        assert_eq!(get("OS_API_TIMEOUT"), Some("30"));
+        // --timeout is the command's deadline, not api_timeout's per-read bound.
+        assert_eq!(get("OS_API_TIMEOUT"), None);
         assert_eq!(get("OS_USERNAME"), None);
     }
 

@@ -6,7 +6,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::PathBuf;
 
-use common::{TestCloud, stdout};
+use common::{TestCloud, run, stdout};
 use serde_json::Value;
 
 /// A password no name or id could contain, so finding it anywhere means it leaked.
@@ -49,12 +49,13 @@ fn keystone_requests(t: &TestCloud) -> usize {
         .count()
 }
 
-/// The cache files of this test's home, sorted.
+/// The cache files of this test's home (not the cache's key), sorted.
 fn cache_files(t: &TestCloud) -> Vec<PathBuf> {
     let dir = t.path().join("cache/fstack");
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| entries.map(|e| e.unwrap().path()).collect())
         .unwrap_or_default();
+    files.retain(|f| f.extension().is_some_and(|e| e == "json"));
     files.sort();
     files
 }
@@ -103,7 +104,7 @@ async fn the_cache_is_private_and_holds_no_password() {
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&file), 0o600);
     assert_eq!(mode(file.parent().unwrap()), 0o700);
-    assert_eq!(entry["format"], "fstack-token-cache/1");
+    assert_eq!(entry["format"], "fstack-token-cache/2");
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(!text.contains(CAROL_PASSWORD), "{text}");
     // The file is named by a hash, not by the cloud or the user.
@@ -111,6 +112,35 @@ async fn the_cache_is_private_and_holds_no_password() {
     assert!(
         !name.contains("carol") && name.len() == 64 + ".json".len(),
         "{name}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_password_fails_even_with_a_token_cached() {
+    let t = cloud_with_carol().await;
+    stdout(t.fstack("mock-carol").args(["flavor", "list"]));
+    assert_eq!(token_requests(&t), 1);
+    let wrong = run(t
+        .fstack("mock-carol")
+        .args(["--os-password", "not-carols", "flavor", "list"]));
+    assert!(
+        !wrong.status.success(),
+        "a wrong password rode on the cached token: {}",
+        String::from_utf8_lossy(&wrong.stdout)
+    );
+    assert_eq!(
+        token_requests(&t),
+        2,
+        "it authenticated, and Keystone said no"
+    );
+    // The cached token of the right password is still there, and still used.
+    stdout(t.fstack("mock-carol").args(["flavor", "list"]));
+    assert_eq!(token_requests(&t), 2);
+    let (_, entry) = cache_entry(&t);
+    let text = entry.to_string();
+    assert!(
+        !text.contains(CAROL_PASSWORD) && !text.contains("not-carols"),
+        "{text}"
     );
 }
 
@@ -149,11 +179,11 @@ async fn a_corrupt_or_foreign_cache_is_ignored_and_replaced() {
     let t = TestCloud::start().await;
     flavor_list(&t, &[]);
     let (file, entry) = cache_entry(&t);
-    std::fs::write(&file, b"{\"format\": \"fstack-token-cache/1\", \"tok").unwrap();
+    std::fs::write(&file, b"{\"format\": \"fstack-token-cache/2\", \"tok").unwrap();
     flavor_list(&t, &[]);
     assert_eq!(token_requests(&t), 2);
     let (_, replaced) = cache_entry(&t);
-    assert_eq!(replaced["format"], "fstack-token-cache/1");
+    assert_eq!(replaced["format"], "fstack-token-cache/2");
 
     // A file of another key (copied, or renamed by hand) is not taken for this one.
     let mut foreign = entry.clone();

@@ -258,7 +258,10 @@ pub struct CloudConfig {
     pub endpoint_overrides: BTreeMap<String, String>,
     /// `<service>_api_version`, keyed like `endpoint_overrides` (`compute` -> `2.79`).
     pub api_versions: BTreeMap<String, String>,
-    /// `api_timeout` in seconds.
+    /// `api_timeout` in seconds: the session's connect and read timeouts, as openstacksdk
+    /// hands it to requests as its one timeout. A legacy `<service>_timeout` key
+    /// (`compute_timeout`) replaces it, as there; a bare `timeout` key is not read (openstacksdk
+    /// takes `timeout` only from the command line).
     pub api_timeout: Option<f64>,
 }
 

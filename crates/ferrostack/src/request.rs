@@ -190,21 +190,23 @@ pub struct Request {
     pub body: Body,
     /// The microversion to send (`2.79` for compute), if any.
     pub microversion: Option<String>,
-    /// Whether the request may safely be sent again after it may have reached the server.
+    /// Whether the request may be sent again after it may have reached the service (after a
+    /// 502, 503 or 504 without `Retry-After`, or a connection lost once sent): true for the
+    /// reads (GET, HEAD, OPTIONS) and for requests whose builder knows a repeat is harmless.
+    /// A PUT or DELETE is not, though idempotent in HTTP's sense: a repeat can undo a
+    /// concurrent change, or answer 404 for a deletion that took effect. Every request is
+    /// sent again after a failure to connect, a 429, or a 503 with `Retry-After`, when
+    /// nothing was done.
     pub idempotent: bool,
 }
 
 impl Request {
-    /// A request with no query, headers or body. GET, HEAD, PUT, DELETE and OPTIONS are
-    /// idempotent; POST and PATCH are not.
+    /// A request with no query, headers or body. GET, HEAD and OPTIONS may be sent again
+    /// after reaching the service; others may not (see [`Request::idempotent`]).
     pub fn new(service: ServiceType, method: http::Method, path: impl Into<String>) -> Self {
         let idempotent = matches!(
             method,
-            http::Method::GET
-                | http::Method::HEAD
-                | http::Method::PUT
-                | http::Method::DELETE
-                | http::Method::OPTIONS
+            http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
         );
         Self {
             service,
@@ -427,7 +429,8 @@ mod tests {
     #[test]
     fn idempotency_follows_the_method() {
         assert!(Request::get(ServiceType::Image, "/images").idempotent);
-        assert!(Request::put(ServiceType::Image, "/images/x/file").idempotent);
+        assert!(!Request::put(ServiceType::Image, "/images/x/file").idempotent);
+        assert!(!Request::delete(ServiceType::Image, "/images/x").idempotent);
         assert!(!Request::post(ServiceType::Compute, "/servers").idempotent);
         assert!(!Request::patch(ServiceType::Image, "/images/x").idempotent);
     }

@@ -7,15 +7,17 @@
 //! - the cached token goes in `X-Auth-Token`, renewed first when it expires within the margin;
 //!   a 401 renews it once for every caller that used the same token, and the call is sent
 //!   again once;
-//! - a connection that could not be made is tried again for any request (nothing was sent);
-//!   429, 502, 503, 504 and failures after sending are retried only for idempotent requests
-//!   without a streamed body, with capped, jittered backoff or the service's `Retry-After`;
+//! - what cannot have had an effect is sent again (a connection that could not be made, a
+//!   429, a 503 with `Retry-After`); what may have had one only when the request only reads
+//!   (502, 503 and 504, a connection lost after sending); with capped, jittered backoff or
+//!   the service's `Retry-After`, never a streamed body, never after a timeout;
+//! - connect and read timeouts, TCP keepalive and an optional time limit bound every call;
 //! - each attempt is logged at debug (method, URL, status, time, request id), never a header
 //!   value or a body;
 //! - an error status becomes an [`Error`] carrying the service's own message and request id.
 //!
 //! This file holds the [`Session`], its builder and the public calls; the steps above live in
-//! `endpoint` + `discovery`, `lease`, `retry`, `transport` + `tls` and `response`.
+//! `endpoint` + `discovery`, `lease`, `retry` + `timeouts`, `transport` + `tls` and `response`.
 //!
 //! ```no_run
 //! # async fn demo(config: ferrostack::config::CloudConfig) -> ferrostack::Result<()> {
@@ -49,6 +51,7 @@ mod lease;
 mod links;
 mod response;
 mod retry;
+mod timeouts;
 mod tls;
 mod transport;
 
@@ -58,6 +61,13 @@ pub(crate) use self::{discovery::choose, links::version_url, response::decode_js
 use discovery::Discovered;
 pub use response::{MAX_BODY, Response};
 pub use retry::RetryPolicy;
+use timeouts::Timeouts;
+
+/// A streamed body on its way, and when it last moved.
+pub(crate) struct Upload {
+    body: reqwest::Body,
+    activity: timeouts::Activity,
+}
 
 /// A connection to one cloud. Cheap to clone: clones share the HTTP client, the token
 /// and the discovery cache.
@@ -69,6 +79,10 @@ pub struct Session {
 struct Inner {
     config: CloudConfig,
     http: reqwest::Client,
+    /// The client for uploads, made on the first one (see `transport::Use`).
+    upload_http: std::sync::OnceLock<reqwest::Client>,
+    timeouts: Timeouts,
+    user_agent: String,
     retry: RetryPolicy,
     auth: Option<Auth>,
     tokens: TokenCache,
@@ -89,12 +103,18 @@ impl std::fmt::Debug for Session {
 
 /// Options of a [`Session`] beyond the cloud configuration: timeouts, retries, token renewal.
 ///
+/// Nothing a session sends can hang: a connection must be made within the connect timeout
+/// (10 s), each read must bring something within the read timeout (60 s; for an upload,
+/// each chunk must go out within it), and idle connections are probed with TCP keepalive.
+/// `api_timeout` from clouds.yaml sets both timeouts, as openstacksdk's single timeout does.
+///
 /// ```
 /// # fn demo(config: ferrostack::config::CloudConfig) -> ferrostack::Result<()> {
 /// use std::time::Duration;
 /// use ferrostack::session::{RetryPolicy, Session};
 /// let session = Session::builder(config)
-///     .timeout(Duration::from_secs(30))
+///     .read_timeout(Duration::from_secs(30))
+///     .time_limit(Duration::from_secs(300))
 ///     .retry(RetryPolicy { max_attempts: 2, ..RetryPolicy::default() })
 ///     .build()?;
 /// # let _ = session;
@@ -106,7 +126,10 @@ pub struct SessionBuilder {
     config: CloudConfig,
     retry: RetryPolicy,
     connect_timeout: Duration,
+    read_timeout: Duration,
     timeout: Option<Duration>,
+    keepalive: Option<Duration>,
+    time_limit: Option<Duration>,
     token_margin: Duration,
     user_agent: String,
     token: Option<Token>,
@@ -119,20 +142,49 @@ impl SessionBuilder {
         self
     }
 
-    /// How long to wait for a connection (default 10 s).
+    /// How long to wait for a connection, TLS included (default: `api_timeout` from the
+    /// configuration, else 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// How long a whole request may take, body included (default: `api_timeout` from the
-    /// configuration, else none: uploads of large images take long).
+    /// How long each read may wait for data: the response's status and headers, then each
+    /// chunk of its body; for an upload, how long a chunk may wait to go out and, after the
+    /// last one, the answer (default: `api_timeout` from the configuration, else 60 s). It
+    /// bounds silence, not length: a large download or upload that keeps moving never hits it.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take in all, body included (default: no limit beyond the
+    /// connect and read timeouts: uploads of large images take long).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
-    /// How long before its expiry a token is replaced (default 120 s).
+    /// TCP keepalive: the idle time before the first probe, then a probe every 15 s, and the
+    /// connection dropped after 4 unanswered (default 60 s, as keystoneauth; `None` turns it
+    /// off).
+    pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
+        self.keepalive = idle;
+        self
+    }
+
+    /// A time limit for everything the session sends, counted from [`build`](Self::build):
+    /// each attempt gets only what is left of it, no retry starts that could not end within
+    /// it, and once it has run out every call fails at once with an
+    /// [`ErrorKind::Timeout`] error naming the call. What a command-line user means by
+    /// "give up after N seconds" (default: none).
+    pub fn time_limit(mut self, limit: Duration) -> Self {
+        self.time_limit = Some(limit);
+        self
+    }
+
+    /// How long before its expiry a token is replaced (default 120 s). A token that lives
+    /// shorter than twice the margin is replaced when half its lifetime is left instead.
     pub fn token_renewal_margin(mut self, margin: Duration) -> Self {
         self.token_margin = margin;
         self
@@ -157,15 +209,27 @@ impl SessionBuilder {
     /// Builds the session. Checks the credentials and TLS files; makes no request.
     pub fn build(self) -> Result<Session> {
         let auth = Auth::from_config(&self.config)?;
+        let timeouts = Timeouts {
+            connect: self.connect_timeout,
+            read: self.read_timeout,
+            request: self.timeout,
+            keepalive: self.keepalive,
+            limit: self
+                .time_limit
+                .map(|limit| (limit, tokio::time::Instant::now() + limit)),
+        };
         let http = transport::build_client(
             &self.config,
-            self.connect_timeout,
-            self.timeout,
+            &timeouts,
             &self.user_agent,
+            transport::Use::Requests,
         )?;
         Ok(Session {
             inner: Arc::new(Inner {
                 http,
+                upload_http: std::sync::OnceLock::new(),
+                timeouts,
+                user_agent: self.user_agent,
                 retry: self.retry,
                 auth,
                 tokens: match self.token {
@@ -189,19 +253,30 @@ impl Session {
 
     /// A builder for a session with non-default timeouts, retries or token margin.
     pub fn builder(config: CloudConfig) -> SessionBuilder {
-        let timeout = config
+        // openstacksdk hands `api_timeout` to requests as its one timeout, which bounds the
+        // connection and each read alike.
+        let api_timeout = config
             .api_timeout
             .filter(|t| t.is_finite() && *t > 0.0)
             .map(Duration::from_secs_f64);
         SessionBuilder {
             config,
             retry: RetryPolicy::default(),
-            connect_timeout: Duration::from_secs(10),
-            timeout,
+            connect_timeout: api_timeout.unwrap_or(timeouts::DEFAULT_CONNECT),
+            read_timeout: api_timeout.unwrap_or(timeouts::DEFAULT_READ),
+            timeout: None,
+            keepalive: Some(timeouts::DEFAULT_KEEPALIVE),
+            time_limit: None,
             token_margin: Duration::from_secs(120),
             user_agent: concat!("ferrostack/", env!("CARGO_PKG_VERSION")).to_owned(),
             token: None,
         }
+    }
+
+    /// What is left of the session's [time limit](SessionBuilder::time_limit), if it has one.
+    /// A caller that waits between calls (a waiter, a progress loop) stops by then too.
+    pub fn time_left(&self) -> Option<Duration> {
+        self.inner.timeouts.left()
     }
 
     /// The configuration this session was built from.
@@ -253,7 +328,9 @@ impl Session {
     where
         S: futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
     {
-        self.dispatch(request, Some(reqwest::Body::wrap_stream(body)))
+        let activity = timeouts::Activity::new();
+        let body = reqwest::Body::wrap_stream(timeouts::watched(body, activity.clone()));
+        self.dispatch(request, Some(Upload { body, activity }))
             .await
     }
 
@@ -311,6 +388,20 @@ impl Session {
     /// A fresh token for this session's credentials, not cached (`openstack token issue`).
     pub(crate) async fn issue_token(&self) -> Result<Token> {
         self.authenticate().await
+    }
+
+    /// The HTTP client for uploads, made on first use from the same settings.
+    fn upload_client(&self) -> Result<&reqwest::Client> {
+        if let Some(client) = self.inner.upload_http.get() {
+            return Ok(client);
+        }
+        let client = transport::build_client(
+            &self.inner.config,
+            &self.inner.timeouts,
+            &self.inner.user_agent,
+            transport::Use::Uploads,
+        )?;
+        Ok(self.inner.upload_http.get_or_init(|| client))
     }
 
     fn cloud_name(&self) -> &str {

@@ -194,10 +194,12 @@ where
 }
 
 /// [`poll_until`] for a service's waiter: its default backoff unless the caller chose one,
-/// and the service named on the timeout error (every other error already names it).
+/// no longer than the session's time limit leaves (`time_left`), and the service named on
+/// the timeout error (every other error already names it).
 pub(crate) async fn poll_service<T, F, Fut>(
     service: ServiceType,
     wait: Wait,
+    time_left: Option<Duration>,
     default: Backoff,
     what: impl fmt::Display,
     poll: F,
@@ -206,15 +208,17 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Poll<T>>>,
 {
-    poll_until(wait.or_backoff(default), what, poll)
-        .await
-        .map_err(|err| {
-            if err.service().is_none() {
-                err.with_service(service)
-            } else {
-                err
-            }
-        })
+    let mut wait = wait.or_backoff(default);
+    if let Some(left) = time_left {
+        wait.timeout = wait.timeout.min(left);
+    }
+    poll_until(wait, what, poll).await.map_err(|err| {
+        if err.service().is_none() {
+            err.with_service(service)
+        } else {
+            err
+        }
+    })
 }
 
 #[cfg(test)]

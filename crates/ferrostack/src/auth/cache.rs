@@ -1,5 +1,10 @@
 //! The session's token: fetched once, shared by every clone of the session, renewed before it
 //! expires, and renewed exactly once when a service rejects it, however many calls saw the 401.
+//!
+//! When to renew is settled once per token, as an instant of the monotonic clock: the margin
+//! before expiry, or half the token's lifetime when that is shorter (a token that lives 60 s
+//! with a 120 s margin would otherwise be replaced before every request). The wall clock is
+//! read once, when the token arrives, to see how long it has left.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,7 +23,23 @@ pub(crate) struct TokenCache {
 #[derive(Default)]
 struct State {
     token: Option<Arc<Token>>,
+    /// When the token is to be replaced.
+    renew_at: Option<tokio::time::Instant>,
     generation: u64,
+}
+
+impl State {
+    fn hold(&mut self, token: Arc<Token>, margin: Duration) {
+        self.renew_at = Some(renew_at(&token, margin));
+        self.token = Some(token);
+    }
+}
+
+/// When `token` is to be replaced: [`Token::renewal_margin`] before it expires.
+fn renew_at(token: &Token, margin: Duration) -> tokio::time::Instant {
+    let left = token.expires_at.duration_since(jiff::Timestamp::now());
+    let left = Duration::try_from(left).unwrap_or_default();
+    tokio::time::Instant::now() + left.saturating_sub(token.renewal_margin(margin))
 }
 
 /// A token handed out by the cache, with the generation it belongs to.
@@ -40,11 +61,10 @@ impl TokenCache {
     /// A cache holding `token` already (one saved by an earlier process, say): it is used
     /// like one this cache fetched, until it nears expiry or a service rejects it.
     pub(crate) fn seeded(margin: Duration, token: Token) -> Self {
+        let mut state = State::default();
+        state.hold(Arc::new(token), margin);
         Self {
-            state: tokio::sync::Mutex::new(State {
-                token: Some(Arc::new(token)),
-                generation: 0,
-            }),
+            state: tokio::sync::Mutex::new(state),
             margin,
         }
     }
@@ -63,8 +83,8 @@ impl TokenCache {
         Fut: Future<Output = Result<Token>>,
     {
         let mut state = self.state.lock().await;
-        if let Some(token) = &state.token {
-            if !token.expires_within(self.margin) {
+        if let (Some(token), Some(renew_at)) = (&state.token, state.renew_at) {
+            if tokio::time::Instant::now() < renew_at {
                 return Ok(Lease {
                     token: token.clone(),
                     generation: state.generation,
@@ -72,7 +92,7 @@ impl TokenCache {
             }
             tracing::debug!(expires_at = %token.expires_at, "token expires soon; renewing");
         }
-        Self::replace(&mut state, authenticate).await
+        Self::replace(&mut state, self.margin, authenticate).await
     }
 
     /// A token to replace the one of `rejected` generation that a service refused. Only the
@@ -90,12 +110,12 @@ impl TokenCache {
             }),
             _ => {
                 tracing::debug!(generation = rejected, "token rejected; re-authenticating");
-                Self::replace(&mut state, authenticate).await
+                Self::replace(&mut state, self.margin, authenticate).await
             }
         }
     }
 
-    async fn replace<F, Fut>(state: &mut State, authenticate: F) -> Result<Lease>
+    async fn replace<F, Fut>(state: &mut State, margin: Duration, authenticate: F) -> Result<Lease>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Token>>,
@@ -104,7 +124,7 @@ impl TokenCache {
         state.token = None;
         let token = Arc::new(authenticate().await?);
         state.generation += 1;
-        state.token = Some(token.clone());
+        state.hold(token.clone(), margin);
         Ok(Lease {
             token,
             generation: state.generation,
@@ -161,8 +181,56 @@ mod tests {
         assert_eq!(renewed.token.id.expose(), "t0");
         assert_eq!(cache.peek().await.unwrap().id.expose(), "t0");
         // A seeded token that is about to expire is replaced before use.
-        let stale = TokenCache::seeded(Duration::from_secs(120), token("old", 60));
+        let stale = TokenCache::seeded(Duration::from_secs(120), hour_old("old", 60));
         assert_eq!(stale.get(auth).await.unwrap().token.id.expose(), "t1");
+    }
+
+    /// A token issued an hour ago, valid for `secs` more.
+    fn hour_old(name: &str, secs: i64) -> Token {
+        let mut token = token(name, secs);
+        token.issued_at = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(3600));
+        token
+    }
+
+    /// A token issued now, valid for `secs`.
+    fn issued_now(name: &str, secs: i64) -> Token {
+        let mut token = token(name, secs);
+        token.issued_at = Some(jiff::Timestamp::now());
+        token
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_token_shorter_than_twice_the_margin_is_renewed_at_half_its_life() {
+        let cache = TokenCache::new(Duration::from_secs(120));
+        let calls = AtomicUsize::new(0);
+        let auth = || async {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            Ok(issued_now(&format!("t{n}"), 60))
+        };
+        assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t0");
+        // Not before every request: the 60 s token serves its first half.
+        assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t0");
+        tokio::time::advance(Duration::from_secs(29)).await;
+        assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t0");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t1");
+        assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t1");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_token_is_renewed_at_the_margin() {
+        let cache = TokenCache::new(Duration::from_secs(120));
+        let calls = AtomicUsize::new(0);
+        let auth = || async {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            Ok(issued_now(&format!("t{n}"), 3600))
+        };
+        assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t0");
+        tokio::time::advance(Duration::from_secs(3600 - 121)).await;
+        assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t0");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t1");
     }
 
     #[tokio::test]
@@ -171,7 +239,11 @@ mod tests {
         let calls = AtomicUsize::new(0);
         let auth = || async {
             let n = calls.fetch_add(1, Ordering::SeqCst);
-            Ok(token(&format!("t{n}"), if n == 0 { 60 } else { 3600 }))
+            Ok(if n == 0 {
+                hour_old("t0", 60)
+            } else {
+                token(&format!("t{n}"), 3600)
+            })
         };
         assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t0");
         assert_eq!(cache.get(auth).await.unwrap().token.id.expose(), "t1");

@@ -55,6 +55,19 @@ impl Token {
         self.expires_at <= limit
     }
 
+    /// How long before its expiry the token is due for renewal, for a renewal `margin`: the
+    /// margin, or half the token's lifetime when that is shorter, so that a token living
+    /// less than twice the margin still serves half its life. The lifetime is Keystone's
+    /// (`expires_at - issued_at`); without a usable `issued_at`, what is left now.
+    pub fn renewal_margin(&self, margin: Duration) -> Duration {
+        let to_duration = |d: jiff::SignedDuration| Duration::try_from(d).unwrap_or_default();
+        let lifetime = match self.issued_at.filter(|issued| *issued <= self.expires_at) {
+            Some(issued) => self.expires_at.duration_since(issued),
+            None => self.expires_at.duration_since(jiff::Timestamp::now()),
+        };
+        margin.min(to_duration(lifetime) / 2)
+    }
+
     /// The project id, when project-scoped.
     pub fn project_id(&self) -> Option<&str> {
         self.project.as_ref().map(|p| p.id.as_str())
@@ -153,5 +166,29 @@ mod tests {
         assert!(!soon.expires_within(Duration::ZERO));
         let past = body(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(30));
         assert!(past.expires_within(Duration::ZERO));
+    }
+
+    #[test]
+    fn the_renewal_margin_is_at_most_half_the_lifetime() {
+        let issued = "2026-11-28T11:00:00Z".parse::<jiff::Timestamp>().unwrap();
+        let lived = |secs: i64| {
+            let mut token: Token = serde_json::from_value(serde_json::json!({
+                "expires_at": (issued + jiff::SignedDuration::from_secs(secs)).to_string(),
+                "issued_at": issued.to_string(),
+                "user": {"id": "u"},
+            }))
+            .unwrap();
+            token.id = "t".into();
+            token
+        };
+        let margin = Duration::from_secs(120);
+        assert_eq!(lived(3600).renewal_margin(margin), margin);
+        assert_eq!(lived(240).renewal_margin(margin), margin);
+        assert_eq!(lived(60).renewal_margin(margin), Duration::from_secs(30));
+        assert_eq!(lived(0).renewal_margin(margin), Duration::ZERO);
+        let mut bogus = lived(60);
+        bogus.issued_at = Some(issued + jiff::SignedDuration::from_secs(600));
+        // An issued_at after the expiry says nothing: what is left now counts (nothing).
+        assert_eq!(bogus.renewal_margin(margin), Duration::ZERO);
     }
 }

@@ -79,22 +79,31 @@ pub(super) async fn wait_for_status(
         goal: format!("server {id} to become {status}"),
         last: last.clone(),
     };
-    poll_service(ServiceType::Compute, wait, server_backoff(), goal, || {
-        let (client, id, status, last) = (client.clone(), id.clone(), status.clone(), last.clone());
-        async move {
-            let server = client.get(id).await?;
-            *last.lock().expect("not poisoned") = describe(&server);
-            // A status is only reached once its task is done: SHUTOFF with task
-            // `powering-on` is about to change.
-            if server.status == status && server.task_state.is_none() {
-                return Ok(Poll::Ready(server));
+    let left = client.compute.session.time_left();
+    poll_service(
+        ServiceType::Compute,
+        wait,
+        left,
+        server_backoff(),
+        goal,
+        || {
+            let (client, id, status, last) =
+                (client.clone(), id.clone(), status.clone(), last.clone());
+            async move {
+                let server = client.get(id).await?;
+                *last.lock().expect("not poisoned") = describe(&server);
+                // A status is only reached once its task is done: SHUTOFF with task
+                // `powering-on` is about to change.
+                if server.status == status && server.task_state.is_none() {
+                    return Ok(Poll::Ready(server));
+                }
+                if server.status == ServerStatus::Error && status != ServerStatus::Error {
+                    return Err(went_to_error(&server, &status));
+                }
+                Ok(Poll::Pending)
             }
-            if server.status == ServerStatus::Error && status != ServerStatus::Error {
-                return Err(went_to_error(&server, &status));
-            }
-            Ok(Poll::Pending)
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -104,19 +113,27 @@ pub(super) async fn wait_for_delete(client: &Servers, id: &ServerId, wait: Wait)
         goal: format!("server {id} to be deleted"),
         last: last.clone(),
     };
-    poll_service(ServiceType::Compute, wait, server_backoff(), goal, || {
-        let (client, id, last) = (client.clone(), id.clone(), last.clone());
-        async move {
-            match client.get(id).await {
-                Err(err) if err.is_not_found() => Ok(Poll::Ready(())),
-                Err(err) => Err(err),
-                Ok(server) if server.status == ServerStatus::Deleted => Ok(Poll::Ready(())),
-                Ok(server) => {
-                    *last.lock().expect("not poisoned") = describe(&server);
-                    Ok(Poll::Pending)
+    let left = client.compute.session.time_left();
+    poll_service(
+        ServiceType::Compute,
+        wait,
+        left,
+        server_backoff(),
+        goal,
+        || {
+            let (client, id, last) = (client.clone(), id.clone(), last.clone());
+            async move {
+                match client.get(id).await {
+                    Err(err) if err.is_not_found() => Ok(Poll::Ready(())),
+                    Err(err) => Err(err),
+                    Ok(server) if server.status == ServerStatus::Deleted => Ok(Poll::Ready(())),
+                    Ok(server) => {
+                        *last.lock().expect("not poisoned") = describe(&server);
+                        Ok(Poll::Pending)
+                    }
                 }
             }
-        }
-    })
+        },
+    )
     .await
 }

@@ -63,7 +63,8 @@ pub(crate) fn finish(
         key: layer.key.map(|p| expand_home(p, home)),
         endpoint_overrides: layer.endpoint_overrides,
         api_versions: layer.api_versions,
-        api_timeout: layer.api_timeout,
+        // openstacksdk's `_fix_backwards_api_timeout`: a `<service>_timeout` wins.
+        api_timeout: layer.service_timeout.or(layer.api_timeout),
     })
 }
 

@@ -121,6 +121,9 @@ pub(crate) struct Layer {
     pub(crate) endpoint_overrides: BTreeMap<String, String>,
     pub(crate) api_versions: BTreeMap<String, String>,
     pub(crate) api_timeout: Option<f64>,
+    /// A legacy `<service>_timeout` key (`compute_timeout`, `http_timeout`): openstacksdk
+    /// lets it replace `api_timeout`, since one session has one timeout.
+    pub(crate) service_timeout: Option<f64>,
 }
 
 /// Copies every field `over` sets onto `base`.
@@ -135,7 +138,7 @@ impl Layer {
     /// maps merge key by key (the deep merge secure.yaml gets); `regions` is replaced whole.
     pub(crate) fn merge(&mut self, over: Layer) {
         overlay!(self, over; auth_type, profile, region_name, regions, interface, verify,
-            insecure, cacert, cert, key, api_timeout);
+            insecure, cacert, cert, key, api_timeout, service_timeout);
         overlay!(self.auth, over.auth; auth_url, username, user_id, password,
             user_domain_name, user_domain_id, project_name, project_id, project_domain_name,
             project_domain_id, domain_name, domain_id, default_domain_id, default_domain_name,
@@ -226,6 +229,9 @@ impl Layer {
                 "cert" => layer.cert = string(value, false).map_err(invalid)?.map(Into::into),
                 "key" => layer.key = string(value, false).map_err(invalid)?.map(Into::into),
                 "api_timeout" => layer.api_timeout = timeout(value).map_err(invalid)?,
+                // `timeout` alone is not the session's: openstacksdk takes it only from a
+                // `--timeout` given on the command line.
+                "timeout" => {}
                 _ => {
                     if let Some(service) = service_of(key, "_endpoint_override")
                         && let Some(url) = string(value, false).map_err(invalid)?
@@ -236,6 +242,10 @@ impl Layer {
                         && let Some(version) = string(value, false).map_err(invalid)?
                     {
                         layer.api_versions.insert(service.to_owned(), version);
+                    } else if service_of(key, "_timeout").is_some()
+                        && let Some(seconds) = timeout(value).map_err(invalid)?
+                    {
+                        layer.service_timeout = Some(seconds);
                     }
                 }
             }

@@ -140,6 +140,7 @@ impl Images {
         wait::poll_service(
             ServiceType::Image,
             wait,
+            self.session.time_left(),
             Backoff::default(),
             what,
             || async {
@@ -190,6 +191,7 @@ impl Images {
         wait::poll_service(
             ServiceType::Image,
             wait,
+            self.session.time_left(),
             Backoff::default(),
             what,
             || async {

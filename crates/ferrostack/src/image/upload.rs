@@ -15,7 +15,7 @@ use tokio_util::io::ReaderStream;
 
 use super::create::CreateImage;
 use super::inspect;
-use super::model::{ContainerFormat, DiskFormat, Image, ImageId};
+use super::model::{ContainerFormat, DiskFormat, Image, ImageId, ImageStatus};
 use super::{Images, requests};
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::{Request, ServiceType};
@@ -172,9 +172,13 @@ impl UploadImage {
             image
         };
         images
-            .upload_prepared(&image, prepared, &options)
+            .upload_prepared(&image, prepared, &options, None)
             .await
-            .map_err(|err| err.context(format!("upload to image {}", image.label())))
+            .map_err(|failure| {
+                failure
+                    .err
+                    .context(format!("upload to image {}", image.label()))
+            })
     }
 }
 
@@ -423,6 +427,23 @@ pub(crate) fn verify(image: &Image, sent: &Sent) -> Result<()> {
     }
 }
 
+/// An upload that failed, and what is known of its data.
+pub(crate) struct UploadFailed {
+    pub(crate) err: Error,
+    pub(crate) arrived: Arrived,
+}
+
+/// Whether the data of a failed upload reached Glance.
+pub(crate) enum Arrived {
+    /// It did not, or arrived wrong: refused with a status, never sent, or reported with
+    /// other hashes than the data sent. The image is of no use.
+    No,
+    /// Glance accepted it (the PUT answered 2xx); what failed came after.
+    Yes(Sent),
+    /// The PUT's answer never came (connection lost, timeout): it may have.
+    Unknown,
+}
+
 /// Deletes an image if the future that made it is dropped before it finished (a cancelled
 /// upload): the deletion is spawned on the runtime, since `Drop` cannot wait.
 pub(crate) struct DeleteOnDrop {
@@ -507,27 +528,98 @@ impl Images {
         let options = create.options.clone();
         let image = self.post(create.request()?).await?;
         let mut guard = DeleteOnDrop::new(&self.session, &image.id, options.keep_on_failure);
-        let outcome = self.upload_prepared(&image, prepared, &options).await;
+        let outcome = self
+            .upload_prepared(&image, prepared, &options, Some(&mut guard))
+            .await;
         guard.disarm();
         match outcome {
             Ok(image) => Ok(image),
-            Err(err) => Err(self.abandon(&image, err, options.keep_on_failure).await),
+            Err(UploadFailed {
+                err,
+                arrived: Arrived::No,
+            }) => Err(self.abandon(&image, err, options.keep_on_failure).await),
+            Err(UploadFailed {
+                err,
+                arrived: Arrived::Yes(sent),
+            }) => Err(err.context(format!(
+                "upload to image {}: the data arrived ({} bytes, md5 {}) and Glance \
+                 accepted it, but reading the image back to check it failed, so the \
+                 image was kept",
+                image.label(),
+                sent.bytes,
+                sent.md5
+            ))),
+            Err(UploadFailed {
+                err,
+                arrived: Arrived::Unknown,
+            }) => Err(self.settle(&image, err, options.keep_on_failure).await),
         }
     }
 
-    /// PUT /file, then GET the image and check what Glance reports.
+    /// PUT /file, then GET the image and check what Glance reports. Once Glance has
+    /// accepted the data, `guard` (if any) is disarmed: the image is no longer half-made.
     async fn upload_prepared(
         &self,
         image: &Image,
         prepared: Prepared,
         options: &UploadOptions,
-    ) -> Result<Image> {
+        guard: Option<&mut DeleteOnDrop>,
+    ) -> Result<Image, UploadFailed> {
         let request = requests::upload(&image.id, prepared.size);
-        let sent = send_data(&self.session, request, prepared, options.progress.clone()).await?;
-        let uploaded = self.get(&image.id).await?;
-        verify(&uploaded, &sent)?;
+        let sent = match send_data(&self.session, request, prepared, options.progress.clone()).await
+        {
+            Ok(sent) => sent,
+            Err(err) => {
+                // Glance's own answer (a status) refused the data; a lost answer or a
+                // timeout leaves open whether it arrived.
+                let arrived = match err.status() {
+                    None if matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout) => {
+                        Arrived::Unknown
+                    }
+                    _ => Arrived::No,
+                };
+                return Err(UploadFailed { err, arrived });
+            }
+        };
+        if let Some(guard) = guard {
+            guard.disarm();
+        }
+        let uploaded = self.get(&image.id).await.map_err(|err| UploadFailed {
+            err,
+            arrived: Arrived::Yes(sent.clone()),
+        })?;
+        verify(&uploaded, &sent).map_err(|err| UploadFailed {
+            err,
+            arrived: Arrived::No,
+        })?;
         tracing::debug!(image = %image.id, bytes = sent.bytes, md5 = %sent.md5, "uploaded and verified");
         Ok(uploaded)
+    }
+
+    /// The upload's answer was lost: one look at the image says whether its data arrived.
+    /// `queued` (or `killed`): it did not, and the image goes as after any failed upload.
+    /// Anything else, or no answer to the look either: it may have, and the image is kept.
+    async fn settle(&self, image: &Image, err: Error, keep: bool) -> Error {
+        let label = image.label();
+        match self.get(&image.id).await {
+            Ok(now) if matches!(now.status, ImageStatus::Queued | ImageStatus::Killed) => {
+                self.abandon(image, err, keep).await
+            }
+            Ok(now) if now.status == ImageStatus::Active => err.context(format!(
+                "upload to image {label}: the answer to the upload was lost, but the image \
+                 is active, so its data arrived (unchecked): the image was kept"
+            )),
+            Ok(now) => err.context(format!(
+                "upload to image {label}: the answer to the upload was lost, and the image \
+                 is {}, so its data may have arrived: the image was kept",
+                now.status
+            )),
+            Err(look) => err.context(format!(
+                "upload to image {label}: the answer to the upload was lost, and the image \
+                 could not be looked at either ({look}), so whether its data arrived is \
+                 unknown: the image was kept"
+            )),
+        }
     }
 
     /// Deletes (or keeps) the image of a failed upload, and says so in the error.

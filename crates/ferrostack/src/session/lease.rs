@@ -1,7 +1,7 @@
 //! The session's token at work: leased from the cache for each call, fetched from Keystone
 //! when needed, and renewed once on a 401.
 
-use super::{Response, Session};
+use super::{Response, Session, Upload};
 use crate::auth::cache::Lease;
 use crate::auth::{Token, TokenEnvelope};
 use crate::error::{Error, ErrorKind, Result};
@@ -55,7 +55,7 @@ impl Session {
     pub(super) async fn dispatch(
         &self,
         request: Request,
-        stream: Option<reqwest::Body>,
+        stream: Option<Upload>,
     ) -> Result<Response> {
         let base = self.endpoint(&request.service).await?;
         let lease = self.lease().await?;

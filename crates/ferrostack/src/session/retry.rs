@@ -1,16 +1,33 @@
 //! When to send a request again, how long to wait first, and the loop that sends each
 //! attempt.
+//!
+//! A request is sent again only when the first sending cannot have done anything, or when
+//! it only reads:
+//! - a connection that could not be made (nothing was sent): any request with a body that
+//!   can be sent again;
+//! - 429, and 503 with `Retry-After`: the service refused before doing anything, and said
+//!   when to come back; any request with a body that can be sent again;
+//! - 502, 503 and 504 without `Retry-After`, and a connection lost after sending: only
+//!   requests marked [`idempotent`](crate::request::Request::idempotent), the reads (a
+//!   gateway's 502 or 504 says nothing about whether the service behind it acted, so a
+//!   DELETE or a PUT answered so is not sent again);
+//! - a timeout: never (the caller's patience is spent, and a hung service stays hung).
+//!
+//! A DELETE sent again after the service had answered the first one (a 429 or 503) that
+//! then gets a 404 is done: the first one took effect after all.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::Rng;
+use tokio::time::Instant;
 use url::Url;
 
-use super::{Response, Session, endpoint, response, transport};
-use crate::error::{self, Result};
+use super::timeouts::{self, Bound};
+use super::{Response, Session, Upload, endpoint, response, transport};
+use crate::error::{self, Error, Result};
 use crate::request::Request;
 
-/// Retries of transient failures: connection errors, 429, 502, 503 and 504.
+/// Retries of transient failures (see the module documentation for which ones).
 ///
 /// The wait before retry `n` (from 1) is a random duration between zero and
 /// `min(cap, base * 2^(n-1))` ("full jitter"), unless the service said how long to wait with
@@ -62,46 +79,85 @@ impl RetryPolicy {
     }
 }
 
-/// Whether a status is transient: worth retrying for a request that may be sent again.
-pub(crate) fn is_retryable_status(status: u16) -> bool {
-    matches!(status, 429 | 502 | 503 | 504)
+/// Whether an answer with `status` may be followed by the same request again: `resendable`
+/// says whether the request may be repeated after it may have had an effect.
+pub(crate) fn may_resend(status: u16, retry_after: bool, resendable: bool) -> bool {
+    match status {
+        429 => true,
+        503 if retry_after => true,
+        502..=504 => resendable,
+        _ => false,
+    }
 }
 
 impl Session {
     /// Sends one request to `base` + its path, retrying transient failures as the retry
-    /// policy and the request's idempotency allow, and turns error statuses into [`Error`].
+    /// policy and the request allow, and turns error statuses into [`Error`].
     pub(super) async fn execute(
         &self,
         request: &Request,
         base: &Url,
         token: Option<&str>,
-        mut stream: Option<reqwest::Body>,
+        mut upload: Option<Upload>,
     ) -> Result<Response> {
         let url = endpoint::request_url(base, request);
-        let policy = &self.inner.retry;
-        // A streamed body cannot be replayed; a JSON body can, when the method allows.
-        let streamed = stream.is_some();
-        let resendable = request.idempotent && !streamed;
+        let timeouts = self.inner.timeouts;
+        // A streamed body cannot be replayed; a JSON body can.
+        let streamed = upload.is_some();
+        let started = Instant::now();
+        // Whether the service answered an earlier attempt (so it may have acted on it).
+        let mut answered = false;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let builder =
-                transport::request_builder(&self.inner.http, request, &url, token, stream.take())?;
-            let started = Instant::now();
-            let outcome = builder.send().await;
-            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let bound = timeouts.attempt();
+            if let Some((left, limit @ Bound::Limit(_))) = bound
+                && left.is_zero()
+            {
+                return Err(timeouts::timed_out(request, &url, started, limit));
+            }
+            let (body, activity) = match upload.take() {
+                Some(upload) => (Some(upload.body), Some(upload.activity)),
+                None => (None, None),
+            };
+            let http = if streamed {
+                self.upload_client()?
+            } else {
+                &self.inner.http
+            };
+            let mut builder = transport::request_builder(http, request, &url, token, body)?;
+            if let Some((limit, _)) = bound {
+                builder = builder.timeout(limit);
+            }
+            let attempt_started = Instant::now();
+            let outcome = match &activity {
+                None => builder.send().await,
+                Some(activity) => tokio::select! {
+                    outcome = builder.send() => outcome,
+                    () = activity.idle_for(timeouts.read) => {
+                        let bound = Bound::Idle(timeouts.read);
+                        return Err(timeouts::timed_out(request, &url, started, bound));
+                    }
+                },
+            };
+            let elapsed_ms = attempt_started.elapsed().as_millis() as u64;
             let response = match outcome {
                 Err(err) => {
                     tracing::debug!(
                         method = %request.method, url = %url, attempt, elapsed_ms,
                         error = %err, "request failed"
                     );
+                    if err.is_timeout() {
+                        let bound = match bound {
+                            _ if err.is_connect() => Bound::Connect(timeouts.connect),
+                            Some((limit, bound)) if attempt_started.elapsed() >= limit => bound,
+                            _ => Bound::Read(timeouts.read),
+                        };
+                        return Err(timeouts::timed_out(request, &url, started, bound));
+                    }
                     // A connect error means nothing reached the server: safe for any method.
-                    let safe = err.is_connect() && !streamed || resendable;
-                    if safe
-                        && attempt < policy.max_attempts
-                        && let Some(delay) = policy.delay(attempt, None)
-                    {
+                    let again = !streamed && (err.is_connect() || request.idempotent);
+                    if again && let Some(delay) = self.retry_delay(attempt, None) {
                         tokio::time::sleep(delay).await;
                         continue;
                     }
@@ -118,22 +174,65 @@ impl Session {
             if status < 400 {
                 return response::success(response, request, request_id);
             }
-            let err = response::status_error(response, request, token).await;
-            if is_retryable_status(status)
-                && resendable
-                && attempt < policy.max_attempts
-                && let Some(delay) = policy.delay(attempt, err.retry_after())
+            if status == 404 && answered && request.method == http::Method::DELETE {
+                tracing::debug!(
+                    method = %request.method, url = %url, attempt,
+                    "sent again, and now gone: the first DELETE took effect"
+                );
+                return Ok(Response::new(response, request_id, request.service.clone()));
+            }
+            answered = true;
+            let err = self
+                .status_error(response, request, &url, token, started, streamed)
+                .await;
+            let retry_after = err.retry_after();
+            if !streamed
+                && may_resend(status, retry_after.is_some(), request.idempotent)
+                && let Some(delay) = self.retry_delay(attempt, retry_after)
             {
                 tracing::debug!(
                     method = %request.method, url = %url, status, attempt,
                     delay_ms = delay.as_millis() as u64,
-                    retry_after = err.retry_after().is_some(), "retrying"
+                    retry_after = retry_after.is_some(), "retrying"
                 );
                 tokio::time::sleep(delay).await;
                 continue;
             }
             return Err(err);
         }
+    }
+
+    /// The wait before another attempt after `attempt`, if the policy allows one and it can
+    /// start before the session's time limit runs out.
+    fn retry_delay(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
+        if attempt >= self.inner.retry.max_attempts {
+            return None;
+        }
+        let delay = self.inner.retry.delay(attempt, retry_after)?;
+        match self.inner.timeouts.left() {
+            Some(left) if delay >= left => None,
+            _ => Some(delay),
+        }
+    }
+
+    /// The error of an error answer. An upload's answer has no read timeout of reqwest's
+    /// (see `transport::Use`), so its body gets one here.
+    async fn status_error(
+        &self,
+        response: reqwest::Response,
+        request: &Request,
+        url: &Url,
+        token: Option<&str>,
+        started: Instant,
+        streamed: bool,
+    ) -> Error {
+        let read = self.inner.timeouts.read;
+        if !streamed {
+            return response::status_error(response, request, token).await;
+        }
+        tokio::time::timeout(read, response::status_error(response, request, token))
+            .await
+            .unwrap_or_else(|_| timeouts::timed_out(request, url, started, Bound::Idle(read)))
     }
 }
 
@@ -181,7 +280,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_dropped_connection_is_retried_for_get_but_not_for_post() {
+    async fn a_dropped_connection_is_retried_for_get_but_not_for_post_delete_or_a_stream() {
         let session = session(3);
         let (url, accepted) = hang_up_server().await;
         let get = Request::get(ServiceType::Compute, "/servers");
@@ -193,13 +292,24 @@ mod tests {
         assert_eq!(err.kind(), &ErrorKind::Transport);
         assert!(err.message().starts_with("POST http://"), "{err}");
         assert_eq!(accepted.load(Ordering::SeqCst), 4, "the POST went out once");
-        let put = Request::put(ServiceType::Image, "/images/x/file").stream(Some(3));
+        let delete = Request::delete(ServiceType::Compute, "/servers/x");
         let err = session
-            .execute(&put, &url, None, Some(reqwest::Body::from("abc")))
+            .execute(&delete, &url, None, None)
             .await
             .unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::Transport);
-        assert_eq!(accepted.load(Ordering::SeqCst), 5, "a stream is sent once");
+        assert_eq!(accepted.load(Ordering::SeqCst), 5, "so did the DELETE");
+        let put = Request::put(ServiceType::Image, "/images/x/file").stream(Some(3));
+        let upload = Upload {
+            body: reqwest::Body::from("abc"),
+            activity: timeouts::Activity::new(),
+        };
+        let err = session
+            .execute(&put, &url, None, Some(upload))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Transport);
+        assert_eq!(accepted.load(Ordering::SeqCst), 6, "a stream is sent once");
     }
 
     #[test]
@@ -228,12 +338,16 @@ mod tests {
     }
 
     #[test]
-    fn transient_statuses() {
-        for s in [429, 502, 503, 504] {
-            assert!(is_retryable_status(s));
-        }
-        for s in [400, 401, 404, 409, 500, 501] {
-            assert!(!is_retryable_status(s));
+    fn only_refusals_are_resent_unless_the_request_only_reads() {
+        for resendable in [false, true] {
+            assert!(may_resend(429, false, resendable));
+            assert!(may_resend(503, true, resendable));
+            for s in [502, 503, 504] {
+                assert_eq!(may_resend(s, false, resendable), resendable, "{s}");
+            }
+            for s in [400, 401, 404, 409, 500, 501] {
+                assert!(!may_resend(s, true, resendable), "{s}");
+            }
         }
     }
 }

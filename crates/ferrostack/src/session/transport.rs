@@ -1,28 +1,41 @@
 //! The one `reqwest::Client` of a session (TLS, trusted roots, client certificates, timeouts,
 //! a redirect policy that keeps tokens at home), and the HTTP request of each attempt.
 
-use std::time::Duration;
-
 use url::Url;
 
 use crate::config::CloudConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::{Body, Request, ServiceType};
 
+use super::timeouts::{self, Timeouts};
 use super::tls;
+
+/// What the client is for: uploads get no read timeout of reqwest's, which would count from
+/// the request's start and so cut a long upload short; their watchdog counts from the last
+/// chunk sent instead (see `timeouts::Activity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Use {
+    /// Every request but uploads.
+    Requests,
+    /// Requests with a streamed body.
+    Uploads,
+}
 
 /// Builds the HTTP client for `config`.
 pub(crate) fn build_client(
     config: &CloudConfig,
-    connect_timeout: Duration,
-    timeout: Option<Duration>,
+    timeouts: &Timeouts,
     user_agent: &str,
+    usage: Use,
 ) -> Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         // Our own rustls configuration: no process-wide crypto provider is needed or installed.
         .tls_backend_preconfigured(tls::client_config(config)?)
         .user_agent(user_agent)
-        .connect_timeout(connect_timeout)
+        .connect_timeout(timeouts.connect)
+        .tcp_keepalive(timeouts.keepalive)
+        .tcp_keepalive_interval(timeouts.keepalive.map(|_| timeouts::KEEPALIVE_INTERVAL))
+        .tcp_keepalive_retries(timeouts.keepalive.map(|_| timeouts::KEEPALIVE_RETRIES))
         // X-Auth-Token is not a header reqwest strips on redirect: never follow one elsewhere.
         .redirect(reqwest::redirect::Policy::custom(|attempt| {
             let same_origin = attempt
@@ -35,8 +48,8 @@ pub(crate) fn build_client(
                 attempt.follow()
             }
         }));
-    if let Some(timeout) = timeout {
-        builder = builder.timeout(timeout);
+    if usage == Use::Requests {
+        builder = builder.read_timeout(timeouts.read);
     }
     builder
         .build()
@@ -136,20 +149,28 @@ mod tests {
         }
     }
 
+    fn timeouts() -> Timeouts {
+        Timeouts {
+            connect: timeouts::DEFAULT_CONNECT,
+            read: timeouts::DEFAULT_READ,
+            request: None,
+            keepalive: Some(timeouts::DEFAULT_KEEPALIVE),
+            limit: None,
+        }
+    }
+
     #[test]
     fn default_client_builds() {
-        build_client(&config(), Duration::from_secs(5), None, "t").unwrap();
+        build_client(&config(), &timeouts(), "t", Use::Requests).unwrap();
         let insecure = CloudConfig {
             verify: false,
             ..config()
         };
-        build_client(
-            &insecure,
-            Duration::from_secs(5),
-            Some(Duration::from_secs(1)),
-            "t",
-        )
-        .unwrap();
+        let no_keepalive = Timeouts {
+            keepalive: None,
+            ..timeouts()
+        };
+        build_client(&insecure, &no_keepalive, "t", Use::Uploads).unwrap();
     }
 
     #[test]
@@ -194,7 +215,7 @@ mod tests {
             ),
         ];
         for (config, key, detail) in cases {
-            let err = build_client(&config, Duration::from_secs(1), None, "t").unwrap_err();
+            let err = build_client(&config, &timeouts(), "t", Use::Requests).unwrap_err();
             assert_eq!(err.kind(), &crate::ErrorKind::Config);
             assert!(err.message().starts_with(key), "{err}");
             assert!(err.message().contains(detail), "{err}");
