@@ -79,3 +79,32 @@ async fn a_refused_upload_deletes_the_image() {
     assert!(stderr.contains("failed, the image was deleted"), "{stderr}");
     assert_eq!(images(&t).trim(), "");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_whose_answer_is_lost_looks_before_it_deletes() {
+    let t = TestCloud::start().await;
+    std::fs::write(t.path().join("disk.raw"), raw()).unwrap();
+    // The connection closes without an answer and the upload is not run: the image is
+    // still queued, so its data did not arrive, and it goes.
+    t.cloud
+        .add_fault(
+            FaultRule::new(Fault::Drop)
+                .method("PUT")
+                .path("/image/v2/images/*/file")
+                .times(1),
+        )
+        .expect("fault rule");
+    let out = run(t.fstack("mock-admin").args([
+        "image",
+        "create",
+        "lost",
+        "--disk-format",
+        "raw",
+        "--file",
+        "disk.raw",
+    ]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("failed, the image was deleted"), "{stderr}");
+    assert_eq!(images(&t).trim(), "");
+}

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -332,6 +333,29 @@ pub(crate) async fn send_data(
     prepared: Prepared,
     progress: Option<Progress>,
 ) -> Result<Sent> {
+    send_body(session, request, prepared, progress).await.0
+}
+
+/// [`send_data`], and whether the whole body was handed to the connection (the source read
+/// to its end): a failure before that cannot have delivered the data.
+async fn send_body(
+    session: &Session,
+    request: Request,
+    prepared: Prepared,
+    progress: Option<Progress>,
+) -> (Result<Sent>, bool) {
+    let all_sent = Arc::new(AtomicBool::new(false));
+    let outcome = send_tracked(session, request, prepared, progress, all_sent.clone()).await;
+    (outcome, all_sent.load(Ordering::SeqCst))
+}
+
+async fn send_tracked(
+    session: &Session,
+    request: Request,
+    prepared: Prepared,
+    progress: Option<Progress>,
+    all_sent: Arc<AtomicBool>,
+) -> Result<Sent> {
     let tally = Arc::new(Mutex::new(Tally {
         md5: Md5::new(),
         bytes: 0,
@@ -341,7 +365,15 @@ pub(crate) async fn send_data(
     let seen = tally.clone();
     let total = prepared.size;
     let to_sha512 = sha512.feed.clone();
+    // The whole body is out when the source ends, or, with a known length (after which the
+    // connection reads no further), when that many bytes have gone.
+    let at_end = all_sent.clone();
+    let end = futures::stream::poll_fn(move |_| {
+        at_end.store(true, Ordering::SeqCst);
+        std::task::Poll::Ready(None)
+    });
     let stream = ReaderStream::with_capacity(prepared.reader, CHUNK)
+        .chain(end)
         .then(move |chunk| {
             let handed = chunk
                 .as_ref()
@@ -360,6 +392,9 @@ pub(crate) async fn send_data(
                 Ok(bytes) => {
                     t.md5.update(bytes);
                     t.bytes += bytes.len() as u64;
+                    if Some(t.bytes) == total {
+                        all_sent.store(true, Ordering::SeqCst);
+                    }
                     if let Some(progress) = &progress {
                         progress(t.bytes, total);
                     }
@@ -566,17 +601,20 @@ impl Images {
         guard: Option<&mut DeleteOnDrop>,
     ) -> Result<Image, UploadFailed> {
         let request = requests::upload(&image.id, prepared.size);
-        let sent = match send_data(&self.session, request, prepared, options.progress.clone()).await
-        {
+        let (outcome, all_sent) =
+            send_body(&self.session, request, prepared, options.progress.clone()).await;
+        let sent = match outcome {
             Ok(sent) => sent,
             Err(err) => {
-                // Glance's own answer (a status) refused the data; a lost answer or a
-                // timeout leaves open whether it arrived.
-                let arrived = match err.status() {
-                    None if matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout) => {
-                        Arrived::Unknown
-                    }
-                    _ => Arrived::No,
+                // Glance's own answer (a status) refused the data, and data not all sent
+                // cannot have arrived; a lost answer or a timeout after the last byte leaves
+                // open whether it did.
+                let lost = err.status().is_none()
+                    && matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout);
+                let arrived = if lost && all_sent {
+                    Arrived::Unknown
+                } else {
+                    Arrived::No
                 };
                 return Err(UploadFailed { err, arrived });
             }

@@ -130,6 +130,10 @@ impl Session {
                 builder = builder.timeout(limit);
             }
             let attempt_started = Instant::now();
+            if let Some(activity) = &activity {
+                // Discovery and authentication came first; the upload's silence starts now.
+                activity.touch();
+            }
             let outcome = match &activity {
                 None => builder.send().await,
                 Some(activity) => tokio::select! {
