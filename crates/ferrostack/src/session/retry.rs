@@ -183,7 +183,7 @@ impl Session {
                     method = %request.method, url = %url, attempt,
                     "sent again, and now gone: the first DELETE took effect"
                 );
-                return Ok(Response::new(response, request_id, request.service.clone()));
+                return response::success(response, request, request_id);
             }
             answered = true;
             let err = self
