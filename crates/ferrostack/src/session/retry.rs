@@ -116,7 +116,7 @@ impl Session {
                 request_id = request_id.as_deref().unwrap_or(""), attempt, "response"
             );
             if status < 400 {
-                return response::success(response, request, request_id);
+                return response::success(response, request, request_id, token);
             }
             let err = response::status_error(response, request, token).await;
             if is_retryable_status(status)
