@@ -42,15 +42,18 @@ impl std::fmt::Debug for Response {
 
 /// The answer of a request whose status is below 400: a [`Response`], unless it is a redirect
 /// the HTTP client did not follow (to another origin, or one too many), which is an error
-/// saying where it led. Keystone's `300 Multiple Choices` of version discovery is an answer.
+/// saying where it led, with `token` masked. Keystone's `300 Multiple Choices` of version
+/// discovery is an answer.
 pub(super) fn success(
     response: reqwest::Response,
     request: &Request,
     request_id: Option<String>,
+    token: Option<&str>,
 ) -> Result<Response> {
     let status = response.status().as_u16();
-    if (301..400).contains(&status) {
-        return Err(redirect_error(&response, request).with_request_id(request_id));
+    if matches!(status, 301 | 302 | 303 | 307 | 308) {
+        let err = redirect_error(&response, request, token);
+        return Err(err.with_request_id(request_id));
     }
     Ok(Response {
         inner: response,
@@ -63,7 +66,7 @@ pub(super) fn success(
 /// Why a redirect came back instead of its target: the client follows redirects only within
 /// one scheme, host and port (see `transport`), so a token or password body never goes
 /// anywhere it was not configured to go.
-fn redirect_error(response: &reqwest::Response, request: &Request) -> Error {
+fn redirect_error(response: &reqwest::Response, request: &Request, token: Option<&str>) -> Error {
     let status = response.status().as_u16();
     let from = response.url();
     let what = format!("{} {}", request.method, redact_url(from.as_str()));
@@ -87,6 +90,11 @@ fn redirect_error(response: &reqwest::Response, request: &Request) -> Error {
              neither the token nor the request body goes there",
             redact_url(to.as_str())
         ),
+    };
+    // A Location is the server's to write: it may repeat the token.
+    let message = match token.filter(|t| !t.is_empty()) {
+        Some(token) => message.replace(token, crate::secret::PLACEHOLDER),
+        None => message,
     };
     Error::http(status, request.service.clone(), message)
 }
@@ -119,7 +127,7 @@ impl Response {
 
     /// Decodes the body as JSON; errors name the URL, the status and what was wrong: no body,
     /// an HTML page, not JSON at all, or (with the JSON path) not the document expected.
-    /// A body over [`MAX_BODY`] is an error too, before it is read.
+    /// A body over [`MAX_BODY`] is an error too (see [`Response::bytes`]).
     pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
         let what = self.describe();
         let status = self.status();
@@ -142,7 +150,8 @@ impl Response {
     }
 
     /// The body as bytes, up to [`MAX_BODY`]: a larger answer is an error naming the URL and
-    /// the bound (read a large body with [`Response::bytes_stream`]).
+    /// the bound, before anything is read when its `Content-Length` says so, else once the
+    /// bound is reached (read a large body with [`Response::bytes_stream`]).
     pub async fn bytes(mut self) -> Result<bytes::Bytes> {
         let (what, status) = (self.describe(), self.status());
         let (service, request_id) = (self.service.clone(), self.request_id.clone());

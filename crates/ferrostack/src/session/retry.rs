@@ -176,7 +176,7 @@ impl Session {
                 request_id = request_id.as_deref().unwrap_or(""), attempt, "response"
             );
             if status < 400 {
-                return response::success(response, request, request_id);
+                return response::success(response, request, request_id, token);
             }
             if status == 404 && answered && request.method == http::Method::DELETE {
                 tracing::debug!(
