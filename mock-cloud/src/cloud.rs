@@ -124,6 +124,7 @@ impl MockCloudBuilder {
         if let Some(seed) = &state.options.seed {
             state.seed_images(&seed.images).await?;
         }
+        state.db.flush().await?;
         let router = app::router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, router, stopped));
@@ -430,6 +431,7 @@ impl MockCloud {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.state.db.close();
     }
 }
 
@@ -443,5 +445,6 @@ impl Drop for MockCloud {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+        self.state.db.close();
     }
 }

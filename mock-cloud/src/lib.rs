@@ -53,6 +53,7 @@ mod app;
 mod auth;
 mod cloud;
 mod control;
+mod db;
 mod errors;
 mod glance;
 mod keystone;
