@@ -616,6 +616,57 @@ pub(crate) async fn import(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloud::seed::SeedImage;
+
+    /// An upload whose future is dropped while it waits for more of the body (what a client
+    /// reset, an HTTP/2 cancel or a shutdown does to its handler).
+    #[tokio::test]
+    async fn a_dropped_upload_leaves_the_image_queued_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cloud = crate::MockCloud::builder()
+            .state_dir(dir.path())
+            .start()
+            .await
+            .unwrap();
+        let glance = &cloud.state.glance;
+        let seed = SeedImage {
+            name: "dropped".into(),
+            disk_format: Some("raw".into()),
+            container_format: Some("bare".into()),
+            ..SeedImage::default()
+        };
+        let id = glance
+            .seed_images(&[seed], |_| None)
+            .await
+            .unwrap()
+            .remove(0);
+        let tmp = dir.path().join("glance/tmp");
+        let status = || glance.lock()[&id].status;
+        let (chunks, body) = futures::channel::mpsc::unbounded::<Result<Bytes, std::io::Error>>();
+        chunks
+            .unbounded_send(Ok(Bytes::from(vec![7u8; 4096])))
+            .unwrap();
+        let mut upload = Box::pin(store_data(glance, &id, body, None));
+        let mut polls = 0;
+        while std::fs::read_dir(&tmp).unwrap().count() == 0 {
+            assert!(futures::poll!(&mut upload).is_pending());
+            tokio::task::yield_now().await;
+            polls += 1;
+            assert!(polls < 100_000, "the upload never wrote its temporary file");
+        }
+        assert_eq!(status(), Status::Saving);
+        drop(upload);
+        assert_eq!(status(), Status::Queued);
+        assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+        // The state database says so too, and the image can be uploaded again.
+        cloud.state.db.flush().await.unwrap();
+        let saved: Vec<Image> = cloud.state.db.load(crate::db::Table::GlanceImages).unwrap();
+        assert_eq!(saved[0].status, Status::Queued);
+        drop(chunks);
+        let body = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"x"))]);
+        store_data(glance, &id, body, None).await.unwrap();
+        assert_eq!(status(), Status::Active);
+    }
 
     #[test]
     fn ranges_are_parsed_like_webob() {

@@ -99,6 +99,7 @@ mod tests {
             user_data: None,
             kernel_id: String::new(),
             ramdisk_id: String::new(),
+            handing_over: false,
         }
     }
 

@@ -86,6 +86,11 @@ pub(crate) struct Server {
     pub(crate) kernel_id: String,
     /// See `kernel_id`.
     pub(crate) ramdisk_id: String,
+    /// An action has set `task_state` and is handing the work to the driver: until the driver
+    /// has it, what the driver reports is from before the action and must not clear the task
+    /// (a concurrent look would, and a second action would then pass the state check).
+    #[serde(skip)]
+    pub(crate) handing_over: bool,
 }
 
 impl Server {
@@ -104,6 +109,9 @@ impl Server {
 
     /// Takes in what the driver reports; whether anything changed (and must be saved).
     pub(crate) fn reconcile(&mut self, vm: VmState) -> bool {
+        if self.handing_over {
+            return false;
+        }
         let now = Timestamp::now();
         let mut faulted = false;
         let (vm_state, power_state) = match vm {

@@ -49,18 +49,64 @@ fn invalid_state(action: &str, server: &Server) -> ApiError {
     }
 }
 
+/// An action on its way to the driver (see [`Server::handing_over`]). Dropped before
+/// [`Handover::settle`] (the handler was dropped), it lets the server follow its driver again.
+struct Handover<'a> {
+    state: &'a AppState,
+    id: &'a str,
+    settled: bool,
+}
+
+impl Handover<'_> {
+    /// After the driver call: a failure becomes the server's fault; otherwise take in the new
+    /// state.
+    fn settle(mut self, outcome: Result<(), DriverError>) -> Result<(), ApiError> {
+        self.settled = true;
+        let mut inner = self.state.nova.lock();
+        let Some(server) = inner.servers.iter_mut().find(|s| s.id == self.id) else {
+            return Ok(());
+        };
+        server.handing_over = false;
+        let (changed, result) = match outcome {
+            Ok(()) => (
+                server.reconcile(self.state.nova.driver().observe(self.id, false)),
+                Ok(()),
+            ),
+            Err(e) => (
+                server.reconcile(VmState::Failed(e.0.clone())),
+                Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.0)),
+            ),
+        };
+        if changed {
+            self.state.nova.save(server);
+        }
+        result
+    }
+}
+
+impl Drop for Handover<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            let mut inner = self.state.nova.lock();
+            if let Some(server) = inner.servers.iter_mut().find(|s| s.id == self.id) {
+                server.handing_over = false;
+            }
+        }
+    }
+}
+
 /// Starts `action` on the server `caller` may act on: polled, checked with `allowed` and
 /// marked with `task` in one critical section, so that of two concurrent actions only one
 /// passes the check (the other gets the 409). 404 / 403 / 409 otherwise.
-fn begin(
-    state: &AppState,
+fn begin<'a>(
+    state: &'a AppState,
     caller: &Caller,
-    id: &str,
+    id: &'a str,
     rule: &str,
     action: &str,
     allowed: impl Fn(&Server) -> bool,
     task: &'static str,
-) -> Result<(), ApiError> {
+) -> Result<Handover<'a>, ApiError> {
     let mut inner = state.nova.lock();
     let server = inner
         .servers
@@ -77,31 +123,14 @@ fn begin(
         return Err(invalid_state(action, server));
     }
     server.task_state = Some(task);
+    server.handing_over = true;
     server.updated = Timestamp::now();
     state.nova.save(server);
-    Ok(())
-}
-
-/// After a driver call: a failure becomes the server's fault; otherwise take in the new state.
-fn settle(state: &AppState, id: &str, outcome: Result<(), DriverError>) -> Result<(), ApiError> {
-    let mut inner = state.nova.lock();
-    let Some(server) = inner.servers.iter_mut().find(|s| s.id == id) else {
-        return Ok(());
-    };
-    let (changed, result) = match outcome {
-        Ok(()) => (
-            server.reconcile(state.nova.driver().observe(id, false)),
-            Ok(()),
-        ),
-        Err(e) => (
-            server.reconcile(VmState::Failed(e.0.clone())),
-            Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.0)),
-        ),
-    };
-    if changed {
-        state.nova.save(server);
-    }
-    result
+    Ok(Handover {
+        state,
+        id,
+        settled: false,
+    })
 }
 
 /// `POST /servers/{id}/action`.
@@ -123,7 +152,7 @@ pub(crate) async fn action(
     let driver = state.nova.driver().clone();
     match name.as_str() {
         "os-start" => {
-            begin(
+            let handover = begin(
                 &state,
                 &caller,
                 &id,
@@ -132,11 +161,11 @@ pub(crate) async fn action(
                 |s| s.vm_state == "stopped" && s.task_state.is_none(),
                 "powering-on",
             )?;
-            settle(&state, &id, driver.start(&id).await)?;
+            handover.settle(driver.start(&id).await)?;
             Ok(accepted())
         }
         "os-stop" => {
-            begin(
+            let handover = begin(
                 &state,
                 &caller,
                 &id,
@@ -145,7 +174,7 @@ pub(crate) async fn action(
                 |s| matches!(s.vm_state, "active" | "error") && s.task_state.is_none(),
                 "powering-off",
             )?;
-            settle(&state, &id, driver.stop(&id).await)?;
+            handover.settle(driver.stop(&id).await)?;
             Ok(accepted())
         }
         "reboot" => {
@@ -170,7 +199,7 @@ pub(crate) async fn action(
                     server.vm_state == "active" && server.task_state.is_none()
                 }
             };
-            begin(
+            let handover = begin(
                 &state,
                 &caller,
                 &id,
@@ -179,7 +208,7 @@ pub(crate) async fn action(
                 allowed,
                 if hard { "rebooting_hard" } else { "rebooting" },
             )?;
-            settle(&state, &id, driver.reboot(&id, hard).await)?;
+            handover.settle(driver.reboot(&id, hard).await)?;
             Ok(accepted())
         }
         "os-getConsoleOutput" => {

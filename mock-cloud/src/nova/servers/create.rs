@@ -215,6 +215,7 @@ pub(crate) async fn create(
                 .map(str::to_owned),
             kernel_id: kernel.as_ref().map(|k| k.id.clone()).unwrap_or_default(),
             ramdisk_id: ramdisk.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
+            handing_over: false,
         };
         let change = Change::new().put(Table::NovaServers, &id, &server).put(
             Table::NovaBootSpecs,
