@@ -32,7 +32,7 @@ use crate::nova::driver::{ComputeDriver, DriverHandle};
 pub(crate) struct Options {
     /// Where to listen; port 0 picks a free port.
     pub(crate) listen: SocketAddr,
-    /// Persist metadata and image bytes here; in memory when `None`.
+    /// Keep every service's state and the image bytes here; in memory when `None`.
     pub(crate) state_dir: Option<PathBuf>,
     /// How long issued tokens live.
     pub(crate) token_ttl: Duration,
@@ -76,7 +76,9 @@ impl MockCloudBuilder {
         self
     }
 
-    /// Persist state in `dir`.
+    /// Keeps the whole cloud in `dir` (a SQLite database and the image bytes), across restarts
+    /// and crashes: every acknowledged change is durable. A cloud holds its directory's lock
+    /// while it runs; starting a second one on it fails, naming the holder.
     pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.options.state_dir = Some(dir.into());
         self

@@ -118,10 +118,21 @@ enum Op {
 }
 
 /// Rows to write and delete together, in one transaction.
-#[derive(Debug, Default)]
+#[derive(Default)]
 #[must_use = "a change does nothing until it is submitted"]
 pub(crate) struct Change {
     ops: Vec<Op>,
+    /// What runs on the database thread once the change is durable (never if it fails).
+    after_commit: Vec<Box<dyn FnOnce() + Send>>,
+}
+
+impl std::fmt::Debug for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Change")
+            .field("ops", &self.ops)
+            .field("after_commit", &self.after_commit.len())
+            .finish()
+    }
 }
 
 impl Change {
@@ -156,9 +167,17 @@ impl Change {
         self
     }
 
-    /// Whether it writes nothing.
+    /// Runs `work` once the change is durable, on the database thread (so: quick, blocking
+    /// work such as removing the files of a deleted record; a crash before the commit leaves
+    /// them to the record that still names them).
+    pub(crate) fn after_commit(mut self, work: impl FnOnce() + Send + 'static) -> Change {
+        self.after_commit.push(Box::new(work));
+        self
+    }
+
+    /// Whether it does nothing.
     pub(crate) fn is_empty(&self) -> bool {
-        self.ops.is_empty()
+        self.ops.is_empty() && self.after_commit.is_empty()
     }
 }
 
@@ -474,7 +493,12 @@ fn commit(
         return;
     }
     match apply(connection, changes) {
-        Ok(()) => progress.send_modify(|p| p.committed = last),
+        Ok(after_commit) => {
+            for work in after_commit {
+                work();
+            }
+            progress.send_modify(|p| p.committed = last);
+        }
         Err(e) => {
             *failed = true;
             tracing::error!(database = %label, error = %e, "cannot save the cloud's state");
@@ -488,9 +512,15 @@ fn commit(
     }
 }
 
-fn apply(connection: &mut Connection, changes: Vec<(u64, Change)>) -> rusqlite::Result<()> {
+/// Applies `changes` in one transaction; what is to run after the commit.
+fn apply(
+    connection: &mut Connection,
+    changes: Vec<(u64, Change)>,
+) -> rusqlite::Result<Vec<Box<dyn FnOnce() + Send>>> {
     let transaction = connection.transaction()?;
+    let mut after_commit = Vec::new();
     for (_, change) in changes {
+        after_commit.extend(change.after_commit);
         for op in change.ops {
             match op {
                 Op::Put(table, key, doc) => {
@@ -513,7 +543,8 @@ fn apply(connection: &mut Connection, changes: Vec<(u64, Change)>) -> rusqlite::
             }
         }
     }
-    transaction.commit()
+    transaction.commit()?;
+    Ok(after_commit)
 }
 
 fn read(connection: &Connection, table: Table) -> rusqlite::Result<Vec<(String, String)>> {

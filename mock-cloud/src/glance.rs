@@ -113,9 +113,18 @@ impl Glance {
         self.submit(Change::new().put(Table::GlanceImages, &image.id, image))
     }
 
-    /// Saves that image `id` is gone, while the records are still locked.
+    /// Saves that image `id` is gone, while the records are still locked; its bytes are
+    /// removed once that is durable (a crash before leaves the image whole).
     pub(crate) fn forget(&self, id: &str) -> Result<(), ApiError> {
-        self.submit(Change::new().delete(Table::GlanceImages, id))
+        let (data, staged) = (self.store.data_path(id), self.store.staging_path(id));
+        self.submit(
+            Change::new()
+                .delete(Table::GlanceImages, id)
+                .after_commit(move || {
+                    let _ = std::fs::remove_file(data);
+                    let _ = std::fs::remove_file(staged);
+                }),
+        )
     }
 
     fn submit(&self, change: Change) -> Result<(), ApiError> {
@@ -163,11 +172,17 @@ impl Glance {
     /// Forgets every image and deletes its bytes.
     pub(crate) fn reset(&self) -> anyhow::Result<()> {
         let mut images = self.lock();
-        for id in images.keys() {
-            self.store.remove_bytes(id);
-        }
+        let files: Vec<_> = images
+            .keys()
+            .flat_map(|id| [self.store.data_path(id), self.store.staging_path(id)])
+            .collect();
         images.clear();
-        self.db.submit(Change::new().clear(Table::GlanceImages))?;
+        self.db
+            .submit(Change::new().clear(Table::GlanceImages).after_commit(|| {
+                for file in files {
+                    let _ = std::fs::remove_file(file);
+                }
+            }))?;
         Ok(())
     }
 

@@ -331,7 +331,6 @@ pub(crate) async fn delete(
     }
     images.remove(&id);
     state.glance.forget(&id)?;
-    state.glance.store().remove_bytes(&id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -91,12 +91,6 @@ impl Store {
         }
     }
 
-    /// Deletes an image's stored and staged bytes, if any.
-    pub(crate) fn remove_bytes(&self, id: &str) {
-        let _ = fs::remove_file(self.data_path(id));
-        let _ = fs::remove_file(self.staging_path(id));
-    }
-
     /// Puts right what a crash may have left, in `images` as the database had them: images
     /// caught mid-upload go back to `queued`, active images whose bytes are missing or of the
     /// wrong length become `killed`, and files no image claims are removed. Returns the ids of
