@@ -578,3 +578,101 @@ pub(crate) async fn acknowledged(State(db): State<Db>, request: Request, next: N
         Err(e) => e.to_api(service).into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(db: &Db) -> Vec<(String, String)> {
+        db.load_keyed(Table::NovaFlavors).unwrap()
+    }
+
+    #[tokio::test]
+    async fn changes_survive_a_reopen_in_order_and_updates_stay_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = Db::open(Some(dir.path())).unwrap();
+            for key in ["a", "b", "c"] {
+                db.submit(Change::new().put(Table::NovaFlavors, key, &key.to_uppercase()))
+                    .unwrap();
+            }
+            db.submit(
+                Change::new()
+                    .put(Table::NovaFlavors, "a", &"A2")
+                    .delete(Table::NovaFlavors, "b"),
+            )
+            .unwrap();
+            db.submit(Change::new().put(Table::GlanceImages, "i", &1))
+                .unwrap();
+            db.submit(Change::new().clear(Table::GlanceImages)).unwrap();
+            db.flush().await.unwrap();
+        }
+        let db = Db::open(Some(dir.path())).unwrap();
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(k, d)| (k.to_string(), d.to_string()))
+                .collect()
+        };
+        assert_eq!(names(&db), pairs(&[("a", "A2"), ("c", "C")]));
+        assert!(db.load::<u32>(Table::GlanceImages).unwrap().is_empty());
+        let mode: String = Connection::open(database_path(dir.path()))
+            .unwrap()
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[tokio::test]
+    async fn a_request_is_answered_once_its_changes_are_durable() {
+        let db = Db::open(None).unwrap();
+        let answered = acknowledge(&db, async {
+            db.submit(Change::new().put(Table::Counters, "n", &7u64))
+                .unwrap();
+            "answer"
+        })
+        .await
+        .unwrap();
+        assert_eq!(answered, "answer");
+        assert_eq!(db.0.progress.borrow().committed, db.queue().last);
+        assert_eq!(counter(&db, "n").unwrap(), Some(7));
+    }
+
+    #[tokio::test]
+    async fn after_a_failed_commit_nothing_more_is_written_and_requests_are_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(Some(dir.path())).unwrap();
+        // Pulled from under the cloud: the next write to it fails.
+        Connection::open(database_path(dir.path()))
+            .unwrap()
+            .execute_batch("DROP TABLE nova_flavors")
+            .unwrap();
+        let result = acknowledge(&db, async {
+            db.submit(Change::new().put(Table::NovaFlavors, "1", &"m1.tiny"))
+        })
+        .await;
+        let err = result.unwrap_err().to_string();
+        assert!(
+            err.contains(&database_path(dir.path()).display().to_string()),
+            "{err}"
+        );
+        assert!(err.contains("no such table: nova_flavors"), "{err}");
+        let later = db.submit(Change::new().put(Table::Counters, "n", &1u64));
+        assert!(later.is_err(), "nothing is written after a failure");
+        assert!(db.flush().await.is_err());
+        assert_eq!(
+            later.unwrap_err().to_api(Service::Compute).status,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        Connection::open(database_path(dir.path()))
+            .unwrap()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = format!("{:#}", Db::open(Some(dir.path())).unwrap_err());
+        assert!(err.contains("newer mock-cloud"), "{err}");
+    }
+}
