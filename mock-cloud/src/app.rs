@@ -6,11 +6,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{OriginalUri, Request};
 use axum::http::{StatusCode, header};
+use axum::middleware;
 
 use crate::cloud::seed::{Seed, SeedImage};
 use crate::errors::{ApiError, Service};
 
 use crate::cloud::Options;
+use crate::db::{self, Db};
 use crate::{control, glance, keystone, nova};
 
 /// Everything the handlers share. Cheap to clone.
@@ -28,6 +30,8 @@ pub struct Shared {
     pub(crate) base_url: String,
     /// How the cloud was started.
     pub(crate) options: Options,
+    /// Where every service's state is saved (in memory without a state directory).
+    pub(crate) db: Db,
     /// Identity: users, projects, roles, tokens, the catalog.
     pub keystone: keystone::Keystone,
     /// Image: images, their bytes, members, tasks.
@@ -47,14 +51,18 @@ impl Deref for AppState {
 
 impl AppState {
     /// Builds the state for a cloud reachable at `base_url`.
+    /// With a state directory, its lock is taken first: nothing in it is touched while
+    /// another cloud holds it.
     pub(crate) fn new(base_url: String, options: Options) -> anyhow::Result<Self> {
-        let keystone = keystone::Keystone::new(&base_url, &options)?;
-        let glance = glance::Glance::new(&base_url, &options)?;
-        let nova = nova::Nova::new(&base_url, &options)?;
+        let db = Db::open(options.state_dir.as_deref())?;
+        let keystone = keystone::Keystone::new(&base_url, &options, &db)?;
+        let glance = glance::Glance::new(&base_url, &options, &db)?;
+        let nova = nova::Nova::new(&base_url, &options, &db)?;
         let control = control::Control::new(&options);
         Ok(Self(Arc::new(Shared {
             base_url,
             options,
+            db,
             keystone,
             glance,
             nova,
@@ -65,15 +73,17 @@ impl AppState {
 
 impl AppState {
     /// Back to a fresh cloud: the defaults plus the start-up seed (its images re-created), no
-    /// tokens, no servers or keypairs, no other images, no fault rules, an empty journal.
+    /// tokens, no servers or keypairs, no other images, no fault rules, an empty journal; the
+    /// state directory's database says the same once this returns.
     pub(crate) async fn reset(&self) -> anyhow::Result<()> {
         self.keystone.reset(self.options.seed.as_ref())?;
-        self.nova.reset(self.options.seed.as_ref());
+        self.nova.reset(self.options.seed.as_ref())?;
         self.glance.reset()?;
         self.control.reset();
         if let Some(seed) = &self.options.seed {
             self.seed_images(&seed.images).await?;
         }
+        self.db.flush().await?;
         Ok(())
     }
 
@@ -81,8 +91,10 @@ impl AppState {
     /// nothing changes), flavors to Nova, images (with their bytes) to Glance.
     pub(crate) async fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
         self.keystone.apply_seed(seed)?;
-        self.nova.apply_seed(seed);
-        self.seed_images(&seed.images).await
+        self.nova.apply_seed(seed)?;
+        self.seed_images(&seed.images).await?;
+        self.db.flush().await?;
+        Ok(())
     }
 
     /// Creates seed images that do not exist yet. An image without an id gets one derived
@@ -192,6 +204,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .nest("/image", image)
         .nest("/compute", nova::router())
         .nest("/_mock", control::router())
-        .fallback(no_service);
+        .fallback(no_service)
+        .layer(middleware::from_fn_with_state(
+            state.db.clone(),
+            db::acknowledged,
+        ));
     control::layer(routes, state.clone()).with_state(state)
 }

@@ -32,7 +32,7 @@ use crate::nova::driver::{ComputeDriver, DriverHandle};
 pub(crate) struct Options {
     /// Where to listen; port 0 picks a free port.
     pub(crate) listen: SocketAddr,
-    /// Persist metadata and image bytes here; in memory when `None`.
+    /// Keep every service's state and the image bytes here; in memory when `None`.
     pub(crate) state_dir: Option<PathBuf>,
     /// How long issued tokens live.
     pub(crate) token_ttl: Duration,
@@ -76,7 +76,9 @@ impl MockCloudBuilder {
         self
     }
 
-    /// Persist state in `dir`.
+    /// Keeps the whole cloud in `dir` (a SQLite database and the image bytes), across restarts
+    /// and crashes: every acknowledged change is durable. A cloud holds its directory's lock
+    /// while it runs; starting a second one on it fails, naming the holder.
     pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.options.state_dir = Some(dir.into());
         self
@@ -124,6 +126,7 @@ impl MockCloudBuilder {
         if let Some(seed) = &state.options.seed {
             state.seed_images(&seed.images).await?;
         }
+        state.db.flush().await?;
         let router = app::router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, router, stopped));
@@ -430,6 +433,7 @@ impl MockCloud {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.state.db.close();
     }
 }
 
@@ -443,5 +447,6 @@ impl Drop for MockCloud {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+        self.state.db.close();
     }
 }

@@ -41,12 +41,15 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::cloud::Options;
 use crate::cloud::seed::SeedImage;
+use crate::db::{Change, Db, Table};
 use crate::errors::{ApiError, Service};
 
-/// Image state: the records (behind one lock) and the store holding their bytes.
+/// Image state: the records (behind one lock), the store holding their bytes, and the
+/// database their metadata is saved in.
 pub(crate) struct Glance {
     base_url: String,
     store: Store,
+    db: Db,
     images: Mutex<BTreeMap<String, Image>>,
 }
 
@@ -78,21 +81,25 @@ pub(crate) struct BootImage {
 }
 
 impl Glance {
-    /// Empty state, or the state kept in `options.state_dir` (repaired after a crash).
-    pub(crate) fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
+    /// Empty state, or the images kept in the state database, repaired after a crash.
+    pub(crate) fn new(base_url: &str, options: &Options, db: &Db) -> anyhow::Result<Self> {
         let store = Store::open(options.state_dir.as_deref())?;
-        let images = store.load()?;
-        let glance = Self {
+        let mut images: BTreeMap<String, Image> = db
+            .load::<Image>(Table::GlanceImages)?
+            .into_iter()
+            .map(|image| (image.id.clone(), image))
+            .collect();
+        let repaired = store.repair(&mut images);
+        let change = repaired.iter().fold(Change::new(), |change, id| {
+            change.put(Table::GlanceImages, id, &images[id])
+        });
+        db.submit(change)?;
+        Ok(Self {
             base_url: base_url.to_owned(),
             store,
+            db: db.clone(),
             images: Mutex::new(images),
-        };
-        // Repairs made while loading are written back at once.
-        glance
-            .store
-            .save(&glance.lock())
-            .context("writing the repaired image metadata")?;
-        Ok(glance)
+        })
     }
 
     /// The records, locked. Never held across an `.await`.
@@ -100,15 +107,28 @@ impl Glance {
         self.images.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Writes the metadata after a change (a no-op in memory).
-    pub(crate) fn save(&self, images: &BTreeMap<String, Image>) -> Result<(), ApiError> {
-        self.store.save(images).map_err(|e| {
-            ApiError::new(
-                Service::Image,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("Could not write the image metadata: {e}"),
-            )
-        })
+    /// Saves `image` after a change, while the records are still locked (the request is
+    /// answered once it is durable).
+    pub(crate) fn save(&self, image: &Image) -> Result<(), ApiError> {
+        self.submit(Change::new().put(Table::GlanceImages, &image.id, image))
+    }
+
+    /// Saves that image `id` is gone, while the records are still locked; its bytes are
+    /// removed once that is durable (a crash before leaves the image whole).
+    pub(crate) fn forget(&self, id: &str) -> Result<(), ApiError> {
+        let (data, staged) = (self.store.data_path(id), self.store.staging_path(id));
+        self.submit(
+            Change::new()
+                .delete(Table::GlanceImages, id)
+                .after_commit(move || {
+                    let _ = std::fs::remove_file(data);
+                    let _ = std::fs::remove_file(staged);
+                }),
+        )
+    }
+
+    fn submit(&self, change: Change) -> Result<(), ApiError> {
+        self.db.submit(change).map_err(|e| e.to_api(Service::Image))
     }
 
     /// The store of bytes.
@@ -152,11 +172,17 @@ impl Glance {
     /// Forgets every image and deletes its bytes.
     pub(crate) fn reset(&self) -> anyhow::Result<()> {
         let mut images = self.lock();
-        for id in images.keys() {
-            self.store.remove_bytes(id);
-        }
+        let files: Vec<_> = images
+            .keys()
+            .flat_map(|id| [self.store.data_path(id), self.store.staging_path(id)])
+            .collect();
         images.clear();
-        self.store.save(&images)?;
+        self.db
+            .submit(Change::new().clear(Table::GlanceImages).after_commit(|| {
+                for file in files {
+                    let _ = std::fs::remove_file(file);
+                }
+            }))?;
         Ok(())
     }
 
@@ -223,8 +249,9 @@ impl Glance {
                 !images.contains_key(&id),
                 "an image with id {id} already exists"
             );
+            self.save(&image)
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             images.insert(id.clone(), image);
-            self.store.save(&images)?;
         }
         let bytes: Option<Body> = match (&seed.file, &seed.content) {
             (Some(_), Some(_)) => anyhow::bail!("give either file or content, not both"),

@@ -6,6 +6,7 @@ pub(crate) mod application_credentials;
 pub(crate) mod authenticate;
 pub(crate) mod catalog;
 pub(crate) mod directory;
+pub(crate) mod records;
 pub(crate) mod tokens;
 
 use std::sync::RwLock;
@@ -23,18 +24,20 @@ use serde_json::{Value, json};
 
 use self::authenticate::AuthRequest;
 use self::directory::{Directory, Project, Target};
+use self::records::SavedDirectory;
 use self::tokens::{Scope, Token, Tokens};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::cloud::Options;
 use crate::cloud::seed::Seed;
+use crate::db::Db;
 use crate::errors::{ApiError, Service};
 
 /// Identity state: the directory (users, projects, roles, credentials) and the tokens.
 pub struct Keystone {
     base_url: String,
     ttl: RwLock<Duration>,
-    directory: RwLock<Directory>,
+    directory: SavedDirectory,
     tokens: Tokens,
 }
 
@@ -48,13 +51,14 @@ pub(crate) fn keystone_time(ts: Timestamp) -> String {
 }
 
 impl Keystone {
-    /// The defaults plus `options.seed`.
-    pub(crate) fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
+    /// The directory and tokens kept in the state database (with what `options.seed` adds
+    /// to them), or the defaults plus `options.seed`.
+    pub(crate) fn new(base_url: &str, options: &Options, db: &Db) -> anyhow::Result<Self> {
         Ok(Self {
             base_url: base_url.to_owned(),
             ttl: RwLock::new(options.token_ttl),
-            directory: RwLock::new(Directory::new(options.seed.as_ref())?),
-            tokens: Tokens::default(),
+            directory: SavedDirectory::open(db, options.seed.as_ref())?,
+            tokens: Tokens::load(db)?,
         })
     }
 
@@ -65,27 +69,26 @@ impl Keystone {
 
     /// Back to the defaults plus `seed`; every token is forgotten.
     pub(crate) fn reset(&self, seed: Option<&Seed>) -> anyhow::Result<()> {
-        let fresh = Directory::new(seed)?;
-        *self.directory.write().expect("directory lock") = fresh;
+        self.directory.replace(Directory::new(seed)?)?;
         self.tokens.clear();
         Ok(())
     }
 
     /// Adds a seed document's regions, domains, projects, users and credentials.
     pub(crate) fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
-        self.directory.write().expect("directory lock").apply(seed)
+        self.directory.write().apply(seed)
     }
 
     /// The id of the project named `name` in the default domain.
     pub fn project_id(&self, name: &str) -> Option<String> {
-        let directory = self.directory.read().expect("directory lock");
+        let directory = self.directory.read();
         directory.project(name, "default").map(|p| p.id.clone())
     }
 
     /// A project-scoped token for a user of the default domain, issued without HTTP (for tests
     /// and the control plane). The user needs a role on the project.
     pub(crate) fn issue_token(&self, user: &str, project: &str) -> anyhow::Result<String> {
-        let directory = self.directory.read().expect("directory lock");
+        let directory = self.directory.read();
         let user = directory
             .user(user, "default")
             .ok_or_else(|| anyhow::anyhow!("no user '{user}' in domain default"))?;
@@ -133,7 +136,7 @@ impl Keystone {
 
     /// The token body Keystone sends on issue and validate.
     fn render(&self, token: &Token, with_catalog: bool) -> Value {
-        let directory = self.directory.read().expect("directory lock");
+        let directory = self.directory.read();
         let mut body = json!({
             "methods": token.methods,
             "user": {
@@ -319,7 +322,7 @@ async fn issue_token(
     let request = AuthRequest::parse(&body).map_err(|e| with_challenge(&state, e))?;
     let ttl = *state.keystone.ttl.read().expect("ttl lock");
     let (id, token) = {
-        let directory = state.keystone.directory.read().expect("directory lock");
+        let directory = state.keystone.directory.read();
         authenticate::authenticate(&directory, &state.keystone.tokens, ttl, &request)
             .map_err(|e| with_challenge(&state, e))?
     };
@@ -384,7 +387,7 @@ async fn auth_catalog(State(state): State<AppState>, caller: Caller) -> Result<R
             "A project-scoped token is required to produce a service catalog.",
         ));
     }
-    let directory = state.keystone.directory.read().expect("directory lock");
+    let directory = state.keystone.directory.read();
     let body = json!({
         "catalog": state.keystone.catalog(&directory),
         // Keystone's catalog is not a paged collection: its links name only `self`.
@@ -395,7 +398,7 @@ async fn auth_catalog(State(state): State<AppState>, caller: Caller) -> Result<R
 
 async fn auth_projects(State(state): State<AppState>, caller: Caller) -> Response {
     let projects: Vec<Value> = {
-        let directory = state.keystone.directory.read().expect("directory lock");
+        let directory = state.keystone.directory.read();
         directory
             .projects_of(&caller.user_id)
             .into_iter()
@@ -410,7 +413,7 @@ async fn auth_projects(State(state): State<AppState>, caller: Caller) -> Respons
 }
 
 async fn auth_domains(State(state): State<AppState>, caller: Caller) -> Response {
-    let directory = state.keystone.directory.read().expect("directory lock");
+    let directory = state.keystone.directory.read();
     let domains: Vec<Value> = directory
         .domains
         .iter()
@@ -433,7 +436,7 @@ async fn show_user(
     if !caller.is_admin() && caller.user_id != id {
         return Err(forbidden("identity:get_user"));
     }
-    let directory = state.keystone.directory.read().expect("directory lock");
+    let directory = state.keystone.directory.read();
     let user = directory
         .user_by_id(&id)
         .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("Could not find user: {id}.")))?;
@@ -448,7 +451,7 @@ async fn user_projects(
     if !caller.is_admin() && caller.user_id != id {
         return Err(forbidden("identity:list_user_projects"));
     }
-    let directory = state.keystone.directory.read().expect("directory lock");
+    let directory = state.keystone.directory.read();
     if directory.user_by_id(&id).is_none() {
         return Err(error(
             StatusCode::NOT_FOUND,
@@ -503,7 +506,7 @@ async fn list_users(
     if !caller.is_admin() {
         return Err(forbidden("identity:list_users"));
     }
-    let directory = state.keystone.directory.read().expect("directory lock");
+    let directory = state.keystone.directory.read();
     let users: Vec<Value> = directory
         .users
         .iter()
@@ -519,7 +522,7 @@ async fn list_roles(State(state): State<AppState>, caller: Caller) -> Result<Res
     if caller.roles.is_empty() {
         return Err(forbidden("identity:list_roles"));
     }
-    let directory = state.keystone.directory.read().expect("directory lock");
+    let directory = state.keystone.directory.read();
     let roles: Vec<Value> = directory
         .roles
         .iter()
@@ -542,7 +545,7 @@ async fn list_domains(State(state): State<AppState>, caller: Caller) -> Result<R
     if !caller.is_admin() {
         return Err(forbidden("identity:list_domains"));
     }
-    let directory = state.keystone.directory.read().expect("directory lock");
+    let directory = state.keystone.directory.read();
     let domains: Vec<Value> = directory
         .domains
         .iter()
@@ -563,7 +566,7 @@ async fn show_domain(
     if !caller.is_admin() && caller.user_domain_id != id {
         return Err(forbidden("identity:get_domain"));
     }
-    let directory = state.keystone.directory.read().expect("directory lock");
+    let directory = state.keystone.directory.read();
     let domain = directory.domain_by_id(&id).ok_or_else(|| {
         error(
             StatusCode::NOT_FOUND,
@@ -587,7 +590,7 @@ async fn list_projects(
     if !caller.is_admin() {
         return Err(forbidden("identity:list_projects"));
     }
-    let directory = state.keystone.directory.read().expect("directory lock");
+    let directory = state.keystone.directory.read();
     let projects: Vec<Value> = directory
         .projects
         .iter()
@@ -610,7 +613,7 @@ async fn show_project(
     if !caller.is_admin() && caller.project_id.as_deref() != Some(id.as_str()) {
         return Err(forbidden("identity:get_project"));
     }
-    let directory = state.keystone.directory.read().expect("directory lock");
+    let directory = state.keystone.directory.read();
     let project = directory.project_by_id(&id).ok_or_else(|| {
         error(
             StatusCode::NOT_FOUND,

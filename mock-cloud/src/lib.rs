@@ -31,6 +31,12 @@
 //! The same controls are served over HTTP under `/_mock/` (reset, seed, tick, faults,
 //! journal), and `mock-cloud serve` runs a cloud standalone.
 //!
+//! State lives in memory, or with [`MockCloudBuilder::state_dir`] (`--state-dir`) in a SQLite
+//! database and the image files of that folder: the whole cloud (Keystone's users, projects,
+//! credentials and tokens, Glance's images, Nova's servers, keypairs and flavors) survives a
+//! restart or a kill -9, and a request is answered only once its changes are durable. Servers
+//! come back SHUTOFF, as after a host reboot.
+//!
 //! Servers run on a [`ComputeDriver`]: the built-in fake one by default (state changes on
 //! polls and ticks, nothing boots), or your own through [`MockCloudBuilder::compute_driver`].
 //! With `QemuDriver` (feature `qemu`; or `mock-cloud serve --compute-driver qemu`), servers
@@ -53,6 +59,7 @@ mod app;
 mod auth;
 mod cloud;
 mod control;
+mod db;
 mod errors;
 mod glance;
 mod keystone;

@@ -37,7 +37,8 @@ struct Serve {
     /// Listen on 127.0.0.1:PORT.
     #[arg(long)]
     port: Option<u16>,
-    /// Keep image metadata and bytes here, across restarts (in memory without it).
+    /// Keep the whole cloud here, across restarts and crashes (in memory without it): its
+    /// database (users, tokens, images, servers, ...) and image bytes. One cloud at a time.
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
     /// A seed document (YAML, or JSON when it ends in .json): regions, projects, users,

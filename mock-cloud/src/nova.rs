@@ -9,6 +9,8 @@ pub(crate) mod keypairs;
 pub(crate) mod limits;
 pub(crate) mod metadata;
 pub(crate) mod microversion;
+pub(crate) mod records;
+pub(crate) mod restart;
 pub(crate) mod servers;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,11 +30,14 @@ use self::servers::Server;
 use crate::app::AppState;
 use crate::cloud::Options;
 use crate::cloud::seed::Seed;
+use crate::db::{self, Change, Db, Table};
 use crate::errors::{ApiError, Service};
 
-/// Compute state: flavors, keypairs, servers, and the driver that runs them.
+/// Compute state: flavors, keypairs, servers, the driver that runs them, and the database
+/// they are saved in.
 pub(crate) struct Nova {
     driver: Arc<dyn ComputeDriver>,
+    db: Db,
     inner: Mutex<NovaState>,
 }
 
@@ -50,35 +55,61 @@ pub(crate) struct NovaState {
 
 fn initial_flavors(seed: Option<&Seed>) -> Vec<Flavor> {
     let mut flavors = flavors::defaults();
+    add_flavors(&mut flavors, seed);
+    flavors
+}
+
+/// Adds `seed`'s flavors (a flavor with an existing id replaces it).
+fn add_flavors(flavors: &mut Vec<Flavor>, seed: Option<&Seed>) {
     for f in seed.map(|s| s.flavors.as_slice()).unwrap_or_default() {
         flavors.retain(|existing| existing.id != f.id);
         flavors.push(Flavor::from(f));
     }
+}
+
+/// A change writing every flavor of `flavors`, after clearing the table.
+fn saved_flavors(change: Change, flavors: &[Flavor]) -> Change {
     flavors
+        .iter()
+        .fold(change.clear(Table::NovaFlavors), |change, flavor| {
+            change.put(Table::NovaFlavors, &flavor.id, flavor)
+        })
 }
 
 impl Nova {
-    /// The default flavors plus the seed's, and `options.compute_driver` (the fake driver
-    /// when none is given).
-    pub(crate) fn new(base_url: &str, options: &Options) -> anyhow::Result<Self> {
+    /// The state kept in the state database (servers taken back powered off, see
+    /// [`restart`]) plus `options.seed`'s flavors, or the default flavors plus the seed's; and
+    /// `options.compute_driver` (the fake driver when none is given).
+    pub(crate) fn new(base_url: &str, options: &Options, db: &Db) -> anyhow::Result<Self> {
         let driver: Arc<dyn ComputeDriver> = match &options.compute_driver {
             Some(handle) => handle.0.clone(),
             None => Arc::new(FakeDriver::new(options.fake_driver_polls, base_url)),
         };
-        Ok(Self::with_driver(options, driver))
-    }
-
-    /// Like [`Nova::new`], with another driver.
-    pub(crate) fn with_driver(options: &Options, driver: Arc<dyn ComputeDriver>) -> Self {
-        Self {
-            driver,
-            inner: Mutex::new(NovaState {
-                flavors: initial_flavors(options.seed.as_ref()),
-                keypairs: Vec::new(),
-                servers: Vec::new(),
-                next_seq: 1,
-            }),
+        let mut flavors: Vec<Flavor> = db.load(Table::NovaFlavors)?;
+        if flavors.is_empty() {
+            flavors = flavors::defaults();
         }
+        add_flavors(&mut flavors, options.seed.as_ref());
+        let mut servers: Vec<Server> = db.load(Table::NovaServers)?;
+        let specs = db.load(Table::NovaBootSpecs)?;
+        let mut change = saved_flavors(Change::new(), &flavors);
+        for server in restart::take_back(driver.as_ref(), &mut servers, specs) {
+            change = change.put(Table::NovaServers, &server.id, &server);
+        }
+        db.submit(change)?;
+        let next_seq = db::counter(db, records::NEXT_SEQ)?
+            .unwrap_or(1)
+            .max(servers.iter().map(|s| s.seq + 1).max().unwrap_or(1));
+        Ok(Self {
+            driver,
+            db: db.clone(),
+            inner: Mutex::new(NovaState {
+                flavors,
+                keypairs: db.load(Table::NovaKeypairs)?,
+                servers,
+                next_seq,
+            }),
+        })
     }
 
     /// The driver.
@@ -91,22 +122,44 @@ impl Nova {
         self.inner.lock().expect("nova state lock")
     }
 
+    /// Saves `server` after a change, while the state is still locked (the request is
+    /// answered once it is durable; a failure becomes its answer).
+    pub(crate) fn save(&self, server: &Server) {
+        self.submit(Change::new().put(Table::NovaServers, &server.id, server));
+    }
+
+    /// Saves a change of the API state, while it is still locked.
+    pub(crate) fn submit(&self, change: Change) {
+        if let Err(e) = self.db.submit(change) {
+            tracing::error!(error = %e, "cannot save Nova's state");
+        }
+    }
+
     /// Forgets servers and keypairs; flavors back to the defaults plus `seed`'s.
-    pub(crate) fn reset(&self, seed: Option<&Seed>) {
+    pub(crate) fn reset(&self, seed: Option<&Seed>) -> anyhow::Result<()> {
         let mut inner = self.lock();
         inner.flavors = initial_flavors(seed);
         inner.keypairs.clear();
         inner.servers.clear();
+        let change = [
+            Table::NovaKeypairs,
+            Table::NovaServers,
+            Table::NovaBootSpecs,
+        ]
+        .into_iter()
+        .fold(Change::new(), Change::clear);
+        self.db.submit(saved_flavors(change, &inner.flavors))?;
         self.driver.reset();
+        Ok(())
     }
 
     /// Adds `seed`'s flavors (a flavor with an existing id replaces it).
-    pub(crate) fn apply_seed(&self, seed: &Seed) {
+    pub(crate) fn apply_seed(&self, seed: &Seed) -> anyhow::Result<()> {
         let mut inner = self.lock();
-        for f in &seed.flavors {
-            inner.flavors.retain(|existing| existing.id != f.id);
-            inner.flavors.push(Flavor::from(f));
-        }
+        add_flavors(&mut inner.flavors, Some(seed));
+        self.db
+            .submit(saved_flavors(Change::new(), &inner.flavors))?;
+        Ok(())
     }
 
     /// Advances the driver `steps` steps; returns how many servers finished a transition.
@@ -115,7 +168,9 @@ impl Nova {
         let mut inner = self.lock();
         for server in &mut inner.servers {
             let vm = self.driver.observe(&server.id, false);
-            server.reconcile(vm);
+            if server.reconcile(vm) {
+                self.save(server);
+            }
         }
         changed
     }

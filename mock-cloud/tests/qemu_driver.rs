@@ -683,3 +683,42 @@ async fn serve_runs_the_qemu_driver_and_names_what_is_missing() {
     assert!(instances.is_dir());
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_server_running_when_the_cloud_stops_comes_back_shutoff_and_boots_again() {
+    tiny().await;
+    let state = tempfile::tempdir().unwrap();
+    let token = tiny::random_token();
+    let command_line = format!(
+        "{} smoke_stay=1",
+        tiny::kernel_append(&token, Some("/dev/vda"))
+    );
+    let (id, pid) = {
+        let cloud = cloud_with(MockCloud::builder().state_dir(state.path())).await;
+        let image = cloud
+            .upload_trio(&tiny().await.root_raw, &command_line)
+            .await;
+        let id = cloud.create_server("kept", &image).await;
+        cloud.wait_status(&id, "ACTIVE").await;
+        cloud.wait_marker(&id, &token, 1).await;
+        let pid = cloud.pid(&id);
+        cloud.cloud.stop().await;
+        (id, pid)
+    };
+    assert!(!qemu_process_exists(pid), "qemu {pid} outlived the cloud");
+
+    // Its qemu is gone: SHUTOFF, no task, no fault, as Nova after a host reboot.
+    let cloud = cloud_with(MockCloud::builder().state_dir(state.path())).await;
+    let server = cloud.server(&id).await;
+    assert_eq!(server["status"], "SHUTOFF", "{server}");
+    assert_eq!(server["OS-EXT-STS:task_state"], Value::Null);
+    assert_eq!(server["OS-EXT-STS:power_state"], 4);
+    assert!(server.get("fault").is_none(), "{server}");
+    assert_eq!(cloud.driver.pid(&id), None);
+    // And it boots again.
+    let (status, body) = cloud.act(&id, json!({"os-start": null})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    cloud.wait_status(&id, "ACTIVE").await;
+    cloud.wait_marker(&id, &token, 1).await;
+    assert!(qemu_process_exists(cloud.pid(&id)));
+}

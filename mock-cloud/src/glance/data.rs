@@ -4,7 +4,6 @@
 
 use std::fmt::Display;
 use std::io::SeekFrom;
-use std::path::PathBuf;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -24,7 +23,7 @@ use super::image::{
     media_type_refused, not_authorized,
 };
 use super::policy;
-use super::store::clear_data_fields;
+use super::store::{TempFile, clear_data_fields, commit_file};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::errors::{ApiError, Service};
@@ -39,7 +38,7 @@ const READ_CHUNK: usize = 256 * 1024;
 
 /// A stream written to a temporary file, with what was learned on the way.
 struct Received {
-    tmp: PathBuf,
+    tmp: TempFile,
     size: u64,
     md5: String,
     sha512: String,
@@ -114,8 +113,48 @@ fn check_writable(
     }
 }
 
+/// A queued image taken for a transfer: `saving` (PUT /file), `uploading` (PUT /stage) or
+/// `importing` (POST /import). Dropped before [`Claim::keep`] (the transfer failed, or its
+/// handler was dropped: client reset, shutdown, HTTP/2 cancel), it puts the image back to
+/// `queued`.
+struct Claim<'a> {
+    glance: &'a Glance,
+    id: &'a str,
+    status: Status,
+    kept: bool,
+}
+
+impl<'a> Claim<'a> {
+    /// Guards image `id`, now in `status`.
+    fn new(glance: &'a Glance, id: &'a str, status: Status) -> Claim<'a> {
+        Claim {
+            glance,
+            id,
+            status,
+            kept: false,
+        }
+    }
+
+    /// The transfer succeeded: the image stays where it is.
+    fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if !self.kept {
+            release(self.glance, self.id, self.status);
+        }
+    }
+}
+
 /// Moves a queued image to `to` (saving or uploading), marking the data slot as taken.
-fn claim(glance: &Glance, id: &str, to: Status) -> Result<(String, String), ApiError> {
+fn claim<'a>(
+    glance: &'a Glance,
+    id: &'a str,
+    to: Status,
+) -> Result<(Claim<'a>, (String, String)), ApiError> {
     let mut images = glance.lock();
     let image = images.get_mut(id).ok_or_else(|| image_not_found(id))?;
     let formats = (image.disk_format.clone(), image.container_format.clone());
@@ -127,11 +166,15 @@ fn claim(glance: &Glance, id: &str, to: Status) -> Result<(String, String), ApiE
     image.status.check_transition(to)?;
     image.status = to;
     image.updated_at = Timestamp::now();
-    glance.save(&images)?;
-    Ok((formats.0.unwrap_or_default(), formats.1.unwrap_or_default()))
+    glance.save(image)?;
+    Ok((
+        Claim::new(glance, id, to),
+        (formats.0.unwrap_or_default(), formats.1.unwrap_or_default()),
+    ))
 }
 
-/// After a failed transfer: the image goes back to `queued` if it is still in `from`.
+/// After a failed transfer: the image goes back to `queued` if it is still in `from`; a failed
+/// import's staged data is gone, and the import properties say where it failed.
 fn release(glance: &Glance, id: &str, from: Status) {
     let mut images = glance.lock();
     if let Some(image) = images.get_mut(id)
@@ -140,8 +183,17 @@ fn release(glance: &Glance, id: &str, from: Status) {
         image.status = Status::Queued;
         image.staged = None;
         clear_data_fields(image);
+        if from == Status::Importing {
+            let _ = std::fs::remove_file(glance.store().staging_path(id));
+            image
+                .properties
+                .insert(IMPORTING_TO_STORES.to_owned(), String::new());
+            image
+                .properties
+                .insert(FAILED_IMPORT.to_owned(), STORE.to_owned());
+        }
         image.updated_at = Timestamp::now();
-        let _ = glance.save(&images);
+        let _ = glance.save(image);
     }
 }
 
@@ -149,59 +201,54 @@ fn release(glance: &Glance, id: &str, from: Status) {
 const WRITE_BUFFER: usize = 1 << 20;
 
 /// Streams `body` to a fresh temporary file: never more than a chunk and one write buffer
-/// in memory.
+/// in memory. The file goes with the future if it fails or is dropped.
 async fn receive<S, E>(glance: &Glance, mut body: S) -> Result<Received, ApiError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: Display,
 {
-    let tmp = glance.store().tmp_path();
-    let result = async {
-        let file = tokio::fs::File::create(&tmp).await.map_err(storage_error)?;
-        // Request chunks are small (tens of KiB): gathered into large writes, the file costs
-        // one blocking-pool round trip per MiB instead of one per chunk.
-        let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-        let mut md5 = Md5::new();
-        // sha512 on a thread of its own: md5 and sha512 together cost more CPU than
-        // receiving, and on two threads they overlap. The bounded queue keeps memory flat.
-        let (to_sha512, mut chunks) = tokio::sync::mpsc::channel::<Bytes>(SHA512_QUEUE);
-        let sha512 = tokio::task::spawn_blocking(move || {
-            let mut sha512 = Sha512::new();
-            while let Some(chunk) = chunks.blocking_recv() {
-                sha512.update(&chunk);
-            }
-            hex::encode(sha512.finalize())
-        });
-        let mut gate = Gate::new();
-        let mut size = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk =
-                chunk.map_err(|e| bad_request(format!("Error reading the request body: {e}")))?;
-            to_sha512
-                .send(chunk.clone())
-                .await
-                .map_err(|_| hashing_error())?;
-            md5.update(&chunk);
-            gate.feed(&chunk);
-            size += chunk.len() as u64;
-            file.write_all(&chunk).await.map_err(storage_error)?;
+    let tmp = glance.store().temp_file();
+    let file = tokio::fs::File::create(tmp.path())
+        .await
+        .map_err(storage_error)?;
+    // Request chunks are small (tens of KiB): gathered into large writes, the file costs
+    // one blocking-pool round trip per MiB instead of one per chunk.
+    let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+    let mut md5 = Md5::new();
+    // sha512 on a thread of its own: md5 and sha512 together cost more CPU than
+    // receiving, and on two threads they overlap. The bounded queue keeps memory flat.
+    let (to_sha512, mut chunks) = tokio::sync::mpsc::channel::<Bytes>(SHA512_QUEUE);
+    let sha512 = tokio::task::spawn_blocking(move || {
+        let mut sha512 = Sha512::new();
+        while let Some(chunk) = chunks.blocking_recv() {
+            sha512.update(&chunk);
         }
-        drop(to_sha512);
-        file.flush().await.map_err(storage_error)?;
-        file.get_ref().sync_all().await.map_err(storage_error)?;
-        Ok(Received {
-            tmp: tmp.clone(),
-            size,
-            md5: hex::encode(md5.finalize()),
-            sha512: sha512.await.map_err(|_| hashing_error())?,
-            gate,
-        })
+        hex::encode(sha512.finalize())
+    });
+    let mut gate = Gate::new();
+    let mut size = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk =
+            chunk.map_err(|e| bad_request(format!("Error reading the request body: {e}")))?;
+        to_sha512
+            .send(chunk.clone())
+            .await
+            .map_err(|_| hashing_error())?;
+        md5.update(&chunk);
+        gate.feed(&chunk);
+        size += chunk.len() as u64;
+        file.write_all(&chunk).await.map_err(storage_error)?;
     }
-    .await;
-    if result.is_err() {
-        let _ = tokio::fs::remove_file(&tmp).await;
-    }
-    result
+    drop(to_sha512);
+    file.flush().await.map_err(storage_error)?;
+    file.get_ref().sync_all().await.map_err(storage_error)?;
+    Ok(Received {
+        tmp,
+        size,
+        md5: hex::encode(md5.finalize()),
+        sha512: sha512.await.map_err(|_| hashing_error())?,
+        gate,
+    })
 }
 
 /// Chunks waiting for the sha512 thread.
@@ -225,8 +272,9 @@ fn storage_error(e: std::io::Error) -> ApiError {
 }
 
 /// Checks a received stream (size promise, format gate) and makes it the image's data:
-/// renamed into the store, fields set, status `from` -> active. Any failure discards the
-/// bytes and puts the image back to queued.
+/// renamed into the store (off the runtime's threads, outside the lock), fields set, status
+/// `from` -> active. On failure the bytes are discarded; the caller's [`Claim`] puts the image
+/// back to queued.
 async fn finish(
     glance: &Glance,
     id: &str,
@@ -235,68 +283,43 @@ async fn finish(
     received: Received,
     declared: Option<u64>,
 ) -> Result<(), ApiError> {
-    let verdict = match declared {
+    let accepted = match declared {
         Some(promised) if promised != 0 && promised != received.size => Err(bad_request(format!(
             "Size mismatch: expected {promised} bytes, got {} bytes",
             received.size
         ))),
         _ => received.gate.verdict(&formats.0, &formats.1),
-    };
-    let accepted = match verdict {
-        Ok(accepted) => accepted,
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&received.tmp).await;
-            release(glance, id, from);
-            return Err(e);
-        }
-    };
+    }?;
     // Bytes first, metadata second: a crash in between leaves a non-active image, whose
-    // orphaned bytes the next load removes.
-    let outcome = {
-        let mut images = glance.lock();
-        match images.get_mut(id).filter(|image| image.status == from) {
-            None => None,
-            Some(image) => {
-                let store = glance.store();
-                Some(
-                    match store.commit_file(&received.tmp, &store.data_path(id)) {
-                        Err(e) => {
-                            let _ = std::fs::remove_file(&received.tmp);
-                            image.status = Status::Queued;
-                            image.updated_at = Timestamp::now();
-                            let _ = glance.save(&images);
-                            Err(storage_error(e))
-                        }
-                        Ok(()) => {
-                            image.size = Some(received.size);
-                            image.checksum = Some(received.md5);
-                            image.os_hash_algo = Some("sha512".to_owned());
-                            image.os_hash_value = Some(received.sha512);
-                            image.virtual_size = accepted.virtual_size;
-                            image.status = Status::Active;
-                            image.staged = None;
-                            image.updated_at = Timestamp::now();
-                            glance.save(&images)
-                        }
-                    },
-                )
-            }
-        }
+    // orphaned bytes the next start removes.
+    let dest = glance.store().data_path(id);
+    let tmp = received.tmp;
+    let target = dest.clone();
+    tokio::task::spawn_blocking(move || commit_file(tmp, &target))
+        .await
+        .map_err(|_| storage_error(std::io::Error::other("the rename was cancelled")))?
+        .map_err(storage_error)?;
+    let mut images = glance.lock();
+    let Some(image) = images.get_mut(id).filter(|image| image.status == from) else {
+        let _ = std::fs::remove_file(&dest);
+        return Err(ApiError::new(
+            Service::Image,
+            StatusCode::GONE,
+            format!(
+                "Image {id} could not be found after upload. The image may have been \
+                 deleted during the upload."
+            ),
+        ));
     };
-    match outcome {
-        Some(result) => result,
-        None => {
-            let _ = tokio::fs::remove_file(&received.tmp).await;
-            Err(ApiError::new(
-                Service::Image,
-                StatusCode::GONE,
-                format!(
-                    "Image {id} could not be found after upload. The image may have been \
-                     deleted during the upload."
-                ),
-            ))
-        }
-    }
+    image.size = Some(received.size);
+    image.checksum = Some(received.md5);
+    image.os_hash_algo = Some("sha512".to_owned());
+    image.os_hash_value = Some(received.sha512);
+    image.virtual_size = accepted.virtual_size;
+    image.status = Status::Active;
+    image.staged = None;
+    image.updated_at = Timestamp::now();
+    glance.save(image)
 }
 
 /// Uploads `body` as the data of queued image `id` (no policy check: callers do it).
@@ -310,14 +333,11 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: Display,
 {
-    let formats = claim(glance, id, Status::Saving)?;
-    match receive(glance, body).await {
-        Ok(received) => finish(glance, id, Status::Saving, formats, received, declared).await,
-        Err(e) => {
-            release(glance, id, Status::Saving);
-            Err(e)
-        }
-    }
+    let (claim, formats) = claim(glance, id, Status::Saving)?;
+    let received = receive(glance, body).await?;
+    finish(glance, id, Status::Saving, formats, received, declared).await?;
+    claim.keep();
+    Ok(())
 }
 
 /// `PUT /v2/images/{id}/file`: 204.
@@ -450,31 +470,30 @@ pub(crate) async fn stage(
     require_octet_stream(&headers)?;
     let glance = &state.glance;
     check_writable(glance, &caller, &id, "upload_image")?;
-    claim(glance, &id, Status::Uploading)?;
-    let received = match receive(glance, body.into_data_stream()).await {
-        Ok(received) => received,
-        Err(e) => {
-            release(glance, &id, Status::Uploading);
-            return Err(e);
-        }
-    };
-    let mut images = glance.lock();
-    let Some(image) = images
-        .get_mut(&id)
-        .filter(|image| image.status == Status::Uploading)
-    else {
-        let _ = std::fs::remove_file(&received.tmp);
-        return Err(image_not_found(&id));
-    };
-    glance
-        .store()
-        .commit_file(&received.tmp, &glance.store().staging_path(&id))
+    let (claim, _) = claim(glance, &id, Status::Uploading)?;
+    let received = receive(glance, body.into_data_stream()).await?;
+    let staging = glance.store().staging_path(&id);
+    let target = staging.clone();
+    tokio::task::spawn_blocking(move || commit_file(received.tmp, &target))
+        .await
+        .map_err(|_| storage_error(std::io::Error::other("the rename was cancelled")))?
         .map_err(storage_error)?;
-    image.staged = Some(Staged {
-        size: received.size,
-    });
-    image.updated_at = Timestamp::now();
-    glance.save(&images)?;
+    {
+        let mut images = glance.lock();
+        let Some(image) = images
+            .get_mut(&id)
+            .filter(|image| image.status == Status::Uploading)
+        else {
+            let _ = std::fs::remove_file(&staging);
+            return Err(image_not_found(&id));
+        };
+        image.staged = Some(Staged {
+            size: received.size,
+        });
+        image.updated_at = Timestamp::now();
+        glance.save(image)?;
+    }
+    claim.keep();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -550,9 +569,10 @@ pub(crate) async fn import(
             .properties
             .insert(FAILED_IMPORT.to_owned(), String::new());
         image.updated_at = Timestamp::now();
-        glance.save(&images)?;
+        glance.save(image)?;
         (disk, container)
     };
+    let claim = Claim::new(glance, &id, Status::Importing);
     let staging = glance.store().staging_path(&id);
     let outcome = match tokio::fs::File::open(&staging).await {
         Ok(file) => match receive(
@@ -566,23 +586,22 @@ pub(crate) async fn import(
         },
         Err(e) => Err(storage_error(e)),
     };
-    let _ = tokio::fs::remove_file(&staging).await;
-    if let Err(e) = &outcome {
-        release(glance, &id, Status::Importing);
-        tracing::info!(image = %id, error = %e.message, "import failed: image back to queued");
-    }
-    {
-        let mut images = glance.lock();
-        if let Some(image) = images.get_mut(&id) {
-            image
-                .properties
-                .insert(IMPORTING_TO_STORES.to_owned(), String::new());
-            if outcome.is_err() {
+    match outcome {
+        Ok(()) => {
+            claim.keep();
+            let _ = tokio::fs::remove_file(&staging).await;
+            let mut images = glance.lock();
+            if let Some(image) = images.get_mut(&id) {
                 image
                     .properties
-                    .insert(FAILED_IMPORT.to_owned(), STORE.to_owned());
+                    .insert(IMPORTING_TO_STORES.to_owned(), String::new());
+                glance.save(image)?;
             }
-            glance.save(&images)?;
+        }
+        Err(e) => {
+            // The claim puts the image back to queued, naming the store that failed.
+            drop(claim);
+            tracing::info!(image = %id, error = %e.message, "import failed: image back to queued");
         }
     }
     // WebOb's empty 202 still says it is HTML.
@@ -597,6 +616,57 @@ pub(crate) async fn import(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloud::seed::SeedImage;
+
+    /// An upload whose future is dropped while it waits for more of the body (what a client
+    /// reset, an HTTP/2 cancel or a shutdown does to its handler).
+    #[tokio::test]
+    async fn a_dropped_upload_leaves_the_image_queued_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cloud = crate::MockCloud::builder()
+            .state_dir(dir.path())
+            .start()
+            .await
+            .unwrap();
+        let glance = &cloud.state.glance;
+        let seed = SeedImage {
+            name: "dropped".into(),
+            disk_format: Some("raw".into()),
+            container_format: Some("bare".into()),
+            ..SeedImage::default()
+        };
+        let id = glance
+            .seed_images(&[seed], |_| None)
+            .await
+            .unwrap()
+            .remove(0);
+        let tmp = dir.path().join("glance/tmp");
+        let status = || glance.lock()[&id].status;
+        let (chunks, body) = futures::channel::mpsc::unbounded::<Result<Bytes, std::io::Error>>();
+        chunks
+            .unbounded_send(Ok(Bytes::from(vec![7u8; 4096])))
+            .unwrap();
+        let mut upload = Box::pin(store_data(glance, &id, body, None));
+        let mut polls = 0;
+        while std::fs::read_dir(&tmp).unwrap().count() == 0 {
+            assert!(futures::poll!(&mut upload).is_pending());
+            tokio::task::yield_now().await;
+            polls += 1;
+            assert!(polls < 100_000, "the upload never wrote its temporary file");
+        }
+        assert_eq!(status(), Status::Saving);
+        drop(upload);
+        assert_eq!(status(), Status::Queued);
+        assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+        // The state database says so too, and the image can be uploaded again.
+        cloud.state.db.flush().await.unwrap();
+        let saved: Vec<Image> = cloud.state.db.load(crate::db::Table::GlanceImages).unwrap();
+        assert_eq!(saved[0].status, Status::Queued);
+        drop(chunks);
+        let body = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"x"))]);
+        store_data(glance, &id, body, None).await.unwrap();
+        assert_eq!(status(), Status::Active);
+    }
 
     #[test]
     fn ranges_are_parsed_like_webob() {

@@ -107,8 +107,8 @@ pub(crate) async fn create(
             )));
         }
         let wire = image.to_wire();
+        state.glance.save(&image)?;
         images.insert(id.clone(), image);
-        state.glance.save(&images)?;
         wire
     };
     let mut response = (StatusCode::CREATED, Json(wire)).into_response();
@@ -305,8 +305,8 @@ pub(crate) async fn update(
     }
     updated.updated_at = Timestamp::now();
     let wire = updated.to_wire();
+    state.glance.save(&updated)?;
     images.insert(id, updated);
-    state.glance.save(&images)?;
     Ok(Json(wire))
 }
 
@@ -330,8 +330,7 @@ pub(crate) async fn delete(
         )));
     }
     images.remove(&id);
-    state.glance.store().remove_bytes(&id);
-    state.glance.save(&images)?;
+    state.glance.forget(&id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -357,7 +356,7 @@ fn modify(
     }
     change(image)?;
     image.updated_at = Timestamp::now();
-    state.glance.save(&images)
+    state.glance.save(image)
 }
 
 /// `PUT /v2/images/{id}/tags/{tag}`: 204 (adding a present tag is a no-op).

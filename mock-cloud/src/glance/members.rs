@@ -89,7 +89,7 @@ pub(crate) async fn create(
     };
     let wire = member_wire(&id, &member);
     image.members.push(member);
-    state.glance.save(&images)?;
+    state.glance.save(image)?;
     Ok(Json(wire))
 }
 
@@ -185,7 +185,7 @@ pub(crate) async fn update(
     member.status = status;
     member.updated_at = Timestamp::now();
     let wire = member_wire(&id, member);
-    state.glance.save(&images)?;
+    state.glance.save(image)?;
     Ok(Json(wire))
 }
 
@@ -216,6 +216,6 @@ pub(crate) async fn delete(
         return Err(not_authorized("delete_member"));
     }
     image.members.retain(|m| m.member_id != member_id);
-    state.glance.save(&images)?;
+    state.glance.save(image)?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -109,7 +109,7 @@ pub(crate) async fn create(
             ));
         }
     };
-    let mut directory = state.keystone.directory.write().expect("directory lock");
+    let mut directory = state.keystone.directory.write();
     if directory
         .application_credentials
         .iter()
@@ -186,7 +186,7 @@ pub(crate) async fn index(
     Query(filter): Query<NameFilter>,
 ) -> Result<Response, ApiError> {
     check_owner(&caller, &user_id, "list_application_credentials")?;
-    let directory = state.keystone.directory.read().expect("directory lock");
+    let directory = state.keystone.directory.read();
     let list: Vec<Value> = directory
         .application_credentials
         .iter()
@@ -208,7 +208,7 @@ pub(crate) async fn show(
     Path((user_id, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     check_owner(&caller, &user_id, "get_application_credential")?;
-    let directory = state.keystone.directory.read().expect("directory lock");
+    let directory = state.keystone.directory.read();
     let credential = directory
         .application_credentials
         .iter()
@@ -227,7 +227,7 @@ pub(crate) async fn delete(
     Path((user_id, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     check_owner(&caller, &user_id, "delete_application_credential")?;
-    let mut directory = state.keystone.directory.write().expect("directory lock");
+    let mut directory = state.keystone.directory.write();
     let before = directory.application_credentials.len();
     directory
         .application_credentials

@@ -1,6 +1,7 @@
 //! Keystone's directory: domains, projects, users, roles, role assignments, application
 //! credentials and regions. Built from the defaults plus the seed documents.
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cloud::seed::Seed;
@@ -16,14 +17,14 @@ pub(crate) fn stable_id(kind: &str, scope: &str, name: &str) -> String {
 }
 
 /// A domain.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Domain {
     pub(crate) id: String,
     pub(crate) name: String,
 }
 
 /// A project.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Project {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -31,7 +32,7 @@ pub(crate) struct Project {
 }
 
 /// A user. Its password never reaches Debug output.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct User {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -50,14 +51,14 @@ impl std::fmt::Debug for User {
 }
 
 /// A role.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Role {
     pub(crate) id: String,
     pub(crate) name: String,
 }
 
 /// What a role is assigned on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Target {
     Project(String),
     Domain(String),
@@ -65,7 +66,7 @@ pub(crate) enum Target {
 }
 
 /// One role assignment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Assignment {
     pub(crate) user_id: String,
     pub(crate) target: Target,
@@ -73,7 +74,7 @@ pub(crate) struct Assignment {
 }
 
 /// An application credential: a secret that yields tokens scoped to one project.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct ApplicationCredential {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -281,6 +282,51 @@ impl Directory {
             });
         }
         Ok(())
+    }
+
+    /// The part of `seed` this directory lacks: what a start-up seed adds to a directory kept
+    /// in a state directory (the entries it already has stay as they are).
+    pub(crate) fn missing_from(&self, seed: &Seed) -> Seed {
+        let domain_of = |id_or_name: &str| self.domain(id_or_name).map(|d| d.id.clone());
+        Seed {
+            regions: seed.regions.clone(),
+            domains: seed
+                .domains
+                .iter()
+                .filter(|d| self.domain(&d.name).is_none())
+                .cloned()
+                .collect(),
+            projects: seed
+                .projects
+                .iter()
+                .filter(|p| {
+                    domain_of(&p.domain).is_none_or(|d| self.project(&p.name, &d).is_none())
+                })
+                .cloned()
+                .collect(),
+            users: seed
+                .users
+                .iter()
+                .filter(|u| domain_of(&u.domain).is_none_or(|d| self.user(&u.name, &d).is_none()))
+                .cloned()
+                .collect(),
+            application_credentials: seed
+                .application_credentials
+                .iter()
+                .filter(|c| {
+                    let user = domain_of(&c.user_domain)
+                        .and_then(|d| self.user(&c.user, &d).map(|u| u.id.clone()));
+                    user.is_none_or(|user| {
+                        !self
+                            .application_credentials
+                            .iter()
+                            .any(|existing| existing.user_id == user && existing.name == c.name)
+                    })
+                })
+                .cloned()
+                .collect(),
+            ..Seed::default()
+        }
     }
 
     fn domain_id(&self, id_or_name: &str, kind: &str, name: &str) -> anyhow::Result<String> {

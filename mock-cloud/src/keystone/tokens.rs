@@ -5,12 +5,15 @@ use std::sync::{Arc, RwLock};
 
 use base64::Engine;
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::directory::Role;
 use crate::auth::Caller;
+use crate::db::{Change, Db, Table};
 
 /// What a token is scoped to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Scope {
     /// No scope: only good for listing projects and rescoping.
     Unscoped,
@@ -26,8 +29,9 @@ pub(crate) enum Scope {
     System,
 }
 
-/// What a token stands for. Its own string is the map key, never stored inside.
-#[derive(Debug, Clone)]
+/// What a token stands for. Its own string is never stored, inside or as a key: the store
+/// knows each token by its sha256.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Token {
     pub(crate) user_id: String,
     pub(crate) user_name: String,
@@ -75,25 +79,63 @@ pub(crate) fn random_string() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// The token store.
-#[derive(Default)]
+/// The token store, keyed by the sha256 of each token (so that no bearer token is ever at rest
+/// in the state database), and saved there: tokens survive a restart, as Keystone's fernet
+/// tokens do, and a revoked one stays revoked.
 pub(crate) struct Tokens {
     map: RwLock<HashMap<String, Arc<Token>>>,
+    db: Db,
 }
 
 /// Past this many tokens, issuing one also drops the expired ones.
 const PURGE_AT: usize = 10_000;
 
+/// The key a token is known by: its sha256, hex.
+fn key_of(id: &str) -> String {
+    hex::encode(Sha256::digest(id.as_bytes()))
+}
+
 impl Tokens {
+    /// The unexpired tokens of the state database (the expired ones are deleted).
+    pub(crate) fn load(db: &Db) -> anyhow::Result<Tokens> {
+        let now = Timestamp::now();
+        let (live, expired): (Vec<_>, Vec<_>) = db
+            .load_keyed::<Token>(Table::KeystoneTokens)?
+            .into_iter()
+            .partition(|(_, token)| token.is_valid_at(now));
+        let change = expired.iter().fold(Change::new(), |change, (key, _)| {
+            change.delete(Table::KeystoneTokens, key)
+        });
+        db.submit(change)?;
+        Ok(Tokens {
+            map: RwLock::new(
+                live.into_iter()
+                    .map(|(key, token)| (key, Arc::new(token)))
+                    .collect(),
+            ),
+            db: db.clone(),
+        })
+    }
+
     /// Stores `token` under a new random string and returns that string.
     pub(crate) fn insert(&self, token: Token) -> String {
         let id = random_string();
+        let key = key_of(&id);
         let mut map = self.map.write().expect("token store lock");
+        let mut change = Change::new();
         if map.len() >= PURGE_AT {
             let now = Timestamp::now();
-            map.retain(|_, t| t.is_valid_at(now));
+            map.retain(|key, t| {
+                let valid = t.is_valid_at(now);
+                if !valid {
+                    change = std::mem::take(&mut change).delete(Table::KeystoneTokens, key);
+                }
+                valid
+            });
         }
-        map.insert(id.clone(), Arc::new(token));
+        change = change.put(Table::KeystoneTokens, &key, &token);
+        self.save(change);
+        map.insert(key, Arc::new(token));
         id
     }
 
@@ -103,23 +145,34 @@ impl Tokens {
             .map
             .read()
             .expect("token store lock")
-            .get(id)
+            .get(&key_of(id))
             .cloned()?;
         token.is_valid_at(Timestamp::now()).then_some(token)
     }
 
     /// Revokes a token; whether it existed.
     pub(crate) fn remove(&self, id: &str) -> bool {
-        self.map
-            .write()
-            .expect("token store lock")
-            .remove(id)
-            .is_some()
+        let key = key_of(id);
+        let mut map = self.map.write().expect("token store lock");
+        let existed = map.remove(&key).is_some();
+        if existed {
+            self.save(Change::new().delete(Table::KeystoneTokens, &key));
+        }
+        existed
     }
 
     /// Forgets every token.
     pub(crate) fn clear(&self) {
-        self.map.write().expect("token store lock").clear();
+        let mut map = self.map.write().expect("token store lock");
+        map.clear();
+        self.save(Change::new().clear(Table::KeystoneTokens));
+    }
+
+    /// Submits a change; a failure is the request's answer (see `db::ticket`).
+    fn save(&self, change: Change) {
+        if let Err(e) = self.db.submit(change) {
+            tracing::error!(error = %e, "cannot save the token store");
+        }
     }
 }
 

@@ -138,6 +138,18 @@ pub trait ComputeDriver: Send + Sync + 'static {
     /// Forgets every machine (the control plane's reset).
     fn reset(&self);
 
+    /// The cloud restarted on its state directory and still has this server, whose machine
+    /// did not survive (as after a host reboot): take the machine back powered off, so that
+    /// `start` (or a hard reboot) boots it again from `spec`. `fault` is set when the server
+    /// is in ERROR. The default refuses, and the server goes to ERROR with that reason.
+    fn restore(&self, spec: BootSpec, fault: Option<String>) -> Result<(), DriverError> {
+        let _ = (spec, fault);
+        Err(DriverError(format!(
+            "the {} compute driver cannot take servers back after a restart",
+            self.name()
+        )))
+    }
+
     /// The cloud is stopping: end every machine now (a driver with real processes kills
     /// them). The default does nothing.
     fn shutdown(&self) {}

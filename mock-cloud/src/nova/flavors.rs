@@ -14,7 +14,7 @@ use crate::cloud::seed::SeedFlavor;
 use crate::errors::ApiError;
 
 /// A flavor.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Flavor {
     /// Its id (a string, often a small number).
     pub(crate) id: String,

@@ -12,13 +12,15 @@ use md5::{Digest, Md5};
 use serde_json::{Value, json};
 
 use super::microversion::Microversion;
+use super::records;
 use super::{ListQuery, bad_request, conflict, not_found, page, policy_forbids};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::db::{Change, Table};
 use crate::errors::ApiError;
 
 /// A keypair.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Keypair {
     /// Its owner.
     pub(crate) user_id: String,
@@ -212,6 +214,9 @@ pub(crate) async fn create(
         {
             return Err(conflict(format!("Key pair '{name}' already exists.")));
         }
+        state
+            .nova
+            .submit(records::put_keypair(Change::new(), &created));
         inner.keypairs.push(created.clone());
     }
     let mut out = created.summary(version);
@@ -272,16 +277,20 @@ pub(crate) async fn delete(
         return Err(policy_forbids("os_compute_api:os-keypairs:delete"));
     }
     let mut inner = state.nova.lock();
-    let before = inner.keypairs.len();
-    inner
+    let Some(index) = inner
         .keypairs
-        .retain(|k| !(k.user_id == caller.user_id && k.name == name));
-    if inner.keypairs.len() == before {
+        .iter()
+        .position(|k| k.user_id == caller.user_id && k.name == name)
+    else {
         return Err(not_found(format!(
             "Keypair {name} not found for user {}",
             caller.user_id
         )));
-    }
+    };
+    let gone = inner.keypairs.remove(index);
+    state
+        .nova
+        .submit(Change::new().delete(Table::NovaKeypairs, &records::keypair_key(&gone)));
     Ok(if version.at_least(2) {
         StatusCode::NO_CONTENT.into_response()
     } else {

@@ -36,7 +36,11 @@ fn with_metadata<T>(
         }
         server.updated = Timestamp::now();
     }
-    change(&mut server.metadata)
+    let result = change(&mut server.metadata);
+    if write.is_some() && result.is_ok() {
+        state.nova.save(server);
+    }
+    result
 }
 
 fn whole(body: &Bytes) -> Result<BTreeMap<String, String>, ApiError> {

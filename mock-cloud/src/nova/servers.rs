@@ -13,14 +13,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::driver::VmState;
 use super::flavors::Flavor;
 use super::microversion::Microversion;
+use super::records;
 use super::{bad_request, not_found, policy_forbids};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::db::{Change, Table};
 use crate::errors::ApiError;
 
 mod actions;
@@ -31,8 +34,12 @@ pub(super) use self::actions::{action, remote_console};
 pub(super) use self::create::create;
 pub(super) use self::list::{detail, index};
 
-/// A server as the API remembers it.
-#[derive(Debug, Clone)]
+/// One of Nova's vm or task state names. An alias, so that serde does not take the field for
+/// a string borrowed from its input: [`records`] reads it back as one of the known names.
+pub(crate) type StateName = &'static str;
+
+/// A server as the API remembers it (and the state database keeps it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Server {
     /// Its id (a UUID).
     pub(crate) id: String,
@@ -53,9 +60,11 @@ pub(crate) struct Server {
     /// Its metadata.
     pub(crate) metadata: BTreeMap<String, String>,
     /// `building`, `active`, `stopped`, `error`.
-    pub(crate) vm_state: &'static str,
+    #[serde(deserialize_with = "records::vm_state")]
+    pub(crate) vm_state: StateName,
     /// `spawning`, `powering-off`, `powering-on`, `rebooting`, `rebooting_hard`, or none.
-    pub(crate) task_state: Option<&'static str>,
+    #[serde(deserialize_with = "records::task_state")]
+    pub(crate) task_state: Option<StateName>,
     /// 0 no state, 1 running, 4 shutdown.
     pub(crate) power_state: u8,
     /// Creation order, for listings.
@@ -77,6 +86,11 @@ pub(crate) struct Server {
     pub(crate) kernel_id: String,
     /// See `kernel_id`.
     pub(crate) ramdisk_id: String,
+    /// An action has set `task_state` and is handing the work to the driver: until the driver
+    /// has it, what the driver reports is from before the action and must not clear the task
+    /// (a concurrent look would, and a second action would then pass the state check).
+    #[serde(skip)]
+    pub(crate) handing_over: bool,
 }
 
 impl Server {
@@ -93,23 +107,28 @@ impl Server {
         }
     }
 
-    /// Takes in what the driver reports.
-    pub(crate) fn reconcile(&mut self, vm: VmState) {
+    /// Takes in what the driver reports; whether anything changed (and must be saved).
+    pub(crate) fn reconcile(&mut self, vm: VmState) -> bool {
+        if self.handing_over {
+            return false;
+        }
         let now = Timestamp::now();
+        let mut faulted = false;
         let (vm_state, power_state) = match vm {
-            VmState::Transitioning | VmState::Unknown => return,
+            VmState::Transitioning | VmState::Unknown => return false,
             VmState::Running => ("active", 1),
             VmState::Shutdown => ("stopped", 4),
             VmState::Failed(message) => {
                 if self.fault.is_none() {
                     self.fault = Some((message, now));
+                    faulted = true;
                 }
                 ("error", 0)
             }
         };
         if self.vm_state == vm_state && self.task_state.is_none() && self.power_state == power_state
         {
-            return;
+            return faulted;
         }
         if vm_state == "active" && self.launched_at.is_none() {
             self.launched_at = Some(now);
@@ -118,6 +137,7 @@ impl Server {
         self.power_state = power_state;
         self.task_state = None;
         self.updated = now;
+        true
     }
 
     fn links(&self, base: &str) -> Value {
@@ -308,7 +328,9 @@ pub(crate) async fn show(
         .find(|s| s.id == id && visible(s, &caller))
         .ok_or_else(|| instance_not_found(&id))?;
     let vm = state.nova.driver().observe(&id, true);
-    server.reconcile(vm);
+    if server.reconcile(vm) {
+        state.nova.save(server);
+    }
     Ok(
         axum::Json(json!({"server": server.show(&state.base_url, version, &caller)}))
             .into_response(),
@@ -354,6 +376,7 @@ pub(crate) async fn update(
         }
     }
     server.updated = Timestamp::now();
+    state.nova.save(server);
     Ok(
         axum::Json(json!({"server": server.updated_view(&state.base_url, version, &caller)}))
             .into_response(),
@@ -377,6 +400,11 @@ pub(crate) async fn delete(
             return Err(policy_forbids("os_compute_api:servers:delete"));
         }
         inner.servers.remove(index);
+        state.nova.submit(
+            Change::new()
+                .delete(Table::NovaServers, &id)
+                .delete(Table::NovaBootSpecs, &id),
+        );
     }
     let _ = state.nova.driver().delete(&id).await;
     Ok(StatusCode::NO_CONTENT)

@@ -205,6 +205,20 @@ impl ComputeDriver for FakeDriver {
     fn reset(&self) {
         self.vms.lock().expect("fake driver lock").clear();
     }
+
+    fn restore(&self, spec: BootSpec, fault: Option<String>) -> Result<(), DriverError> {
+        let vm = FakeVm {
+            state: fault.map_or(VmState::Shutdown, VmState::Failed),
+            pending: None,
+            console: "mock-cloud: the cloud restarted; the machine is off\n".to_owned(),
+            name: spec.name,
+        };
+        self.vms
+            .lock()
+            .expect("fake driver lock")
+            .insert(spec.server_id, vm);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -158,6 +158,27 @@ impl QemuDriver {
         })
     }
 
+    /// Runs `machine`'s task (booting it now when `boot`), replacing any machine the server had.
+    fn adopt(&self, server_id: &str, machine: Arc<Machine>, plan: BootPlan, boot: bool) {
+        let (commands, orders) = mpsc::unbounded_channel();
+        let task = tokio::spawn(machine::supervise(
+            machine.clone(),
+            plan,
+            self.settings.clone(),
+            orders,
+            boot,
+        ));
+        let entry = Entry {
+            machine,
+            commands,
+            task,
+        };
+        if let Some(old) = self.lock().insert(server_id.to_owned(), entry) {
+            old.machine.kill_now();
+            old.task.abort();
+        }
+    }
+
     /// Kills every machine now and removes their folders.
     fn end_all(&self) {
         let entries: Vec<Entry> = self.lock().drain().map(|(_, entry)| entry).collect();
@@ -187,22 +208,7 @@ impl ComputeDriver for QemuDriver {
     fn create(&self, spec: BootSpec) -> BoxFuture<'_, Result<(), DriverError>> {
         let result = BootPlan::from_spec(&spec).map(|plan| {
             let machine = Machine::new(self.work_dir.join(&spec.server_id));
-            let (commands, orders) = mpsc::unbounded_channel();
-            let task = tokio::spawn(machine::supervise(
-                machine.clone(),
-                plan,
-                self.settings.clone(),
-                orders,
-            ));
-            let entry = Entry {
-                machine,
-                commands,
-                task,
-            };
-            if let Some(old) = self.lock().insert(spec.server_id.clone(), entry) {
-                old.machine.kill_now();
-                old.task.abort();
-            }
+            self.adopt(&spec.server_id, machine, plan, true);
         });
         async move { result }.boxed()
     }
@@ -299,5 +305,15 @@ impl ComputeDriver for QemuDriver {
 
     fn shutdown(&self) {
         self.end_all();
+    }
+
+    /// The machine comes back off: its qemu died with the cloud. Its folder (the overlay and
+    /// the serial logs of earlier runs) is kept when it is still there; the next start
+    /// prepares a fresh disk from the image, as a first boot does.
+    fn restore(&self, spec: BootSpec, fault: Option<String>) -> Result<(), DriverError> {
+        let plan = BootPlan::from_spec(&spec)?;
+        let machine = Machine::restored(self.work_dir.join(&spec.server_id), fault);
+        self.adopt(&spec.server_id, machine, plan, false);
+        Ok(())
     }
 }

@@ -30,7 +30,9 @@ fn acting_on(state: &AppState, caller: &Caller, id: &str, rule: &str) -> Result<
         return Err(policy_forbids(rule));
     }
     let vm = state.nova.driver().observe(id, false);
-    server.reconcile(vm);
+    if server.reconcile(vm) {
+        state.nova.save(server);
+    }
     Ok(server.clone())
 }
 
@@ -47,30 +49,88 @@ fn invalid_state(action: &str, server: &Server) -> ApiError {
     }
 }
 
-fn set_task(state: &AppState, id: &str, task: &'static str) {
-    let mut inner = state.nova.lock();
-    if let Some(server) = inner.servers.iter_mut().find(|s| s.id == id) {
-        server.task_state = Some(task);
-        server.updated = Timestamp::now();
+/// An action on its way to the driver (see [`Server::handing_over`]). Dropped before
+/// [`Handover::settle`] (the handler was dropped), it lets the server follow its driver again.
+struct Handover<'a> {
+    state: &'a AppState,
+    id: &'a str,
+    settled: bool,
+}
+
+impl Handover<'_> {
+    /// After the driver call: a failure becomes the server's fault; otherwise take in the new
+    /// state.
+    fn settle(mut self, outcome: Result<(), DriverError>) -> Result<(), ApiError> {
+        self.settled = true;
+        let mut inner = self.state.nova.lock();
+        let Some(server) = inner.servers.iter_mut().find(|s| s.id == self.id) else {
+            return Ok(());
+        };
+        server.handing_over = false;
+        let (changed, result) = match outcome {
+            Ok(()) => (
+                server.reconcile(self.state.nova.driver().observe(self.id, false)),
+                Ok(()),
+            ),
+            Err(e) => (
+                server.reconcile(VmState::Failed(e.0.clone())),
+                Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.0)),
+            ),
+        };
+        if changed {
+            self.state.nova.save(server);
+        }
+        result
     }
 }
 
-/// After a driver call: a failure becomes the server's fault; otherwise take in the new state.
-fn settle(state: &AppState, id: &str, outcome: Result<(), DriverError>) -> Result<(), ApiError> {
-    let mut inner = state.nova.lock();
-    let Some(server) = inner.servers.iter_mut().find(|s| s.id == id) else {
-        return Ok(());
-    };
-    match outcome {
-        Ok(()) => {
-            server.reconcile(state.nova.driver().observe(id, false));
-            Ok(())
-        }
-        Err(e) => {
-            server.reconcile(VmState::Failed(e.0.clone()));
-            Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.0))
+impl Drop for Handover<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            let mut inner = self.state.nova.lock();
+            if let Some(server) = inner.servers.iter_mut().find(|s| s.id == self.id) {
+                server.handing_over = false;
+            }
         }
     }
+}
+
+/// Starts `action` on the server `caller` may act on: polled, checked with `allowed` and
+/// marked with `task` in one critical section, so that of two concurrent actions only one
+/// passes the check (the other gets the 409). 404 / 403 / 409 otherwise.
+fn begin<'a>(
+    state: &'a AppState,
+    caller: &Caller,
+    id: &'a str,
+    rule: &str,
+    action: &str,
+    allowed: impl Fn(&Server) -> bool,
+    task: &'static str,
+) -> Result<Handover<'a>, ApiError> {
+    let mut inner = state.nova.lock();
+    let server = inner
+        .servers
+        .iter_mut()
+        .find(|s| s.id == id && visible(s, caller))
+        .ok_or_else(|| instance_not_found(id))?;
+    if !caller.can_write() {
+        return Err(policy_forbids(rule));
+    }
+    if server.reconcile(state.nova.driver().observe(id, false)) {
+        state.nova.save(server);
+    }
+    if !allowed(server) {
+        return Err(invalid_state(action, server));
+    }
+    server.task_state = Some(task);
+    server.handing_over = true;
+    server.updated = Timestamp::now();
+    state.nova.save(server);
+    Ok(Handover {
+        state,
+        id,
+        settled: false,
+    })
 }
 
 /// `POST /servers/{id}/action`.
@@ -92,21 +152,29 @@ pub(crate) async fn action(
     let driver = state.nova.driver().clone();
     match name.as_str() {
         "os-start" => {
-            let server = acting_on(&state, &caller, &id, "os_compute_api:servers:start")?;
-            if server.vm_state != "stopped" || server.task_state.is_some() {
-                return Err(invalid_state("start", &server));
-            }
-            set_task(&state, &id, "powering-on");
-            settle(&state, &id, driver.start(&id).await)?;
+            let handover = begin(
+                &state,
+                &caller,
+                &id,
+                "os_compute_api:servers:start",
+                "start",
+                |s| s.vm_state == "stopped" && s.task_state.is_none(),
+                "powering-on",
+            )?;
+            handover.settle(driver.start(&id).await)?;
             Ok(accepted())
         }
         "os-stop" => {
-            let server = acting_on(&state, &caller, &id, "os_compute_api:servers:stop")?;
-            if !matches!(server.vm_state, "active" | "error") || server.task_state.is_some() {
-                return Err(invalid_state("stop", &server));
-            }
-            set_task(&state, &id, "powering-off");
-            settle(&state, &id, driver.stop(&id).await)?;
+            let handover = begin(
+                &state,
+                &caller,
+                &id,
+                "os_compute_api:servers:stop",
+                "stop",
+                |s| matches!(s.vm_state, "active" | "error") && s.task_state.is_none(),
+                "powering-off",
+            )?;
+            handover.settle(driver.stop(&id).await)?;
             Ok(accepted())
         }
         "reboot" => {
@@ -123,22 +191,24 @@ pub(crate) async fn action(
                     ));
                 }
             };
-            let server = acting_on(&state, &caller, &id, "os_compute_api:servers:reboot")?;
-            let allowed = if hard {
-                matches!(server.vm_state, "active" | "stopped" | "error")
-                    && matches!(server.task_state, None | Some("rebooting"))
-            } else {
-                server.vm_state == "active" && server.task_state.is_none()
+            let allowed = |server: &Server| {
+                if hard {
+                    matches!(server.vm_state, "active" | "stopped" | "error")
+                        && matches!(server.task_state, None | Some("rebooting"))
+                } else {
+                    server.vm_state == "active" && server.task_state.is_none()
+                }
             };
-            if !allowed {
-                return Err(invalid_state("reboot", &server));
-            }
-            set_task(
+            let handover = begin(
                 &state,
+                &caller,
                 &id,
+                "os_compute_api:servers:reboot",
+                "reboot",
+                allowed,
                 if hard { "rebooting_hard" } else { "rebooting" },
-            );
-            settle(&state, &id, driver.reboot(&id, hard).await)?;
+            )?;
+            handover.settle(driver.reboot(&id, hard).await)?;
             Ok(accepted())
         }
         "os-getConsoleOutput" => {

@@ -13,10 +13,12 @@ use serde_json::{Value, json};
 use super::{Server, metadata, parse_body};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::db::{self, Change, Table};
 use crate::errors::ApiError;
 use crate::nova::driver::{BootSpec, VmState};
 use crate::nova::images::{self, GlanceImage, ImageLookupError};
 use crate::nova::microversion::Microversion;
+use crate::nova::records::{BootSpecRecord, NEXT_SEQ};
 use crate::nova::{bad_request, error, policy_forbids};
 
 fn missing(field: &str) -> ApiError {
@@ -97,7 +99,7 @@ pub(crate) async fn create(
     let image_ref = text("imageRef").ok_or_else(|| missing("imageRef"))?;
     let image_id = image_ref.rsplit('/').next().unwrap_or(image_ref);
 
-    let addresses = networks(request.get("networks"), version, state.nova.lock().next_seq)?;
+    let network = networks(request.get("networks"), version)?;
     let metadata = metadata(request.get("metadata"))?;
     let user_data = match request.get("user_data") {
         None | Some(Value::Null) => None,
@@ -169,6 +171,21 @@ pub(crate) async fn create(
 
     let now = Timestamp::now();
     let id = uuid::Uuid::new_v4().to_string();
+    let spec = BootSpec {
+        server_id: id.clone(),
+        name: name.to_owned(),
+        vcpus: flavor.vcpus,
+        ram_mb: flavor.ram,
+        disk_gb: flavor.disk,
+        image: image.boot.clone(),
+        kernel: kernel.clone(),
+        ramdisk: ramdisk.clone(),
+        metadata: metadata.clone(),
+        user_data,
+        public_key,
+    };
+    // One critical section takes the server's number (its fixed IP and MAC) and records it:
+    // concurrent creates never share an address.
     let server = {
         let mut inner = state.nova.lock();
         let seq = inner.next_seq;
@@ -182,7 +199,7 @@ pub(crate) async fn create(
             image_id: image.boot.id.clone(),
             flavor: flavor.clone(),
             key_name,
-            metadata: metadata.clone(),
+            metadata,
             vm_state: "building",
             task_state: Some("spawning"),
             power_state: 0,
@@ -191,38 +208,37 @@ pub(crate) async fn create(
             updated: now,
             launched_at: None,
             fault: None,
-            addresses,
+            addresses: network.addresses(seq),
             user_data: request
                 .get("user_data")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             kernel_id: kernel.as_ref().map(|k| k.id.clone()).unwrap_or_default(),
             ramdisk_id: ramdisk.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
+            handing_over: false,
         };
+        let change = Change::new().put(Table::NovaServers, &id, &server).put(
+            Table::NovaBootSpecs,
+            &id,
+            &BootSpecRecord::from(&spec),
+        );
+        state
+            .nova
+            .submit(db::set_counter(change, NEXT_SEQ, inner.next_seq));
         inner.servers.push(server.clone());
         server
-    };
-    let spec = BootSpec {
-        server_id: id.clone(),
-        name: server.name.clone(),
-        vcpus: flavor.vcpus,
-        ram_mb: flavor.ram,
-        disk_gb: flavor.disk,
-        image: image.boot,
-        kernel,
-        ramdisk,
-        metadata,
-        user_data,
-        public_key,
     };
     let driver = state.nova.driver().clone();
     let outcome = driver.create(spec).await;
     {
         let mut inner = state.nova.lock();
         if let Some(server) = inner.servers.iter_mut().find(|s| s.id == id) {
-            match outcome {
+            let changed = match outcome {
                 Ok(()) => server.reconcile(driver.observe(&id, false)),
                 Err(e) => server.reconcile(VmState::Failed(e.0)),
+            };
+            if changed {
+                state.nova.save(server);
             }
         }
     }
@@ -243,21 +259,37 @@ pub(crate) async fn create(
     Ok(response)
 }
 
-/// The addresses a server gets for its `networks` request.
-fn networks(requested: Option<&Value>, version: Microversion, seq: u64) -> Result<Value, ApiError> {
-    let private = || {
-        json!({"private": [{
-            "version": 4,
-            "addr": format!("10.0.{}.{}", (seq / 250) % 250, seq % 250 + 3),
-            "OS-EXT-IPS:type": "fixed",
-            "OS-EXT-IPS-MAC:mac_addr": format!("fa:16:3e:{:02x}:{:02x}:{:02x}", (seq >> 16) & 0xff, (seq >> 8) & 0xff, seq & 0xff),
-        }]})
-    };
+/// What a server's `networks` request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Network {
+    /// No network (`"none"`, or an empty list).
+    None,
+    /// One fixed address on the private network.
+    Private,
+}
+
+impl Network {
+    /// The addresses of server number `seq`: its own IP and MAC.
+    fn addresses(self, seq: u64) -> Value {
+        match self {
+            Network::None => json!({}),
+            Network::Private => json!({"private": [{
+                "version": 4,
+                "addr": format!("10.0.{}.{}", (seq / 250) % 250, seq % 250 + 3),
+                "OS-EXT-IPS:type": "fixed",
+                "OS-EXT-IPS-MAC:mac_addr": format!("fa:16:3e:{:02x}:{:02x}:{:02x}", (seq >> 16) & 0xff, (seq >> 8) & 0xff, seq & 0xff),
+            }]}),
+        }
+    }
+}
+
+/// Checks the `networks` request.
+fn networks(requested: Option<&Value>, version: Microversion) -> Result<Network, ApiError> {
     match requested {
         None if version.at_least(37) => Err(missing("networks")),
-        None => Ok(private()),
-        Some(Value::String(s)) if version.at_least(37) && s == "none" => Ok(json!({})),
-        Some(Value::String(s)) if version.at_least(37) && s == "auto" => Ok(private()),
+        None => Ok(Network::Private),
+        Some(Value::String(s)) if version.at_least(37) && s == "none" => Ok(Network::None),
+        Some(Value::String(s)) if version.at_least(37) && s == "auto" => Ok(Network::Private),
         Some(Value::Array(list)) => {
             for item in list {
                 let ok = item.as_object().is_some_and(|o| {
@@ -272,9 +304,9 @@ fn networks(requested: Option<&Value>, version: Microversion, seq: u64) -> Resul
                 }
             }
             Ok(if list.is_empty() {
-                json!({})
+                Network::None
             } else {
-                private()
+                Network::Private
             })
         }
         Some(other) => Err(bad_request(format!(
@@ -290,17 +322,25 @@ mod tests {
     #[test]
     fn networks_by_microversion() {
         let v = |n| Microversion(n);
-        assert!(networks(None, v(36), 1).unwrap()["private"].is_array());
-        assert_eq!(networks(None, v(37), 1).unwrap_err().status, 400);
-        assert_eq!(networks(Some(&json!("none")), v(37), 1).unwrap(), json!({}));
+        assert_eq!(networks(None, v(36)).unwrap(), Network::Private);
+        assert!(Network::Private.addresses(1)["private"].is_array());
+        assert_eq!(networks(None, v(37)).unwrap_err().status, 400);
         assert_eq!(
-            networks(Some(&json!("none")), v(36), 1).unwrap_err().status,
+            networks(Some(&json!("none")), v(37)).unwrap(),
+            Network::None
+        );
+        assert_eq!(Network::None.addresses(1), json!({}));
+        assert_eq!(
+            networks(Some(&json!("none")), v(36)).unwrap_err().status,
             400
         );
-        assert!(networks(Some(&json!("auto")), v(37), 1).unwrap()["private"].is_array());
-        assert!(networks(Some(&json!([{"uuid": "n"}])), v(37), 1).is_ok());
         assert_eq!(
-            networks(Some(&json!([{"x": 1}])), v(37), 1)
+            networks(Some(&json!("auto")), v(37)).unwrap(),
+            Network::Private
+        );
+        assert!(networks(Some(&json!([{"uuid": "n"}])), v(37)).is_ok());
+        assert_eq!(
+            networks(Some(&json!([{"x": 1}])), v(37))
                 .unwrap_err()
                 .status,
             400

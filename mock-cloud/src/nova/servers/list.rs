@@ -38,7 +38,9 @@ fn listed(state: &AppState, caller: &Caller, query: &ListQuery) -> Result<Vec<Se
         let mut inner = state.nova.lock();
         for server in &mut inner.servers {
             let vm = state.nova.driver().observe(&server.id, false);
-            server.reconcile(vm);
+            if server.reconcile(vm) {
+                state.nova.save(server);
+            }
         }
         inner.servers.clone()
     };
@@ -127,7 +129,9 @@ fn polled(state: &AppState, items: &[Server]) -> Vec<Server> {
         .map(
             |item| match inner.servers.iter_mut().find(|s| s.id == item.id) {
                 Some(server) => {
-                    server.reconcile(state.nova.driver().observe(&server.id, true));
+                    if server.reconcile(state.nova.driver().observe(&server.id, true)) {
+                        state.nova.save(server);
+                    }
                     server.clone()
                 }
                 None => item.clone(),

@@ -105,6 +105,25 @@ impl Machine {
         })
     }
 
+    /// A machine taken back after the cloud restarted: powered off (or failed, with that
+    /// reason), its earlier runs' serial logs still counted.
+    pub(crate) fn restored(dir: PathBuf, fault: Option<String>) -> Arc<Machine> {
+        let runs = (0..)
+            .take_while(|run| console::serial_log(&dir, *run).exists())
+            .count();
+        Arc::new(Machine {
+            dir,
+            state: Mutex::new(State {
+                phase: fault.map_or(Phase::Off, Phase::Failed),
+                vm: None,
+                unreported_run: false,
+                vnc: None,
+                runs: u32::try_from(runs).unwrap_or(u32::MAX),
+                gone: false,
+            }),
+        })
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
@@ -386,16 +405,22 @@ enum Event {
     Panicked(String),
 }
 
-/// The machine's task: boots it, then follows orders and watches qemu until the server is
-/// deleted (the task is aborted) or the driver is gone (the channel closes).
+/// The machine's task: boots it (unless `boot` is false: a machine taken back after a
+/// restart waits, powered off, for an order), then follows orders and watches qemu until the
+/// server is deleted (the task is aborted) or the driver is gone (the channel closes).
 pub(crate) async fn supervise(
     machine: Arc<Machine>,
     plan: BootPlan,
     settings: Arc<Settings>,
     mut commands: mpsc::UnboundedReceiver<Command>,
+    boot: bool,
 ) {
     let mut files = None;
-    let mut run = machine.boot(&plan, &settings, &mut files).await;
+    let mut run = if boot {
+        machine.boot(&plan, &settings, &mut files).await
+    } else {
+        None
+    };
     loop {
         let event = match run.as_mut() {
             Some(live) => tokio::select! {

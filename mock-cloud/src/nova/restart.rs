@@ -1,0 +1,125 @@
+//! Servers after the cloud restarts on its state directory. Their machines did not survive
+//! (a qemu dies with the cloud), so they come back as Nova brings instances back after a host
+//! reboot with `resume_guests_state_on_host_boot` off (its `_init_instance`): a running or
+//! stopping server is SHUTOFF with no task and no fault, a server still building is ERROR, a
+//! server in ERROR stays so. The driver takes each machine back powered off, so that `os-start`
+//! boots it again.
+
+use jiff::Timestamp;
+
+use super::driver::{ComputeDriver, VmState};
+use super::records::BootSpecRecord;
+use super::servers::Server;
+
+/// What `server` becomes; whether it changed.
+pub(crate) fn after_restart(server: &mut Server) -> bool {
+    let (vm_state, power_state) = match server.vm_state {
+        "error" => return false,
+        // Nova: "compute stopped before instance was fully spawned so set to ERROR state".
+        "building" => ("error", 0),
+        _ => ("stopped", 4),
+    };
+    if server.vm_state == vm_state
+        && server.task_state.is_none()
+        && server.power_state == power_state
+    {
+        return false;
+    }
+    server.vm_state = vm_state;
+    server.task_state = None;
+    server.power_state = power_state;
+    server.updated = Timestamp::now();
+    true
+}
+
+/// Brings `servers` back after a restart and hands each machine to `driver` with its boot
+/// spec; a server the driver cannot take back goes to ERROR with the driver's reason. Returns
+/// the servers that changed (to be saved).
+pub(crate) fn take_back(
+    driver: &dyn ComputeDriver,
+    servers: &mut [Server],
+    specs: Vec<BootSpecRecord>,
+) -> Vec<Server> {
+    let mut changed = Vec::new();
+    for server in servers.iter_mut() {
+        let mut dirty = after_restart(server);
+        let spec = specs.iter().find(|spec| spec.server_id() == server.id);
+        let taken = match spec {
+            Some(spec) => {
+                let fault = server.fault.as_ref().map(|(message, _)| message.clone());
+                let fault = fault.or_else(|| {
+                    (server.vm_state == "error")
+                        .then(|| "The server was still building when the cloud stopped.".into())
+                });
+                driver.restore(spec.clone().into_spec(), fault)
+            }
+            None => Err(super::driver::DriverError(
+                "the cloud kept no boot details for this server".to_owned(),
+            )),
+        };
+        if let Err(e) = taken {
+            tracing::warn!(server = %server.id, error = %e, "server not taken back after the restart");
+            dirty |= server.reconcile(VmState::Failed(format!(
+                "The server's machine could not be taken back after the cloud restarted: {e}"
+            )));
+        }
+        if dirty {
+            changed.push(server.clone());
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nova::flavors;
+
+    fn server(vm_state: &'static str, task_state: Option<&'static str>) -> Server {
+        let now = Timestamp::UNIX_EPOCH;
+        Server {
+            id: "s".into(),
+            name: "vm".into(),
+            description: None,
+            project_id: "p".into(),
+            user_id: "u".into(),
+            image_id: "i".into(),
+            flavor: flavors::defaults().remove(0),
+            key_name: None,
+            metadata: Default::default(),
+            vm_state,
+            task_state,
+            power_state: 1,
+            seq: 1,
+            created: now,
+            updated: now,
+            launched_at: None,
+            fault: None,
+            addresses: serde_json::json!({}),
+            user_data: None,
+            kernel_id: String::new(),
+            ramdisk_id: String::new(),
+            handing_over: false,
+        }
+    }
+
+    #[test]
+    fn running_and_stopping_servers_come_back_shutoff_and_building_ones_in_error() {
+        for (vm_state, task, status) in [
+            ("active", None, "SHUTOFF"),
+            ("active", Some("powering-off"), "SHUTOFF"),
+            ("active", Some("rebooting"), "SHUTOFF"),
+            ("stopped", Some("powering-on"), "SHUTOFF"),
+            ("building", Some("spawning"), "ERROR"),
+        ] {
+            let mut s = server(vm_state, task);
+            assert!(after_restart(&mut s), "{vm_state} {task:?}");
+            assert_eq!(s.status(), status, "{vm_state} {task:?}");
+            assert!(s.task_state.is_none() && s.fault.is_none());
+        }
+        let mut failed = server("error", None);
+        failed.fault = Some(("disk on fire".into(), Timestamp::UNIX_EPOCH));
+        assert!(!after_restart(&mut failed));
+        assert_eq!(failed.status(), "ERROR");
+    }
+}

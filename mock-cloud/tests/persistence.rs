@@ -1,0 +1,505 @@
+//! The state directory: the whole cloud survives a restart (Keystone's runtime state, Nova's
+//! servers and keypairs, Glance's images), a reset clears it all, a second cloud on the same
+//! directory is refused, and a failed transfer leaves no image half-made.
+
+use mock_cloud::{MockCloud, MockCloudBuilder, Seed};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha512};
+
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// The start-up seed of every cloud here.
+fn seed() -> Seed {
+    Seed::parse(
+        "projects: [{name: ci}]\nusers: [{name: alice, password: alice-pw, roles: [{role: member, project: ci}]}]\n",
+        false,
+    )
+    .unwrap()
+}
+
+async fn start(dir: &std::path::Path) -> MockCloud {
+    builder(dir).start().await.unwrap()
+}
+
+fn builder(dir: &std::path::Path) -> MockCloudBuilder {
+    MockCloud::builder().state_dir(dir).seed(seed())
+}
+
+/// `method path` on the cloud with `token`; the status and the JSON body (`null` if none).
+async fn call(
+    cloud: &MockCloud,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = http()
+        .request(method, format!("{}{path}", cloud.base_url()))
+        .header("x-auth-token", token)
+        .header("accept", "application/json");
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A token from `POST /v3/auth/tokens` with `identity`, or the status it got instead.
+async fn authenticate(cloud: &MockCloud, identity: Value) -> Result<String, StatusCode> {
+    let response = http()
+        .post(format!("{}/identity/v3/auth/tokens", cloud.base_url()))
+        .json(&json!({"auth": {"identity": identity}}))
+        .send()
+        .await
+        .unwrap();
+    match response.status() {
+        StatusCode::CREATED => Ok(response.headers()["x-subject-token"]
+            .to_str()
+            .unwrap()
+            .to_owned()),
+        other => Err(other),
+    }
+}
+
+fn password(user: &str, secret: &str) -> Value {
+    json!({"methods": ["password"], "password": {"user": {
+        "name": user, "domain": {"id": "default"}, "password": secret}}})
+}
+
+/// Whether Nova accepts `token`.
+async fn accepted(cloud: &MockCloud, token: &str) -> bool {
+    let (status, _) = call(cloud, token, Method::GET, "/compute/v2.1/flavors", None).await;
+    status == StatusCode::OK
+}
+
+/// A server's status, task and fault.
+async fn server_state(cloud: &MockCloud, token: &str, id: &str) -> (String, Value, Value) {
+    let (status, body) = call(
+        cloud,
+        token,
+        Method::GET,
+        &format!("/compute/v2.1/servers/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let server = &body["server"];
+    (
+        server["status"].as_str().unwrap().to_owned(),
+        server["OS-EXT-STS:task_state"].clone(),
+        server.get("fault").cloned().unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn the_whole_cloud_survives_a_restart_and_a_reset_clears_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let (bob_token, revoked, credential_id, image_id, running, stopped, addresses) = {
+        let cloud = start(dir.path()).await;
+        let admin = cloud.token("admin", "admin").unwrap();
+        let demo = cloud.token("demo", "demo").unwrap();
+        // Keystone: a user and a flavor added at run time, a token revoked, a credential.
+        let more = Seed::parse(
+            "users: [{name: bob, password: bob-pw, roles: [{role: member, project: demo}]}]\nflavors: [{id: \"99\", name: m1.kept, ram: 256, disk: 1, vcpus: 1}]\n",
+            false,
+        )
+        .unwrap();
+        cloud.apply_seed(&more).await.unwrap();
+        let bob_token = authenticate(&cloud, password("bob", "bob-pw"))
+            .await
+            .unwrap();
+        let revoked = cloud.token("demo", "demo").unwrap();
+        let response = http()
+            .delete(format!("{}/identity/v3/auth/tokens", cloud.base_url()))
+            .header("x-auth-token", &admin)
+            .header("x-subject-token", &revoked)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let demo_id = cloud.validate_token(&demo).unwrap().user_id;
+        let (status, body) = call(
+            &cloud,
+            &demo,
+            Method::POST,
+            &format!("/identity/v3/users/{demo_id}/application_credentials"),
+            Some(json!({"application_credential": {"name": "ci", "secret": "s3cret"}})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let credential_id = body["application_credential"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // Glance: an active image.
+        let (status, image) = call(
+            &cloud,
+            &demo,
+            Method::POST,
+            "/image/v2/images",
+            Some(json!({"name": "kept", "disk_format": "raw", "container_format": "bare"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let image_id = image["id"].as_str().unwrap().to_owned();
+        let response = http()
+            .put(format!(
+                "{}/image/v2/images/{image_id}/file",
+                cloud.base_url()
+            ))
+            .header("x-auth-token", &demo)
+            .header("content-type", "application/octet-stream")
+            .body(bytes.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        // Nova: a keypair, a running server and a stopped one.
+        let (status, _) = call(
+            &cloud,
+            &demo,
+            Method::POST,
+            "/compute/v2.1/os-keypairs",
+            Some(json!({"keypair": {"name": "k"}})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let mut servers = Vec::new();
+        for name in ["running", "stopped"] {
+            let (status, body) = call(
+                &cloud,
+                &demo,
+                Method::POST,
+                "/compute/v2.1/servers",
+                Some(
+                    json!({"server": {"name": name, "imageRef": image_id, "flavorRef": "99",
+                    "key_name": "k", "metadata": {"role": name}}}),
+                ),
+            )
+            .await;
+            assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+            let id = body["server"]["id"].as_str().unwrap().to_owned();
+            assert_eq!(server_state(&cloud, &demo, &id).await.0, "ACTIVE");
+            servers.push(id);
+        }
+        let (status, _) = call(
+            &cloud,
+            &demo,
+            Method::POST,
+            &format!("/compute/v2.1/servers/{}/action", servers[1]),
+            Some(json!({"os-stop": null})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        assert_eq!(server_state(&cloud, &demo, &servers[1]).await.0, "SHUTOFF");
+        let (_, body) = call(
+            &cloud,
+            &demo,
+            Method::GET,
+            &format!("/compute/v2.1/servers/{}", servers[0]),
+            None,
+        )
+        .await;
+        let addresses = body["server"]["addresses"].clone();
+        cloud.stop().await;
+        (
+            bob_token,
+            revoked,
+            credential_id,
+            image_id,
+            servers[0].clone(),
+            servers[1].clone(),
+            addresses,
+        )
+    };
+
+    let cloud = start(dir.path()).await;
+    let demo = cloud.token("demo", "demo").unwrap();
+    // Keystone: the user, the token, the revocation and the credential are as they were.
+    authenticate(&cloud, password("bob", "bob-pw"))
+        .await
+        .unwrap();
+    authenticate(&cloud, password("alice", "alice-pw"))
+        .await
+        .unwrap();
+    assert!(
+        accepted(&cloud, &bob_token).await,
+        "a token outlives a restart"
+    );
+    assert!(
+        !accepted(&cloud, &revoked).await,
+        "a revoked one stays revoked"
+    );
+    let by_credential = json!({"methods": ["application_credential"],
+        "application_credential": {"id": credential_id, "secret": "s3cret"}});
+    authenticate(&cloud, by_credential.clone()).await.unwrap();
+    // Glance: the image and its bytes.
+    let (_, image) = call(
+        &cloud,
+        &demo,
+        Method::GET,
+        &format!("/image/v2/images/{image_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(image["status"], "active");
+    assert_eq!(image["os_hash_value"], hex::encode(Sha512::digest(&bytes)));
+    // Nova: the flavor, the keypair, and both servers powered off with no task and no fault,
+    // as after a host reboot; their addresses and metadata are kept.
+    let (_, flavor) = call(&cloud, &demo, Method::GET, "/compute/v2.1/flavors/99", None).await;
+    assert_eq!(flavor["flavor"]["name"], "m1.kept");
+    let (status, _) = call(
+        &cloud,
+        &demo,
+        Method::GET,
+        "/compute/v2.1/os-keypairs/k",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    for id in [&running, &stopped] {
+        assert_eq!(
+            server_state(&cloud, &demo, id).await,
+            ("SHUTOFF".to_owned(), Value::Null, Value::Null),
+            "{id}"
+        );
+    }
+    let (_, body) = call(
+        &cloud,
+        &demo,
+        Method::GET,
+        &format!("/compute/v2.1/servers/{running}"),
+        None,
+    )
+    .await;
+    assert_eq!(body["server"]["addresses"], addresses);
+    assert_eq!(body["server"]["metadata"], json!({"role": "running"}));
+    // A server taken back boots again.
+    let (status, _) = call(
+        &cloud,
+        &demo,
+        Method::POST,
+        &format!("/compute/v2.1/servers/{running}/action"),
+        Some(json!({"os-start": null})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(server_state(&cloud, &demo, &running).await.0, "ACTIVE");
+
+    // A reset forgets everything but the defaults and the start-up seed, on disk too.
+    cloud.reset().await.unwrap();
+    cloud.stop().await;
+    let cloud = start(dir.path()).await;
+    let demo = cloud.token("demo", "demo").unwrap();
+    assert_eq!(
+        authenticate(&cloud, password("bob", "bob-pw")).await,
+        Err(StatusCode::UNAUTHORIZED)
+    );
+    authenticate(&cloud, password("alice", "alice-pw"))
+        .await
+        .unwrap();
+    assert!(!accepted(&cloud, &bob_token).await);
+    assert!(authenticate(&cloud, by_credential).await.is_err());
+    let (_, images) = call(&cloud, &demo, Method::GET, "/image/v2/images", None).await;
+    assert_eq!(images["images"], json!([]));
+    let (_, servers) = call(&cloud, &demo, Method::GET, "/compute/v2.1/servers", None).await;
+    assert_eq!(servers["servers"], json!([]));
+    let (status, _) = call(&cloud, &demo, Method::GET, "/compute/v2.1/flavors/99", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        dir.path()
+            .join("glance/data")
+            .read_dir()
+            .unwrap()
+            .next()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_second_cloud_on_the_same_directory_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cloud = start(dir.path()).await;
+    let demo = cloud.token("demo", "demo").unwrap();
+    let (_, image) = call(
+        &cloud,
+        &demo,
+        Method::POST,
+        "/image/v2/images",
+        Some(json!({"name": "busy", "disk_format": "raw", "container_format": "bare"})),
+    )
+    .await;
+    let id = image["id"].as_str().unwrap().to_owned();
+    // An upload in flight: its bytes are in glance/tmp.
+    let (chunks, rx) = futures::channel::mpsc::unbounded::<Result<Vec<u8>, std::io::Error>>();
+    chunks.unbounded_send(Ok(vec![1u8; 4096])).unwrap();
+    let upload = http()
+        .put(format!("{}/image/v2/images/{id}/file", cloud.base_url()))
+        .header("x-auth-token", &demo)
+        .header("content-type", "application/octet-stream")
+        .body(reqwest::Body::wrap_stream(rx));
+    let upload = tokio::spawn(async move { upload.send().await.unwrap().status() });
+    let tmp = dir.path().join("glance/tmp");
+    while tmp.read_dir().unwrap().next().is_none() {
+        tokio::task::yield_now().await;
+    }
+
+    let err = start_err(dir.path()).await;
+    assert!(err.contains(&dir.path().display().to_string()), "{err}");
+    assert!(
+        err.contains(&format!("pid {}", std::process::id())),
+        "names the holder: {err}"
+    );
+    assert!(
+        tmp.read_dir().unwrap().next().is_some(),
+        "the upload's bytes are still there"
+    );
+
+    chunks.unbounded_send(Ok(vec![2u8; 4096])).unwrap();
+    drop(chunks);
+    assert_eq!(upload.await.unwrap(), StatusCode::NO_CONTENT);
+    let (_, image) = call(
+        &cloud,
+        &demo,
+        Method::GET,
+        &format!("/image/v2/images/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(image["status"], "active");
+    assert_eq!(image["size"], 8192);
+    cloud.stop().await;
+    // Once the first is gone, the directory is free (and the image still there).
+    let cloud = start(dir.path()).await;
+    let (_, image) = call(
+        &cloud,
+        &demo,
+        Method::GET,
+        &format!("/image/v2/images/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(image["status"], "active");
+}
+
+async fn start_err(dir: &std::path::Path) -> String {
+    match builder(dir).start().await {
+        Ok(_) => panic!("a second cloud started on {}", dir.display()),
+        Err(e) => format!("{e:#}"),
+    }
+}
+
+#[tokio::test]
+async fn a_failed_stage_leaves_the_image_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let cloud = start(dir.path()).await;
+    let demo = cloud.token("demo", "demo").unwrap();
+    let (_, image) = call(
+        &cloud,
+        &demo,
+        Method::POST,
+        "/image/v2/images",
+        Some(json!({"name": "staged", "disk_format": "raw", "container_format": "bare"})),
+    )
+    .await;
+    let id = image["id"].as_str().unwrap().to_owned();
+    // The staging area is broken: the rename into it fails.
+    let staging = dir.path().join("glance/staging");
+    std::fs::remove_dir(&staging).unwrap();
+    std::fs::write(&staging, b"not a folder").unwrap();
+    let stage = |bytes: &'static [u8]| {
+        http()
+            .put(format!("{}/image/v2/images/{id}/stage", cloud.base_url()))
+            .header("x-auth-token", &demo)
+            .header("accept", "application/json")
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+    };
+    let response = stage(b"data").await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let (_, image) = call(
+        &cloud,
+        &demo,
+        Method::GET,
+        &format!("/image/v2/images/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(image["status"], "queued");
+    assert!(
+        dir.path()
+            .join("glance/tmp")
+            .read_dir()
+            .unwrap()
+            .next()
+            .is_none()
+    );
+    // Repaired, the same image can be staged.
+    std::fs::remove_file(&staging).unwrap();
+    std::fs::create_dir(&staging).unwrap();
+    assert_eq!(
+        stage(b"data").await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+}
+
+#[tokio::test]
+async fn start_up_trusts_the_stored_hashes_and_checks_only_lengths() {
+    let dir = tempfile::tempdir().unwrap();
+    let cloud = start(dir.path()).await;
+    let demo = cloud.token("demo", "demo").unwrap();
+    let mut ids = Vec::new();
+    for name in ["same-length", "truncated"] {
+        let (_, image) = call(
+            &cloud,
+            &demo,
+            Method::POST,
+            "/image/v2/images",
+            Some(json!({"name": name, "disk_format": "raw", "container_format": "bare"})),
+        )
+        .await;
+        let id = image["id"].as_str().unwrap().to_owned();
+        let response = http()
+            .put(format!("{}/image/v2/images/{id}/file", cloud.base_url()))
+            .header("x-auth-token", &demo)
+            .header("content-type", "application/octet-stream")
+            .body(vec![5u8; 1000])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        ids.push(id);
+    }
+    cloud.stop().await;
+    let data = dir.path().join("glance/data");
+    std::fs::write(data.join(&ids[0]), vec![6u8; 1000]).unwrap();
+    std::fs::write(data.join(&ids[1]), vec![5u8; 10]).unwrap();
+    let cloud = start(dir.path()).await;
+    let status = |id: String| {
+        let cloud = &cloud;
+        let demo = demo.clone();
+        async move {
+            let (_, image) = call(
+                cloud,
+                &demo,
+                Method::GET,
+                &format!("/image/v2/images/{id}"),
+                None,
+            )
+            .await;
+            image["status"].as_str().unwrap().to_owned()
+        }
+    };
+    // Nothing was read: bytes changed in place keep their image active (clients check the
+    // hashes on download); a length that does not match is caught.
+    assert_eq!(status(ids[0].clone()).await, "active");
+    assert_eq!(status(ids[1].clone()).await, "killed");
+}
