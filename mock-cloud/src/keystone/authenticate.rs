@@ -320,7 +320,8 @@ pub(crate) fn authenticate(
                     ));
                 }
             };
-            if credential.secret != data.secret {
+            // An expired credential fails like a wrong secret.
+            if credential.secret != data.secret || !credential.is_valid_at(now) {
                 return Err(unauthorized(NEEDS_AUTH));
             }
             let user = directory
@@ -356,7 +357,10 @@ pub(crate) fn authenticate(
                 methods: vec!["application_credential".to_owned()],
                 roles,
                 issued_at: now,
-                expires_at: fresh_expiry,
+                // A token never outlives its credential (Keystone's fix for CVE-2022-2447).
+                expires_at: credential
+                    .expires_at
+                    .map_or(fresh_expiry, |at| at.min(fresh_expiry)),
                 audit_ids: vec![audit_id()],
                 application_credential: Some((credential.id.clone(), credential.name.clone())),
             };
