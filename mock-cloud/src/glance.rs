@@ -251,8 +251,12 @@ pub(crate) mod policy {
     use super::image::Image;
     use crate::auth::Caller;
 
-    /// Whether the image exists for `caller` at all (otherwise: 404).
+    /// Whether the image exists for `caller` at all (otherwise: 404). Every rule needs a
+    /// role, which an unscoped token does not carry.
     pub(crate) fn can_see(caller: &Caller, image: &Image) -> bool {
+        if caller.roles.is_empty() {
+            return false;
+        }
         caller.is_admin()
             || matches!(image.visibility.as_str(), "public" | "community")
             || is_owner(caller, image)

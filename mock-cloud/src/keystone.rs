@@ -6,6 +6,7 @@ pub(crate) mod application_credentials;
 pub(crate) mod authenticate;
 pub(crate) mod catalog;
 pub(crate) mod directory;
+mod json_body;
 pub(crate) mod tokens;
 
 use std::sync::RwLock;
@@ -280,6 +281,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/v3/projects/{id}", get(show_project))
         .fallback(not_implemented)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(json_body::enforce))
 }
 
 /// Unknown routes: Keystone's own error body naming the route, never an empty 404.

@@ -9,7 +9,7 @@ use axum::extract::{RawQuery, State};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::image::{Image, Status, bad_request, image_not_found, whole_seconds};
+use super::image::{Image, Status, bad_request, image_not_found, not_authorized, whole_seconds};
 use super::policy;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -417,6 +417,10 @@ pub(crate) async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let query = parse_query(raw.as_deref())?;
+    // `get_images` needs a role on a project: an unscoped token holds none.
+    if caller.roles.is_empty() {
+        return Err(not_authorized("get_images"));
+    }
     let images = state.glance.lock();
     let (page, next) = select(&caller, images.values(), &query)?;
     let without_marker: Vec<(String, String)> = query
