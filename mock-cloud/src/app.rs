@@ -11,7 +11,7 @@ use crate::cloud::seed::{Seed, SeedImage};
 use crate::errors::{ApiError, Service};
 
 use crate::cloud::Options;
-use crate::{control, glance, keystone, nova};
+use crate::{control, glance, keystone, nova, sizelimit};
 
 /// Everything the handlers share. Cheap to clone.
 ///
@@ -187,11 +187,24 @@ pub(crate) fn router(state: AppState) -> Router {
     let image = glance::router()
         .fallback(image_fallback)
         .method_not_allowed_fallback(image_method_not_allowed);
+    // Keystone and Nova sit behind oslo.middleware's body limit; an extractor's rejection
+    // anywhere takes the service's error shape.
+    let shaped = |service: Service, router: Router<AppState>| {
+        router.layer(axum::middleware::from_fn(move |request, next| {
+            crate::errors::reshape(service, request, next)
+        }))
+    };
     let routes = Router::new()
-        .nest("/identity", keystone::router())
+        .nest(
+            "/identity",
+            shaped(Service::Identity, sizelimit::behind_limit(keystone::router())),
+        )
         .nest("/image", image)
-        .nest("/compute", nova::router())
-        .nest("/_mock", control::router())
+        .nest(
+            "/compute",
+            shaped(Service::Compute, sizelimit::behind_limit(nova::router())),
+        )
+        .nest("/_mock", control::router(state.clone()))
         .fallback(no_service);
     control::layer(routes, state.clone()).with_state(state)
 }

@@ -29,7 +29,8 @@
 //! ```
 //!
 //! The same controls are served over HTTP under `/_mock/` (reset, seed, tick, faults,
-//! journal), and `mock-cloud serve` runs a cloud standalone.
+//! journal) to the holder of [`MockCloud::control_token`] (`Authorization: Bearer TOKEN`),
+//! and `mock-cloud serve` runs a cloud standalone.
 //!
 //! Servers run on a [`ComputeDriver`]: the built-in fake one by default (state changes on
 //! polls and ticks, nothing boots), or your own through [`MockCloudBuilder::compute_driver`].
@@ -57,6 +58,7 @@ mod errors;
 mod glance;
 mod keystone;
 mod nova;
+mod sizelimit;
 
 pub use auth::Caller;
 pub use cloud::seed::{
