@@ -202,7 +202,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .nest("/image", image)
         .nest(
             "/compute",
-            shaped(Service::Compute, sizelimit::behind_limit(nova::router())),
+            shaped(Service::Compute, sizelimit::behind_limit(nova::router(&state))),
         )
         .nest("/_mock", control::router(state.clone()))
         .fallback(no_service);

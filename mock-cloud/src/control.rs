@@ -197,11 +197,13 @@ async fn corrupt(response: Response) -> Response {
 }
 
 pub(crate) fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
-    (
+    let mut response = (
         status,
         axum::Json(json!({"error": {"code": status.as_u16(), "message": message.into()}})),
     )
-        .into_response()
+        .into_response();
+    response.extensions_mut().insert(crate::errors::Shaped);
+    response
 }
 
 /// Routes under `/_mock`, behind [`access::guard`].
@@ -227,6 +229,10 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
             )
         })
         .layer(axum::extract::DefaultBodyLimit::max(access::MAX_BODY))
+        // An extractor's rejection (a fault id that is no number) in the control plane's form.
+        .layer(middleware::from_fn(|request, next| {
+            crate::errors::reshape_with(control_error, request, next)
+        }))
         .layer(middleware::from_fn_with_state(state, access::guard))
 }
 

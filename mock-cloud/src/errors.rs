@@ -187,6 +187,20 @@ pub(crate) struct Shaped;
 /// over the limit, a path that is no UTF-8, a query that does not parse) the shape of
 /// `service`, with the rejection's text as the message.
 pub(crate) async fn reshape(service: Service, request: Request, next: Next) -> Response {
+    reshape_with(
+        |status, message| ApiError::new(service, status, message).into_response(),
+        request,
+        next,
+    )
+    .await
+}
+
+/// [`reshape`] into the shape `shape` makes (for the control plane's own).
+pub(crate) async fn reshape_with(
+    shape: impl FnOnce(StatusCode, String) -> Response,
+    request: Request,
+    next: Next,
+) -> Response {
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error())
@@ -204,7 +218,7 @@ pub(crate) async fn reshape(service: Service, request: Request, next: Next) -> R
     } else {
         text
     };
-    let mut shaped = ApiError::new(service, status, message).into_response();
+    let mut shaped = shape(status, message);
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             shaped.headers_mut().insert(name.clone(), value.clone());

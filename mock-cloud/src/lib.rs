@@ -58,6 +58,7 @@ mod errors;
 mod glance;
 mod keystone;
 mod nova;
+mod paging;
 mod sizelimit;
 
 pub use auth::Caller;

@@ -150,10 +150,17 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(bytes) => bytes,
-        Err(_) => {
+        // axum's limit, or the client's stream failing (a stall past the idle timeout).
+        Err(e) if e.to_string().contains("length limit") => {
             return control_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("A control-plane body is at most {MAX_BODY} bytes."),
+            );
+        }
+        Err(e) => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                format!("Cannot read the request body: {e}"),
             );
         }
     };

@@ -62,14 +62,7 @@ pub(crate) fn parse_query(raw: Option<&str>) -> Result<Query, ApiError> {
     for (key, value) in params {
         match key.as_str() {
             "limit" => {
-                let n: i64 = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| bad_request("limit param must be an integer"))?;
-                if n < 0 {
-                    return Err(bad_request("limit param must be positive"));
-                }
-                query.limit = (n as usize).min(MAX_LIMIT);
+                query.limit = crate::paging::parse_limit(&value, MAX_LIMIT).map_err(bad_request)?;
             }
             "marker" => query.marker = Some(value),
             "member_status" => {
