@@ -197,12 +197,18 @@ pub(crate) fn router(state: AppState) -> Router {
     let routes = Router::new()
         .nest(
             "/identity",
-            shaped(Service::Identity, sizelimit::behind_limit(keystone::router())),
+            shaped(
+                Service::Identity,
+                sizelimit::behind_limit(keystone::router()),
+            ),
         )
         .nest("/image", image)
         .nest(
             "/compute",
-            shaped(Service::Compute, sizelimit::behind_limit(nova::router(&state))),
+            shaped(
+                Service::Compute,
+                sizelimit::behind_limit(nova::router(&state)),
+            ),
         )
         .nest("/_mock", control::router(state.clone()))
         .fallback(no_service);

@@ -267,17 +267,34 @@ mod tests {
     /// A service with an extractor that rejects, and a handler that answers its own error.
     fn app() -> Router {
         Router::new()
-            .route("/n/{n}", get(|Path(n): Path<u32>| async move { n.to_string() }))
-            .route("/own", post(|| async { ApiError::new(Service::Compute, StatusCode::CONFLICT, "mine") }))
-            .layer(axum::middleware::from_fn(|r, n| reshape(Service::Compute, r, n)))
+            .route(
+                "/n/{n}",
+                get(|Path(n): Path<u32>| async move { n.to_string() }),
+            )
+            .route(
+                "/own",
+                post(|| async { ApiError::new(Service::Compute, StatusCode::CONFLICT, "mine") }),
+            )
+            .layer(axum::middleware::from_fn(|r, n| {
+                reshape(Service::Compute, r, n)
+            }))
     }
 
     async fn call(method: &str, uri: &str) -> (StatusCode, serde_json::Value) {
-        let request = Request::builder().method(method).uri(uri).body(axum::body::Body::empty()).unwrap();
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(axum::body::Body::empty())
+            .unwrap();
         let response = app().oneshot(request).await.unwrap();
         let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
     }
 
     #[tokio::test]
@@ -285,7 +302,13 @@ mod tests {
         let (status, body) = call("GET", "/n/not-a-number").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["badRequest"]["code"], 400, "{body}");
-        assert!(body["badRequest"]["message"].as_str().unwrap().contains("parse"), "{body}");
+        assert!(
+            body["badRequest"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("parse"),
+            "{body}"
+        );
         let (status, body) = call("POST", "/own").await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(body["conflictingRequest"]["message"], "mine");

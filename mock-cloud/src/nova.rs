@@ -291,7 +291,10 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .nest("/v2.1", api)
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), media::check))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            media::check,
+        ))
         .layer(axum::middleware::from_fn(microversion::negotiate))
 }
 

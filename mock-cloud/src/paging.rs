@@ -28,7 +28,9 @@ pub(crate) fn parse_limit(text: &str, max: usize) -> Result<usize, &'static str>
     let value = digits
         .bytes()
         .filter(u8::is_ascii_digit)
-        .try_fold(0usize, |n, d| n.checked_mul(10)?.checked_add(usize::from(d - b'0')));
+        .try_fold(0usize, |n, d| {
+            n.checked_mul(10)?.checked_add(usize::from(d - b'0'))
+        });
     Ok(value.map_or(max, |n| n.min(max)))
 }
 
@@ -46,7 +48,11 @@ mod tests {
         assert_eq!(parse_limit("-0", 1000), Ok(0));
         assert_eq!(parse_limit("-1", 1000), Err("limit param must be positive"));
         for bad in ["", "x", "1.5", "1__0", "_1", "1_", "0x10", "--1"] {
-            assert_eq!(parse_limit(bad, 1000), Err("limit param must be an integer"), "{bad}");
+            assert_eq!(
+                parse_limit(bad, 1000),
+                Err("limit param must be an integer"),
+                "{bad}"
+            );
         }
     }
 }

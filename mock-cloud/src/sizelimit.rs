@@ -21,7 +21,9 @@ fn too_large(request_accept: Option<&str>) -> Response {
     webob_error(
         error_shape(request_accept),
         StatusCode::PAYLOAD_TOO_LARGE,
-        &format!("Request is too large. Larger than max_request_body_size ({MAX_REQUEST_BODY_SIZE})."),
+        &format!(
+            "Request is too large. Larger than max_request_body_size ({MAX_REQUEST_BODY_SIZE})."
+        ),
     )
 }
 

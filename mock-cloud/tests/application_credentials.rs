@@ -43,11 +43,17 @@ async fn create(url: &str, token: &str, credential: Value) -> (StatusCode, Value
 }
 
 /// Authenticates with a credential: status, token, body.
-async fn authenticate(cloud: &MockCloud, id: &str, secret: &str) -> (StatusCode, Option<String>, Value) {
+async fn authenticate(
+    cloud: &MockCloud,
+    id: &str,
+    secret: &str,
+) -> (StatusCode, Option<String>, Value) {
     let response = http()
         .post(format!("{}/identity/v3/auth/tokens", cloud.base_url()))
-        .json(&json!({"auth": {"identity": {"methods": ["application_credential"],
-            "application_credential": {"id": id, "secret": secret}}}}))
+        .json(
+            &json!({"auth": {"identity": {"methods": ["application_credential"],
+            "application_credential": {"id": id, "secret": secret}}}}),
+        )
         .send()
         .await
         .unwrap();
@@ -82,15 +88,30 @@ async fn expiry_dates_are_checked_shown_and_enforced() {
     // Soon: it works until then, its tokens end with it, and then it stops working.
     let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_millis(1500);
     let soon_text = soon.strftime("%Y-%m-%dT%H:%M:%S.%6f").to_string();
-    let (status, body) = create(&url, &token, json!({"name": "soon", "expires_at": soon_text})).await;
+    let (status, body) = create(
+        &url,
+        &token,
+        json!({"name": "soon", "expires_at": soon_text}),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let made = &body["application_credential"];
     assert_eq!(made["expires_at"], soon_text.as_str());
-    let (id, secret) = (made["id"].as_str().unwrap(), made["secret"].as_str().unwrap());
+    let (id, secret) = (
+        made["id"].as_str().unwrap(),
+        made["secret"].as_str().unwrap(),
+    );
     let (status, issued, body) = authenticate(&cloud, id, secret).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let expires: jiff::Timestamp = body["token"]["expires_at"].as_str().unwrap().parse().unwrap();
-    assert!(expires <= soon, "the token ends with its credential: {expires} > {soon}");
+    let expires: jiff::Timestamp = body["token"]["expires_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        expires <= soon,
+        "the token ends with its credential: {expires} > {soon}"
+    );
     let issued = issued.unwrap();
     assert!(cloud.validate_token(&issued).is_some());
 
@@ -100,7 +121,10 @@ async fn expiry_dates_are_checked_shown_and_enforced() {
     let (status, _, body) = authenticate(&cloud, id, secret).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"]["code"], 401);
-    assert!(cloud.validate_token(&issued).is_none(), "its token ended with it");
+    assert!(
+        cloud.validate_token(&issued).is_none(),
+        "its token ended with it"
+    );
 }
 
 #[tokio::test]
@@ -110,7 +134,10 @@ async fn a_restricted_credential_cannot_make_or_delete_credentials() {
     let restricted = &body["application_credential"];
     assert_eq!(restricted["unrestricted"], Value::Null);
     let (_, body) = create(&url, &token, json!({"name": "other"})).await;
-    let other_id = body["application_credential"]["id"].as_str().unwrap().to_owned();
+    let other_id = body["application_credential"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (status, from_restricted, body) = authenticate(
         &cloud,
         restricted["id"].as_str().unwrap(),
@@ -179,7 +206,13 @@ async fn a_deleted_credentials_tokens_stop_working() {
     let (_, issued, _) = authenticate(&cloud, &id, made["secret"].as_str().unwrap()).await;
     let issued = issued.unwrap();
     assert!(cloud.validate_token(&issued).is_some());
-    let (status, _) = call(reqwest::Method::DELETE, &format!("{url}/{id}"), &token, None).await;
+    let (status, _) = call(
+        reqwest::Method::DELETE,
+        &format!("{url}/{id}"),
+        &token,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(cloud.validate_token(&issued).is_none());
 }

@@ -191,7 +191,10 @@ async fn listening_beyond_loopback_must_be_asked_for() {
     let stdout = child.stdout.take().unwrap();
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).await.unwrap();
-    assert!(line.starts_with("mock-cloud listening on http://0.0.0.0:"), "{line}");
+    assert!(
+        line.starts_with("mock-cloud listening on http://0.0.0.0:"),
+        "{line}"
+    );
     terminate(&child).await;
     assert!(child.wait().await.unwrap().success());
 }

@@ -16,7 +16,10 @@ fn control(cloud: &MockCloud) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     let bearer = format!("Bearer {}", cloud.control_token());
     headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
-    reqwest::Client::builder().default_headers(headers).build().unwrap()
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 async fn get(cloud: &MockCloud, path: &str) -> reqwest::Response {
@@ -294,11 +297,24 @@ async fn fault_rules_over_http_list_delete_and_refuse_nonsense() {
     for _ in 0..2 {
         let rule = json!({"service": "image", "fault": {"kind": "truncate"}});
         assert_eq!(
-            control(&cloud).post(&url).json(&rule).send().await.unwrap().status(),
+            control(&cloud)
+                .post(&url)
+                .json(&rule)
+                .send()
+                .await
+                .unwrap()
+                .status(),
             StatusCode::CREATED
         );
     }
-    let listed: Value = control(&cloud).get(&url).send().await.unwrap().json().await.unwrap();
+    let listed: Value = control(&cloud)
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["faults"].as_array().unwrap().len(), 2);
     assert_eq!(listed["faults"][0]["fault"]["kind"], "truncate");
     let id = listed["faults"][0]["id"].as_u64().unwrap();
@@ -338,7 +354,12 @@ async fn seed_over_http_and_reset_forgets_it() {
     let url = format!("{}/_mock/seed", cloud.base_url());
     let json_seed = json!({"projects": [{"name": "extra"}], "users": [{"name": "erin", "password": "pw",
         "roles": [{"role": "member", "project": "extra"}]}]});
-    let response = control(&cloud).post(&url).json(&json_seed).send().await.unwrap();
+    let response = control(&cloud)
+        .post(&url)
+        .json(&json_seed)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let response = control(&cloud)
         .post(&url)

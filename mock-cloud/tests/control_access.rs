@@ -26,7 +26,11 @@ async fn the_control_plane_answers_its_token_or_an_admin_only() {
         .await
         .unwrap();
 
-    let anonymous = http().get(url(&cloud, "/_mock/journal")).send().await.unwrap();
+    let anonymous = http()
+        .get(url(&cloud, "/_mock/journal"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert!(
         anonymous.headers()["www-authenticate"]

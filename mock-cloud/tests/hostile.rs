@@ -102,9 +102,9 @@ fn form_problem(form: &str, status: u16, body: &Value) -> Option<String> {
         }
         "nova" => body.as_object().is_some_and(|fields| {
             fields.len() == 1
-                && fields.values().all(|fault| {
-                    fault["code"] == status && fault["message"].is_string()
-                })
+                && fields
+                    .values()
+                    .all(|fault| fault["code"] == status && fault["message"].is_string())
         }),
         "control" => body["error"]["code"] == status && body["error"]["message"].is_string(),
         other => return Some(format!("the corpus names no form {other}")),
@@ -181,7 +181,12 @@ async fn run(file: &str) -> Vec<String> {
         } else if let Some(raw) = &case.raw {
             request = request.body(raw.clone());
         } else if let Some(repeat) = &case.repeat {
-            let body = format!("{}{}{}", repeat.before, repeat.text.repeat(repeat.times), repeat.after);
+            let body = format!(
+                "{}{}{}",
+                repeat.before,
+                repeat.text.repeat(repeat.times),
+                repeat.after
+            );
             request = request.body(body);
         }
         let response = match request.send().await {
@@ -202,14 +207,23 @@ async fn run(file: &str) -> Vec<String> {
         for (var, source) in &case.capture {
             let found = match source.strip_prefix("header:") {
                 Some("x-subject-token") => subject.clone(),
-                Some(other) => panic!("{}: only x-subject-token is captured, not {other}", case.name),
-                None => body.pointer(source).and_then(Value::as_str).map(str::to_owned),
+                Some(other) => panic!(
+                    "{}: only x-subject-token is captured, not {other}",
+                    case.name
+                ),
+                None => body
+                    .pointer(source)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
             };
             match found {
                 Some(value) => {
                     vars.insert(var.clone(), value);
                 }
-                None => failures.push(format!("{file}: {}: nothing to capture at {source}", case.name)),
+                None => failures.push(format!(
+                    "{file}: {}: nothing to capture at {source}",
+                    case.name
+                )),
             }
         }
         let shown: String = text.chars().take(300).collect();
@@ -225,7 +239,10 @@ async fn run(file: &str) -> Vec<String> {
             continue;
         }
         if status >= 400 {
-            let form = case.form.as_deref().unwrap_or(default_form(service, status));
+            let form = case
+                .form
+                .as_deref()
+                .unwrap_or(default_form(service, status));
             if let Some(problem) = form_problem(form, status, &body) {
                 failures.push(format!("{file}: {}: {problem}: {shown}", case.name));
             }

@@ -56,7 +56,11 @@ async fn oversized_bodies_get_the_413_each_service_sends() {
             .send()
             .await
             .unwrap();
-        assert_eq!(streamed.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path} chunked");
+        assert_eq!(
+            streamed.status(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{path} chunked"
+        );
         assert_webob_413(&streamed.json().await.unwrap());
     }
     // Under the limit, the services' own answers.
@@ -88,7 +92,13 @@ async fn oversized_bodies_get_the_413_each_service_sends() {
     assert_webob_413(&response.json().await.unwrap());
     let response = image("*/*").await.unwrap();
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(response.text().await.unwrap().contains("<title>413 Request Entity Too Large"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("<title>413 Request Entity Too Large")
+    );
 }
 
 #[tokio::test]
@@ -139,7 +149,10 @@ async fn a_client_that_stalls_in_its_headers_is_let_go() {
         .await
         .unwrap();
     let answer = read_to_close(&mut stream).await;
-    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
     // Others are served meanwhile, and after.
     let response = http()
         .get(format!("{}/identity/v3", cloud.base_url()))

@@ -417,10 +417,7 @@ async fn the_ami_trio_boots_stops_starts_reboots_and_is_deleted_without_a_trace(
     let (status, body) = cloud.act(&id, json!({"os-stop": null})).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     cloud.wait_status(&id, "SHUTOFF").await;
-    assert!(
-        qemu_gone(first).await,
-        "qemu {first} outlived the stop"
-    );
+    assert!(qemu_gone(first).await, "qemu {first} outlived the stop");
     assert_eq!(cloud.driver.pid(&id), None);
     let (status, _) = cloud
         .act(&id, json!({"os-getVNCConsole": {"type": "novnc"}}))
@@ -440,10 +437,7 @@ async fn the_ami_trio_boots_stops_starts_reboots_and_is_deleted_without_a_trace(
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");
         cloud.wait_status(&id, "ACTIVE").await;
         cloud.wait_marker(&id, &token, boots).await;
-        assert!(
-            qemu_gone(before).await,
-            "{kind} reboot left qemu {before}"
-        );
+        assert!(qemu_gone(before).await, "{kind} reboot left qemu {before}");
         assert_ne!(cloud.pid(&id), before);
     }
 
@@ -457,10 +451,7 @@ async fn the_ami_trio_boots_stops_starts_reboots_and_is_deleted_without_a_trace(
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert!(
-        qemu_gone(last).await,
-        "qemu {last} outlived the delete"
-    );
+    assert!(qemu_gone(last).await, "qemu {last} outlived the delete");
     assert!(!cloud.work.path().join(&id).exists());
 }
 

@@ -62,7 +62,8 @@ async fn nova_refuses_what_its_schemas_refuse() {
     let (cloud, image) = cloud_with_image().await;
     let demo = cloud.token("demo", "demo").unwrap();
     let server = |extra: Value| {
-        let mut server = json!({"name": "s", "imageRef": image, "flavorRef": "1", "networks": "none"});
+        let mut server =
+            json!({"name": "s", "imageRef": image, "flavorRef": "1", "networks": "none"});
         server
             .as_object_mut()
             .unwrap()
@@ -73,7 +74,15 @@ async fn nova_refuses_what_its_schemas_refuse() {
         let (cloud, demo) = (&cloud, demo.clone());
         async move {
             let mv = format!("compute {version}");
-            send(cloud, "POST", "/compute/v2.1/servers", Some(&demo), &[("openstack-api-version", &mv)], Some(body)).await
+            send(
+                cloud,
+                "POST",
+                "/compute/v2.1/servers",
+                Some(&demo),
+                &[("openstack-api-version", &mv)],
+                Some(body),
+            )
+            .await
         }
     };
     let (status, body) = create("2.79", server(json!({"flavour": "1"}))).await;
@@ -82,21 +91,40 @@ async fn nova_refuses_what_its_schemas_refuse() {
     let (status, body) = create("2.79", server(json!({"max_count": -1}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(nova_fault(&body, "badRequest", 400).contains("-1 is less than the minimum of 1"));
-    let (status, body) = create("2.79", server(json!({"personality": [{"path": "/etc/x", "contents": "eA=="}]}))).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "personality went away in 2.57");
+    let (status, body) = create(
+        "2.79",
+        server(json!({"personality": [{"path": "/etc/x", "contents": "eA=="}]})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "personality went away in 2.57"
+    );
     assert!(nova_fault(&body, "badRequest", 400).contains("'personality' was unexpected"));
     let (status, body) = create("2.56", server(json!({"personality": []}))).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let (status, body) = create("2.79", json!({"server": {"name": "s"}, "servers": []})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(nova_fault(&body, "badRequest", 400).contains("'servers' was unexpected"));
-    assert_eq!(create("2.79", server(json!({}))).await.0, StatusCode::ACCEPTED);
+    assert_eq!(
+        create("2.79", server(json!({}))).await.0,
+        StatusCode::ACCEPTED
+    );
 
     let list = |query: &'static str, version: &'static str| {
         let (cloud, demo) = (&cloud, demo.clone());
         async move {
             let mv = format!("compute {version}");
-            send(cloud, "GET", &format!("/compute/v2.1/servers/detail?{query}"), Some(&demo), &[("openstack-api-version", &mv)], None).await
+            send(
+                cloud,
+                "GET",
+                &format!("/compute/v2.1/servers/detail?{query}"),
+                Some(&demo),
+                &[("openstack-api-version", &mv)],
+                None,
+            )
+            .await
         }
     };
     for (query, version) in [
@@ -107,7 +135,11 @@ async fn nova_refuses_what_its_schemas_refuse() {
         ("limit=-1", "2.1"),
     ] {
         let (status, body) = list(query, version).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{query} at {version}: {body}");
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{query} at {version}: {body}"
+        );
         nova_fault(&body, "badRequest", 400);
     }
     for (query, version, count) in [
@@ -118,7 +150,11 @@ async fn nova_refuses_what_its_schemas_refuse() {
     ] {
         let (status, body) = list(query, version).await;
         assert_eq!(status, StatusCode::OK, "{query} at {version}: {body}");
-        assert_eq!(body["servers"].as_array().unwrap().len(), count, "{query}: {body}");
+        assert_eq!(
+            body["servers"].as_array().unwrap().len(),
+            count,
+            "{query}: {body}"
+        );
     }
 }
 
@@ -126,7 +162,15 @@ async fn nova_refuses_what_its_schemas_refuse() {
 async fn glance_refuses_empty_and_malformed_members() {
     let cloud = MockCloud::start().await.unwrap();
     let demo = cloud.token("demo", "demo").unwrap();
-    let (status, body) = send(&cloud, "POST", "/image/v2/images", Some(&demo), &[], Some(json!({"name": "shared"}))).await;
+    let (status, body) = send(
+        &cloud,
+        "POST",
+        "/image/v2/images",
+        Some(&demo),
+        &[],
+        Some(json!({"name": "shared"})),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     let members = format!("/image/v2/images/{}/members", body["id"].as_str().unwrap());
     for (member, message) in [
@@ -135,10 +179,21 @@ async fn glance_refuses_empty_and_malformed_members() {
         (json!({}), "Member to be added not specified"),
         (json!(["p"]), "Expected a member in the form"),
     ] {
-        let (status, body) = send(&cloud, "POST", &members, Some(&demo), &[], Some(member.clone())).await;
+        let (status, body) = send(
+            &cloud,
+            "POST",
+            &members,
+            Some(&demo),
+            &[],
+            Some(member.clone()),
+        )
+        .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{member}");
         assert_eq!(body["code"], "400 Bad Request");
-        assert!(body["message"].as_str().unwrap().contains(message), "{member}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains(message),
+            "{member}: {body}"
+        );
     }
     let (_, body) = send(&cloud, "GET", &members, Some(&demo), &[], None).await;
     assert_eq!(body["members"], json!([]), "nothing half-made");
@@ -151,13 +206,20 @@ async fn keystone_refuses_two_scopes_and_bodies_that_are_not_json() {
         "identity": {"methods": ["password"], "password": {"user": {
             "name": "admin", "domain": {"id": "default"}, "password": "admin"}}},
         "scope": {"project": {"name": "admin", "domain": {"id": "default"}}, "domain": {"id": "default"}}}});
-    let (status, body) = send(&cloud, "POST", "/identity/v3/auth/tokens", None, &[], Some(both)).await;
+    let (status, body) = send(
+        &cloud,
+        "POST",
+        "/identity/v3/auth/tokens",
+        None,
+        &[],
+        Some(both),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("Expecting to find system, project, domain, OS-TRUST:trust or unscoped in scope"),
+        body["error"]["message"].as_str().unwrap().starts_with(
+            "Expecting to find system, project, domain, OS-TRUST:trust or unscoped in scope"
+        ),
         "{body}"
     );
     let response = http()
@@ -183,8 +245,10 @@ async fn unscoped_tokens_list_neither_images_nor_servers() {
     let cloud = MockCloud::start().await.unwrap();
     let unscoped = http()
         .post(format!("{}/identity/v3/auth/tokens", cloud.base_url()))
-        .json(&json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": "demo", "domain": {"id": "default"}, "password": "demo"}}}}}))
+        .json(
+            &json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": "demo", "domain": {"id": "default"}, "password": "demo"}}}}}),
+        )
         .send()
         .await
         .unwrap()
@@ -192,12 +256,26 @@ async fn unscoped_tokens_list_neither_images_nor_servers() {
         .to_str()
         .unwrap()
         .to_owned();
-    let (status, body) = send(&cloud, "GET", "/image/v2/images", Some(&unscoped), &[], None).await;
+    let (status, body) = send(
+        &cloud,
+        "GET",
+        "/image/v2/images",
+        Some(&unscoped),
+        &[],
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    assert_eq!(body["message"], "You are not authorized to complete get_images action.");
+    assert_eq!(
+        body["message"],
+        "You are not authorized to complete get_images action."
+    );
     for (path, rule) in [
         ("/compute/v2.1/servers", "os_compute_api:servers:index"),
-        ("/compute/v2.1/servers/detail", "os_compute_api:servers:detail"),
+        (
+            "/compute/v2.1/servers/detail",
+            "os_compute_api:servers:detail",
+        ),
     ] {
         let (status, body) = send(&cloud, "GET", path, Some(&unscoped), &[], None).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
@@ -224,6 +302,9 @@ async fn two_tokens_are_no_token() {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
-        assert!(response.headers().contains_key("www-authenticate"), "{path}");
+        assert!(
+            response.headers().contains_key("www-authenticate"),
+            "{path}"
+        );
     }
 }

@@ -680,11 +680,17 @@ mod tests {
         drop(vm);
         // This single-threaded runtime has not run anything since the drop: had Drop not
         // returned before the process was reaped, it would be gone already.
-        assert!(exists(pid), "Drop waited for the kernel on the runtime's thread");
+        assert!(
+            exists(pid),
+            "Drop waited for the kernel on the runtime's thread"
+        );
         // The runtime reaps it.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while exists(pid) {
-            assert!(tokio::time::Instant::now() < deadline, "{pid} was never reaped");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{pid} was never reaped"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }

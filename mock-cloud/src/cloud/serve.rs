@@ -84,7 +84,10 @@ impl Backoff {
 
     fn failed(&mut self, error: &std::io::Error) -> Option<Duration> {
         use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-        if matches!(error.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
+        if matches!(
+            error.kind(),
+            ConnectionAborted | ConnectionRefused | ConnectionReset
+        ) {
             return None;
         }
         let wait = self.next;
@@ -280,7 +283,12 @@ mod tests {
             limit: 1000,
         };
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(serve(acceptor, Router::new(), Duration::from_secs(60), stopped));
+        let task = tokio::spawn(serve(
+            acceptor,
+            Router::new(),
+            Duration::from_secs(60),
+            stopped,
+        ));
         // Ten seconds of a process out of file descriptors.
         tokio::time::sleep(Duration::from_secs(10)).await;
         let attempts = calls.load(Ordering::SeqCst);

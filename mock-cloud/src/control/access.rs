@@ -58,26 +58,37 @@ impl Access {
             let resolved = std::fs::canonicalize(file).map_err(|e| {
                 (
                     StatusCode::BAD_REQUEST,
-                    format!("seed image '{}': cannot open {}: {e}", image.name, file.display()),
+                    format!(
+                        "seed image '{}': cannot open {}: {e}",
+                        image.name,
+                        file.display()
+                    ),
                 )
             })?;
-            if !self.seed_folders.iter().any(|folder| inside(&resolved, folder)) {
-                return Err((StatusCode::FORBIDDEN, format!(
-                    "seed image '{}': {} is outside the folders seed files may come from over \
+            if !self
+                .seed_folders
+                .iter()
+                .any(|folder| inside(&resolved, folder))
+            {
+                return Err((
+                    StatusCode::FORBIDDEN,
+                    format!(
+                        "seed image '{}': {} is outside the folders seed files may come from over \
                      HTTP ({}); start the cloud with --seed-folder DIR (MockCloudBuilder::seed_folder) \
                      or seed it from the command line",
-                    image.name,
-                    file.display(),
-                    if self.seed_folders.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        self.seed_folders
-                            .iter()
-                            .map(|f| f.display().to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
-                )));
+                        image.name,
+                        file.display(),
+                        if self.seed_folders.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            self.seed_folders
+                                .iter()
+                                .map(|f| f.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    ),
+                ));
             }
             image.file = Some(resolved);
         }
@@ -170,11 +181,14 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format!(
                 "The control plane takes JSON bodies only (Content-Type: application/json), not {}.",
-                content_type.as_deref().unwrap_or("a body without a Content-Type")
+                content_type
+                    .as_deref()
+                    .unwrap_or("a body without a Content-Type")
             ),
         );
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 #[cfg(test)]
@@ -186,7 +200,13 @@ mod tests {
         assert!(is_json("application/json"));
         assert!(is_json("application/json; charset=utf-8"));
         assert!(is_json("Application/Merge-Patch+JSON"));
-        for other in ["text/plain", "application/yaml", "multipart/form-data", "application/x-www-form-urlencoded", ""] {
+        for other in [
+            "text/plain",
+            "application/yaml",
+            "multipart/form-data",
+            "application/x-www-form-urlencoded",
+            "",
+        ] {
             assert!(!is_json(other), "{other}");
         }
     }
@@ -198,7 +218,11 @@ mod tests {
         assert!(access.is_token(&token));
         assert!(!access.is_token(&token[..token.len() - 1]));
         assert!(!access.is_token(""));
-        assert_ne!(Access::new(Vec::new()).token(), token, "a new token per cloud");
+        assert_ne!(
+            Access::new(Vec::new()).token(),
+            token,
+            "a new token per cloud"
+        );
     }
 
     #[test]
@@ -225,15 +249,29 @@ mod tests {
             checked.images[0].file.as_deref(),
             Some(std::fs::canonicalize(&inside_file).unwrap().as_path())
         );
-        for refused in [&outside_file, &link, &allowed.path().join("../").join(elsewhere.path().file_name().unwrap()).join("secret")] {
+        for refused in [
+            &outside_file,
+            &link,
+            &allowed
+                .path()
+                .join("../")
+                .join(elsewhere.path().file_name().unwrap())
+                .join("secret"),
+        ] {
             let (status, err) = access.check_seed_files(seed(refused)).unwrap_err();
             assert_eq!(status, StatusCode::FORBIDDEN);
-            assert!(err.contains("seed image 'i'") && err.contains("outside"), "{err}");
+            assert!(
+                err.contains("seed image 'i'") && err.contains("outside"),
+                "{err}"
+            );
         }
         let (_, err) = Access::new(Vec::new())
             .check_seed_files(seed(Path::new("/etc/passwd")))
             .unwrap_err();
-        assert!(err.contains("/etc/passwd") && err.contains("(none)"), "{err}");
+        assert!(
+            err.contains("/etc/passwd") && err.contains("(none)"),
+            "{err}"
+        );
         let (status, _) = access
             .check_seed_files(seed(&allowed.path().join("missing")))
             .unwrap_err();

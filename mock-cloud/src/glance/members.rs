@@ -246,7 +246,14 @@ mod tests {
         assert_eq!(requested_member(&json!({"member": "p1"})).unwrap(), "p1");
         let message = |body: Value| requested_member(&body).unwrap_err().message;
         assert_eq!(message(json!({})), "Member to be added not specified");
-        for empty in [json!(""), json!(null), json!([]), json!({}), json!(0), json!(false)] {
+        for empty in [
+            json!(""),
+            json!(null),
+            json!([]),
+            json!({}),
+            json!(0),
+            json!(false),
+        ] {
             assert_eq!(message(json!({"member": empty})), "Member can't be empty");
         }
         for wrong in [json!([1]), json!("p1"), json!({"member": 5})] {

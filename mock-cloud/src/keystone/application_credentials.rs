@@ -9,8 +9,8 @@
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use jiff::Timestamp;
 use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -81,7 +81,10 @@ fn parse_expiry(value: Option<&Value>, now: Timestamp) -> Result<Option<Timestam
         Some(_) => text.parse::<Timestamp>().ok(),
         None => text
             .parse::<jiff::civil::DateTime>()
-            .or_else(|_| text.parse::<jiff::civil::Date>().map(|d| d.to_datetime(jiff::civil::Time::midnight())))
+            .or_else(|_| {
+                text.parse::<jiff::civil::Date>()
+                    .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+            })
             .ok()
             .and_then(|civil| civil.to_zoned(jiff::tz::TimeZone::UTC).ok())
             .map(|zoned| zoned.timestamp()),
@@ -346,16 +349,35 @@ mod tests {
     fn expiry_dates_parse_as_keystone_reads_them() {
         let now = at("2026-01-01T00:00:00Z");
         let parse = |text: &str| parse_expiry(Some(&json!(text)), now);
-        assert_eq!(parse("2030-01-02T03:04:05Z").unwrap(), Some(at("2030-01-02T03:04:05Z")));
-        assert_eq!(parse("2030-01-02T03:04:05").unwrap(), Some(at("2030-01-02T03:04:05Z")));
-        assert_eq!(parse("2030-01-02T03:04:05.5").unwrap(), Some(at("2030-01-02T03:04:05.5Z")));
-        assert_eq!(parse("2030-01-02").unwrap(), Some(at("2030-01-02T00:00:00Z")));
+        assert_eq!(
+            parse("2030-01-02T03:04:05Z").unwrap(),
+            Some(at("2030-01-02T03:04:05Z"))
+        );
+        assert_eq!(
+            parse("2030-01-02T03:04:05").unwrap(),
+            Some(at("2030-01-02T03:04:05Z"))
+        );
+        assert_eq!(
+            parse("2030-01-02T03:04:05.5").unwrap(),
+            Some(at("2030-01-02T03:04:05.5Z"))
+        );
+        assert_eq!(
+            parse("2030-01-02").unwrap(),
+            Some(at("2030-01-02T00:00:00Z"))
+        );
         assert_eq!(parse_expiry(None, now).unwrap(), None);
         assert_eq!(parse_expiry(Some(&Value::Null), now).unwrap(), None);
-        for bad in ["tomorrow", "2030-13-01T00:00:00", "2030-01-02T03:04:05Zjunk"] {
+        for bad in [
+            "tomorrow",
+            "2030-13-01T00:00:00",
+            "2030-01-02T03:04:05Zjunk",
+        ] {
             let e = parse(bad).unwrap_err();
             assert_eq!(e.status, StatusCode::BAD_REQUEST, "{bad}");
-            assert!(e.message.starts_with("Timestamp not in expected format"), "{bad}: {e}");
+            assert!(
+                e.message.starts_with("Timestamp not in expected format"),
+                "{bad}: {e}"
+            );
         }
         let past = parse("2025-12-31T23:59:59Z").unwrap_err();
         assert!(past.message.contains("must not be before now"), "{past}");
@@ -365,6 +387,9 @@ mod tests {
 
     #[test]
     fn expiry_is_rendered_without_a_zone() {
-        assert_eq!(credential_time(at("2030-01-02T03:04:05Z")), "2030-01-02T03:04:05.000000");
+        assert_eq!(
+            credential_time(at("2030-01-02T03:04:05Z")),
+            "2030-01-02T03:04:05.000000"
+        );
     }
 }

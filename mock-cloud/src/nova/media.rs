@@ -41,7 +41,11 @@ pub(crate) async fn check(State(state): State<AppState>, request: Request, next:
             .and_then(|v| v.to_str().ok())
             .is_some_and(|token| state.keystone.validate(token).is_some());
     if refused {
-        return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported Content-Type").into_response();
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported Content-Type",
+        )
+        .into_response();
     }
     next.run(request).await
 }
@@ -52,10 +56,20 @@ mod tests {
 
     #[test]
     fn nova_reads_json_and_untyped_bodies() {
-        for ok in ["application/json", "application/json; charset=UTF-8", "text/plain", "", "application/vnd.openstack.compute+json"] {
+        for ok in [
+            "application/json",
+            "application/json; charset=UTF-8",
+            "text/plain",
+            "",
+            "application/vnd.openstack.compute+json",
+        ] {
             assert!(supported(ok), "{ok}");
         }
-        for refused in ["application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+        for refused in [
+            "application/xml",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+        ] {
             assert!(!supported(refused), "{refused}");
         }
     }

@@ -139,6 +139,9 @@ mod tests {
             !image.iter().any(|c| c.name.contains("huge body")),
             "Glance's huge body is mock-only"
         );
-        assert!(cases("control").is_err(), "the control plane has no real counterpart");
+        assert!(
+            cases("control").is_err(),
+            "the control plane has no real counterpart"
+        );
     }
 }

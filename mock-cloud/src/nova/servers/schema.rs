@@ -73,7 +73,11 @@ fn check_positive_integer(field: &str, value: &Value) -> Result<(), ApiError> {
         Value::Number(n) if n.is_i64() || n.is_u64() => n.as_i64().unwrap_or(i64::MAX),
         Value::String(text) => {
             if text.is_empty() {
-                return Err(invalid_field(field, value, &format!("{value} is too short")));
+                return Err(invalid_field(
+                    field,
+                    value,
+                    &format!("{value} is too short"),
+                ));
             }
             if !text.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid_field(
@@ -109,7 +113,12 @@ pub(crate) fn check_create(body: &Value, version: Microversion) -> Result<(), Ap
     };
     let extra: Vec<&String> = top
         .keys()
-        .filter(|k| !matches!(k.as_str(), "server" | "os:scheduler_hints" | "OS-SCH-HNT:scheduler_hints"))
+        .filter(|k| {
+            !matches!(
+                k.as_str(),
+                "server" | "os:scheduler_hints" | "OS-SCH-HNT:scheduler_hints"
+            )
+        })
         .collect();
     if !extra.is_empty() {
         return Err(bad_request(unexpected(&extra)));
@@ -330,7 +339,8 @@ pub(crate) fn check_list(
             )));
         }
         // Nova drops every filter a non-admin may not use before it looks at these.
-        if caller.is_admin() && (JOINED_TABLE_KEYS.contains(&key.as_str()) || key.starts_with('_')) {
+        if caller.is_admin() && (JOINED_TABLE_KEYS.contains(&key.as_str()) || key.starts_with('_'))
+        {
             return Err(bad_request(format!("Invalid filter field: {key}.")));
         }
         if key == "sort_dir" && !matches!(value.as_str(), "asc" | "desc") {
@@ -375,14 +385,17 @@ mod tests {
     fn unknown_keys_are_refused_by_microversion() {
         let server = |extra: Value| {
             let mut s = json!({"name": "a", "flavorRef": "1", "imageRef": "i", "networks": "none"});
-            s.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            s.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
             json!({ "server": s })
         };
         assert!(create(server(json!({})), 90).is_ok());
         let err = create(server(json!({"flavour": "1"})), 90).unwrap_err();
         assert!(
             err.starts_with("Invalid input for field/attribute server.")
-                && err.ends_with("Additional properties are not allowed ('flavour' was unexpected)"),
+                && err
+                    .ends_with("Additional properties are not allowed ('flavour' was unexpected)"),
             "{err}"
         );
         assert!(create(server(json!({"personality": []})), 56).is_ok());
@@ -395,7 +408,10 @@ mod tests {
             err,
             "Additional properties are not allowed ('extra', 'more' were unexpected)"
         );
-        assert_eq!(create(json!({}), 2).unwrap_err(), "'server' is a required property");
+        assert_eq!(
+            create(json!({}), 2).unwrap_err(),
+            "'server' is a required property"
+        );
         assert!(create(json!([]), 2).is_err());
     }
 
@@ -409,7 +425,15 @@ mod tests {
             create(with(json!(-1)), 2).unwrap_err(),
             "Invalid input for field/attribute max_count. Value: -1. -1 is less than the minimum of 1"
         );
-        for bad in [json!(0), json!("0"), json!("-1"), json!("x"), json!(""), json!(1.5), json!(true)] {
+        for bad in [
+            json!(0),
+            json!("0"),
+            json!("-1"),
+            json!("x"),
+            json!(""),
+            json!(1.5),
+            json!(true),
+        ] {
             assert!(create(with(bad.clone()), 2).is_err(), "{bad}");
         }
     }
@@ -423,19 +447,32 @@ mod tests {
             project_name: Some("p".into()),
             domain_id: None,
             system: false,
-            roles: if admin { vec!["admin".into()] } else { vec!["member".into()] },
+            roles: if admin {
+                vec!["admin".into()]
+            } else {
+                vec!["member".into()]
+            },
         }
     }
 
     fn list(pairs: &[(&str, &str)], minor: u16, admin: bool) -> Result<ListCheck, String> {
-        let query: ListQuery = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let query: ListQuery = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         check_list(&query, v(minor), &caller(admin)).map_err(|e| e.message)
     }
 
     #[test]
     fn list_queries_follow_nova() {
-        assert_eq!(list(&[("sort_key", "display_name")], 2, false), Ok(ListCheck::List));
-        assert_eq!(list(&[("sort_key", "vcpus")], 2, false), Ok(ListCheck::List));
+        assert_eq!(
+            list(&[("sort_key", "display_name")], 2, false),
+            Ok(ListCheck::List)
+        );
+        assert_eq!(
+            list(&[("sort_key", "vcpus")], 2, false),
+            Ok(ListCheck::List)
+        );
         assert!(list(&[("sort_key", "vcpus")], 75, false).is_err());
         assert!(list(&[("sort_key", "locked")], 73, false).is_ok());
         assert!(list(&[("sort_key", "nonsense")], 2, false).is_err());
@@ -452,7 +489,13 @@ mod tests {
             "Invalid filter field: metadata."
         );
         assert_eq!(list(&[("status", "active")], 2, false), Ok(ListCheck::List));
-        assert_eq!(list(&[("status", "sleepy")], 37, false), Ok(ListCheck::Nothing));
-        assert_eq!(list(&[("status", "sleepy")], 38, false).unwrap_err(), "Invalid status value");
+        assert_eq!(
+            list(&[("status", "sleepy")], 37, false),
+            Ok(ListCheck::Nothing)
+        );
+        assert_eq!(
+            list(&[("status", "sleepy")], 38, false).unwrap_err(),
+            "Invalid status value"
+        );
     }
 }
