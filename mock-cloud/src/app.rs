@@ -13,7 +13,7 @@ use crate::errors::{ApiError, Service};
 
 use crate::cloud::Options;
 use crate::db::{self, Db};
-use crate::{control, glance, keystone, nova};
+use crate::{control, glance, keystone, nova, sizelimit};
 
 /// Everything the handlers share. Cheap to clone.
 ///
@@ -199,11 +199,30 @@ pub(crate) fn router(state: AppState) -> Router {
     let image = glance::router()
         .fallback(image_fallback)
         .method_not_allowed_fallback(image_method_not_allowed);
+    // Keystone and Nova sit behind oslo.middleware's body limit; an extractor's rejection
+    // anywhere takes the service's error shape.
+    let shaped = |service: Service, router: Router<AppState>| {
+        router.layer(axum::middleware::from_fn(move |request, next| {
+            crate::errors::reshape(service, request, next)
+        }))
+    };
     let routes = Router::new()
-        .nest("/identity", keystone::router())
+        .nest(
+            "/identity",
+            shaped(
+                Service::Identity,
+                sizelimit::behind_limit(keystone::router()),
+            ),
+        )
         .nest("/image", image)
-        .nest("/compute", nova::router())
-        .nest("/_mock", control::router())
+        .nest(
+            "/compute",
+            shaped(
+                Service::Compute,
+                sizelimit::behind_limit(nova::router(&state)),
+            ),
+        )
+        .nest("/_mock", control::router(state.clone()))
         .fallback(no_service)
         .layer(middleware::from_fn_with_state(
             state.db.clone(),

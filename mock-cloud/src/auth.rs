@@ -69,15 +69,18 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let service = service_of(parts);
-        let token = parts
-            .headers
-            .get("x-auth-token")
-            .and_then(|v| v.to_str().ok())
-            .filter(|t| !t.is_empty());
+        let mut sent = parts.headers.get_all("x-auth-token").iter();
+        let first = sent.next();
+        // Two tokens are one unknown token: the WSGI servers in front of the real services
+        // join a repeated header with commas, and no token has a comma.
+        let token = match (first, sent.next()) {
+            (Some(value), None) => value.to_str().ok().filter(|t| !t.is_empty()),
+            _ => None,
+        };
         match token.and_then(|t| state.keystone.validate(t)) {
             Some(caller) => Ok(caller),
             None => {
-                let message = if token.is_none() {
+                let message = if first.is_none_or(|v| v.is_empty()) {
                     "The request you have made requires authentication."
                 } else {
                     "The request you have made requires authentication (token unknown, expired or revoked)."

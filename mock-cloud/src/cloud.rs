@@ -1,28 +1,20 @@
 //! Starting and stopping a cloud: embedded (`MockCloud::start`) or standalone (the binary).
 
 pub(crate) mod seed;
+mod serve;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::Request;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
-use tower::Service as _;
+use tokio::task::JoinHandle;
 
 use crate::app::{self, AppState};
 use crate::auth::Caller;
 use crate::cloud::seed::Seed;
-use crate::control::DropConnection;
 use crate::control::faults::{FaultRule, InstalledRule};
 use crate::control::journal::JournalEntry;
 use crate::nova::driver::{ComputeDriver, DriverHandle};
@@ -47,6 +39,11 @@ pub(crate) struct Options {
     pub(crate) image_endpoint: Option<String>,
     /// The compute driver; the fake one when `None`.
     pub(crate) compute_driver: Option<DriverHandle>,
+    /// Folders whose files seed images sent to `POST /_mock/seed` may read.
+    pub(crate) seed_folders: Vec<PathBuf>,
+    /// How long a client may be silent while it sends a request (its headers, or its body
+    /// while the cloud reads it) before the cloud gives up on it.
+    pub(crate) idle_timeout: Duration,
 }
 
 impl Default for Options {
@@ -59,6 +56,8 @@ impl Default for Options {
             fake_driver_polls: 1,
             image_endpoint: None,
             compute_driver: None,
+            seed_folders: Vec::new(),
+            idle_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -90,6 +89,14 @@ impl MockCloudBuilder {
         self
     }
 
+    /// How long a client may be silent while it sends a request, its headers or (while the
+    /// cloud reads it) its body, before its connection is closed or its upload fails
+    /// (default 60 s).
+    pub fn idle_timeout(mut self, idle: Duration) -> Self {
+        self.options.idle_timeout = idle;
+        self
+    }
+
     /// How many polls or ticks a fake-driver transition takes (default 1).
     pub fn fake_driver_polls(mut self, polls: u32) -> Self {
         self.options.fake_driver_polls = polls;
@@ -108,6 +115,14 @@ impl MockCloudBuilder {
         self
     }
 
+    /// Lets seed images sent to `POST /_mock/seed` read files under `dir` (none may by
+    /// default: the control plane must not serve the host's files as images). Seeds given to
+    /// [`MockCloudBuilder::seed`] or [`MockCloud::apply_seed`] may read any file.
+    pub fn seed_folder(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.options.seed_folders.push(dir.into());
+        self
+    }
+
     /// Adds a seed document on top of the defaults.
     pub fn seed(mut self, seed: Seed) -> Self {
         match &mut self.options.seed {
@@ -122,6 +137,7 @@ impl MockCloudBuilder {
         let listener = TcpListener::bind(self.options.listen).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
+        let idle = self.options.idle_timeout;
         let state = AppState::new(base_url.clone(), self.options)?;
         if let Some(seed) = &state.options.seed {
             state.seed_images(&seed.images).await?;
@@ -129,7 +145,7 @@ impl MockCloudBuilder {
         state.db.flush().await?;
         let router = app::router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, router, stopped));
+        let task = tokio::spawn(serve::serve(listener, router, idle, stopped));
         Ok(MockCloud {
             addr,
             base_url,
@@ -138,79 +154,6 @@ impl MockCloudBuilder {
             task: Some(task),
         })
     }
-}
-
-/// The error that makes hyper close a connection without answering (the `drop` fault).
-#[derive(Debug)]
-struct DroppedOnPurpose;
-
-impl std::fmt::Display for DroppedOnPurpose {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by a fault rule")
-    }
-}
-
-impl std::error::Error for DroppedOnPurpose {}
-
-/// `/identity/`, `/image/` and `/compute/` mean the service roots (nested routers only
-/// match them without the slash; clients send both).
-fn without_root_slash<B>(mut request: Request<B>) -> Request<B> {
-    let path = request.uri().path();
-    if matches!(path, "/identity/" | "/image/" | "/compute/") {
-        let trimmed = &path[..path.len() - 1];
-        let rebuilt = match request.uri().query() {
-            Some(query) => format!("{trimmed}?{query}"),
-            None => trimmed.to_owned(),
-        };
-        if let Ok(uri) = rebuilt.parse() {
-            *request.uri_mut() = uri;
-        }
-    }
-    request
-}
-
-/// The accept loop. Hand-written rather than `axum::serve` so that a response marked
-/// [`DropConnection`] becomes a service error, on which hyper closes the connection without
-/// sending anything. Connections live in a `JoinSet`, so aborting this task ends them all.
-async fn serve(listener: TcpListener, router: Router, mut stopped: oneshot::Receiver<()>) {
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let graceful = GracefulShutdown::new();
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            _ = &mut stopped => break,
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let router = router.clone();
-                let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                    let mut router = router.clone();
-                    async move {
-                        let request = without_root_slash(request);
-                        let response = match router.call(request.map(Body::new)).await {
-                            Ok(response) => response,
-                            Err(never) => match never {},
-                        };
-                        if response.extensions().get::<DropConnection>().is_some() {
-                            Err(DroppedOnPurpose)
-                        } else {
-                            Ok(response)
-                        }
-                    }
-                });
-                let connection = builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                    .into_owned();
-                let connection = graceful.watch(connection);
-                connections.spawn(async move {
-                    let _ = connection.await;
-                });
-            }
-        }
-    }
-    drop(listener);
-    // Let requests in flight finish, but never hang a test's teardown on a stuck client.
-    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
 }
 
 /// A user's password credentials, as a clouds.yaml `auth` section needs them. The password
@@ -378,6 +321,12 @@ impl MockCloud {
     /// (`cloud.token("demo", "demo")`).
     pub fn token(&self, user: &str, project: &str) -> anyhow::Result<String> {
         self.state.keystone.issue_token(user, project)
+    }
+
+    /// The control token: `/_mock/*` answers only requests that send it as
+    /// `Authorization: Bearer TOKEN` (or an admin's `X-Auth-Token`). New for every cloud.
+    pub fn control_token(&self) -> &str {
+        self.state.control.access.token()
     }
 
     /// Installs a fault rule; returns its id.

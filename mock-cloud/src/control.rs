@@ -1,6 +1,8 @@
 //! The control plane: request ids, the request journal and fault injection on every service
-//! request, and the `/_mock/` routes (reset, seed, tick, faults, journal) that drive them.
+//! request, and the `/_mock/` routes (reset, seed, tick, faults, journal) that drive them,
+//! for the holder of the control token only (see [`access`]).
 
+pub(crate) mod access;
 pub(crate) mod faults;
 pub(crate) mod journal;
 
@@ -17,6 +19,7 @@ use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
+use self::access::Access;
 use self::faults::{Fault, FaultRule, Faults, InstalledRule};
 use self::journal::{Journal, JournalEntry};
 use crate::app::AppState;
@@ -24,12 +27,14 @@ use crate::cloud::Options;
 use crate::cloud::seed::Seed;
 use crate::errors::{ApiError, Service};
 
-/// Fault rules and the request journal.
+/// Fault rules, the request journal, and who may change them.
 pub(crate) struct Control {
     /// The installed fault rules.
     pub(crate) faults: Faults,
     /// Every service request and its answer.
     pub(crate) journal: Journal,
+    /// The control token and the folders seed files may come from.
+    pub(crate) access: Access,
 }
 
 /// Put in a response's extensions to make the server close the connection without sending
@@ -38,16 +43,16 @@ pub(crate) struct Control {
 pub(crate) struct DropConnection;
 
 impl Control {
-    /// An empty control plane.
+    /// An empty control plane with a fresh control token.
     pub(crate) fn new(options: &Options) -> Self {
-        let _ = options;
         Self {
             faults: Faults::default(),
             journal: Journal::default(),
+            access: Access::new(options.seed_folders.clone()),
         }
     }
 
-    /// No rules, empty journal.
+    /// No rules, empty journal (the control token stays).
     pub(crate) fn reset(&self) {
         self.faults.clear();
         self.journal.clear();
@@ -191,16 +196,18 @@ async fn corrupt(response: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
-    (
+pub(crate) fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
+    let mut response = (
         status,
         axum::Json(json!({"error": {"code": status.as_u16(), "message": message.into()}})),
     )
-        .into_response()
+        .into_response();
+    response.extensions_mut().insert(crate::errors::Shaped);
+    response
 }
 
-/// Routes under `/_mock`.
-pub(crate) fn router() -> Router<AppState> {
+/// Routes under `/_mock`, behind [`access::guard`].
+pub(crate) fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/journal", get(read_journal).delete(clear_journal))
         .route("/reset", post(reset))
@@ -221,6 +228,12 @@ pub(crate) fn router() -> Router<AppState> {
                 ),
             )
         })
+        .layer(axum::extract::DefaultBodyLimit::max(access::MAX_BODY))
+        // An extractor's rejection (a fault id that is no number) in the control plane's form.
+        .layer(middleware::from_fn(|request, next| {
+            crate::errors::reshape_with(control_error, request, next)
+        }))
+        .layer(middleware::from_fn_with_state(state, access::guard))
 }
 
 async fn read_journal(State(state): State<AppState>) -> Response {
@@ -239,14 +252,11 @@ async fn reset(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The body is JSON, or YAML when the Content-Type says so.
-async fn seed(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let yaml = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("yaml"));
+/// `POST /_mock/seed` with a JSON seed document. Its images may read files only from the
+/// folders the cloud was started with.
+async fn seed(State(state): State<AppState>, body: Bytes) -> Response {
     let text = String::from_utf8_lossy(&body);
-    let seed = match Seed::parse(&text, !yaml) {
+    let seed = match Seed::parse(&text, true) {
         Ok(seed) => seed,
         Err(e) => {
             return control_error(
@@ -254,6 +264,10 @@ async fn seed(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
                 format!("invalid seed document: {e:#}"),
             );
         }
+    };
+    let seed = match state.control.access.check_seed_files(seed) {
+        Ok(seed) => seed,
+        Err((status, message)) => return control_error(status, message),
     };
     match state.apply_seed(&seed).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),

@@ -1,6 +1,8 @@
 //! Error answers in each service's own shape (see WIRE.md "Cross-cutting").
 
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -119,7 +121,7 @@ impl ApiError {
     /// The body this service sends for this error.
     pub(crate) fn body(&self) -> (String, &'static str) {
         let code = self.status.as_u16();
-        let title = self.status.canonical_reason().unwrap_or("Error");
+        let title = title(self.status);
         match self.service {
             Service::Identity => {
                 let mut error = json!({"code": code, "title": title, "message": self.message});
@@ -149,6 +151,17 @@ impl ApiError {
     }
 }
 
+/// A status's title as WebOb and Python's `http.client` name it, where they differ from
+/// today's names (RFC 9110 renamed these).
+pub(crate) fn title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        413 => "Request Entity Too Large",
+        414 => "Request-URI Too Long",
+        416 => "Request Range Not Satisfiable",
+        _ => status.canonical_reason().unwrap_or("Error"),
+    }
+}
+
 /// Nova's fault name for a status.
 pub(crate) fn nova_fault_name(code: u16) -> &'static str {
     match code {
@@ -166,10 +179,59 @@ pub(crate) fn nova_fault_name(code: u16) -> &'static str {
     }
 }
 
+/// Marks an error answer already in its service's shape (see [`reshape`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shaped;
+
+/// Gives an error that is in no service's shape (an extractor's plain-text rejection: a body
+/// over the limit, a path that is no UTF-8, a query that does not parse) the shape of
+/// `service`, with the rejection's text as the message.
+pub(crate) async fn reshape(service: Service, request: Request, next: Next) -> Response {
+    reshape_with(
+        |status, message| ApiError::new(service, status, message).into_response(),
+        request,
+        next,
+    )
+    .await
+}
+
+/// [`reshape`] into the shape `shape` makes (for the control plane's own).
+pub(crate) async fn reshape_with(
+    shape: impl FnOnce(StatusCode, String) -> Response,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || response.extensions().get::<Shaped>().is_some()
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 << 10)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_owned()
+    } else {
+        text
+    };
+    let mut shaped = shape(status, message);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            shaped.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    shaped
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (body, content_type) = self.body();
         let mut response = (self.status, body).into_response();
+        response.extensions_mut().insert(Shaped);
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         for (name, value) in &self.headers {
@@ -192,3 +254,65 @@ impl std::fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::extract::Path;
+    use axum::routing::{get, post};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A service with an extractor that rejects, and a handler that answers its own error.
+    fn app() -> Router {
+        Router::new()
+            .route(
+                "/n/{n}",
+                get(|Path(n): Path<u32>| async move { n.to_string() }),
+            )
+            .route(
+                "/own",
+                post(|| async { ApiError::new(Service::Compute, StatusCode::CONFLICT, "mine") }),
+            )
+            .layer(axum::middleware::from_fn(|r, n| {
+                reshape(Service::Compute, r, n)
+            }))
+    }
+
+    async fn call(method: &str, uri: &str) -> (StatusCode, serde_json::Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    #[tokio::test]
+    async fn rejections_take_the_services_shape_and_its_own_errors_stay() {
+        let (status, body) = call("GET", "/n/not-a-number").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["badRequest"]["code"], 400, "{body}");
+        assert!(
+            body["badRequest"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("parse"),
+            "{body}"
+        );
+        let (status, body) = call("POST", "/own").await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body["conflictingRequest"]["message"], "mine");
+        let (status, body) = call("GET", "/n/1").await;
+        assert_eq!((status, body), (StatusCode::OK, serde_json::json!(1)));
+    }
+}

@@ -278,8 +278,12 @@ pub(crate) mod policy {
     use super::image::Image;
     use crate::auth::Caller;
 
-    /// Whether the image exists for `caller` at all (otherwise: 404).
+    /// Whether the image exists for `caller` at all (otherwise: 404). Every rule needs a
+    /// role, which an unscoped token does not carry.
     pub(crate) fn can_see(caller: &Caller, image: &Image) -> bool {
+        if caller.roles.is_empty() {
+            return false;
+        }
         caller.is_admin()
             || matches!(image.visibility.as_str(), "public" | "community")
             || is_owner(caller, image)
@@ -354,6 +358,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/v2/schemas/members", get(discovery::members_schema))
         .route("/v2/info/import", get(discovery::import_info))
         .route("/v2/info/stores", get(discovery::stores_info))
+        // Inside `render_errors`, so that a rejection reshaped as Glance's JSON error is then
+        // rendered as the request's Accept asks.
+        .layer(middleware::from_fn(|request, next| {
+            crate::errors::reshape(Service::Image, request, next)
+        }))
         .layer(middleware::from_fn(render_errors))
 }
 
@@ -460,17 +469,7 @@ async fn render_errors(request: Request, next: Next) -> Response {
     let Some(message) = message else {
         return Response::from_parts(parts, Body::from(bytes));
     };
-    let mut error = match shape {
-        ErrorShape::Json => ApiError::new(Service::Image, status, message).into_response(),
-        ErrorShape::Plain => {
-            // WebOb's text rendering turns the HTML line breaks of its templates into blanks.
-            let message = message.replace("\n<br /><br />\n", " \n\n ");
-            ApiError::new(Service::Image, status, message)
-                .json(false)
-                .into_response()
-        }
-        ErrorShape::Html => html_error(status, &message),
-    };
+    let mut error = webob_error(shape, status, &message);
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             error.headers_mut().insert(name.clone(), value.clone());
@@ -479,13 +478,25 @@ async fn render_errors(request: Request, next: Next) -> Response {
     error
 }
 
+/// An error as WebOb renders it in `shape` (Glance's errors, and those of oslo.middleware in
+/// front of Keystone and Nova).
+pub(crate) fn webob_error(shape: ErrorShape, status: StatusCode, message: &str) -> Response {
+    match shape {
+        ErrorShape::Json => ApiError::new(Service::Image, status, message).into_response(),
+        ErrorShape::Plain => {
+            // WebOb's text rendering turns the HTML line breaks of its templates into blanks.
+            let message = message.replace("\n<br /><br />\n", " \n\n ");
+            ApiError::new(Service::Image, status, message)
+                .json(false)
+                .into_response()
+        }
+        ErrorShape::Html => html_error(status, message),
+    }
+}
+
 /// WebOb's HTML error page.
 fn html_error(status: StatusCode, message: &str) -> Response {
-    let title = format!(
-        "{} {}",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("Error")
-    );
+    let title = format!("{} {}", status.as_u16(), crate::errors::title(status));
     // WebOb's body template: "{explanation}<br /><br />\n{detail}\n{comment}\n"; messages
     // that already carry their detail (the 415s) bring their own line breaks.
     let body = if message.contains("<br /><br />") {
@@ -501,6 +512,7 @@ fn html_error(status: StatusCode, message: &str) -> Response {
         header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("text/html; charset=UTF-8"),
     );
+    response.extensions_mut().insert(crate::errors::Shaped);
     response
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod authenticate;
 pub(crate) mod catalog;
 pub(crate) mod directory;
 pub(crate) mod records;
+mod json_body;
 pub(crate) mod tokens;
 
 use std::sync::RwLock;
@@ -62,9 +63,37 @@ impl Keystone {
         })
     }
 
-    /// The caller a token stands for, if it is valid (known, not expired, not revoked).
+    /// The caller a token stands for, if it is valid (known, not expired, not revoked, and
+    /// its application credential, if any, still there).
     pub(crate) fn validate(&self, token: &str) -> Option<Caller> {
-        self.tokens.get(token).map(|t| t.caller())
+        let token = self.tokens.get(token)?;
+        if let Some((id, _)) = &token.application_credential {
+            let directory = self.directory.read().expect("directory lock");
+            let now = Timestamp::now();
+            directory
+                .application_credentials
+                .iter()
+                .find(|c| &c.id == id)
+                .filter(|c| c.is_valid_at(now))?;
+        }
+        Some(token.caller())
+    }
+
+    /// Whether `token` came from an application credential that is not `unrestricted`: such
+    /// a token may not create or delete application credentials.
+    pub(crate) fn from_restricted_credential(&self, token: &str) -> bool {
+        let Some(token) = self.tokens.get(token) else {
+            return false;
+        };
+        let Some((id, _)) = &token.application_credential else {
+            return false;
+        };
+        let directory = self.directory.read().expect("directory lock");
+        directory
+            .application_credentials
+            .iter()
+            .find(|c| &c.id == id)
+            .is_none_or(|c| c.unrestricted != Some(true))
     }
 
     /// Back to the defaults plus `seed`; every token is forgotten.
@@ -177,7 +206,12 @@ impl Keystone {
             }
         }
         if let Some((id, name)) = &token.application_credential {
-            body["application_credential"] = json!({"id": id, "name": name, "restricted": true});
+            let restricted = !directory
+                .application_credentials
+                .iter()
+                .any(|c| &c.id == id && c.unrestricted == Some(true));
+            body["application_credential"] =
+                json!({"id": id, "name": name, "restricted": restricted});
         }
         json!({ "token": body })
     }
@@ -250,6 +284,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/v3/projects/{id}", get(show_project))
         .fallback(not_implemented)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(json_body::enforce))
 }
 
 /// Unknown routes: Keystone's own error body naming the route, never an empty 404.

@@ -29,7 +29,8 @@
 //! ```
 //!
 //! The same controls are served over HTTP under `/_mock/` (reset, seed, tick, faults,
-//! journal), and `mock-cloud serve` runs a cloud standalone.
+//! journal) to the holder of [`MockCloud::control_token`] (`Authorization: Bearer TOKEN`),
+//! and `mock-cloud serve` runs a cloud standalone.
 //!
 //! State lives in memory, or with [`MockCloudBuilder::state_dir`] (`--state-dir`) in a SQLite
 //! database and the image files of that folder: the whole cloud (Keystone's users, projects,
@@ -64,6 +65,8 @@ mod errors;
 mod glance;
 mod keystone;
 mod nova;
+mod paging;
+mod sizelimit;
 
 pub use auth::Caller;
 pub use cloud::seed::{

@@ -1,8 +1,11 @@
 //! `mock-cloud serve`: Keystone, Glance and Nova in one process, until Ctrl-C or SIGTERM.
 //!
-//! The first line on stdout is `mock-cloud listening on http://ADDR` (easy to parse); with
-//! `--clouds-yaml FILE` that file is written before the line is printed.
+//! The first line on stdout is `mock-cloud listening on http://ADDR` (easy to parse), the
+//! second `mock-cloud control token: TOKEN` (what `/_mock/*` asks for). With `--clouds-yaml
+//! FILE`, that file and the token file beside it (`mock-cloud.token`, readable by its owner
+//! only) are written before the first line is printed.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 #[cfg(feature = "qemu")]
@@ -37,6 +40,10 @@ struct Serve {
     /// Listen on 127.0.0.1:PORT.
     #[arg(long)]
     port: Option<u16>,
+    /// Allow a --listen address other than loopback. The cloud's users have well-known
+    /// passwords: only for a network you trust.
+    #[arg(long)]
+    allow_remote: bool,
     /// Keep the whole cloud here, across restarts and crashes (in memory without it): its
     /// database (users, tokens, images, servers, ...) and image bytes. One cloud at a time.
     #[arg(long, value_name = "DIR")]
@@ -45,12 +52,21 @@ struct Serve {
     /// application credentials, flavors, images.
     #[arg(long, value_name = "FILE")]
     seed: Option<PathBuf>,
-    /// Write a clouds.yaml with clouds `mock-admin` and `mock-demo` here.
+    /// Seed images sent to `POST /_mock/seed` may read files in DIR (repeatable; none by
+    /// default). The --seed file may name any file.
+    #[arg(long, value_name = "DIR")]
+    seed_folder: Vec<PathBuf>,
+    /// Write a clouds.yaml with clouds `mock-admin` and `mock-demo` here, and the control
+    /// token beside it (`mock-cloud.token`).
     #[arg(long, value_name = "FILE")]
     clouds_yaml: Option<PathBuf>,
     /// Token lifetime in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     token_ttl: u64,
+    /// Seconds a client may be silent while it sends a request (headers, or a body being
+    /// read) before the cloud gives up on it.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    idle_timeout: u64,
     /// Polls (or ticks) a fake-driver transition takes.
     #[arg(long, value_name = "N", default_value_t = 1)]
     fake_driver_polls: u32,
@@ -92,9 +108,16 @@ async fn run(args: Serve) -> anyhow::Result<()> {
         Some(port) => SocketAddr::from(([127, 0, 0, 1], port)),
         None => args.listen,
     };
+    if !listen.ip().is_loopback() && !args.allow_remote {
+        anyhow::bail!(
+            "--listen {listen} is not a loopback address: this cloud's users have well-known \
+             passwords (admin/admin); pass --allow-remote to listen there anyway"
+        );
+    }
     let mut builder = MockCloud::builder()
         .listen(listen)
         .token_ttl(Duration::from_secs(args.token_ttl))
+        .idle_timeout(Duration::from_secs(args.idle_timeout))
         .fake_driver_polls(args.fake_driver_polls);
     if let Some(dir) = &args.state_dir {
         std::fs::create_dir_all(dir)
@@ -103,6 +126,9 @@ async fn run(args: Serve) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.seed {
         builder = builder.seed(Seed::from_file(path)?);
+    }
+    for dir in &args.seed_folder {
+        builder = builder.seed_folder(dir);
     }
     // A temporary work folder is ours to remove at exit; a given one is left in place.
     #[cfg_attr(not(feature = "qemu"), allow(unused_mut))]
@@ -141,9 +167,26 @@ async fn run(args: Serve) -> anyhow::Result<()> {
     if let Some(path) = &args.clouds_yaml {
         std::fs::write(path, cloud.clouds_yaml())
             .with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!("mock-cloud: wrote {}", path.display());
+        let token_file = path.with_file_name(TOKEN_FILE);
+        write_private(&token_file, cloud.control_token())
+            .with_context(|| format!("cannot write {}", token_file.display()))?;
+        eprintln!(
+            "mock-cloud: wrote {} and {}",
+            path.display(),
+            token_file.display()
+        );
     }
-    println!("mock-cloud listening on {}", cloud.base_url());
+    if !listen.ip().is_loopback() {
+        eprintln!("mock-cloud: listening on {listen}, beyond this machine (--allow-remote)");
+    }
+    // One write for both lines; a reader that closed stdout after the first line is no
+    // reason to stop serving.
+    let _ = write!(
+        std::io::stdout().lock(),
+        "mock-cloud listening on {}\nmock-cloud control token: {}\n",
+        cloud.base_url(),
+        cloud.control_token()
+    );
     shutdown_signal().await?;
     eprintln!("mock-cloud: stopping");
     cloud.stop().await;
@@ -151,6 +194,23 @@ async fn run(args: Serve) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(dir);
     }
     Ok(())
+}
+
+/// The control token's file, beside the clouds.yaml.
+const TOKEN_FILE: &str = "mock-cloud.token";
+
+/// Writes `text` to a file only its owner may read (a new file, or one truncated).
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    // An existing file keeps its mode: make it private too.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(text.as_bytes())
 }
 
 /// Ctrl-C, or SIGTERM on Unix.

@@ -7,6 +7,7 @@ pub(crate) mod flavors;
 pub(crate) mod images;
 pub(crate) mod keypairs;
 pub(crate) mod limits;
+mod media;
 pub(crate) mod metadata;
 pub(crate) mod microversion;
 pub(crate) mod records;
@@ -252,15 +253,7 @@ pub(crate) fn page<'a, T>(
     };
     let limit = match value("limit") {
         None => None,
-        Some(text) => {
-            let n: i64 = text
-                .parse()
-                .map_err(|_| bad_request("limit param must be an integer"))?;
-            if n < 0 {
-                return Err(bad_request("limit param must be positive"));
-            }
-            Some((n as usize).min(1000))
-        }
+        Some(text) => Some(crate::paging::parse_limit(text, 1000).map_err(bad_request)?),
     };
     let start = match value("marker") {
         None => 0,
@@ -300,7 +293,7 @@ pub(crate) fn page<'a, T>(
 }
 
 /// Routes under `/compute`.
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let api = Router::new()
         .route("/flavors", get(flavors::index))
         .route("/flavors/detail", get(flavors::detail))
@@ -353,6 +346,10 @@ pub(crate) fn router() -> Router<AppState> {
         .nest("/v2.1", api)
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            media::check,
+        ))
         .layer(axum::middleware::from_fn(microversion::negotiate))
 }
 

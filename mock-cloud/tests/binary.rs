@@ -21,11 +21,19 @@ fn mock_cloud() -> Command {
     command
 }
 
-/// Reads the first stdout line and returns the URL in it.
-async fn url_of(child: &mut Child) -> String {
+/// Reads the first two stdout lines: the URL and the control token.
+async fn url_and_token_of(child: &mut Child) -> (String, String) {
     let stdout = child.stdout.take().unwrap();
+    let mut reader = BufReader::new(stdout);
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).await.unwrap();
+    reader.read_line(&mut line).await.unwrap();
+    let mut second = String::new();
+    reader.read_line(&mut second).await.unwrap();
+    let token = second
+        .trim()
+        .strip_prefix("mock-cloud control token: ")
+        .unwrap_or_else(|| panic!("unexpected second line: {second:?}"))
+        .to_owned();
     let url = line
         .trim()
         .strip_prefix("mock-cloud listening on ")
@@ -35,7 +43,7 @@ async fn url_of(child: &mut Child) -> String {
         url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
         "{url}"
     );
-    url
+    (url, token)
 }
 
 /// Sends SIGTERM to the child we started, by its pid.
@@ -67,7 +75,23 @@ async fn serves_on_a_free_port_writes_clouds_yaml_and_stops_on_sigterm() {
         .arg(&clouds)
         .spawn()
         .unwrap();
-    let url = url_of(&mut child).await;
+    let (url, token) = url_and_token_of(&mut child).await;
+
+    // The control token, also beside the clouds.yaml, for its owner's eyes only.
+    let token_file = dir.path().join("mock-cloud.token");
+    assert_eq!(std::fs::read_to_string(&token_file).unwrap(), token);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&token_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    let control = |bearer: Option<&str>| {
+        let mut request = http().get(format!("{url}/_mock/journal"));
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        request.send()
+    };
+    assert_eq!(control(None).await.unwrap().status(), 401);
+    assert_eq!(control(Some(&token)).await.unwrap().status(), 200);
 
     let yaml = std::fs::read_to_string(&clouds).unwrap();
     assert!(
@@ -143,4 +167,34 @@ async fn bad_flags_are_refused() {
         .await
         .unwrap();
     assert!(!output.status.success(), "--listen and --port conflict");
+}
+
+#[tokio::test]
+async fn listening_beyond_loopback_must_be_asked_for() {
+    let output = mock_cloud()
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("0.0.0.0:0") && stderr.contains("--allow-remote"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+
+    let mut child = mock_cloud()
+        .args(["serve", "--listen", "0.0.0.0:0", "--allow-remote"])
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).await.unwrap();
+    assert!(
+        line.starts_with("mock-cloud listening on http://0.0.0.0:"),
+        "{line}"
+    );
+    terminate(&child).await;
+    assert!(child.wait().await.unwrap().success());
 }

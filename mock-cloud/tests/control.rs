@@ -10,8 +10,20 @@ fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// A client that sends `cloud`'s control token.
+fn control(cloud: &MockCloud) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut headers = reqwest::header::HeaderMap::new();
+    let bearer = format!("Bearer {}", cloud.control_token());
+    headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
 async fn get(cloud: &MockCloud, path: &str) -> reqwest::Response {
-    http()
+    control(cloud)
         .get(format!("{}{path}", cloud.base_url()))
         .header("accept", "application/json")
         .send()
@@ -88,7 +100,7 @@ async fn the_journal_records_requests_without_tokens() {
         !text.contains(&token) && !text.contains("wrong-pw"),
         "{text}"
     );
-    let cleared = http()
+    let cleared = control(&cloud)
         .delete(format!("{}/_mock/journal", cloud.base_url()))
         .send()
         .await
@@ -135,7 +147,7 @@ async fn count_limits_a_rule_and_method_and_path_narrow_it() {
     let cloud = MockCloud::start().await.unwrap();
     let rule = json!({"service": "compute", "method": "GET", "path": "/compute/v2.?", "count": 2,
         "fault": {"kind": "status", "status": 429, "message": "slow down", "retry_after": 0}});
-    let response = http()
+    let response = control(&cloud)
         .post(format!("{}/_mock/faults", cloud.base_url()))
         .json(&rule)
         .send()
@@ -271,7 +283,7 @@ async fn fault_rules_over_http_list_delete_and_refuse_nonsense() {
         json!({"fault": {"kind": "explode"}}),
         json!({"fault": {"kind": "drop"}, "servce": "image"}),
     ] {
-        let response = http().post(&url).json(&rule).send().await.unwrap();
+        let response = control(&cloud).post(&url).json(&rule).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{rule}");
         let body: Value = response.json().await.unwrap();
         assert!(
@@ -285,16 +297,29 @@ async fn fault_rules_over_http_list_delete_and_refuse_nonsense() {
     for _ in 0..2 {
         let rule = json!({"service": "image", "fault": {"kind": "truncate"}});
         assert_eq!(
-            http().post(&url).json(&rule).send().await.unwrap().status(),
+            control(&cloud)
+                .post(&url)
+                .json(&rule)
+                .send()
+                .await
+                .unwrap()
+                .status(),
             StatusCode::CREATED
         );
     }
-    let listed: Value = http().get(&url).send().await.unwrap().json().await.unwrap();
+    let listed: Value = control(&cloud)
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["faults"].as_array().unwrap().len(), 2);
     assert_eq!(listed["faults"][0]["fault"]["kind"], "truncate");
     let id = listed["faults"][0]["id"].as_u64().unwrap();
     assert_eq!(
-        http()
+        control(&cloud)
             .delete(format!("{url}/{id}"))
             .send()
             .await
@@ -303,7 +328,7 @@ async fn fault_rules_over_http_list_delete_and_refuse_nonsense() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        http()
+        control(&cloud)
             .delete(format!("{url}/{id}"))
             .send()
             .await
@@ -312,14 +337,14 @@ async fn fault_rules_over_http_list_delete_and_refuse_nonsense() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        http().delete(&url).send().await.unwrap().status(),
+        control(&cloud).delete(&url).send().await.unwrap().status(),
         StatusCode::NO_CONTENT
     );
     assert!(cloud.faults().is_empty());
 }
 
 #[tokio::test]
-async fn seed_over_http_in_json_and_yaml_and_reset_forgets_it() {
+async fn seed_over_http_and_reset_forgets_it() {
     let start_seed = Seed::parse(
         "users: [{name: carol, password: pw, roles: [{role: reader, project: demo}]}]",
         false,
@@ -329,12 +354,17 @@ async fn seed_over_http_in_json_and_yaml_and_reset_forgets_it() {
     let url = format!("{}/_mock/seed", cloud.base_url());
     let json_seed = json!({"projects": [{"name": "extra"}], "users": [{"name": "erin", "password": "pw",
         "roles": [{"role": "member", "project": "extra"}]}]});
-    let response = http().post(&url).json(&json_seed).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let response = http()
+    let response = control(&cloud)
         .post(&url)
-        .header("content-type", "application/yaml")
-        .body("users:\n  - {name: finn, password: pw, roles: [{role: member, project: extra}]}\n")
+        .json(&json_seed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let response = control(&cloud)
+        .post(&url)
+        .json(&json!({"users": [{"name": "finn", "password": "pw",
+            "roles": [{"role": "member", "project": "extra"}]}]}))
         .send()
         .await
         .unwrap();
@@ -342,7 +372,7 @@ async fn seed_over_http_in_json_and_yaml_and_reset_forgets_it() {
     assert!(cloud.token("erin", "extra").is_ok());
     let finn = cloud.token("finn", "extra").unwrap();
 
-    let response = http()
+    let response = control(&cloud)
         .post(&url)
         .json(&json!({"users": [{"name": "gus", "password": "pw", "roles": [{"role": "member", "project": "nowhere"}]}]}))
         .send()
@@ -357,7 +387,7 @@ async fn seed_over_http_in_json_and_yaml_and_reset_forgets_it() {
         message.contains("gus") && message.contains("nowhere"),
         "{message}"
     );
-    let response = http()
+    let response = control(&cloud)
         .post(&url)
         .json(&json!({"usres": []}))
         .send()
@@ -368,7 +398,7 @@ async fn seed_over_http_in_json_and_yaml_and_reset_forgets_it() {
     cloud
         .add_fault(FaultRule::new(Fault::Latency { ms: 1 }))
         .unwrap();
-    let response = http()
+    let response = control(&cloud)
         .post(format!("{}/_mock/reset", cloud.base_url()))
         .send()
         .await
@@ -392,7 +422,7 @@ async fn seed_over_http_in_json_and_yaml_and_reset_forgets_it() {
 #[tokio::test]
 async fn tick_answers_with_what_changed() {
     let cloud = MockCloud::start().await.unwrap();
-    let response = http()
+    let response = control(&cloud)
         .post(format!("{}/_mock/tick?steps=3", cloud.base_url()))
         .send()
         .await
@@ -401,7 +431,7 @@ async fn tick_answers_with_what_changed() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body, json!({"steps": 3, "changed": 0}));
     let url = format!("{}/_mock/tick", cloud.base_url());
-    let body: Value = http()
+    let body: Value = control(&cloud)
         .post(&url)
         .json(&json!({"steps": 5}))
         .send()
@@ -411,7 +441,7 @@ async fn tick_answers_with_what_changed() {
         .await
         .unwrap();
     assert_eq!(body["steps"], 5);
-    let body: Value = http()
+    let body: Value = control(&cloud)
         .post(&url)
         .send()
         .await
@@ -420,7 +450,13 @@ async fn tick_answers_with_what_changed() {
         .await
         .unwrap();
     assert_eq!(body["steps"], 1);
-    let response = http().post(&url).body("{steps").send().await.unwrap();
+    let response = control(&cloud)
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{steps")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 

@@ -712,6 +712,7 @@ async fn the_fake_driver_moves_on_polls_or_ticks_only() {
     );
     let response = http()
         .post(format!("{}/_mock/tick", n.cloud.base_url()))
+        .bearer_auth(n.cloud.control_token())
         .send()
         .await
         .unwrap();

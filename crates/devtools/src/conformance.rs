@@ -250,7 +250,7 @@ fn differential_check(runtime: &tokio::runtime::Runtime, cloud: &RealCloud) -> R
         format!("{}/identity", mock.base_url()),
         format!("{}/image", mock.base_url()),
     )?;
-    let cases = differential::cases(ADMIN_PASSWORD);
+    let cases = differential::cases(ADMIN_PASSWORD)?;
     let started = Instant::now();
     let rows = differential::run(&cases, &mut real, &mut fake)?;
     let elapsed = started.elapsed();

@@ -11,6 +11,7 @@
 //! kept in mock-cloud's `glance.rs` module docs.
 
 mod compute;
+mod hostile;
 mod identity;
 mod image;
 
@@ -20,7 +21,12 @@ use anyhow::{Context, Result};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
-pub use self::compute::compute_cases;
+/// The compute cases (`cargo xtask conformance --nova`), the hostile corpus's included.
+pub fn compute_cases() -> Result<Vec<Case>> {
+    let mut cases = compute::compute_cases();
+    cases.extend(hostile::cases("compute")?);
+    Ok(cases)
+}
 
 /// Which service a case addresses.
 #[derive(Clone, Copy, Debug)]
@@ -42,22 +48,25 @@ pub enum Who {
 
 /// One request and what to capture from its answer.
 pub struct Case {
-    pub name: &'static str,
+    pub name: String,
     pub svc: Svc,
     pub who: Who,
-    pub method: &'static str,
+    pub method: String,
     /// The path under the service root; `{var}` is replaced by an earlier capture.
-    pub path: &'static str,
-    pub headers: Vec<(&'static str, String)>,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
     pub body: Body,
     /// (variable, where) to remember for later cases: a JSON pointer into the answer, or
     /// `header:NAME` for a response header.
-    pub captures: Vec<(&'static str, &'static str)>,
+    pub captures: Vec<(String, String)>,
     /// A documented, deliberate difference from the real service.
     pub deliberate: Option<Deliberate>,
     /// Repeat the request until this holds (an asynchronous task on the real service), up to
     /// [`UNTIL_DEADLINE`].
     pub until: Option<Until>,
+    /// The status the real service is known to answer (the hostile corpus's): the real
+    /// answer differing from it is a difference too, so the corpus cannot go stale.
+    pub expect: Option<u16>,
 }
 
 /// What a repeated case waits for.
@@ -90,6 +99,8 @@ pub enum Body {
     Bytes(&'static str, Vec<u8>),
     /// Sent with `Transfer-Encoding: chunked` (no `Content-Length`), as a streaming client does.
     Chunked(&'static str, Vec<u8>),
+    /// Bytes as given, with only the case's own headers (a malformed or mistyped body).
+    Raw(Vec<u8>),
 }
 
 /// One backend: where its services live and the tokens to use.
@@ -203,7 +214,7 @@ fn send(http: &Client, backend: &mut Backend, case: &Case) -> Result<(Observed, 
             .as_ref()
             .with_context(|| format!("{} has no compute service", backend.name))?,
     };
-    let url = format!("{root}{}", substitute(case.path, &backend.vars));
+    let url = format!("{root}{}", substitute(&case.path, &backend.vars));
     let method = reqwest::Method::from_bytes(case.method.as_bytes())?;
     let mut req = http
         .request(method, &url)
@@ -215,7 +226,7 @@ fn send(http: &Client, backend: &mut Backend, case: &Case) -> Result<(Observed, 
         Who::Nobody => {}
     }
     for (k, v) in &case.headers {
-        req = req.header(*k, substitute(v, &backend.vars));
+        req = req.header(k.as_str(), substitute(v, &backend.vars));
     }
     req = match &case.body {
         Body::None => req,
@@ -232,6 +243,7 @@ fn send(http: &Client, backend: &mut Backend, case: &Case) -> Result<(Observed, 
             }
         }
         Body::Bytes(ct, bytes) => req.header("Content-Type", *ct).body(bytes.clone()),
+        Body::Raw(bytes) => req.body(bytes.clone()),
         Body::Chunked(ct, bytes) => {
             req.header("Content-Type", *ct)
                 .body(reqwest::blocking::Body::new(std::io::Cursor::new(
@@ -271,7 +283,7 @@ fn send(http: &Client, backend: &mut Backend, case: &Case) -> Result<(Observed, 
                 .map(str::to_owned),
         };
         if let Some(found) = found {
-            backend.vars.insert((*var).to_owned(), found);
+            backend.vars.insert(var.clone(), found);
         }
     }
     let keys = json.as_ref().map(key_paths).unwrap_or_default();
@@ -336,7 +348,7 @@ fn send_until(http: &Client, backend: &mut Backend, case: &Case) -> Result<(Obse
 
 /// A row of the report.
 pub struct Row {
-    pub name: &'static str,
+    pub name: String,
     pub real: u16,
     pub mock: u16,
     /// What differs, with both answers; `None` when the case passes.
@@ -357,6 +369,12 @@ pub fn run(cases: &[Case], real: &mut Backend, mock: &mut Backend) -> Result<Vec
         let mut diffs = Vec::new();
         if r.status != m.status {
             diffs.push(format!("status {} vs {}", r.status, m.status));
+        }
+        if let Some(expected) = case.expect.filter(|e| *e != r.status) {
+            diffs.push(format!(
+                "the hostile corpus expects {expected}, the real service answers {}",
+                r.status
+            ));
         }
         let rk: BTreeSet<&str> = r.keys.iter().map(String::as_str).collect();
         let mk: BTreeSet<&str> = m.keys.iter().map(String::as_str).collect();
@@ -399,7 +417,7 @@ pub fn run(cases: &[Case], real: &mut Backend, mock: &mut Backend) -> Result<Vec
             )
         });
         rows.push(Row {
-            name: case.name,
+            name: case.name.clone(),
             real: r.status,
             mock: m.status,
             deliberate: deliberate.filter(|_| difference.is_none()),
@@ -408,7 +426,7 @@ pub fn run(cases: &[Case], real: &mut Backend, mock: &mut Backend) -> Result<Vec
     }
     let deliberate: Vec<_> = rows
         .iter()
-        .filter_map(|r| Some((r.name, r.deliberate?)))
+        .filter_map(|r| Some((r.name.as_str(), r.deliberate?)))
         .collect();
     if !deliberate.is_empty() {
         eprintln!("\ndeliberate differences (documented, not failures):");
@@ -419,18 +437,19 @@ pub fn run(cases: &[Case], real: &mut Backend, mock: &mut Backend) -> Result<Vec
     Ok(rows)
 }
 
-fn case(name: &'static str, svc: Svc, who: Who, method: &'static str, path: &'static str) -> Case {
+fn case(name: &str, svc: Svc, who: Who, method: &str, path: &str) -> Case {
     Case {
-        name,
+        name: name.to_owned(),
         svc,
         who,
-        method,
-        path,
+        method: method.to_owned(),
+        path: path.to_owned(),
         headers: Vec::new(),
         body: Body::None,
         captures: Vec::new(),
         deliberate: None,
         until: None,
+        expect: None,
     }
 }
 
@@ -443,8 +462,8 @@ impl Case {
         self.body = Body::Bytes(content_type, bytes);
         self
     }
-    fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
+    fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
         self
     }
     fn chunked(mut self, content_type: &'static str, bytes: Vec<u8>) -> Self {
@@ -452,8 +471,8 @@ impl Case {
         self
     }
     /// Remembers a value of the answer as `{var}`: `source` is a JSON pointer or `header:NAME`.
-    fn capture(mut self, var: &'static str, source: &'static str) -> Self {
-        self.captures.push((var, source));
+    fn capture(mut self, var: &str, source: &str) -> Self {
+        self.captures.push((var.to_owned(), source.to_owned()));
         self
     }
     /// Repeats the request until `pointer` in the answer is `value`.
@@ -507,10 +526,12 @@ fn password_auth(user: &str, password: &str, scope: Value) -> Value {
 }
 
 /// The identity and image cases (`cargo xtask conformance`), in order: the calls of WIRE.md
-/// with good and bad inputs. `admin_password` is the backend-independent password of `admin`
-/// (both backends are seeded with it).
-pub fn cases(admin_password: &str) -> Vec<Case> {
+/// with good and bad inputs, then the hostile corpus's. `admin_password` is the
+/// backend-independent password of `admin` (both backends are seeded with it).
+pub fn cases(admin_password: &str) -> Result<Vec<Case>> {
     let mut cases = identity::cases(admin_password);
     cases.extend(image::cases());
-    cases
+    cases.extend(hostile::cases("identity")?);
+    cases.extend(hostile::cases("image")?);
+    Ok(cases)
 }

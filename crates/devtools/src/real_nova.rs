@@ -617,7 +617,7 @@ fn compute_differential(nova: &RealNova, cloud: &RealCloud) -> Result<usize> {
         format!("{}/image", mock.base_url()),
         format!("{}/compute", mock.base_url()),
     )?;
-    let cases = differential::compute_cases();
+    let cases = differential::compute_cases()?;
     let started = Instant::now();
     let rows = differential::run(&cases, &mut real, &mut fake)?;
     println!("\n| compute case | real | mock | |\n|---|---|---|---|");

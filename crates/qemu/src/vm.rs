@@ -384,7 +384,9 @@ fn parse_vnc_address(answer: &Value) -> Result<SocketAddr> {
     }
 }
 
-/// A running qemu. Dropping it kills qemu (its whole process group) and reaps it.
+/// A running qemu. Dropping it kills qemu (its whole process group) at once and reaps it: in
+/// a task of the current runtime, or before `drop` returns off a runtime. [`Vm::kill`]
+/// waits for the reaping.
 #[derive(Debug)]
 pub struct Vm {
     child: Option<Child>,
@@ -605,16 +607,29 @@ impl Vm {
 
 impl Drop for Vm {
     fn drop(&mut self) {
+        // SIGKILL to the whole group takes effect at once; what remains is to reap qemu once
+        // the kernel has torn it down, so that no zombie outlives it.
         self.kill_group();
-        let Some(child) = self.child.as_mut() else {
+        let Some(mut child) = self.child.take() else {
             return;
         };
-        // Reap it here so that no zombie outlives the Vm; SIGKILL takes effect in milliseconds,
-        // the bound only guards against a process stuck in the kernel.
-        for _ in 0..5000 {
-            match child.try_wait() {
-                Ok(None) => std::thread::sleep(Duration::from_millis(1)),
-                _ => break,
+        match tokio::runtime::Handle::try_current() {
+            // On a runtime, the wait is a task: a blocking wait in Drop would stall the
+            // worker (and every task on it) until the kernel is done.
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    let _ = child.wait().await;
+                });
+            }
+            // Off a runtime nothing else runs on this thread: wait here, bounded in case the
+            // process is stuck in the kernel (then tokio's orphan queue takes it).
+            Err(_) => {
+                for _ in 0..5000 {
+                    match child.try_wait() {
+                        Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+                        _ => break,
+                    }
+                }
             }
         }
     }
@@ -630,6 +645,68 @@ const _: fn() = || {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A `Vm` around any child process (here a `sleep`), as `spawn` would make it.
+    fn vm_of(program: &str, args: &[&str]) -> Vm {
+        let child = tokio::process::Command::new(program)
+            .args(args)
+            .kill_on_drop(true)
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let run_dir = tempfile::tempdir().unwrap();
+        Vm {
+            pid: child.id().unwrap(),
+            child: Some(child),
+            command_line: program.to_owned(),
+            console: Console::new(),
+            serial_log: run_dir.path().join("serial.log"),
+            stderr_task: None,
+            qmp: None,
+            vnc: None,
+            _run_dir: run_dir,
+        }
+    }
+
+    /// Whether a process (a zombie included) is there.
+    fn exists(pid: u32) -> bool {
+        std::path::Path::new(&format!("/proc/{pid}")).exists()
+    }
+
+    #[tokio::test]
+    async fn drop_kills_at_once_and_reaps_without_blocking_the_runtime() {
+        let vm = vm_of("sleep", &["600"]);
+        let pid = vm.pid();
+        drop(vm);
+        // This single-threaded runtime has not run anything since the drop: had Drop not
+        // returned before the process was reaped, it would be gone already.
+        assert!(
+            exists(pid),
+            "Drop waited for the kernel on the runtime's thread"
+        );
+        // The runtime reaps it.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while exists(pid) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{pid} was never reaped"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    #[test]
+    fn drop_off_a_runtime_reaps_before_it_returns() {
+        // A runtime to spawn on, left before the drop.
+        let vm = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async { vm_of("sleep", &["600"]) });
+        let pid = vm.pid();
+        drop(vm);
+        assert!(!exists(pid), "{pid} outlived its Vm");
+    }
 
     fn layout() -> RunLayout {
         RunLayout {

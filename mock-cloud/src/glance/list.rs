@@ -9,7 +9,7 @@ use axum::extract::{RawQuery, State};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::image::{Image, Status, bad_request, image_not_found, whole_seconds};
+use super::image::{Image, Status, bad_request, image_not_found, not_authorized, whole_seconds};
 use super::policy;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -62,14 +62,7 @@ pub(crate) fn parse_query(raw: Option<&str>) -> Result<Query, ApiError> {
     for (key, value) in params {
         match key.as_str() {
             "limit" => {
-                let n: i64 = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| bad_request("limit param must be an integer"))?;
-                if n < 0 {
-                    return Err(bad_request("limit param must be positive"));
-                }
-                query.limit = (n as usize).min(MAX_LIMIT);
+                query.limit = crate::paging::parse_limit(&value, MAX_LIMIT).map_err(bad_request)?;
             }
             "marker" => query.marker = Some(value),
             "member_status" => {
@@ -417,6 +410,10 @@ pub(crate) async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let query = parse_query(raw.as_deref())?;
+    // `get_images` needs a role on a project: an unscoped token holds none.
+    if caller.roles.is_empty() {
+        return Err(not_authorized("get_images"));
+    }
     let images = state.glance.lock();
     let (page, next) = select(&caller, images.values(), &query)?;
     let without_marker: Vec<(String, String)> = query

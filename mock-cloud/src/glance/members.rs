@@ -51,6 +51,28 @@ fn member_not_found(image_id: &str, member_id: &str) -> ApiError {
     ))
 }
 
+/// The member a `POST .../members` body names, read as Glance's deserializer reads it: a
+/// missing key, an empty (Python-false) value and a body that is no object are each refused
+/// in their own words.
+fn requested_member(body: &Value) -> Result<String, ApiError> {
+    let shape = || bad_request("Expected a member in the form: {\"member\": \"image_id\"}");
+    let Some(fields) = body.as_object() else {
+        return Err(shape());
+    };
+    match fields.get("member") {
+        None => Err(bad_request("Member to be added not specified")),
+        Some(Value::String(member)) if !member.is_empty() => Ok(member.clone()),
+        Some(Value::Null | Value::Bool(false)) => Err(bad_request("Member can't be empty")),
+        Some(Value::String(_)) => Err(bad_request("Member can't be empty")),
+        Some(Value::Array(items)) if items.is_empty() => Err(bad_request("Member can't be empty")),
+        Some(Value::Object(map)) if map.is_empty() => Err(bad_request("Member can't be empty")),
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => {
+            Err(bad_request("Member can't be empty"))
+        }
+        Some(_) => Err(shape()),
+    }
+}
+
 /// `POST /v2/images/{id}/members` `{"member": PROJECT}`: 200 + the pending membership.
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -58,12 +80,7 @@ pub(crate) async fn create(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let body = body_json(&body)?;
-    let member_id = body
-        .get("member")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad_request("Member to be added not specified"))?
-        .to_owned();
+    let member_id = requested_member(&body_json(&body)?)?;
     let mut images = state.glance.lock();
     let image = images
         .get_mut(&id)
@@ -218,4 +235,29 @@ pub(crate) async fn delete(
     image.members.retain(|m| m.member_id != member_id);
     state.glance.save(image)?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_bodies_are_read_as_glance_reads_them() {
+        assert_eq!(requested_member(&json!({"member": "p1"})).unwrap(), "p1");
+        let message = |body: Value| requested_member(&body).unwrap_err().message;
+        assert_eq!(message(json!({})), "Member to be added not specified");
+        for empty in [
+            json!(""),
+            json!(null),
+            json!([]),
+            json!({}),
+            json!(0),
+            json!(false),
+        ] {
+            assert_eq!(message(json!({"member": empty})), "Member can't be empty");
+        }
+        for wrong in [json!([1]), json!("p1"), json!({"member": 5})] {
+            assert!(message(wrong).starts_with("Expected a member in the form"));
+        }
+    }
 }

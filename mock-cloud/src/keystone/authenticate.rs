@@ -80,6 +80,8 @@ struct ApplicationCredentialMethod {
 /// The scope a request asks for.
 enum ScopeRequest {
     Unscoped,
+    /// Some scope, left unread (an application credential may not ask for one).
+    Requested,
     Project(NamedRefIn),
     Domain(NamedRef),
     System,
@@ -128,6 +130,16 @@ fn parse_scope(scope: Option<&Value>) -> Result<ScopeRequest, ApiError> {
         Value::Null => Ok(ScopeRequest::Unscoped),
         Value::String(s) if s == "unscoped" => Ok(ScopeRequest::Unscoped),
         Value::Object(map) => {
+            // Exactly one kind of scope: Keystone refuses project and domain together (and
+            // an empty scope) rather than pick one.
+            let kinds = ["project", "domain", "unscoped", "system", "OS-TRUST:trust"];
+            if kinds.iter().filter(|k| map.contains_key(**k)).count() != 1 {
+                return Err(bad_request(
+                    "Expecting to find system, project, domain, OS-TRUST:trust or unscoped in \
+                     scope. The server could not comply with the request since it is either \
+                     malformed or otherwise incorrect. The client is assumed to be in error.",
+                ));
+            }
             if let Some(project) = map.get("project") {
                 let r = named(project, "project")?;
                 let domain = match project.get("domain") {
@@ -154,12 +166,10 @@ fn parse_scope(scope: Option<&Value>) -> Result<ScopeRequest, ApiError> {
                         "Invalid input for field 'scope.system': only {\"all\": true} is supported",
                     ))
                 }
-            } else if map.contains_key("OS-TRUST:trust") {
-                Err(unauthorized("Trusts are not supported by this cloud."))
+            } else if map.contains_key("unscoped") {
+                Ok(ScopeRequest::Unscoped)
             } else {
-                Err(bad_request(
-                    "Invalid input for field 'scope': expected one of project, domain, system",
-                ))
+                Err(unauthorized("Trusts are not supported by this cloud."))
             }
         }
         _ => Err(bad_request(
@@ -235,8 +245,17 @@ pub(crate) fn authenticate(
         .ok()
         .and_then(|d| now.checked_add(d).ok())
         .unwrap_or(Timestamp::MAX);
-    let scope = parse_scope(request.auth.scope.as_ref())?;
     let method = identity.methods[0].as_str();
+    // An application credential brings its own scope: any scope asked for is refused before
+    // it is even read.
+    let scope = if method == "application_credential" {
+        match request.auth.scope {
+            None => ScopeRequest::Unscoped,
+            Some(_) => ScopeRequest::Requested,
+        }
+    } else {
+        parse_scope(request.auth.scope.as_ref())?
+    };
 
     let (user, methods, expires_at, audit_ids) = match method {
         "password" => {
@@ -320,7 +339,8 @@ pub(crate) fn authenticate(
                     ));
                 }
             };
-            if credential.secret != data.secret {
+            // An expired credential fails like a wrong secret.
+            if credential.secret != data.secret || !credential.is_valid_at(now) {
                 return Err(unauthorized(NEEDS_AUTH));
             }
             let user = directory
@@ -356,7 +376,10 @@ pub(crate) fn authenticate(
                 methods: vec!["application_credential".to_owned()],
                 roles,
                 issued_at: now,
-                expires_at: fresh_expiry,
+                // A token never outlives its credential (Keystone's fix for CVE-2022-2447).
+                expires_at: credential
+                    .expires_at
+                    .map_or(fresh_expiry, |at| at.min(fresh_expiry)),
                 audit_ids: vec![audit_id()],
                 application_credential: Some((credential.id.clone(), credential.name.clone())),
             };
@@ -366,7 +389,8 @@ pub(crate) fn authenticate(
     };
 
     let (scope, roles) = match scope {
-        ScopeRequest::Unscoped => (Scope::Unscoped, Vec::new()),
+        // Only an application credential's request is left unread, and it returned above.
+        ScopeRequest::Unscoped | ScopeRequest::Requested => (Scope::Unscoped, Vec::new()),
         ScopeRequest::Project(r) => {
             let project = match (&r.id, &r.name, &r.domain) {
                 (Some(id), _, _) => directory.project_by_id(id),

@@ -83,6 +83,18 @@ pub(crate) struct ApplicationCredential {
     pub(crate) project_id: String,
     /// Delegated role names; `None` = all the user's roles on the project.
     pub(crate) roles: Option<Vec<String>>,
+    /// When it stops working (and when its tokens expire at the latest); never when `None`.
+    pub(crate) expires_at: Option<jiff::Timestamp>,
+    /// `unrestricted` as given on creation: only an unrestricted credential's tokens may
+    /// create or delete application credentials. `None` (not given) means restricted.
+    pub(crate) unrestricted: Option<bool>,
+}
+
+impl ApplicationCredential {
+    /// Whether it still works at `now`.
+    pub(crate) fn is_valid_at(&self, now: jiff::Timestamp) -> bool {
+        self.expires_at.is_none_or(|at| now < at)
+    }
 }
 
 /// Everything Keystone knows, apart from tokens.
@@ -279,6 +291,8 @@ impl Directory {
                 user_id: user.id,
                 project_id: project.id,
                 roles: credential.roles.clone(),
+                expires_at: None,
+                unrestricted: None,
             });
         }
         Ok(())

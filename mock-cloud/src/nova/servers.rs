@@ -29,6 +29,7 @@ use crate::errors::ApiError;
 mod actions;
 mod create;
 mod list;
+mod schema;
 
 pub(super) use self::actions::{action, remote_console};
 pub(super) use self::create::create;

@@ -22,6 +22,8 @@ pub struct MockProcess {
     pub base_url: String,
     /// The clouds.yaml it wrote (`mock-admin`, `mock-demo`).
     pub clouds_yaml: PathBuf,
+    /// What its control plane (`/_mock/*`) asks for, from the file beside the clouds.yaml.
+    control_token: String,
 }
 
 impl MockProcess {
@@ -49,11 +51,22 @@ impl MockProcess {
                 dir.join("mock-cloud.log").display()
             );
         };
+        // Written before the first line was printed.
+        let token_file = dir.join("mock-cloud.token");
+        let control_token = match std::fs::read_to_string(&token_file) {
+            Ok(token) => token,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e).with_context(|| format!("reading {}", token_file.display()));
+            }
+        };
         Ok(MockProcess {
             base_url: base_url.to_owned(),
             child,
             _stdout: stdout,
             clouds_yaml,
+            control_token,
         })
     }
 
@@ -82,6 +95,7 @@ impl MockProcess {
             .collect();
         let resp = http()
             .post(format!("{}/_mock/seed", self.base_url))
+            .bearer_auth(&self.control_token)
             .json(&json!({ "images": images }))
             .send()
             .context("POST /_mock/seed")?;
@@ -99,6 +113,7 @@ impl MockProcess {
     pub fn clear_journal(&self) -> Result<()> {
         http()
             .delete(format!("{}/_mock/journal", self.base_url))
+            .bearer_auth(&self.control_token)
             .send()?
             .error_for_status()?;
         Ok(())
@@ -108,6 +123,7 @@ impl MockProcess {
     pub fn journal(&self) -> Result<Vec<(String, String, String)>> {
         let doc: Value = http()
             .get(format!("{}/_mock/journal", self.base_url))
+            .bearer_auth(&self.control_token)
             .send()?
             .error_for_status()?
             .json()?;

@@ -46,7 +46,7 @@ pub async fn cleanup(run: &mut Run, passed: bool) -> Result<String> {
     if let Some(embedded) = run.embedded.take() {
         let vms_dir = embedded.vms_dir.clone();
         stop_embedded(embedded).await;
-        let killed = kill_leftover_qemu(&vms_dir);
+        let killed = kill_leftover_qemu(&vms_dir).await;
         if !killed.is_empty() {
             problems.push(format!(
                 "qemu processes outlived the cloud and were killed: {killed:?}"
@@ -89,40 +89,41 @@ async fn stop_embedded(embedded: Embedded) {
     drop(driver);
 }
 
-/// Kills (by pid) any qemu still running from `vms_dir`, returning their pids. The driver
-/// should leave none; this is the guarantee that a smoke run never leaves a VM behind.
-fn kill_leftover_qemu(vms_dir: &Path) -> Vec<u32> {
-    // The driver names its files by canonical path.
+/// The qemu processes running from `vms_dir` (the driver names its files by canonical path).
+fn qemu_pids(vms_dir: &Path) -> Vec<u32> {
     let vms_dir = std::fs::canonicalize(vms_dir).unwrap_or_else(|_| vms_dir.to_owned());
     let needle = vms_dir.to_string_lossy().into_owned();
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
-    let mut killed = Vec::new();
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        let cmdline = String::from_utf8_lossy(&cmdline);
-        let mut argv = cmdline.split('\0');
-        let is_qemu = argv
-            .next()
-            .is_some_and(|program| program.contains("qemu-system"));
-        if is_qemu
-            && cmdline.contains(&needle)
-            && crate::signal::send(pid, crate::signal::Signal::KILL)
-        {
-            killed.push(pid);
-        }
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            // A dead, unreaped qemu has an empty command line: it holds nothing.
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            let is_qemu = cmdline
+                .split('\0')
+                .next()
+                .is_some_and(|program| program.contains("qemu-system"));
+            (is_qemu && cmdline.contains(&needle)).then_some(pid)
+        })
+        .collect()
+}
+
+/// Kills (by pid) any qemu still running from `vms_dir` a few seconds after the cloud
+/// stopped, returning their pids. The driver should leave none (a dropped `Vm` is killed at
+/// once and reaped by a task): this is the guarantee that a smoke run never leaves a VM.
+async fn kill_leftover_qemu(vms_dir: &Path) -> Vec<u32> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !qemu_pids(vms_dir).is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    killed
+    qemu_pids(vms_dir)
+        .into_iter()
+        .filter(|pid| crate::signal::send(*pid, crate::signal::Signal::KILL))
+        .collect()
 }
 
 /// `--keep` with the embedded cloud: it lives only as long as this process, so keep it up
@@ -144,7 +145,7 @@ pub async fn keep_running(run: &mut Run) -> Result<()> {
     tokio::signal::ctrl_c().await?;
     let vms_dir = embedded.vms_dir.clone();
     stop_embedded(embedded).await;
-    kill_leftover_qemu(&vms_dir);
+    kill_leftover_qemu(&vms_dir).await;
     eprintln!(
         "stopped the embedded cloud and its VMs; the run's files stay in {}",
         run.dir.display()
@@ -156,9 +157,10 @@ pub async fn keep_running(run: &mut Run) -> Result<()> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_leftover_scan_of_a_folder_no_qemu_uses_kills_nothing() {
+    #[tokio::test]
+    async fn a_leftover_scan_of_a_folder_no_qemu_uses_kills_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(kill_leftover_qemu(dir.path()).is_empty());
+        assert!(qemu_pids(dir.path()).is_empty());
+        assert!(kill_leftover_qemu(dir.path()).await.is_empty());
     }
 }

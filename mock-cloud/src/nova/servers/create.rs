@@ -72,10 +72,12 @@ pub(crate) async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let body = parse_body(&body)?;
+    // Nova validates the body against its schema before it asks the policy.
+    super::schema::check_create(&body, version)?;
     let Some(project_id) = caller.project_id.clone().filter(|_| caller.can_write()) else {
         return Err(policy_forbids("os_compute_api:servers:create"));
     };
-    let body = parse_body(&body)?;
     let request = body
         .get("server")
         .and_then(Value::as_object)
@@ -126,15 +128,8 @@ pub(crate) async fn create(
                 .ok_or_else(|| bad_request("Invalid key_name provided."))?,
         ),
     };
-    let description = match request.get("description") {
-        Some(d) if version.at_least(19) => d.as_str().map(str::to_owned),
-        Some(_) => {
-            return Err(bad_request(
-                "Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)",
-            ));
-        }
-        None => None,
-    };
+    // The schema has refused a description before 2.19.
+    let description = text("description").map(str::to_owned);
 
     let token = token_of(&headers);
     let image = lookup_image(&state, &caller, &token, image_id).await?;

@@ -14,7 +14,20 @@ use crate::nova::microversion::Microversion;
 use crate::nova::{ListQuery, page, policy_forbids};
 
 /// The servers `caller` may list with these filters, newest first.
-fn listed(state: &AppState, caller: &Caller, query: &ListQuery) -> Result<Vec<Server>, ApiError> {
+fn listed(
+    state: &AppState,
+    caller: &Caller,
+    query: &ListQuery,
+    detail: bool,
+) -> Result<Vec<Server>, ApiError> {
+    // Every listing rule needs a role on a project: an unscoped token holds none.
+    if caller.roles.is_empty() {
+        return Err(policy_forbids(if detail {
+            "os_compute_api:servers:detail"
+        } else {
+            "os_compute_api:servers:index"
+        }));
+    }
     let value = |key: &str| {
         query
             .iter()
@@ -86,7 +99,10 @@ async fn list(
     query: &ListQuery,
     detail: bool,
 ) -> Result<Response, ApiError> {
-    let servers = listed(state, caller, query)?;
+    let servers = match super::schema::check_list(query, version, caller)? {
+        super::schema::ListCheck::List => listed(state, caller, query, detail)?,
+        super::schema::ListCheck::Nothing => Vec::new(),
+    };
     let path = if detail {
         "/compute/v2.1/servers/detail"
     } else {
