@@ -68,7 +68,7 @@ impl Keystone {
     pub(crate) fn validate(&self, token: &str) -> Option<Caller> {
         let token = self.tokens.get(token)?;
         if let Some((id, _)) = &token.application_credential {
-            let directory = self.directory.read().expect("directory lock");
+            let directory = self.directory.read();
             let now = Timestamp::now();
             directory
                 .application_credentials
@@ -88,7 +88,7 @@ impl Keystone {
         let Some((id, _)) = &token.application_credential else {
             return false;
         };
-        let directory = self.directory.read().expect("directory lock");
+        let directory = self.directory.read();
         directory
             .application_credentials
             .iter()

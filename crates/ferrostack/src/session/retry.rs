@@ -183,7 +183,7 @@ impl Session {
                     method = %request.method, url = %url, attempt,
                     "sent again, and now gone: the first DELETE took effect"
                 );
-                return response::success(response, request, request_id);
+                return response::success(response, request, request_id, token);
             }
             answered = true;
             let err = self
