@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use md5::Md5;
 use reqwest::StatusCode;
@@ -389,12 +390,19 @@ async fn kill_9_loses_nothing_acknowledged() {
 async fn a_second_process_on_the_directory_is_refused_naming_the_holder() {
     let dir = tempfile::tempdir().unwrap();
     let first = serve(dir.path()).await;
-    let output = Command::new(env!("CARGO_BIN_EXE_mock-cloud"))
+    let second = Command::new(env!("CARGO_BIN_EXE_mock-cloud"))
         .args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
         .arg(dir.path())
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // A deadline, not a wait: a second cloud that starts would serve until killed.
+    let output = tokio::time::timeout(Duration::from_secs(60), second.wait_with_output())
         .await
+        .expect("the second cloud kept running on a directory in use")
         .unwrap();
     assert!(!output.status.success());
     assert!(output.stdout.is_empty(), "it never listened");

@@ -483,6 +483,7 @@ async fn start_up_trusts_the_stored_hashes_and_checks_only_lengths() {
     std::fs::write(data.join(&ids[0]), vec![6u8; 1000]).unwrap();
     std::fs::write(data.join(&ids[1]), vec![5u8; 10]).unwrap();
     let cloud = start(dir.path()).await;
+    let demo = cloud.token("demo", "demo").unwrap();
     let status = |id: String| {
         let cloud = &cloud;
         let demo = demo.clone();

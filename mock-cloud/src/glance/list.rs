@@ -387,8 +387,13 @@ pub(crate) fn select<'a>(
         .filter(|image| query.filters.iter().all(|(k, v)| matches(image, k, v)))
         .filter(|image| marker.is_none_or(|m| compare(image, m, &query.sort) == Ordering::Greater))
         .collect();
-    selected.sort_by(|a, b| compare(a, b, &query.sort));
+    // Only the page is sorted: the rest is partitioned away in linear time, so a listing does
+    // not slow down with the number of images as a full sort would.
+    if query.limit > 0 && selected.len() > query.limit {
+        selected.select_nth_unstable_by(query.limit - 1, |a, b| compare(a, b, &query.sort));
+    }
     selected.truncate(query.limit);
+    selected.sort_by(|a, b| compare(a, b, &query.sort));
     let next = (query.limit > 0 && selected.len() == query.limit)
         .then(|| selected.last().map(|i| i.id.clone()))
         .flatten();
