@@ -44,7 +44,7 @@ pub fn spawn(tools: &Tools, cloud: &Endpoints, probe: &str, args: &[String]) -> 
 }
 
 /// What one client does per request.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 enum Kind {
     /// POST /v3/auth/tokens with a password (admin on project admin).
     Token,
@@ -283,7 +283,9 @@ fn mix(args: &[String], upload: &Bytes) -> Result<Vec<(Kind, usize)>> {
                 "images" => Kind::Images,
                 "upload" => Kind::Upload(upload.clone()),
                 "create" => Kind::Create,
-                other => bail!("bench probe load: kind {other}: expected token, images or upload"),
+                other => bail!(
+                    "bench probe load: kind {other}: expected token, images, upload or create"
+                ),
             };
             let clients = clients
                 .parse()
@@ -371,4 +373,35 @@ pub async fn growth(args: &[String]) -> Result<Value> {
         }));
     }
     Ok(json!({ "levels": rows }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_mix_names_each_kind_and_its_clients() {
+        let data = Bytes::from_static(b"data");
+        let kinds = mix(&args(&["--mix", "upload=8,images=8"]), &data).unwrap();
+        let named: Vec<_> = kinds.iter().map(|(k, n)| (k.name(), *n)).collect();
+        assert_eq!(named, [("upload", 8), ("images", 8)]);
+        let older = mix(&args(&["--kind", "token", "--clients", "1"]), &data).unwrap();
+        assert_eq!(older[0].0.name(), "token");
+        let err = mix(&args(&["--mix", "images"]), &data).unwrap_err();
+        assert!(err.to_string().contains("expected KIND=N"), "{err}");
+        let err = mix(&args(&["--mix", "servers=2"]), &data).unwrap_err();
+        assert!(err.to_string().contains("kind servers"), "{err}");
+    }
+
+    #[test]
+    fn tickets_run_out_after_the_count_across_clients() {
+        let until = Until::Tickets(Arc::new(AtomicUsize::new(0)), 3);
+        let other = until.clone();
+        assert!(until.another() && other.another() && until.another());
+        assert!(!other.another() && !until.another());
+    }
 }
