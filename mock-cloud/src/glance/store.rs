@@ -56,6 +56,11 @@ impl Store {
         Ok(Store { root, persistent })
     }
 
+    /// Whether what is written here outlives the process (a state directory).
+    pub(crate) fn is_persistent(&self) -> bool {
+        self.persistent
+    }
+
     /// The stored bytes of an image.
     pub(crate) fn data_path(&self, id: &str) -> PathBuf {
         self.root.join("data").join(id)
