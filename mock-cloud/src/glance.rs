@@ -19,6 +19,7 @@ pub(crate) mod image;
 pub(crate) mod images;
 pub(crate) mod list;
 pub(crate) mod members;
+pub(crate) mod sink;
 pub(crate) mod store;
 
 use std::collections::BTreeMap;

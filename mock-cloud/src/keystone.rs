@@ -6,8 +6,8 @@ pub(crate) mod application_credentials;
 pub(crate) mod authenticate;
 pub(crate) mod catalog;
 pub(crate) mod directory;
-pub(crate) mod records;
 mod json_body;
+pub(crate) mod records;
 pub(crate) mod tokens;
 
 use std::sync::RwLock;

@@ -57,7 +57,9 @@ fn print_usage() {
          --full adds what cannot fit in CI: conformance --with-nova\n  \
          smoke [--cloud NAME] [--keep]\n                            \
          build a tiny image, upload it, boot it, prove it booted\n  \
-         bench [--quick]           every speed claim beside its peer (quick: under 2 min)\n  \
+         bench [--quick] [--only KEYS]\n                            \
+         every speed claim beside its peer (quick: under 2 min);\n                            \
+         --only throughput,growth runs just those sections\n  \
          conformance [--case TEXT] [--with-nova]\n                            \
          real Keystone + Glance (+ Nova) from PyPI, side by side with the mock\n  \
          fuzz [--target NAME] [--seconds N]\n                            \

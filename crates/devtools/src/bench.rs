@@ -1,4 +1,4 @@
-//! `cargo xtask bench [--quick]`: every speed claim of ferrostack measured in one run, side by
+//! `cargo xtask bench [--quick] [--only KEYS]`: every speed claim of ferrostack measured in one run, side by
 //! side with the tool people use today (python-openstackclient, openstacksdk, real Keystone +
 //! Glance), as medians of several runs and ratios, because these machines are noisy.
 //!
@@ -11,15 +11,19 @@
 //! The output is one markdown table per section, printed and written to
 //! `target/bench/report[-quick].md`, and all figures as JSON in
 //! `target/bench/report[-quick].json`. This is a report: nothing here fails on speed.
+//! `--only KEY,KEY` (cli, upload, download, listing, throughput, growth, services, smoke)
+//! runs just those sections, into `report[-quick]-only.*`.
 
 mod cli;
 mod listing;
+mod load;
 mod measure;
 mod mock;
 mod probe;
 mod report;
 mod services;
 mod smoke;
+mod throughput;
 mod transfer;
 
 use std::path::PathBuf;
@@ -50,6 +54,10 @@ pub struct Plan {
     pub load_seconds: f64,
     /// Whether the real-Glance upload and download rows run.
     pub real_transfer: bool,
+    /// Image counts at which creates and lists are timed as the store fills.
+    pub growth_levels: &'static [usize],
+    /// Creates timed at each of those levels.
+    pub growth_window: usize,
 }
 
 impl Plan {
@@ -63,6 +71,8 @@ impl Plan {
             cold_starts: 5,
             load_seconds: 5.0,
             real_transfer: true,
+            growth_levels: &[0, 1_000, 10_000],
+            growth_window: 400,
         }
     }
 
@@ -76,6 +86,8 @@ impl Plan {
             cold_starts: 2,
             load_seconds: 1.0,
             real_transfer: false,
+            growth_levels: &[0, 1_000],
+            growth_window: 50,
         }
     }
 }
@@ -87,12 +99,18 @@ pub fn run(args: &[String]) -> Result<()> {
         return probe::run(&args[1..]);
     }
     let mut quick = false;
+    // `--only throughput,growth`: just those sections (for measuring one change).
+    let mut only: Option<Vec<String>> = None;
     // How long `cargo xtask bench`'s release build took, for the report.
     let mut built = 0.0;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--only" => {
+                let keys = args.next().context("bench: --only needs section keys")?;
+                only = Some(keys.split(',').map(str::to_owned).collect());
+            }
             "--build-seconds" => {
                 let value = args
                     .next()
@@ -101,7 +119,7 @@ pub fn run(args: &[String]) -> Result<()> {
                     .parse()
                     .with_context(|| format!("bench: --build-seconds {value}"))?;
             }
-            other => bail!("bench: unknown argument `{other}` (expected --quick)"),
+            other => bail!("bench: unknown argument `{other}` (expected --quick or --only KEYS)"),
         }
     }
     let plan = if quick { Plan::quick() } else { Plan::full() };
@@ -115,28 +133,69 @@ pub fn run(args: &[String]) -> Result<()> {
         println!("\n{}", section.markdown());
         sections.push(section);
     };
-    record(cli::run(&tools, &plan).context("bench section `cli`")?);
-    record(listing::run(&tools, &plan).context("bench section `listing`")?);
+    let wanted = |key: &str| {
+        only.as_ref()
+            .is_none_or(|keys| keys.iter().any(|k| k == key))
+    };
+    if wanted("cli") {
+        record(cli::run(&tools, &plan).context("bench section `cli`")?);
+    }
+    if wanted("listing") {
+        record(listing::run(&tools, &plan).context("bench section `listing`")?);
+    }
+    if wanted("throughput") {
+        record(throughput::concurrent(&tools, &plan).context("bench section `throughput`")?);
+    }
+    if wanted("growth") {
+        record(throughput::growth(&tools, &plan).context("bench section `growth`")?);
+    }
     // The real services start once, here, and serve the transfers' real-Glance rows too.
-    let (services, real) = services::run(&tools, &plan).context("bench section `services`")?;
-    record(services);
-    let (upload, download) =
-        transfer::run(&tools, &plan, real.as_ref()).context("bench section `transfer`")?;
+    let mut real = None;
+    if wanted("services") {
+        let (services, started) =
+            services::run(&tools, &plan).context("bench section `services`")?;
+        record(services);
+        real = started;
+    }
+    if wanted("upload") || wanted("download") {
+        let (upload, download) =
+            transfer::run(&tools, &plan, real.as_ref()).context("bench section `transfer`")?;
+        record(upload);
+        record(download);
+    }
     drop(real);
-    record(upload);
-    record(download);
-    record(smoke::run(&out_dir).context("bench section `smoke`")?);
-    // The report reads in the order of the promise: CLI, data, listing, services, smoke.
-    let order = ["cli", "upload", "download", "listing", "services", "smoke"];
+    if wanted("smoke") {
+        record(smoke::run(&out_dir).context("bench section `smoke`")?);
+    }
+    // The report reads in the order of the promise: CLI, data, listing, the mock under load
+    // and as it fills, services, smoke.
+    let order = [
+        "cli",
+        "upload",
+        "download",
+        "listing",
+        "throughput",
+        "growth",
+        "services",
+        "smoke",
+    ];
     sections.sort_by_key(|s| order.iter().position(|k| *k == s.key));
 
     let measured = measuring.elapsed().as_secs_f64();
-    let suffix = if quick { "-quick" } else { "" };
-    let command = if quick {
-        "cargo xtask bench --quick"
-    } else {
-        "cargo xtask bench"
+    // A partial run never overwrites the whole report.
+    let suffix = match (quick, only.is_some()) {
+        (false, false) => "",
+        (true, false) => "-quick",
+        (false, true) => "-only",
+        (true, true) => "-quick-only",
     };
+    let command = format!(
+        "cargo xtask bench{}{}",
+        if quick { " --quick" } else { "" },
+        only.as_ref()
+            .map(|keys| format!(" --only {}", keys.join(",")))
+            .unwrap_or_default()
+    );
     let header = format!(
         "Measured with `{command}` on {} ({} cores); ratio = ours / peer; medians of the runs \
          noted; release builds. Builds took {built:.0} s, measuring {measured:.0} s.",

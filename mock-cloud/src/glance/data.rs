@@ -11,10 +11,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::{Stream, StreamExt};
 use jiff::Timestamp;
-use md5::Md5;
 use serde_json::Value;
-use sha2::{Digest, Sha512};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::Glance;
 use super::gate::Gate;
@@ -23,6 +21,7 @@ use super::image::{
     media_type_refused, not_authorized,
 };
 use super::policy;
+use super::sink::{Sink, SinkError};
 use super::store::{TempFile, clear_data_fields, commit_file};
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -197,11 +196,9 @@ fn release(glance: &Glance, id: &str, from: Status) {
     }
 }
 
-/// The size of the writes to the store.
-const WRITE_BUFFER: usize = 1 << 20;
-
-/// Streams `body` to a fresh temporary file: never more than a chunk and one write buffer
-/// in memory. The file goes with the future if it fails or is dropped.
+/// Streams `body` to a fresh temporary file, hashed on the way: never more than a few
+/// batches of the body's chunks in memory. The file goes with the future if it fails or is
+/// dropped.
 async fn receive<S, E>(glance: &Glance, mut body: S) -> Result<Received, ApiError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
@@ -211,50 +208,37 @@ where
     let file = tokio::fs::File::create(tmp.path())
         .await
         .map_err(storage_error)?;
-    // Request chunks are small (tens of KiB): gathered into large writes, the file costs
-    // one blocking-pool round trip per MiB instead of one per chunk.
-    let mut file = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-    let mut md5 = Md5::new();
-    // sha512 on a thread of its own: md5 and sha512 together cost more CPU than
-    // receiving, and on two threads they overlap. The bounded queue keeps memory flat.
-    let (to_sha512, mut chunks) = tokio::sync::mpsc::channel::<Bytes>(SHA512_QUEUE);
-    let sha512 = tokio::task::spawn_blocking(move || {
-        let mut sha512 = Sha512::new();
-        while let Some(chunk) = chunks.blocking_recv() {
-            sha512.update(&chunk);
-        }
-        hex::encode(sha512.finalize())
-    });
+    // In memory the bytes end with the process: an fsync would buy nothing there.
+    let durable = glance.store().is_persistent();
+    let mut sink = Sink::start(file.into_std().await, durable);
     let mut gate = Gate::new();
     let mut size = 0u64;
     while let Some(chunk) = body.next().await {
         let chunk =
             chunk.map_err(|e| bad_request(format!("Error reading the request body: {e}")))?;
-        to_sha512
-            .send(chunk.clone())
-            .await
-            .map_err(|_| hashing_error())?;
-        md5.update(&chunk);
         gate.feed(&chunk);
         size += chunk.len() as u64;
-        file.write_all(&chunk).await.map_err(storage_error)?;
+        sink.push(chunk).await.map_err(sink_error)?;
     }
-    drop(to_sha512);
-    file.flush().await.map_err(storage_error)?;
-    file.get_ref().sync_all().await.map_err(storage_error)?;
+    let digests = sink.finish().await.map_err(sink_error)?;
     Ok(Received {
         tmp,
         size,
-        md5: hex::encode(md5.finalize()),
-        sha512: sha512.await.map_err(|_| hashing_error())?,
+        md5: digests.md5,
+        sha512: digests.sha512,
         gate,
     })
 }
 
-/// Chunks waiting for the sha512 thread.
-const SHA512_QUEUE: usize = 16;
+fn sink_error(e: SinkError) -> ApiError {
+    match e {
+        SinkError::Write(e) => storage_error(e),
+        SinkError::Lost => hashing_error(),
+    }
+}
 
-/// The sha512 thread died (it cannot, short of a panic): Glance's answer to an internal error.
+/// A hashing or writing thread died (it cannot, short of a panic): Glance's answer to an
+/// internal error.
 fn hashing_error() -> ApiError {
     ApiError::new(
         Service::Image,

@@ -70,6 +70,11 @@ impl Store {
         Ok(Store { root, temporary })
     }
 
+    /// Whether what is written here outlives the process (a state directory).
+    pub(crate) fn is_persistent(&self) -> bool {
+        !self.temporary
+    }
+
     /// The stored bytes of an image.
     pub(crate) fn data_path(&self, id: &str) -> PathBuf {
         self.root.join("data").join(id)

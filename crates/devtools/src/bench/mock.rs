@@ -29,12 +29,32 @@ pub struct MockProcess {
 impl MockProcess {
     /// Starts a fresh in-memory cloud on a free port; its log goes to `dir/mock-cloud.log`.
     pub fn start(tools: &Tools, dir: &Path) -> Result<MockProcess> {
+        Self::spawn(tools, dir, false)
+    }
+
+    /// Starts a fresh cloud that keeps its state in `dir/state` (emptied first), as
+    /// `mock-cloud serve --state-dir` does for a user: every change is written durably.
+    pub fn start_persistent(tools: &Tools, dir: &Path) -> Result<MockProcess> {
+        let state = dir.join("state");
+        if state.exists() {
+            std::fs::remove_dir_all(&state)
+                .with_context(|| format!("emptying {}", state.display()))?;
+        }
+        Self::spawn(tools, dir, true)
+    }
+
+    fn spawn(tools: &Tools, dir: &Path, persistent: bool) -> Result<MockProcess> {
         std::fs::create_dir_all(dir)?;
         let clouds_yaml = dir.join("clouds.yaml");
         let log = std::fs::File::create(dir.join("mock-cloud.log"))?;
-        let mut child = Command::new(&tools.mock_cloud)
+        let mut command = Command::new(&tools.mock_cloud);
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--clouds-yaml"])
-            .arg(&clouds_yaml)
+            .arg(&clouds_yaml);
+        if persistent {
+            command.arg("--state-dir").arg(dir.join("state"));
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -78,6 +98,14 @@ impl MockProcess {
     /// Glance's root.
     pub fn image_url(&self) -> String {
         format!("{}/image", self.base_url)
+    }
+
+    /// Both roots, for the load probes and the bench's own calls.
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints {
+            auth_url: self.auth_url(),
+            image_url: self.image_url(),
+        }
     }
 
     /// The resident memory of the process now, KiB.

@@ -2,7 +2,6 @@
 //! start to the first token and image list, idle memory, and a closed-loop load of token
 //! issues and image lists with 1 and 8 concurrent clients.
 
-use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -42,7 +41,7 @@ pub fn run(tools: &Tools, plan: &Plan) -> Result<(Section, Option<RealCloud>)> {
         drop(mock.take());
         let started = Instant::now();
         let started_mock = MockProcess::start(tools, &dir)?;
-        endpoints_of_mock(&started_mock).first_token_and_list()?;
+        started_mock.endpoints().first_token_and_list()?;
         cold.push(started.elapsed().as_secs_f64());
         mock = Some(started_mock);
     }
@@ -72,7 +71,7 @@ pub fn run(tools: &Tools, plan: &Plan) -> Result<(Section, Option<RealCloud>)> {
         real_rss,
     );
 
-    let mock_endpoints = endpoints_of_mock(&mock);
+    let mock_endpoints = mock.endpoints();
     let real_endpoints = real_cloud.as_ref().map(|r| Endpoints {
         auth_url: format!("{}/v3", r.keystone_url),
         image_url: r.glance_url.clone(),
@@ -134,13 +133,6 @@ pub fn run(tools: &Tools, plan: &Plan) -> Result<(Section, Option<RealCloud>)> {
     Ok((section, real_cloud))
 }
 
-fn endpoints_of_mock(mock: &MockProcess) -> Endpoints {
-    Endpoints {
-        auth_url: mock.auth_url(),
-        image_url: mock.image_url(),
-    }
-}
-
 /// Starts the real pair; its cold-start seconds and idle RSS (KiB).
 fn start_real(tools: &Tools) -> Result<(RealCloud, f64, f64)> {
     let venv = real_cloud::services_venv()?;
@@ -164,21 +156,13 @@ fn start_real(tools: &Tools) -> Result<(RealCloud, f64, f64)> {
     Ok((cloud, seconds, rss))
 }
 
-/// Runs the load probe (release build) against one cloud.
+/// The load probe's figures for `clients` of one kind against one cloud.
 fn load(tools: &Tools, e: &Endpoints, kind: &str, clients: usize, seconds: f64) -> Result<Value> {
-    let out = Command::new(&tools.devtools)
-        .args(["bench", "probe", "load", "--auth-url", &e.auth_url])
-        .args(["--image-url", &e.image_url, "--kind", kind])
-        .args(["--clients", &clients.to_string()])
-        .args(["--seconds", &seconds.to_string()])
-        .output()
-        .context("running the load probe")?;
-    if !out.status.success() {
-        bail!(
-            "load probe ({kind}, {clients} clients) against {}: {}",
-            e.auth_url,
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    serde_json::from_slice(&out.stdout).context("the load probe's answer")
+    let args = [
+        "--mix".to_owned(),
+        format!("{kind}={clients}"),
+        "--seconds".to_owned(),
+        seconds.to_string(),
+    ];
+    Ok(super::load::spawn(tools, e, "load", &args)?["kinds"][kind].clone())
 }

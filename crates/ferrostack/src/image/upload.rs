@@ -2,18 +2,17 @@
 //! constant memory, hashed on the way (md5 + sha512), checked against what Glance reports,
 //! and never leaving a half-made image behind unless asked to.
 
+mod body;
+
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
 use futures::StreamExt;
-use md5::{Digest, Md5};
-use sha2::Sha512;
 use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio_util::io::ReaderStream;
 
+use self::body::{BodyError, Reader};
 use super::create::CreateImage;
 use super::inspect;
 use super::model::{ContainerFormat, DiskFormat, Image, ImageId, ImageStatus};
@@ -22,8 +21,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::request::{Request, ServiceType};
 use crate::session::Session;
 
-/// Bytes read from the source per chunk sent: memory use stays at a few of these.
-const CHUNK: usize = 256 * 1024;
 /// How much of a non-seekable stream is held back to inspect its format before uploading.
 /// Formats announce themselves in their first bytes (ISO at 32 KiB, vmdk descriptors within
 /// the first MiB); a footer-only fixed VHD is left to Glance's own check.
@@ -185,7 +182,7 @@ impl UploadImage {
 
 /// Data ready to send: opened, inspected, its formats settled.
 pub(crate) struct Prepared {
-    reader: Box<dyn AsyncRead + Send + Unpin>,
+    reader: Reader,
     pub(crate) size: Option<u64>,
     pub(crate) label: String,
     pub(crate) disk_format: DiskFormat,
@@ -203,7 +200,7 @@ pub(crate) async fn prepare(
     let label = data.label();
     let container = container_format.cloned().unwrap_or(ContainerFormat::Bare);
     let io_error = |e: std::io::Error| Error::new(ErrorKind::Io, format!("{label}: {e}"));
-    let (reader, size, inspection): (Box<dyn AsyncRead + Send + Unpin>, _, _) = match data.source {
+    let (reader, size, inspection) = match data.source {
         Source::Path(path) => {
             let file = tokio::fs::File::open(&path).await.map_err(io_error)?;
             let size = file.metadata().await.map_err(io_error)?.len();
@@ -223,7 +220,7 @@ pub(crate) async fn prepare(
                     Error::new(ErrorKind::Io, format!("{e}: {why}"))
                 })?)
             };
-            (Box::new(file), Some(size), inspection)
+            (Reader::File(file.into_std().await), Some(size), inspection)
         }
         Source::Reader(reader) if !skip_inspection => {
             let mut reader = reader.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -238,10 +235,10 @@ pub(crate) async fn prepare(
             let inspection = ferrostack_format_inspector::inspect(std::io::Cursor::new(&head))
                 .map_err(io_error)?;
             let chained = std::io::Cursor::new(head).chain(reader);
-            (Box::new(chained), size, Some(inspection))
+            (Reader::Stream(Box::new(chained)), size, Some(inspection))
         }
         Source::Reader(reader) => (
-            reader.into_inner().unwrap_or_else(|e| e.into_inner()),
+            Reader::Stream(reader.into_inner().unwrap_or_else(|e| e.into_inner())),
             data.size,
             None,
         ),
@@ -267,66 +264,8 @@ pub(crate) struct Sent {
     pub sha512: String,
 }
 
-struct Tally {
-    md5: Md5,
-    bytes: u64,
-    read_error: Option<String>,
-}
-
-/// Chunks waiting for the sha512 thread: with [`CHUNK`]-sized reads, 4 MiB at the most.
-const SHA512_QUEUE: usize = 16;
-
-/// sha512 on a thread of its own, fed the chunks as they are sent: md5 and sha512 together
-/// cost more CPU than sending, and on two threads they overlap.
-struct Sha512Thread {
-    feed: Sha512Feed,
-    digest: tokio::task::JoinHandle<String>,
-}
-
-/// The way into a [`Sha512Thread`]; closed by [`Sha512Thread::finish`].
-#[derive(Clone)]
-struct Sha512Feed(Arc<Mutex<Option<tokio::sync::mpsc::Sender<Bytes>>>>);
-
-impl Sha512Feed {
-    /// Hands `chunk` to the thread, waiting while its queue is full (constant memory).
-    fn hash(&self, chunk: Bytes) -> impl Future<Output = ()> + Send + use<> {
-        let feed = self.0.lock().expect("never poisoned").clone();
-        async move {
-            if let Some(feed) = feed {
-                let _ = feed.send(chunk).await;
-            }
-        }
-    }
-}
-
-impl Sha512Thread {
-    fn start() -> Self {
-        let (feed, mut chunks) = tokio::sync::mpsc::channel::<Bytes>(SHA512_QUEUE);
-        let digest = tokio::task::spawn_blocking(move || {
-            let mut sha512 = Sha512::new();
-            while let Some(chunk) = chunks.blocking_recv() {
-                sha512.update(&chunk);
-            }
-            hex::encode(sha512.finalize())
-        });
-        Self {
-            feed: Sha512Feed(Arc::new(Mutex::new(Some(feed)))),
-            digest,
-        }
-    }
-
-    /// The digest of everything handed over. The body has been sent in full, so no chunk is
-    /// on its way: closing the feed ends the thread.
-    async fn finish(self) -> Result<String> {
-        self.feed.0.lock().expect("never poisoned").take();
-        self.digest
-            .await
-            .map_err(|e| Error::new(ErrorKind::Io, format!("hashing the data sent: {e}")))
-    }
-}
-
 /// Streams the prepared data as the body of `request` (PUT /file or PUT /stage), hashing
-/// it on the way.
+/// it on the way (see `upload/body.rs`).
 pub(crate) async fn send_data(
     session: &Session,
     request: Request,
@@ -356,74 +295,41 @@ async fn send_tracked(
     progress: Option<Progress>,
     all_sent: Arc<AtomicBool>,
 ) -> Result<Sent> {
-    let tally = Arc::new(Mutex::new(Tally {
-        md5: Md5::new(),
-        bytes: 0,
-        read_error: None,
-    }));
-    let sha512 = Sha512Thread::start();
-    let seen = tally.clone();
     let total = prepared.size;
-    let to_sha512 = sha512.feed.clone();
     // The whole body is out when the source ends, or, with a known length (after which the
     // connection reads no further), when that many bytes have gone.
-    let at_end = all_sent.clone();
+    let at_length = all_sent.clone();
+    let (body, pipeline) = body::start(prepared.reader, total, move |sent| {
+        if Some(sent) == total {
+            at_length.store(true, Ordering::SeqCst);
+        }
+        if let Some(progress) = &progress {
+            progress(sent, total);
+        }
+    });
     let end = futures::stream::poll_fn(move |_| {
-        at_end.store(true, Ordering::SeqCst);
+        all_sent.store(true, Ordering::SeqCst);
         std::task::Poll::Ready(None)
     });
-    let stream = ReaderStream::with_capacity(prepared.reader, CHUNK)
-        .chain(end)
-        .then(move |chunk| {
-            let handed = chunk
-                .as_ref()
-                .ok()
-                .map(|bytes| to_sha512.hash(bytes.clone()));
-            async move {
-                if let Some(handed) = handed {
-                    handed.await;
-                }
-                chunk
-            }
-        })
-        .map(move |chunk| {
-            let mut t = seen.lock().expect("the tally lock is never poisoned");
-            match &chunk {
-                Ok(bytes) => {
-                    t.md5.update(bytes);
-                    t.bytes += bytes.len() as u64;
-                    if Some(t.bytes) == total {
-                        all_sent.store(true, Ordering::SeqCst);
-                    }
-                    if let Some(progress) = &progress {
-                        progress(t.bytes, total);
-                    }
-                }
-                Err(e) => t.read_error = Some(e.to_string()),
-            }
-            chunk
-        });
-    let outcome = session.send_stream(request, stream).await;
-    let (bytes, md5, read_error) = {
-        let t = tally.lock().expect("the tally lock is never poisoned");
-        (
-            t.bytes,
-            hex::encode(t.md5.clone().finalize()),
-            t.read_error.clone(),
-        )
-    };
-    if let Some(why) = read_error {
-        return Err(Error::new(
-            ErrorKind::Io,
-            format!("reading {}: {why}", prepared.label),
-        ));
+    let outcome = session.send_stream(request, body.chain(end)).await;
+    let reading =
+        |why: String| Error::new(ErrorKind::Io, format!("reading {}: {why}", prepared.label));
+    if let Some(why) = pipeline.read_error() {
+        return Err(reading(why));
     }
     outcome?;
-    Ok(Sent {
-        bytes,
-        md5,
-        sha512: sha512.finish().await?,
-    })
+    match pipeline.finish().await {
+        Ok(hashed) => Ok(Sent {
+            bytes: hashed.bytes,
+            md5: hashed.md5,
+            sha512: hashed.sha512,
+        }),
+        Err(BodyError::Read(e)) => Err(reading(e.to_string())),
+        Err(BodyError::Lost) => Err(Error::new(
+            ErrorKind::Io,
+            "hashing the data sent: a hashing thread ended early",
+        )),
+    }
 }
 
 /// Compares what Glance reports with what was sent: size, md5 `checksum`, and
@@ -687,6 +593,8 @@ mod tests {
     }
 
     fn sent() -> Sent {
+        use md5::{Digest, Md5};
+        use sha2::Sha512;
         Sent {
             bytes: 3,
             md5: hex::encode(Md5::digest(b"abc")),
@@ -728,7 +636,9 @@ mod tests {
         assert_eq!(prepared.container_format, ContainerFormat::Bare);
         assert_eq!(prepared.size, Some(8192));
         let mut all = Vec::new();
-        let mut reader = prepared.reader;
+        let Reader::Stream(mut reader) = prepared.reader else {
+            panic!("a stream stays a stream");
+        };
         reader.read_to_end(&mut all).await.unwrap();
         assert_eq!(all, qcow2);
         let err = prepare(
