@@ -81,7 +81,7 @@ impl Keystone {
 
     /// Whether `token` came from an application credential that is not `unrestricted`: such
     /// a token may not create or delete application credentials.
-    pub(crate) fn from_restricted_credential(&self, token: &str) -> bool {
+    pub(crate) fn is_restricted_credential_token(&self, token: &str) -> bool {
         let Some(token) = self.tokens.get(token) else {
             return false;
         };

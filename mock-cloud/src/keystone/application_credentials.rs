@@ -107,7 +107,7 @@ fn check_unrestricted(state: &AppState, headers: &HeaderMap) -> Result<(), ApiEr
         .get("x-auth-token")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if state.keystone.from_restricted_credential(token) {
+    if state.keystone.is_restricted_credential_token(token) {
         return Err(error(
             StatusCode::FORBIDDEN,
             "You are not authorized to perform the requested action: Using method \
