@@ -9,13 +9,14 @@
 //! commit), so no database work runs on the runtime's threads and concurrent requests never
 //! wait for one another's fsync under a lock.
 //!
-//! A change is acknowledged only once it is durable: [`acknowledge`] holds a request's response
+//! A change is acknowledged only once it is durable: [`acknowledged`] holds a request's response
 //! until every change the request submitted is committed (see `ticket`). A failed commit stops
 //! all later writes (memory and disk would disagree), and every request that changed something
 //! is then answered 503, naming the database.
 
 mod lock;
 mod ticket;
+mod worker;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -23,16 +24,13 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use anyhow::Context;
-use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
-pub(crate) use self::ticket::acknowledge;
+pub(crate) use self::ticket::acknowledged;
 use crate::errors::{ApiError, Service};
 
 /// The tables: each row is one record, its key and its JSON document. Rows keep their insertion
@@ -269,13 +267,13 @@ impl Db {
             || "the in-memory state database".to_owned(),
             |p| p.display().to_string(),
         );
-        prepare(&connection).with_context(|| format!("cannot prepare {label}"))?;
+        worker::prepare(&connection).with_context(|| format!("cannot prepare {label}"))?;
         let (progress_tx, progress) = watch::channel(Progress::default());
         let (jobs_tx, jobs) = mpsc::channel();
         let worker = std::thread::Builder::new()
             .name("mock-cloud-db".to_owned())
             .spawn(move || {
-                run(connection, jobs, progress_tx, label);
+                worker::run(connection, jobs, progress_tx, label);
                 // The lock goes last: no other cloud opens the directory while we still write.
                 drop(lock);
             })
@@ -329,7 +327,7 @@ impl Db {
 
     /// Queues `change` for commit, behind every change submitted before it. Call it while
     /// holding the lock of the records it describes. The request being served (if any) is
-    /// answered only once it is committed (see [`acknowledge`]); elsewhere, [`Db::flush`].
+    /// answered only once it is committed (see [`acknowledged`]); elsewhere, [`Db::flush`].
     pub(crate) fn submit(&self, change: Change) -> Result<(), StoreError> {
         if change.is_empty() {
             return Ok(());
@@ -420,142 +418,6 @@ impl Drop for Shared {
     }
 }
 
-/// WAL with full syncs (a commit survives a crash of the process and of the machine), the
-/// tables, and the schema version check.
-fn prepare(connection: &Connection) -> anyhow::Result<()> {
-    let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    anyhow::ensure!(
-        version <= SCHEMA_VERSION,
-        "it was written by a newer mock-cloud (schema {version}; this one knows {SCHEMA_VERSION})"
-    );
-    // In memory the journal mode stays `memory`; on disk it becomes `wal`.
-    let _mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
-    connection.pragma_update(None, "synchronous", "FULL")?;
-    for table in Table::ALL {
-        connection.execute_batch(&format!(
-            "CREATE TABLE IF NOT EXISTS {} (key TEXT PRIMARY KEY NOT NULL, doc TEXT NOT NULL)",
-            table.name()
-        ))?;
-    }
-    connection.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-    Ok(())
-}
-
-/// At most this many queued changes share one commit.
-const MAX_BATCH: usize = 256;
-
-/// The database thread: commits changes in order, answers reads, until every handle is gone.
-fn run(
-    mut connection: Connection,
-    jobs: mpsc::Receiver<Job>,
-    progress: watch::Sender<Progress>,
-    label: String,
-) {
-    let mut failed = false;
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        let mut writes: Vec<(u64, Change)> = Vec::new();
-        for job in batch {
-            match job {
-                Job::Write(seq, change) => writes.push((seq, change)),
-                Job::Read(seq, table, reply) => {
-                    commit(&mut connection, &mut writes, &progress, &label, &mut failed);
-                    let _ = reply.send(read(&connection, table).map_err(|e| e.to_string()));
-                    if !failed {
-                        progress.send_modify(|p| p.committed = seq);
-                    }
-                }
-            }
-        }
-        commit(&mut connection, &mut writes, &progress, &label, &mut failed);
-    }
-}
-
-/// Commits `writes` in one transaction and publishes how far it got; after a failure, nothing.
-fn commit(
-    connection: &mut Connection,
-    writes: &mut Vec<(u64, Change)>,
-    progress: &watch::Sender<Progress>,
-    label: &str,
-    failed: &mut bool,
-) {
-    let Some(last) = writes.last().map(|(seq, _)| *seq) else {
-        return;
-    };
-    let changes = std::mem::take(writes);
-    if *failed {
-        return;
-    }
-    match apply(connection, changes) {
-        Ok(after_commit) => {
-            for work in after_commit {
-                work();
-            }
-            progress.send_modify(|p| p.committed = last);
-        }
-        Err(e) => {
-            *failed = true;
-            tracing::error!(database = %label, error = %e, "cannot save the cloud's state");
-            let message: Arc<str> = format!(
-                "The cloud could not save its state in {label}: {e}. Changes from now on are \
-                 not kept; restart mock-cloud."
-            )
-            .into();
-            progress.send_modify(|p| p.failure = Some(message));
-        }
-    }
-}
-
-/// Applies `changes` in one transaction; what is to run after the commit.
-fn apply(
-    connection: &mut Connection,
-    changes: Vec<(u64, Change)>,
-) -> rusqlite::Result<Vec<Box<dyn FnOnce() + Send>>> {
-    let transaction = connection.transaction()?;
-    let mut after_commit = Vec::new();
-    for (_, change) in changes {
-        after_commit.extend(change.after_commit);
-        for op in change.ops {
-            match op {
-                Op::Put(table, key, doc) => {
-                    transaction
-                        .prepare_cached(&format!(
-                            "INSERT INTO {} (key, doc) VALUES (?1, ?2) \
-                             ON CONFLICT(key) DO UPDATE SET doc = excluded.doc",
-                            table.name()
-                        ))?
-                        .execute(params![key, doc])?;
-                }
-                Op::Delete(table, key) => {
-                    transaction
-                        .prepare_cached(&format!("DELETE FROM {} WHERE key = ?1", table.name()))?
-                        .execute(params![key])?;
-                }
-                Op::Clear(table) => {
-                    transaction.execute(&format!("DELETE FROM {}", table.name()), [])?;
-                }
-            }
-        }
-    }
-    transaction.commit()?;
-    Ok(after_commit)
-}
-
-fn read(connection: &Connection, table: Table) -> rusqlite::Result<Vec<(String, String)>> {
-    let mut statement = connection.prepare(&format!(
-        "SELECT key, doc FROM {} ORDER BY rowid",
-        table.name()
-    ))?;
-    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-    rows.collect()
-}
-
 /// The value of counter `key`, if set.
 pub(crate) fn counter(db: &Db, key: &str) -> anyhow::Result<Option<u64>> {
     let rows: Vec<(String, u64)> = db.load_keyed(Table::Counters)?;
@@ -570,17 +432,9 @@ pub(crate) fn set_counter(change: Change, key: &str, value: u64) -> Change {
     change.put(Table::Counters, key, &value)
 }
 
-/// Answers a request's response only once its changes are durable (the layer over every route).
-pub(crate) async fn acknowledged(State(db): State<Db>, request: Request, next: Next) -> Response {
-    let service = Service::from_path(request.uri().path()).unwrap_or(Service::Identity);
-    match acknowledge(&db, next.run(request)).await {
-        Ok(response) => response,
-        Err(e) => e.to_api(service).into_response(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::ticket::acknowledge;
     use super::*;
 
     fn names(db: &Db) -> Vec<(String, String)> {

@@ -12,6 +12,7 @@
 //! - an import runs before the 202 is sent (Glance runs a task), so `importing` is never seen;
 //! - JSON error messages carry no WebOb `<br /><br />` tail (WIRE.md's documented form).
 
+pub(crate) mod claim;
 pub(crate) mod data;
 pub(crate) mod discovery;
 pub(crate) mod gate;

@@ -80,7 +80,7 @@ impl Cloud {
 }
 
 /// What the cloud acknowledged.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Acknowledged {
     /// Images created (queued), by id.
     created: BTreeSet<String>,
@@ -274,7 +274,7 @@ async fn check(cloud: &Cloud, acked: &Shared) {
             .header("x-auth-token", &token)
             .header("accept", "application/json")
     };
-    let acked = acked.lock().unwrap();
+    let acked = acked.lock().unwrap().clone();
     let listed = send(get("/image/v2/images?limit=1000".into()))
         .await
         .unwrap()

@@ -9,7 +9,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
 use super::{Db, StoreError};
+use crate::errors::Service;
 
 tokio::task_local! {
     static TICKET: Arc<AtomicU64>;
@@ -27,5 +32,14 @@ pub(crate) async fn acknowledge<F: Future>(db: &Db, work: F) -> Result<F::Output
     match ticket.load(Ordering::Relaxed) {
         0 => Ok(output),
         seq => db.wait(seq).await.map(|()| output),
+    }
+}
+
+/// Answers a request's response only once its changes are durable (the layer over every route).
+pub(crate) async fn acknowledged(State(db): State<Db>, request: Request, next: Next) -> Response {
+    let service = Service::from_path(request.uri().path()).unwrap_or(Service::Identity);
+    match acknowledge(&db, next.run(request)).await {
+        Ok(response) => response,
+        Err(e) => e.to_api(service).into_response(),
     }
 }
