@@ -55,6 +55,8 @@ mod auth;
 mod cloud;
 mod control;
 mod errors;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod glance;
 mod keystone;
 mod nova;

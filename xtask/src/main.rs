@@ -7,7 +7,7 @@
 //! - `smoke [--cloud NAME] [--keep]`: build a tiny image, upload it, boot it, prove it booted.
 //! - `bench [--quick]`: the benchmarks, side by side with their peers.
 //! - `conformance`: the SDK against real Keystone + Glance, real clients against the mock.
-//! - `fuzz [--seconds N]`: the format inspector's fuzz target.
+//! - `fuzz [--target inspector|mock-json] [--seconds N]`: a cargo-fuzz target.
 //! - `public-api`: the public surface of the SDK and the mock, and its diff to the baseline.
 
 mod bench;
@@ -32,7 +32,9 @@ fn main() -> Result<()> {
         "conformance" => devtools::exec("conformance", rest),
         "fuzz" => {
             let seconds = flag_value(rest, "--seconds")?.unwrap_or(60);
-            fuzz::run(seconds)
+            let target: String =
+                flag_value(rest, "--target")?.unwrap_or_else(|| "inspector".to_owned());
+            fuzz::run(&target, seconds)
         }
         "public-api" => public_api::run(rest),
         "-h" | "--help" | "help" => {
@@ -58,7 +60,9 @@ fn print_usage() {
          bench [--quick]           every speed claim beside its peer (quick: under 2 min)\n  \
          conformance [--case TEXT] [--with-nova]\n                            \
          real Keystone + Glance (+ Nova) from PyPI, side by side with the mock\n  \
-         fuzz [--seconds N]        fuzz the format inspector for N seconds (default 60)\n  \
+         fuzz [--target T] [--seconds N]\n                            \
+         fuzz the format inspector (T inspector) or the mock's JSON\n                            \
+         handlers (T mock-json) for N seconds (default 60)\n  \
          public-api                the public API of ferrostack and mock-cloud, and its diff\n                            \
          to the committed baseline (a report; --bless rewrites the baseline)\n\n\
          smoke, bench and conformance build crates/devtools first (minutes the first time)."
