@@ -62,6 +62,8 @@ mod cloud;
 mod control;
 mod db;
 mod errors;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod glance;
 mod keystone;
 mod nova;

@@ -3,6 +3,7 @@
 //! - `inspect` (the default): the format inspector over any image bytes.
 //! - `responses`: the SDK's decoding of service answers (discovery documents, images,
 //!   servers, tokens, error pages), seeded with the recorded answers in `testdata/responses`.
+//! - `mock-json`: every JSON handler of the mock cloud, in process (no 5xx allowed).
 //!
 //! cargo-fuzz needs nightly compiler flags; `RUSTC_BOOTSTRAP=1` lets the stable toolchain
 //! accept them, so no other toolchain is installed. The targets run without a sanitizer
@@ -21,6 +22,8 @@ struct Target {
     what: &'static str,
     /// The cargo-fuzz crate, from the repository root.
     dir: &'static str,
+    /// The fuzz target (binary) in that crate.
+    bin: &'static str,
     /// The largest input tried.
     max_len: u32,
     /// libFuzzer's dictionary, in the crate's folder.
@@ -34,6 +37,7 @@ const TARGETS: &[Target] = &[
         name: "inspect",
         what: "the format inspector",
         dir: "crates/format-inspector/fuzz",
+        bin: "inspect",
         // Enough to reach the vhdx region table (192 KiB + 64 KiB) and a little past, with
         // room for the two bytes that choose the chunk size.
         max_len: 300 * 1024,
@@ -44,10 +48,21 @@ const TARGETS: &[Target] = &[
         name: "responses",
         what: "the SDK's decoding of service answers",
         dir: "crates/ferrostack/fuzz",
+        bin: "responses",
         // Larger than any recorded answer (a page of servers in detail is about 10 KiB).
         max_len: 64 * 1024,
         dict: "responses.dict",
         seeds: Some("testdata/responses"),
+    },
+    Target {
+        name: "mock-json",
+        what: "the mock cloud's JSON handlers",
+        dir: "mock-cloud/fuzz",
+        bin: "json_bodies",
+        // Past Keystone's and Nova's 112 KiB body limit.
+        max_len: 128 * 1024,
+        dict: "json.dict",
+        seeds: None,
     },
 ];
 
@@ -68,7 +83,7 @@ pub fn run(name: &str, seconds: u64) -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let fuzz_dir = root.join(target.dir);
     ensure_cargo_fuzz()?;
-    let corpus = fuzz_dir.join("corpus").join(target.name);
+    let corpus = fuzz_dir.join("corpus").join(target.bin);
     std::fs::create_dir_all(&corpus)
         .with_context(|| format!("cannot create the fuzz corpus {}", corpus.display()))?;
     println!(
@@ -85,7 +100,7 @@ pub fn run(name: &str, seconds: u64) -> Result<()> {
             "run",
             "--sanitizer=none",
             "--debug-assertions",
-            target.name,
+            target.bin,
         ])
         .arg(&corpus);
     if let Some(seeds) = target.seeds {
@@ -103,7 +118,7 @@ pub fn run(name: &str, seconds: u64) -> Result<()> {
         bail!(
             "the fuzz target {} failed ({status}); the crashing input is in {}",
             target.name,
-            artifacts(&fuzz_dir, target.name).display()
+            artifacts(&fuzz_dir, target.bin).display()
         );
     }
     Ok(())

@@ -7,8 +7,8 @@
 //! - `smoke [--cloud NAME] [--keep]`: build a tiny image, upload it, boot it, prove it booted.
 //! - `bench [--quick]`: the benchmarks, side by side with their peers.
 //! - `conformance`: the SDK against real Keystone + Glance, real clients against the mock.
-//! - `fuzz [--target NAME] [--seconds N]`: a fuzz target (the format inspector's, or the SDK's
-//!   response decoding).
+//! - `fuzz [--target NAME] [--seconds N]`: a fuzz target (the format inspector's, the SDK's
+//!   response decoding, or the mock's JSON handlers).
 //! - `public-api`: the public surface of the SDK and the mock, and its diff to the baseline.
 
 mod bench;
@@ -63,8 +63,8 @@ fn print_usage() {
          conformance [--case TEXT] [--with-nova]\n                            \
          real Keystone + Glance (+ Nova) from PyPI, side by side with the mock\n  \
          fuzz [--target NAME] [--seconds N]\n                            \
-         fuzz for N seconds (default 60): inspect (the format inspector, the default)\n                            \
-         or responses (the SDK's decoding of service answers)\n  \
+         fuzz for N seconds (default 60): inspect (the format inspector, the default),\n                            \
+         responses (the SDK's decoding of service answers) or mock-json (the mock's handlers)\n  \
          public-api                the public API of ferrostack and mock-cloud, and its diff\n                            \
          to the committed baseline (a report; --bless rewrites the baseline)\n\n\
          smoke, bench and conformance build crates/devtools first (minutes the first time)."
