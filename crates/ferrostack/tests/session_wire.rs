@@ -369,7 +369,7 @@ async fn failed_discovery_says_where_and_why() {
     assert_eq!(
         err.to_string(),
         format!(
-            "image: version discovery at {base}/broken: Internal Server Error (HTTP 500, request req-broken)"
+            "image: version discovery: GET {base}/broken: Internal Server Error (HTTP 500, request req-broken)"
         )
     );
     let err = session.endpoint(&ServiceType::Compute).await.unwrap_err();

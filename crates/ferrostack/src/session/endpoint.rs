@@ -178,7 +178,11 @@ impl Session {
                 return Err(err.context("version discovery"));
             }
             Err(err) if usable_as_is => err.to_string(),
-            // The service's own answer (status, message, request id) says most.
+            // The service's own answer (status, message, request id) says most; one that is
+            // not the service's own names the URL already.
+            Err(err) if err.message().contains(base.as_str()) => {
+                return Err(err.context("version discovery"));
+            }
             Err(err) => return Err(err.context(format!("version discovery at {base}"))),
         };
         tracing::debug!(
