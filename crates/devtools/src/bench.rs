@@ -87,7 +87,7 @@ impl Plan {
             load_seconds: 1.0,
             real_transfer: false,
             growth_levels: &[0, 1_000],
-            growth_window: 50,
+            growth_window: 100,
         }
     }
 }

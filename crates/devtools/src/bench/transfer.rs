@@ -143,8 +143,11 @@ pub fn run(tools: &Tools, plan: &Plan, real: Option<&RealCloud>) -> Result<(Sect
         sections.push(section);
     }
     sections[0].note(
-        "Both sides hash: the SDK md5 + sha512 as it streams and checks them against what Glance \
-         reports; the mock computes md5 + sha512 as it receives and fsyncs the file.",
+        "Both sides hash: the SDK md5 + sha512 as it streams (each on a thread of its own) and \
+         checks them against what Glance reports; the mock computes md5 + sha512 as it \
+         receives, beside the file's writes (in memory, as here, it does not fsync). \
+         openstackclient hashes nothing: on these 2 cores the SDK's hashing competes with \
+         the mock's.",
     );
     sections[1].note(
         "The SDK verifies sha512 (os_hash_value) and fsyncs before renaming into place; \
