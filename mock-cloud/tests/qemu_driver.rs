@@ -709,7 +709,7 @@ async fn a_server_running_when_the_cloud_stops_comes_back_shutoff_and_boots_agai
         cloud.cloud.stop().await;
         (id, pid)
     };
-    assert!(!qemu_process_exists(pid), "qemu {pid} outlived the cloud");
+    assert!(qemu_gone(pid).await, "qemu {pid} outlived the cloud");
 
     // Its qemu is gone: SHUTOFF, no task, no fault, as Nova after a host reboot.
     let cloud = cloud_with(MockCloud::builder().state_dir(state.path())).await;
