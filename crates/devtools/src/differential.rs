@@ -359,8 +359,12 @@ pub struct Row {
 
 /// Sends every case to both backends; returns one row per case.
 pub fn run(cases: &[Case], real: &mut Backend, mock: &mut Backend) -> Result<Vec<Row>> {
+    // A fresh connection for every case: a hostile case can make a real service close its
+    // side after answering (gunicorn after an oversized body), and a pooled connection
+    // would then fail the next, innocent case.
     let http = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
         .build()?;
     let mut rows = Vec::new();
     for case in cases {
