@@ -44,7 +44,7 @@ async fn a_good_upload_whose_check_fails_keeps_the_image_and_says_so() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("the data arrived (65536 bytes, md5 ")
+        stderr.contains("the data arrived (65536 bytes, sha512 ")
             && stderr
                 .contains("but reading the image back to check it failed, so the image was kept"),
         "{stderr}"

@@ -151,15 +151,17 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     // The real services start once, here, and serve the transfers' real-Glance rows too.
     let mut real = None;
+    let mut no_real = "not run: `--only` left out the `services` section that starts it";
     if wanted("services") {
         let (services, started) =
             services::run(&tools, &plan).context("bench section `services`")?;
         record(services);
         real = started;
+        no_real = "real Glance did not start";
     }
     if wanted("upload") || wanted("download") {
-        let (upload, download) =
-            transfer::run(&tools, &plan, real.as_ref()).context("bench section `transfer`")?;
+        let (upload, download) = transfer::run(&tools, &plan, real.as_ref().ok_or(no_real))
+            .context("bench section `transfer`")?;
         record(upload);
         record(download);
     }

@@ -28,6 +28,7 @@ use crate::error::Result;
 use crate::session::Session;
 
 mod create;
+mod digest;
 mod download;
 mod images;
 mod import;

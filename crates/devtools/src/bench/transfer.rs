@@ -35,7 +35,12 @@ struct Figures {
 }
 
 /// Measures both sections (upload, download).
-pub fn run(tools: &Tools, plan: &Plan, real: Option<&RealCloud>) -> Result<(Section, Section)> {
+/// `real` is the real pair the services section started, or why there is none.
+pub fn run(
+    tools: &Tools,
+    plan: &Plan,
+    real: std::result::Result<&RealCloud, &str>,
+) -> Result<(Section, Section)> {
     let mib = plan.transfer_bytes >> 20;
     let file = test_file(tools, plan.transfer_bytes)?;
     step(format!(
@@ -67,7 +72,7 @@ pub fn run(tools: &Tools, plan: &Plan, real: Option<&RealCloud>) -> Result<(Sect
     let down = download(tools, &target, &file, &dir, plan.transfer_runs)?;
 
     let real_figures = match (real, plan.real_transfer) {
-        (Some(real), true) => {
+        (Ok(real), true) => {
             step("upload and download against real Glance 33, once each, for the record");
             let real_dir = scratch(tools, "transfer-real")?;
             fs::create_dir_all(&real_dir)?;
@@ -85,7 +90,7 @@ pub fn run(tools: &Tools, plan: &Plan, real: Option<&RealCloud>) -> Result<(Sect
             let down = download(tools, &target, &file, &real_dir, 1)?;
             Ok((up, down))
         }
-        (None, true) => Err("real Glance did not start".to_owned()),
+        (Err(why), true) => Err(why.to_owned()),
         _ => Err("skipped in --quick".to_owned()),
     };
 
@@ -143,11 +148,11 @@ pub fn run(tools: &Tools, plan: &Plan, real: Option<&RealCloud>) -> Result<(Sect
         sections.push(section);
     }
     sections[0].note(
-        "Both sides hash: the SDK md5 + sha512 as it streams (each on a thread of its own) and \
-         checks them against what Glance reports; the mock computes md5 + sha512 as it \
-         receives, beside the file's writes (in memory, as here, it does not fsync). \
-         openstackclient hashes nothing: on these 2 cores the SDK's hashing competes with \
-         the mock's.",
+        "Both sides hash: the SDK sha512 of a file as it streams (on a thread of its own), and \
+         checks it and the size against what Glance reports (md5 too for a stream, which \
+         cannot be read again); the mock computes md5 + sha512 as it receives, beside the \
+         file's writes (in memory, as here, it does not fsync). openstackclient hashes \
+         nothing: on these 2 cores the SDK's hashing competes with the mock's.",
     );
     sections[1].note(
         "The SDK verifies sha512 (os_hash_value) and fsyncs before renaming into place; \

@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use futures::StreamExt;
-use md5::{Digest, Md5};
-use sha2::digest::DynDigest;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
+use super::digest::Hasher;
 use super::model::{Image, ImageId};
 use super::{Images, requests};
 use crate::error::{Error, ErrorKind, Result};
@@ -32,26 +31,15 @@ pub struct Download {
 /// The hash to verify with, and the value it must have.
 struct Expected {
     algo: String,
-    hasher: Box<dyn DynDigest + Send>,
+    hasher: Hasher,
     value: String,
-}
-
-fn hasher(algo: &str) -> Option<Box<dyn DynDigest + Send>> {
-    Some(match algo {
-        "sha512" => Box::new(sha2::Sha512::new()),
-        "sha384" => Box::new(sha2::Sha384::new()),
-        "sha256" => Box::new(sha2::Sha256::new()),
-        "sha224" => Box::new(sha2::Sha224::new()),
-        "md5" => Box::new(Md5::new()),
-        _ => return None,
-    })
 }
 
 /// `os_hash_value` when its algorithm is one we have; else the md5 `checksum`; else the
 /// `Content-MD5` header (hex as Glance sends it, or base64 as HTTP defines it).
 fn expected(image: &Image, content_md5: Option<&str>) -> Option<Expected> {
     if let (Some(algo), Some(value)) = (&image.os_hash_algo, &image.os_hash_value)
-        && let Some(hasher) = hasher(algo)
+        && let Some(hasher) = Hasher::new(algo)
     {
         return Some(Expected {
             algo: algo.clone(),
@@ -72,7 +60,7 @@ fn expected(image: &Image, content_md5: Option<&str>) -> Option<Expected> {
     })?;
     Some(Expected {
         algo: "md5".into(),
-        hasher: Box::new(Md5::new()),
+        hasher: Hasher::new("md5").expect("md5 is always there"),
         value: md5.to_ascii_lowercase(),
     })
 }
@@ -191,8 +179,8 @@ impl Images {
                 tracing::warn!(image = %image.id, "Glance reported no hash; download not verified");
                 None
             }
-            Some(mut expected) => {
-                let got = hex::encode(expected.hasher.finalize_reset());
+            Some(expected) => {
+                let got = expected.hasher.finish();
                 if got != expected.value {
                     return Err(Error::new(
                         ErrorKind::Integrity,
@@ -232,6 +220,7 @@ mod tests {
 
     #[test]
     fn the_strongest_reported_hash_is_chosen() {
+        use md5::{Digest, Md5};
         let both = image(serde_json::json!({
             "checksum": "AA", "os_hash_algo": "sha512", "os_hash_value": "BB"
         }));

@@ -5,7 +5,7 @@ use super::Images;
 use super::create::CreateImage;
 use super::model::{Image, ImageId, ImageStatus, ImportInfo, ImportMethodName};
 use super::requests::{self, ImportMethod};
-use super::upload::{DeleteOnDrop, ImageData, prepare, send_data, verify};
+use super::upload::{DeleteOnDrop, ImageData, check, prepare, send_data};
 use crate::error::{Error, ErrorKind, Result};
 use crate::request::ServiceType;
 
@@ -71,7 +71,7 @@ impl Images {
             let active = self
                 .wait_for_status(&image.id, ImageStatus::Active, wait)
                 .await?;
-            verify(&active, &sent)?;
+            check(&active, &sent).await?;
             Ok(active)
         }
         .await;

@@ -1,8 +1,9 @@
 //! Image data going up: from a file or any `AsyncRead`, inspected first, streamed with
-//! constant memory, hashed on the way (md5 + sha512), checked against what Glance reports,
-//! and never leaving a half-made image behind unless asked to.
+//! constant memory, hashed on the way (see `upload/verify.rs` for which digests), checked
+//! against what Glance reports, and never leaving a half-made image behind unless asked to.
 
 mod body;
+mod verify;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -13,12 +14,13 @@ use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use self::body::{BodyError, Reader};
+pub(crate) use self::verify::{Sent, check};
 use super::create::CreateImage;
 use super::inspect;
 use super::model::{ContainerFormat, DiskFormat, Image, ImageId, ImageStatus};
 use super::{Images, requests};
 use crate::error::{Error, ErrorKind, Result};
-use crate::request::{Request, ServiceType};
+use crate::request::Request;
 use crate::session::Session;
 
 /// How much of a non-seekable stream is held back to inspect its format before uploading.
@@ -183,6 +185,8 @@ impl UploadImage {
 /// Data ready to send: opened, inspected, its formats settled.
 pub(crate) struct Prepared {
     reader: Reader,
+    /// The file read, when the data is one.
+    file: Option<PathBuf>,
     pub(crate) size: Option<u64>,
     pub(crate) label: String,
     pub(crate) disk_format: DiskFormat,
@@ -200,6 +204,10 @@ pub(crate) async fn prepare(
     let label = data.label();
     let container = container_format.cloned().unwrap_or(ContainerFormat::Bare);
     let io_error = |e: std::io::Error| Error::new(ErrorKind::Io, format!("{label}: {e}"));
+    let file = match &data.source {
+        Source::Path(path) => Some(path.clone()),
+        Source::Reader(_) => None,
+    };
     let (reader, size, inspection) = match data.source {
         Source::Path(path) => {
             let file = tokio::fs::File::open(&path).await.map_err(io_error)?;
@@ -249,19 +257,12 @@ pub(crate) async fn prepare(
     };
     Ok(Prepared {
         reader,
+        file,
         size,
         label,
         disk_format,
         container_format: container,
     })
-}
-
-/// What was sent: its length and hashes, hex.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Sent {
-    pub bytes: u64,
-    pub md5: String,
-    pub sha512: String,
 }
 
 /// Streams the prepared data as the body of `request` (PUT /file or PUT /stage), hashing
@@ -299,7 +300,8 @@ async fn send_tracked(
     // The whole body is out when the source ends, or, with a known length (after which the
     // connection reads no further), when that many bytes have gone.
     let at_length = all_sent.clone();
-    let (body, pipeline) = body::start(prepared.reader, total, move |sent| {
+    let algos = verify::on_the_way(prepared.file.is_some());
+    let (body, pipeline) = body::start(prepared.reader, total, algos, move |sent| {
         if Some(sent) == total {
             at_length.store(true, Ordering::SeqCst);
         }
@@ -321,50 +323,18 @@ async fn send_tracked(
     match pipeline.finish().await {
         Ok(hashed) => Ok(Sent {
             bytes: hashed.bytes,
-            md5: hashed.md5,
-            sha512: hashed.sha512,
+            digests: hashed
+                .digests
+                .into_iter()
+                .map(|(algo, digest)| (algo.to_owned(), digest))
+                .collect(),
+            file: prepared.file,
         }),
         Err(BodyError::Read(e)) => Err(reading(e.to_string())),
         Err(BodyError::Lost) => Err(Error::new(
             ErrorKind::Io,
             "hashing the data sent: a hashing thread ended early",
         )),
-    }
-}
-
-/// Compares what Glance reports with what was sent: size, md5 `checksum`, and
-/// `os_hash_value` when its algorithm is sha512.
-pub(crate) fn verify(image: &Image, sent: &Sent) -> Result<()> {
-    let mut mismatches = Vec::new();
-    if let Some(size) = image.size.filter(|s| *s != sent.bytes) {
-        mismatches.push(format!("size {size} bytes, but {} were sent", sent.bytes));
-    }
-    if let Some(md5) = image
-        .checksum
-        .as_deref()
-        .filter(|c| !c.eq_ignore_ascii_case(&sent.md5))
-    {
-        mismatches.push(format!("md5 {md5}, but the data sent has {}", sent.md5));
-    }
-    if image.os_hash_algo.as_deref() == Some("sha512")
-        && let Some(value) = image
-            .os_hash_value
-            .as_deref()
-            .filter(|v| !v.eq_ignore_ascii_case(&sent.sha512))
-    {
-        mismatches.push(format!(
-            "sha512 {value}, but the data sent has {}",
-            sent.sha512
-        ));
-    }
-    if mismatches.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::new(
-            ErrorKind::Integrity,
-            format!("Glance reports {}", mismatches.join("; ")),
-        )
-        .with_service(ServiceType::Image))
     }
 }
 
@@ -483,12 +453,10 @@ impl Images {
                 err,
                 arrived: Arrived::Yes(sent),
             }) => Err(err.context(format!(
-                "upload to image {}: the data arrived ({} bytes, md5 {}) and Glance \
-                 accepted it, but reading the image back to check it failed, so the \
-                 image was kept",
+                "upload to image {}: the data arrived ({}) and Glance accepted it, but \
+                 reading the image back to check it failed, so the image was kept",
                 image.label(),
-                sent.bytes,
-                sent.md5
+                sent.summary()
             ))),
             Err(UploadFailed {
                 err,
@@ -532,11 +500,11 @@ impl Images {
             err,
             arrived: Arrived::Yes(sent.clone()),
         })?;
-        verify(&uploaded, &sent).map_err(|err| UploadFailed {
+        check(&uploaded, &sent).await.map_err(|err| UploadFailed {
             err,
             arrived: Arrived::No,
         })?;
-        tracing::debug!(image = %image.id, bytes = sent.bytes, md5 = %sent.md5, "uploaded and verified");
+        tracing::debug!(image = %image.id, sent = %sent.summary(), "uploaded and verified");
         Ok(uploaded)
     }
 
@@ -583,39 +551,6 @@ impl Images {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn image(size: u64, md5: &str, sha512: &str) -> Image {
-        serde_json::from_value(serde_json::json!({
-            "id": "i", "status": "active", "size": size, "checksum": md5,
-            "os_hash_algo": "sha512", "os_hash_value": sha512
-        }))
-        .unwrap()
-    }
-
-    fn sent() -> Sent {
-        use md5::{Digest, Md5};
-        use sha2::Sha512;
-        Sent {
-            bytes: 3,
-            md5: hex::encode(Md5::digest(b"abc")),
-            sha512: hex::encode(Sha512::digest(b"abc")),
-        }
-    }
-
-    #[test]
-    fn matching_hashes_pass_and_each_mismatch_is_named() {
-        let s = sent();
-        verify(&image(3, &s.md5, &s.sha512), &s).unwrap();
-        verify(&image(3, &s.md5.to_uppercase(), &s.sha512), &s).unwrap();
-        let err = verify(&image(4, "00", &s.sha512), &s).unwrap_err();
-        assert_eq!(err.kind(), &ErrorKind::Integrity);
-        assert!(
-            err.message().contains("size 4 bytes, but 3 were sent"),
-            "{err}"
-        );
-        assert!(err.message().contains("md5 00, but"), "{err}");
-        assert!(!err.message().contains("sha512"), "{err}");
-    }
 
     #[tokio::test]
     async fn a_stream_is_inspected_from_its_head_and_sent_whole() {

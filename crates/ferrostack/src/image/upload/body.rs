@@ -1,11 +1,11 @@
 //! The body of an upload: the data read in chunks ahead of the socket, each chunk handed to
-//! an md5 thread, a sha512 thread and the HTTP body at once (shared, never copied).
+//! the HTTP body and to one thread per digest at once (shared, never copied).
 //!
-//! md5 and sha512 together cost several times the CPU of sending, so they run beside the
+//! Digests cost several times the CPU of sending (sha512 most), so they run beside the
 //! socket write, each on a blocking thread of its own, instead of in the task hyper polls
 //! for the body. A file is read on a blocking thread with plain `read` calls straight into
 //! each chunk's buffer (tokio's `File` reads into a buffer of its own and copies). Short
-//! queues keep memory flat: the reader waits for the slowest of the three.
+//! queues keep memory flat: the reader waits for the slowest of them.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -13,15 +13,17 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use md5::{Digest, Md5};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::io::ReaderStream;
 
+use crate::image::digest::Hasher;
+
 /// Bytes per chunk read from the source and sent.
 const CHUNK: usize = 512 * 1024;
-/// Chunks waiting for each of the three: with those being worked on, a few MiB at most.
+/// Chunks waiting for each thread and the body: with those being worked on, a few MiB at
+/// most.
 const QUEUE: usize = 4;
 
 /// Where the data is read from.
@@ -39,17 +41,14 @@ type Chunk = io::Result<Bytes>;
 pub(crate) struct Hashed {
     /// Length in bytes.
     pub(crate) bytes: u64,
-    /// Hex md5.
-    pub(crate) md5: String,
-    /// Hex sha512.
-    pub(crate) sha512: String,
+    /// Each algorithm asked for, with its digest (lowercase hex).
+    pub(crate) digests: Vec<(&'static str, String)>,
 }
 
 /// The threads of one upload, to be asked for their results after the body was sent.
 pub(crate) struct Pipeline {
-    reader: JoinHandle<io::Result<()>>,
-    md5: JoinHandle<(u64, String)>,
-    sha512: JoinHandle<String>,
+    reader: JoinHandle<io::Result<u64>>,
+    hashers: Vec<(&'static str, JoinHandle<String>)>,
     /// A read error as the HTTP client met it in the body.
     read_error: Arc<Mutex<Option<String>>>,
 }
@@ -63,22 +62,32 @@ pub(crate) enum BodyError {
     Lost,
 }
 
-/// Starts reading and hashing `reader`, at most `limit` bytes (the `Content-Length` sent, so
-/// that a file growing meanwhile cannot make the body longer than promised); the stream is
-/// the HTTP body, in order. `progress` is told the bytes taken by the HTTP client so far, as
-/// it takes them.
+/// Starts reading `reader`, at most `limit` bytes (the `Content-Length` sent, so that a
+/// file growing meanwhile cannot make the body longer than promised), and hashing it in
+/// each of `algos` (names [`Hasher::new`] knows); the stream is the HTTP body, in order.
+/// `progress` is told the bytes taken by the HTTP client so far, as it takes them.
 pub(crate) fn start(
     reader: Reader,
     limit: Option<u64>,
+    algos: &[&'static str],
     mut progress: impl FnMut(u64) + Send + 'static,
 ) -> (impl Stream<Item = Chunk> + Send + 'static, Pipeline) {
     let limit = limit.unwrap_or(u64::MAX);
-    let (md5_feed, md5_chunks) = mpsc::channel::<Bytes>(QUEUE);
-    let (sha512_feed, sha512_chunks) = mpsc::channel::<Bytes>(QUEUE);
     let (body_feed, mut body_chunks) = mpsc::channel::<Chunk>(QUEUE);
+    let mut digests = Vec::new();
+    let mut hashers = Vec::new();
+    for &algo in algos {
+        let mut hasher = Hasher::new(algo).expect("only algorithms we have are asked for");
+        let (feed, chunks) = mpsc::channel::<Bytes>(QUEUE);
+        digests.push(feed);
+        let thread = tokio::task::spawn_blocking(move || {
+            each_chunk(chunks, |chunk| hasher.update(chunk));
+            hasher.finish()
+        });
+        hashers.push((algo, thread));
+    }
     let feeds = Feeds {
-        md5: md5_feed,
-        sha512: sha512_feed,
+        digests,
         body: body_feed,
     };
     let reader = match reader {
@@ -87,18 +96,6 @@ pub(crate) fn start(
         }
         Reader::Stream(stream) => tokio::spawn(read_stream(stream.take(limit), feeds)),
     };
-    let md5 = tokio::task::spawn_blocking(move || {
-        let mut md5 = Md5::new();
-        let bytes = each_chunk(md5_chunks, |chunk| md5.update(chunk));
-        (bytes, hex::encode(md5.finalize()))
-    });
-    let sha512 = tokio::task::spawn_blocking(move || {
-        // ring's SHA-512 (BoringSSL's assembly): about a third faster than sha2's here,
-        // and sha512 is the slowest of the three.
-        let mut sha512 = ring::digest::Context::new(&ring::digest::SHA512);
-        each_chunk(sha512_chunks, |chunk| sha512.update(chunk));
-        hex::encode(sha512.finish())
-    });
     let read_error = Arc::new(Mutex::new(None));
     let met = read_error.clone();
     let mut taken = 0u64;
@@ -116,8 +113,7 @@ pub(crate) fn start(
         body,
         Pipeline {
             reader,
-            md5,
-            sha512,
+            hashers,
             read_error,
         },
     )
@@ -129,31 +125,33 @@ impl Pipeline {
         self.read_error.lock().expect("never poisoned").clone()
     }
 
-    /// Waits for the reader and both hashers: what they saw, or why reading failed. Only
+    /// Waits for the reader and the hashers: what they saw, or why reading failed. Only
     /// after a request that succeeded: the body was then taken to its end, so the reader
     /// has nothing left to hand over. (After a failure, dropping the pipeline is enough: the
     /// threads end once the HTTP client drops the body.)
     pub(crate) async fn finish(self) -> Result<Hashed, BodyError> {
-        self.reader
+        let bytes = self
+            .reader
             .await
             .map_err(|_| BodyError::Lost)?
             .map_err(BodyError::Read)?;
-        let (bytes, md5) = self.md5.await.map_err(|_| BodyError::Lost)?;
-        let sha512 = self.sha512.await.map_err(|_| BodyError::Lost)?;
-        Ok(Hashed { bytes, md5, sha512 })
+        let mut digests = Vec::with_capacity(self.hashers.len());
+        for (algo, thread) in self.hashers {
+            digests.push((algo, thread.await.map_err(|_| BodyError::Lost)?));
+        }
+        Ok(Hashed { bytes, digests })
     }
 }
 
-/// The three ways out of the reader. Dropping them ends the hashers.
+/// The ways out of the reader. Dropping them ends the hashers.
 struct Feeds {
-    md5: mpsc::Sender<Bytes>,
-    sha512: mpsc::Sender<Bytes>,
+    digests: Vec<mpsc::Sender<Bytes>>,
     body: mpsc::Sender<Chunk>,
 }
 
-/// What the reader does when one of the three is gone.
+/// What the reader does when one of its ways out is gone.
 enum Handed {
-    /// All three took the chunk.
+    /// All took the chunk.
     Taken,
     /// The body was dropped (the request ended early): stop reading, it is not an error.
     Gone,
@@ -161,33 +159,42 @@ enum Handed {
 
 impl Feeds {
     fn hand_blocking(&self, chunk: Bytes) -> Handed {
-        let taken = self.md5.blocking_send(chunk.clone()).is_ok()
-            && self.sha512.blocking_send(chunk.clone()).is_ok()
+        let taken = self
+            .digests
+            .iter()
+            .all(|feed| feed.blocking_send(chunk.clone()).is_ok())
             && self.body.blocking_send(Ok(chunk)).is_ok();
         if taken { Handed::Taken } else { Handed::Gone }
     }
 
     async fn hand(&self, chunk: Bytes) -> Handed {
-        let taken = self.md5.send(chunk.clone()).await.is_ok()
-            && self.sha512.send(chunk.clone()).await.is_ok()
-            && self.body.send(Ok(chunk)).await.is_ok();
-        if taken { Handed::Taken } else { Handed::Gone }
+        for feed in &self.digests {
+            if feed.send(chunk.clone()).await.is_err() {
+                return Handed::Gone;
+            }
+        }
+        match self.body.send(Ok(chunk)).await {
+            Ok(()) => Handed::Taken,
+            Err(_) => Handed::Gone,
+        }
     }
 }
 
-/// Reads `file` to its end in [`CHUNK`]s. A read error goes into the body too, so that the
-/// request fails rather than ends short.
-fn read_file(mut file: impl Read, feeds: &Feeds) -> io::Result<()> {
+/// Reads `file` to its end in [`CHUNK`]s; the bytes handed on. A read error goes into the
+/// body too, so that the request fails rather than ends short.
+fn read_file(mut file: impl Read, feeds: &Feeds) -> io::Result<u64> {
+    let mut bytes = 0;
     loop {
         let mut buf = Vec::with_capacity(CHUNK);
         // read_to_end fills the spare capacity without zeroing it first, in one `read`
         // per chunk for a regular file.
         match (&mut file).take(CHUNK as u64).read_to_end(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(_) => {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => {
                 if let Handed::Gone = feeds.hand_blocking(Bytes::from(buf)) {
-                    return Ok(());
+                    return Ok(bytes);
                 }
+                bytes += n as u64;
             }
             Err(e) => {
                 let _ = feeds
@@ -200,14 +207,17 @@ fn read_file(mut file: impl Read, feeds: &Feeds) -> io::Result<()> {
 }
 
 /// Reads `stream` to its end in [`CHUNK`]s, like [`read_file`].
-async fn read_stream(stream: impl AsyncRead + Unpin, feeds: Feeds) -> io::Result<()> {
+async fn read_stream(stream: impl AsyncRead + Unpin, feeds: Feeds) -> io::Result<u64> {
+    let mut bytes = 0;
     let mut chunks = ReaderStream::with_capacity(stream, CHUNK);
     while let Some(chunk) = chunks.next().await {
         match chunk {
             Ok(chunk) => {
+                let n = chunk.len() as u64;
                 if let Handed::Gone = feeds.hand(chunk).await {
-                    return Ok(());
+                    return Ok(bytes);
                 }
+                bytes += n;
             }
             Err(e) => {
                 let _ = feeds
@@ -218,23 +228,23 @@ async fn read_stream(stream: impl AsyncRead + Unpin, feeds: Feeds) -> io::Result
             }
         }
     }
-    Ok(())
+    Ok(bytes)
 }
 
-/// Runs `f` on every chunk until the feed closes; the bytes seen.
-fn each_chunk(mut chunks: mpsc::Receiver<Bytes>, mut f: impl FnMut(&[u8])) -> u64 {
-    let mut bytes = 0;
+/// Runs `f` on every chunk until the feed closes.
+fn each_chunk(mut chunks: mpsc::Receiver<Bytes>, mut f: impl FnMut(&[u8])) {
     while let Some(chunk) = chunks.blocking_recv() {
         f(&chunk);
-        bytes += chunk.len() as u64;
     }
-    bytes
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use md5::{Digest, Md5};
     use sha2::Sha512;
+
+    const BOTH: &[&str] = &["md5", "sha512"];
 
     fn data() -> Vec<u8> {
         // More than a queue's worth of chunks, the last one short.
@@ -249,7 +259,7 @@ mod tests {
     ) -> (Vec<u8>, Vec<u64>, Result<Hashed, BodyError>) {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let told = seen.clone();
-        let (body, pipeline) = start(reader, limit, move |n| told.lock().unwrap().push(n));
+        let (body, pipeline) = start(reader, limit, BOTH, move |n| told.lock().unwrap().push(n));
         let mut sent = Vec::new();
         let mut body = Box::pin(body);
         while let Some(chunk) = body.next().await {
@@ -265,8 +275,13 @@ mod tests {
     fn check(data: &[u8], sent: &[u8], hashed: &Hashed) {
         assert!(sent == data, "the body differs from the data");
         assert_eq!(hashed.bytes, data.len() as u64);
-        assert_eq!(hashed.md5, hex::encode(Md5::digest(data)));
-        assert_eq!(hashed.sha512, hex::encode(Sha512::digest(data)));
+        assert_eq!(
+            hashed.digests,
+            [
+                ("md5", hex::encode(Md5::digest(data))),
+                ("sha512", hex::encode(Sha512::digest(data)))
+            ]
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -331,7 +346,7 @@ mod tests {
     #[tokio::test]
     async fn a_read_error_fails_the_body_and_is_reported() {
         let reader = Reader::Stream(Box::new(Failing(false)));
-        let (body, pipeline) = start(reader, None, |_| {});
+        let (body, pipeline) = start(reader, None, BOTH, |_| {});
         let items: Vec<Chunk> = body.collect().await;
         assert!(matches!(items.last(), Some(Err(e)) if e.to_string() == "disk on fire"));
         assert_eq!(pipeline.read_error().as_deref(), Some("disk on fire"));
@@ -346,7 +361,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("disk.raw");
         std::fs::write(&path, data()).unwrap();
-        let (body, pipeline) = start(Reader::File(File::open(&path).unwrap()), None, |_| {});
+        let (body, pipeline) = start(Reader::File(File::open(&path).unwrap()), None, BOTH, |_| {});
         let mut body = Box::pin(body);
         body.next().await.unwrap().unwrap();
         drop(body);
