@@ -19,30 +19,34 @@ fn images(t: &TestCloud) -> String {
     )
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_good_upload_whose_check_fails_keeps_the_image_and_says_so() {
+/// A cloud with the fault `rule` set, and the failed `image create NAME --file disk.raw`
+/// run against it (exit code 1 checked): the cloud, and the command's stderr.
+async fn failed_create(name: &str, rule: FaultRule) -> (TestCloud, String) {
     let t = TestCloud::start().await;
     std::fs::write(t.path().join("disk.raw"), raw()).unwrap();
-    // Every attempt of the GET that follows the upload gets a 503.
-    t.cloud
-        .add_fault(
-            FaultRule::new(Fault::status(503))
-                .method("GET")
-                .path("/image/v2/images/*")
-                .times(4),
-        )
-        .expect("fault rule");
+    t.cloud.add_fault(rule).expect("fault rule");
     let out = run(t.fstack("mock-admin").args([
         "image",
         "create",
-        "kept",
+        name,
         "--disk-format",
         "raw",
         "--file",
         "disk.raw",
     ]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(1), "{stderr}");
+    (t, stderr)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_good_upload_whose_check_fails_keeps_the_image_and_says_so() {
+    // Every attempt of the GET that follows the upload gets a 503.
+    let rule = FaultRule::new(Fault::status(503))
+        .method("GET")
+        .path("/image/v2/images/*")
+        .times(4);
+    let (t, stderr) = failed_create("kept", rule).await;
     assert!(
         stderr.contains("the data arrived (65536 bytes, sha512 ")
             && stderr
@@ -55,56 +59,24 @@ async fn a_good_upload_whose_check_fails_keeps_the_image_and_says_so() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_upload_deletes_the_image() {
-    let t = TestCloud::start().await;
-    std::fs::write(t.path().join("disk.raw"), raw()).unwrap();
-    t.cloud
-        .add_fault(
-            FaultRule::new(Fault::status(503))
-                .method("PUT")
-                .path("/image/v2/images/*/file")
-                .times(1),
-        )
-        .expect("fault rule");
-    let out = run(t.fstack("mock-admin").args([
-        "image",
-        "create",
-        "gone",
-        "--disk-format",
-        "raw",
-        "--file",
-        "disk.raw",
-    ]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let rule = FaultRule::new(Fault::status(503))
+        .method("PUT")
+        .path("/image/v2/images/*/file")
+        .times(1);
+    let (t, stderr) = failed_create("gone", rule).await;
     assert!(stderr.contains("failed, the image was deleted"), "{stderr}");
     assert_eq!(images(&t).trim(), "");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_whose_answer_is_lost_looks_before_it_deletes() {
-    let t = TestCloud::start().await;
-    std::fs::write(t.path().join("disk.raw"), raw()).unwrap();
     // The connection closes without an answer and the upload is not run: the image is
     // still queued, so its data did not arrive, and it goes.
-    t.cloud
-        .add_fault(
-            FaultRule::new(Fault::Drop)
-                .method("PUT")
-                .path("/image/v2/images/*/file")
-                .times(1),
-        )
-        .expect("fault rule");
-    let out = run(t.fstack("mock-admin").args([
-        "image",
-        "create",
-        "lost",
-        "--disk-format",
-        "raw",
-        "--file",
-        "disk.raw",
-    ]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let rule = FaultRule::new(Fault::Drop)
+        .method("PUT")
+        .path("/image/v2/images/*/file")
+        .times(1);
+    let (t, stderr) = failed_create("lost", rule).await;
     assert!(stderr.contains("failed, the image was deleted"), "{stderr}");
     assert_eq!(images(&t).trim(), "");
 }

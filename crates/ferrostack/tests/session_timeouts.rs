@@ -104,6 +104,18 @@ async fn within<T>(limit: Duration, f: impl std::future::Future<Output = T>) -> 
         .expect("the call hung past the test's own limit")
 }
 
+/// The timeout error a compute GET of `path` must end in (within the test's own limit).
+async fn timeout_of(session: &Session, path: &str) -> ferrostack::Error {
+    let err = within(
+        Duration::from_secs(10),
+        session.send(Request::get(ServiceType::Compute, path)),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Timeout, "{err}");
+    err
+}
+
 #[tokio::test]
 async fn a_server_that_accepts_and_never_answers_fails_at_the_read_timeout_once() {
     let (base, requests) = raw_server(discovery_then_silence).await;
@@ -112,13 +124,7 @@ async fn a_server_that_accepts_and_never_answers_fails_at_the_read_timeout_once(
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = within(
-        Duration::from_secs(10),
-        session.send(Request::get(ServiceType::Compute, "/servers")),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::Timeout);
+    let err = timeout_of(&session, "/servers").await;
     let message = err.message();
     assert!(
         message.starts_with(&format!("GET {base}/v2.1/servers: timed out after 0.")),
@@ -141,13 +147,7 @@ async fn api_timeout_bounds_each_read_as_openstacksdk_does() {
         ..config(&base)
     };
     let session = Session::new(config).unwrap();
-    let err = within(
-        Duration::from_secs(10),
-        session.send(Request::get(ServiceType::Compute, "/flavors")),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::Timeout);
+    let err = timeout_of(&session, "/flavors").await;
     assert!(
         err.message()
             .ends_with("(nothing received within the 0.25 s read timeout)"),
@@ -163,13 +163,7 @@ async fn a_silent_discovery_names_itself() {
         .read_timeout(Duration::from_millis(200))
         .build()
         .unwrap();
-    let err = within(
-        Duration::from_secs(10),
-        session.send(Request::get(ServiceType::Compute, "/servers")),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::Timeout);
+    let err = timeout_of(&session, "/servers").await;
     assert!(
         err.to_string()
             .contains(&format!("GET {base}/v2.1: timed out after")),
@@ -185,13 +179,7 @@ async fn the_time_limit_bounds_every_call_and_then_fails_them_at_once() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = within(
-        Duration::from_secs(10),
-        session.send(Request::get(ServiceType::Compute, "/servers")),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::Timeout);
+    let err = timeout_of(&session, "/servers").await;
     assert!(
         err.message().ends_with("(the 0.4 s time limit ran out)"),
         "{err}"

@@ -63,10 +63,17 @@ pub(crate) fn without_userinfo(mut url: Url, key: &str) -> Url {
              the auth section",
             redact_url(url.as_str())
         );
-        // Only URLs that cannot have user information (no host) refuse these.
-        let _ = url.set_username("");
-        let _ = url.set_password(None);
+        url = stripped(&url);
     }
+    url
+}
+
+/// `url` without its user information, silently: for showing a URL in a message.
+pub(crate) fn stripped(url: &Url) -> Url {
+    let mut url = url.clone();
+    // Only URLs that cannot have user information (no host) refuse these.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
     url
 }
 

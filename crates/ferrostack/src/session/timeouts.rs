@@ -97,9 +97,7 @@ impl Bound {
 /// `GET https://nova/v2.1/servers: timed out after 60.0 s (nothing received within the 60 s
 /// read timeout)`. The URL is shown without any user or password it may carry.
 pub(super) fn timed_out(request: &Request, url: &Url, started: Instant, bound: Bound) -> Error {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
+    let shown = super::links::stripped(url);
     Error::new(
         ErrorKind::Timeout,
         format!(
