@@ -439,22 +439,30 @@ async fn start_up_trusts_the_stored_hashes_and_checks_only_lengths() {
     assert_eq!(image(&cloud, &demo, &ids[1]).await["status"], "killed");
 }
 
-/// The files under `dir` whose bytes contain `needle`.
-fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+/// Every file under `dir`, in order.
+fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     for entry in dir.read_dir().unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            found.extend(files_containing(&path, needle));
-        } else if std::fs::read(&path)
-            .unwrap()
-            .windows(needle.len())
-            .any(|w| w == needle.as_bytes())
-        {
+            found.extend(files(&path));
+        } else {
             found.push(path);
         }
     }
+    found.sort();
     found
+}
+
+/// The files under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    files(dir)
+        .into_iter()
+        .filter(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -503,4 +511,117 @@ async fn no_password_or_secret_is_kept_in_plain_text_and_both_work_after_a_resta
         authenticate(&cloud, password("carol", secret)).await,
         Err(StatusCode::UNAUTHORIZED)
     );
+}
+
+/// An image as the state store before the database kept it in `glance/images.json`.
+fn legacy_image(id: &str, owner: &str, status: &str) -> Value {
+    json!({"id": id, "name": format!("old-{status}"), "status": status, "visibility": "shared",
+        "protected": false, "os_hidden": false, "checksum": null, "os_hash_algo": null,
+        "os_hash_value": null, "size": null, "virtual_size": null, "min_disk": 0, "min_ram": 0,
+        "owner": owner, "container_format": "bare", "disk_format": "raw", "tags": [],
+        "created_at": "2026-11-30T10:00:00.123456Z", "updated_at": "2026-11-30T10:00:01Z",
+        "properties": {}, "members": [], "staged": null})
+}
+
+#[tokio::test]
+async fn an_old_images_json_is_imported_once_with_its_bytes_members_and_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    // Project ids are stable: an in-memory cloud with the same seed names them.
+    let (demo_project, ci_project) = {
+        let cloud = MockCloud::builder().seed(seed()).start().await.unwrap();
+        (
+            cloud.project_id("demo").unwrap(),
+            cloud.project_id("ci").unwrap(),
+        )
+    };
+    let bytes: Vec<u8> = (0..50_000u32).map(|i| (i * 13 % 256) as u8).collect();
+    let (active, queued) = (
+        "0b1c2d3e-0000-4000-8000-000000000001",
+        "0b1c2d3e-0000-4000-8000-000000000002",
+    );
+    let mut record = legacy_image(active, &demo_project, "active");
+    record["checksum"] = json!(hex::encode(md5::Md5::digest(&bytes)));
+    record["os_hash_algo"] = json!("sha512");
+    record["os_hash_value"] = json!(hex::encode(Sha512::digest(&bytes)));
+    record["size"] = json!(bytes.len());
+    record["tags"] = json!(["old", "kept"]);
+    record["properties"] = json!({"os_distro": "cirros"});
+    record["members"] = json!([{"member_id": ci_project, "status": "accepted",
+        "created_at": "2026-11-30T10:00:02Z", "updated_at": "2026-11-30T10:00:03Z"}]);
+    let glance = dir.path().join("glance");
+    std::fs::create_dir_all(glance.join("data")).unwrap();
+    std::fs::write(glance.join("data").join(active), &bytes).unwrap();
+    let document = json!({"version": 1,
+        "images": [record, legacy_image(queued, &demo_project, "queued")]});
+    std::fs::write(glance.join("images.json"), document.to_string()).unwrap();
+
+    let cloud = start(dir.path()).await;
+    let demo = cloud.token("demo", "demo").unwrap();
+    let kept = image(&cloud, &demo, active).await;
+    assert_eq!(kept["status"], "active");
+    assert_eq!(kept["tags"], json!(["old", "kept"]));
+    assert_eq!(kept["os_distro"], "cirros");
+    assert_eq!(kept["os_hash_value"], hex::encode(Sha512::digest(&bytes)));
+    let response = http()
+        .get(format!(
+            "{}/image/v2/images/{active}/file",
+            cloud.base_url()
+        ))
+        .header("x-auth-token", &demo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.bytes().await.unwrap(), bytes);
+    // The member sees it, as accepted.
+    let alice = cloud.token("alice", "ci").unwrap();
+    let path = format!("/image/v2/images/{active}/members/{ci_project}");
+    let (status, member) = call(&cloud, &alice, Method::GET, &path, None).await;
+    assert_eq!(
+        (status, &member["status"]),
+        (StatusCode::OK, &json!("accepted"))
+    );
+    assert_eq!(image(&cloud, &demo, queued).await["status"], "queued");
+    assert!(!glance.join("images.json").exists());
+    assert!(glance.join("images.json.imported").exists());
+    // Deleted after the import, it stays deleted: the file is not read again.
+    let path = format!("/image/v2/images/{queued}");
+    let (status, _) = call(&cloud, &demo, Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    cloud.stop().await;
+
+    let cloud = start(dir.path()).await;
+    assert_eq!(image(&cloud, &demo, active).await["status"], "active");
+    let (status, _) = call(&cloud, &demo, Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_damaged_images_json_stops_the_start_naming_it_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let glance = dir.path().join("glance");
+    std::fs::create_dir_all(glance.join("data")).unwrap();
+    std::fs::write(
+        glance.join("data/some-image"),
+        b"bytes no record claims yet",
+    )
+    .unwrap();
+    for (damaged, problem) in [
+        (
+            r#"{"version": 1, "images": [{"id": "a""#,
+            "EOF while parsing",
+        ),
+        (r#"{"version": 2, "images": []}"#, "version 2"),
+    ] {
+        std::fs::write(glance.join("images.json"), damaged).unwrap();
+        let before = files(dir.path());
+        let err = start_err(dir.path()).await;
+        assert!(
+            err.contains(&glance.join("images.json").display().to_string()),
+            "{err}"
+        );
+        assert!(err.contains(problem), "{err}");
+        assert_eq!(files(dir.path()), before, "nothing is created or removed");
+        let kept = std::fs::read_to_string(glance.join("images.json")).unwrap();
+        assert_eq!(kept, damaged);
+    }
 }
