@@ -2,6 +2,7 @@
 
 pub(crate) mod seed;
 mod serve;
+mod watchdog;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -93,7 +94,9 @@ impl MockCloudBuilder {
     }
 
     /// How long a client may be silent while it sends a request, its headers or (while the
-    /// cloud reads it) its body, before its connection is closed or its upload fails
+    /// cloud reads it) its body, before its connection is closed or its upload fails; and how
+    /// long a connection may stay with no byte moving while no request is being handled (an
+    /// idle HTTP/2 connection, a response its client does not read) before it is closed
     /// (default 60 s).
     pub fn idle_timeout(mut self, idle: Duration) -> Self {
         self.options.idle_timeout = idle;

@@ -64,7 +64,8 @@ struct Serve {
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     token_ttl: u64,
     /// Seconds a client may be silent while it sends a request (headers, or a body being
-    /// read) before the cloud gives up on it.
+    /// read), or leave its connection with nothing moving (an idle HTTP/2 connection, a
+    /// response it does not read), before the cloud gives up on it.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     idle_timeout: u64,
     /// PBKDF2-SHA512 rounds of the salted hashes Keystone keeps of passwords and
