@@ -65,6 +65,7 @@ mod errors;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod glance;
+pub mod hostile;
 mod keystone;
 mod nova;
 mod paging;
