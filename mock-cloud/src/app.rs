@@ -54,9 +54,11 @@ impl AppState {
     /// With a state directory, its lock is taken first: nothing in it is touched while
     /// another cloud holds it.
     pub(crate) fn new(base_url: String, options: Options) -> anyhow::Result<Self> {
+        // Read and checked before the state directory is touched: a damaged one changes nothing.
+        let legacy_images = glance::images_json::read(options.state_dir.as_deref())?;
         let db = Db::open(options.state_dir.as_deref())?;
         let keystone = keystone::Keystone::new(&base_url, &options, &db)?;
-        let glance = glance::Glance::new(&base_url, &options, &db)?;
+        let glance = glance::Glance::new(&base_url, &options, &db, legacy_images)?;
         let nova = nova::Nova::new(&base_url, &options, &db)?;
         let control = control::Control::new(&options);
         Ok(Self(Arc::new(Shared {

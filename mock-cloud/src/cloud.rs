@@ -2,6 +2,7 @@
 
 pub(crate) mod seed;
 mod serve;
+mod watchdog;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -44,6 +45,8 @@ pub(crate) struct Options {
     /// How long a client may be silent while it sends a request (its headers, or its body
     /// while the cloud reads it) before the cloud gives up on it.
     pub(crate) idle_timeout: Duration,
+    /// PBKDF2-SHA512 rounds of the hashes Keystone keeps of passwords and secrets.
+    pub(crate) secret_hash_rounds: u32,
 }
 
 impl Default for Options {
@@ -58,6 +61,7 @@ impl Default for Options {
             compute_driver: None,
             seed_folders: Vec::new(),
             idle_timeout: Duration::from_secs(60),
+            secret_hash_rounds: crate::keystone::secret_hash::DEFAULT_ROUNDS,
         }
     }
 }
@@ -90,10 +94,20 @@ impl MockCloudBuilder {
     }
 
     /// How long a client may be silent while it sends a request, its headers or (while the
-    /// cloud reads it) its body, before its connection is closed or its upload fails
+    /// cloud reads it) its body, before its connection is closed or its upload fails; and how
+    /// long a connection may stay with no byte moving while no request is being handled (an
+    /// idle HTTP/2 connection, a response its client does not read) before it is closed
     /// (default 60 s).
     pub fn idle_timeout(mut self, idle: Duration) -> Self {
         self.options.idle_timeout = idle;
+        self
+    }
+
+    /// How many PBKDF2-SHA512 rounds Keystone's hashes of passwords and application-credential
+    /// secrets take (default 1,000: quick enough for a token per test; only the hashes are
+    /// kept, in memory and in the state directory). Hashes already kept verify whatever it is.
+    pub fn secret_hash_rounds(mut self, rounds: u32) -> Self {
+        self.options.secret_hash_rounds = rounds;
         self
     }
 

@@ -18,6 +18,7 @@ pub(crate) mod discovery;
 pub(crate) mod gate;
 pub(crate) mod image;
 pub(crate) mod images;
+pub(crate) mod images_json;
 pub(crate) mod list;
 pub(crate) mod members;
 pub(crate) mod sink;
@@ -38,6 +39,7 @@ use axum::routing::{get, post, put};
 use jiff::Timestamp;
 
 use self::image::{Image, image_not_found};
+use self::images_json::LegacyImages;
 use self::store::Store;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -83,16 +85,23 @@ pub(crate) struct BootImage {
 }
 
 impl Glance {
-    /// Empty state, or the images kept in the state database, repaired after a crash.
-    pub(crate) fn new(base_url: &str, options: &Options, db: &Db) -> anyhow::Result<Self> {
+    /// Empty state, or the images kept in the state database (and `legacy`'s, imported),
+    /// repaired after a crash.
+    pub(crate) fn new(
+        base_url: &str,
+        options: &Options,
+        db: &Db,
+        legacy: Option<LegacyImages>,
+    ) -> anyhow::Result<Self> {
         let store = Store::open(options.state_dir.as_deref())?;
         let mut images: BTreeMap<String, Image> = db
             .load::<Image>(Table::GlanceImages)?
             .into_iter()
             .map(|image| (image.id.clone(), image))
             .collect();
+        let imported = legacy.map_or_else(Change::new, |legacy| legacy.import(&mut images));
         let repaired = store.repair(&mut images);
-        let change = repaired.iter().fold(Change::new(), |change, id| {
+        let change = repaired.iter().fold(imported, |change, id| {
             change.put(Table::GlanceImages, id, &images[id])
         });
         db.submit(change)?;

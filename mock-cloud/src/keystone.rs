@@ -8,6 +8,7 @@ pub(crate) mod catalog;
 pub(crate) mod directory;
 mod json_body;
 pub(crate) mod records;
+pub(crate) mod secret_hash;
 pub(crate) mod tokens;
 
 use std::sync::RwLock;
@@ -26,6 +27,7 @@ use serde_json::{Value, json};
 use self::authenticate::AuthRequest;
 use self::directory::{Directory, Project, Target};
 use self::records::SavedDirectory;
+use self::secret_hash::Hasher;
 use self::tokens::{Scope, Token, Tokens};
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -58,7 +60,11 @@ impl Keystone {
         Ok(Self {
             base_url: base_url.to_owned(),
             ttl: RwLock::new(options.token_ttl),
-            directory: SavedDirectory::open(db, options.seed.as_ref())?,
+            directory: SavedDirectory::open(
+                db,
+                options.seed.as_ref(),
+                Hasher::new(options.secret_hash_rounds),
+            )?,
             tokens: Tokens::load(db)?,
         })
     }
@@ -98,7 +104,8 @@ impl Keystone {
 
     /// Back to the defaults plus `seed`; every token is forgotten.
     pub(crate) fn reset(&self, seed: Option<&Seed>) -> anyhow::Result<()> {
-        self.directory.replace(Directory::new(seed)?)?;
+        let hasher = self.directory.read().hasher;
+        self.directory.replace(Directory::new(seed, hasher)?)?;
         self.tokens.clear();
         Ok(())
     }

@@ -36,7 +36,10 @@
 //! database and the image files of that folder: the whole cloud (Keystone's users, projects,
 //! credentials and tokens, Glance's images, Nova's servers, keypairs and flavors) survives a
 //! restart or a kill -9, and a request is answered only once its changes are durable. Servers
-//! come back SHUTOFF, as after a host reboot.
+//! come back SHUTOFF, as after a host reboot. Passwords and application-credential secrets are
+//! kept only as salted hashes (PBKDF2-SHA512, [`MockCloudBuilder::secret_hash_rounds`]), tokens
+//! by their sha256. A state directory of an older mock, with Glance's `images.json`, is
+//! imported once at start.
 //!
 //! Servers run on a [`ComputeDriver`]: the built-in fake one by default (state changes on
 //! polls and ticks, nothing boots), or your own through [`MockCloudBuilder::compute_driver`].
@@ -65,6 +68,7 @@ mod errors;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod glance;
+pub mod hostile;
 mod keystone;
 mod nova;
 mod paging;

@@ -64,9 +64,15 @@ struct Serve {
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     token_ttl: u64,
     /// Seconds a client may be silent while it sends a request (headers, or a body being
-    /// read) before the cloud gives up on it.
+    /// read), or leave its connection with nothing moving (an idle HTTP/2 connection, a
+    /// response it does not read), before the cloud gives up on it.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     idle_timeout: u64,
+    /// PBKDF2-SHA512 rounds of the salted hashes Keystone keeps of passwords and
+    /// application-credential secrets (the only form they are kept in). Low by default so
+    /// that tests stay quick; raise it for a cloud others can reach.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    secret_hash_rounds: u32,
     /// Polls (or ticks) a fake-driver transition takes.
     #[arg(long, value_name = "N", default_value_t = 1)]
     fake_driver_polls: u32,
@@ -118,6 +124,7 @@ async fn run(args: Serve) -> anyhow::Result<()> {
         .listen(listen)
         .token_ttl(Duration::from_secs(args.token_ttl))
         .idle_timeout(Duration::from_secs(args.idle_timeout))
+        .secret_hash_rounds(args.secret_hash_rounds)
         .fake_driver_polls(args.fake_driver_polls);
     if let Some(dir) = &args.state_dir {
         std::fs::create_dir_all(dir)

@@ -6,67 +6,14 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use mock_cloud::MockCloud;
-use serde::Deserialize;
+use mock_cloud::hostile::{self, CaseBody};
 use serde_json::Value;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
-    #[serde(default)]
-    service: Option<String>,
-    method: String,
-    path: String,
-    #[serde(rename = "as", default = "admin")]
-    who: String,
-    #[serde(default)]
-    headers: BTreeMap<String, OneOrMany>,
-    #[serde(default)]
-    json: Option<Value>,
-    #[serde(default)]
-    raw: Option<String>,
-    #[serde(default)]
-    repeat: Option<Repeat>,
-    #[serde(default)]
-    capture: BTreeMap<String, String>,
-    expect: u16,
-    #[serde(default)]
-    form: Option<String>,
-    /// Read by the differential check only.
-    #[serde(default)]
-    #[allow(dead_code)]
-    mock_only: Option<String>,
-}
-
-fn admin() -> String {
-    "admin".to_owned()
-}
-
-/// A header sent once, or repeated.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Repeat {
-    #[serde(default)]
-    before: String,
-    text: String,
-    times: usize,
-    #[serde(default)]
-    after: String,
-}
-
-fn corpus(file: &str) -> Vec<Case> {
+fn corpus(file: &str) -> Vec<hostile::HostileCase> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../testdata/hostile")
         .join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    hostile::load(&path).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 fn substitute(template: &str, vars: &BTreeMap<String, String>) -> String {
@@ -132,7 +79,6 @@ async fn run(file: &str) -> Vec<String> {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let default_service = file.trim_end_matches(".yaml");
     let mut vars = BTreeMap::new();
     let mut failures = Vec::new();
     for case in corpus(file) {
@@ -141,7 +87,7 @@ async fn run(file: &str) -> Vec<String> {
         let demo = cloud.token("demo", "demo").unwrap();
         vars.insert("admin_token".to_owned(), admin.clone());
         vars.insert("demo_token".to_owned(), demo.clone());
-        let service = case.service.as_deref().unwrap_or(default_service);
+        let service = case.service.as_str();
         let url = format!(
             "{}{}{}",
             cloud.base_url(),
@@ -165,29 +111,17 @@ async fn run(file: &str) -> Vec<String> {
         let mut typed = false;
         for (name, value) in &case.headers {
             typed |= name.eq_ignore_ascii_case("content-type");
-            let values = match value {
-                OneOrMany::One(v) => vec![v.clone()],
-                OneOrMany::Many(vs) => vs.clone(),
-            };
-            for value in values {
-                request = request.header(name.as_str(), substitute(&value, &vars));
-            }
+            request = request.header(name.as_str(), substitute(value, &vars));
         }
-        if let Some(json) = &case.json {
-            if !typed {
-                request = request.header("content-type", "application/json");
+        match &case.body {
+            CaseBody::Json(json) => {
+                if !typed {
+                    request = request.header("content-type", "application/json");
+                }
+                request = request.body(substitute(&json.to_string(), &vars));
             }
-            request = request.body(substitute(&json.to_string(), &vars));
-        } else if let Some(raw) = &case.raw {
-            request = request.body(raw.clone());
-        } else if let Some(repeat) = &case.repeat {
-            let body = format!(
-                "{}{}{}",
-                repeat.before,
-                repeat.text.repeat(repeat.times),
-                repeat.after
-            );
-            request = request.body(body);
+            CaseBody::Text(text) => request = request.body(text.clone()),
+            _ => {}
         }
         let response = match request.send().await {
             Ok(response) => response,

@@ -3,7 +3,7 @@
 //! directory is refused, and a failed transfer leaves no image half-made.
 
 use mock_cloud::{MockCloud, MockCloudBuilder, Seed};
-use reqwest::{Method, StatusCode};
+use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha512};
 
@@ -78,6 +78,52 @@ async fn accepted(cloud: &MockCloud, token: &str) -> bool {
     status == StatusCode::OK
 }
 
+/// A new raw image named `name`; its id.
+async fn create_image(cloud: &MockCloud, token: &str, name: &str) -> String {
+    let (status, image) = call(
+        cloud,
+        token,
+        Method::POST,
+        "/image/v2/images",
+        Some(json!({"name": name, "disk_format": "raw", "container_format": "bare"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{image}");
+    image["id"].as_str().unwrap().to_owned()
+}
+
+/// `PUT /v2/images/{id}/file` with `body`, to send.
+fn upload(
+    cloud: &MockCloud,
+    token: &str,
+    id: &str,
+    body: impl Into<reqwest::Body>,
+) -> RequestBuilder {
+    http()
+        .put(format!("{}/image/v2/images/{id}/file", cloud.base_url()))
+        .header("x-auth-token", token)
+        .header("content-type", "application/octet-stream")
+        .body(body)
+}
+
+/// The status `request` is answered with.
+async fn status_of(request: RequestBuilder) -> StatusCode {
+    request.send().await.unwrap().status()
+}
+
+/// The image `id` as Glance shows it.
+async fn image(cloud: &MockCloud, token: &str, id: &str) -> Value {
+    let path = format!("/image/v2/images/{id}");
+    let (status, image) = call(cloud, token, Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{image}");
+    image
+}
+
+/// Whether the folder `dir` has nothing in it.
+fn is_empty(dir: &std::path::Path) -> bool {
+    dir.read_dir().unwrap().next().is_none()
+}
+
 /// A server's status, task and fault.
 async fn server_state(cloud: &MockCloud, token: &str, id: &str) -> (String, Value, Value) {
     let (status, body) = call(
@@ -139,28 +185,9 @@ async fn the_whole_cloud_survives_a_restart_and_a_reset_clears_it() {
             .unwrap()
             .to_owned();
         // Glance: an active image.
-        let (status, image) = call(
-            &cloud,
-            &demo,
-            Method::POST,
-            "/image/v2/images",
-            Some(json!({"name": "kept", "disk_format": "raw", "container_format": "bare"})),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED);
-        let image_id = image["id"].as_str().unwrap().to_owned();
-        let response = http()
-            .put(format!(
-                "{}/image/v2/images/{image_id}/file",
-                cloud.base_url()
-            ))
-            .header("x-auth-token", &demo)
-            .header("content-type", "application/octet-stream")
-            .body(bytes.clone())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let image_id = create_image(&cloud, &demo, "kept").await;
+        let upload = upload(&cloud, &demo, &image_id, bytes.clone());
+        assert_eq!(status_of(upload).await, StatusCode::NO_CONTENT);
         // Nova: a keypair, a running server and a stopped one.
         let (status, _) = call(
             &cloud,
@@ -241,16 +268,9 @@ async fn the_whole_cloud_survives_a_restart_and_a_reset_clears_it() {
         "application_credential": {"id": credential_id, "secret": "s3cret"}});
     authenticate(&cloud, by_credential.clone()).await.unwrap();
     // Glance: the image and its bytes.
-    let (_, image) = call(
-        &cloud,
-        &demo,
-        Method::GET,
-        &format!("/image/v2/images/{image_id}"),
-        None,
-    )
-    .await;
-    assert_eq!(image["status"], "active");
-    assert_eq!(image["os_hash_value"], hex::encode(Sha512::digest(&bytes)));
+    let kept = image(&cloud, &demo, &image_id).await;
+    assert_eq!(kept["status"], "active");
+    assert_eq!(kept["os_hash_value"], hex::encode(Sha512::digest(&bytes)));
     // Nova: the flavor, the keypair, and both servers powered off with no task and no fault,
     // as after a host reboot; their addresses and metadata are kept.
     let (_, flavor) = call(&cloud, &demo, Method::GET, "/compute/v2.1/flavors/99", None).await;
@@ -313,14 +333,7 @@ async fn the_whole_cloud_survives_a_restart_and_a_reset_clears_it() {
     assert_eq!(servers["servers"], json!([]));
     let (status, _) = call(&cloud, &demo, Method::GET, "/compute/v2.1/flavors/99", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(
-        dir.path()
-            .join("glance/data")
-            .read_dir()
-            .unwrap()
-            .next()
-            .is_none()
-    );
+    assert!(is_empty(&dir.path().join("glance/data")));
 }
 
 #[tokio::test]
@@ -328,26 +341,18 @@ async fn a_second_cloud_on_the_same_directory_is_refused_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let cloud = start(dir.path()).await;
     let demo = cloud.token("demo", "demo").unwrap();
-    let (_, image) = call(
-        &cloud,
-        &demo,
-        Method::POST,
-        "/image/v2/images",
-        Some(json!({"name": "busy", "disk_format": "raw", "container_format": "bare"})),
-    )
-    .await;
-    let id = image["id"].as_str().unwrap().to_owned();
+    let id = create_image(&cloud, &demo, "busy").await;
     // An upload in flight: its bytes are in glance/tmp.
     let (chunks, rx) = futures::channel::mpsc::unbounded::<Result<Vec<u8>, std::io::Error>>();
     chunks.unbounded_send(Ok(vec![1u8; 4096])).unwrap();
-    let upload = http()
-        .put(format!("{}/image/v2/images/{id}/file", cloud.base_url()))
-        .header("x-auth-token", &demo)
-        .header("content-type", "application/octet-stream")
-        .body(reqwest::Body::wrap_stream(rx));
-    let upload = tokio::spawn(async move { upload.send().await.unwrap().status() });
+    let upload = tokio::spawn(status_of(upload(
+        &cloud,
+        &demo,
+        &id,
+        reqwest::Body::wrap_stream(rx),
+    )));
     let tmp = dir.path().join("glance/tmp");
-    while tmp.read_dir().unwrap().next().is_none() {
+    while is_empty(&tmp) {
         tokio::task::yield_now().await;
     }
 
@@ -357,36 +362,18 @@ async fn a_second_cloud_on_the_same_directory_is_refused_and_changes_nothing() {
         err.contains(&format!("pid {}", std::process::id())),
         "names the holder: {err}"
     );
-    assert!(
-        tmp.read_dir().unwrap().next().is_some(),
-        "the upload's bytes are still there"
-    );
+    assert!(!is_empty(&tmp), "the upload's bytes are still there");
 
     chunks.unbounded_send(Ok(vec![2u8; 4096])).unwrap();
     drop(chunks);
     assert_eq!(upload.await.unwrap(), StatusCode::NO_CONTENT);
-    let (_, image) = call(
-        &cloud,
-        &demo,
-        Method::GET,
-        &format!("/image/v2/images/{id}"),
-        None,
-    )
-    .await;
-    assert_eq!(image["status"], "active");
-    assert_eq!(image["size"], 8192);
+    let busy = image(&cloud, &demo, &id).await;
+    assert_eq!(busy["status"], "active");
+    assert_eq!(busy["size"], 8192);
     cloud.stop().await;
     // Once the first is gone, the directory is free (and the image still there).
     let cloud = start(dir.path()).await;
-    let (_, image) = call(
-        &cloud,
-        &demo,
-        Method::GET,
-        &format!("/image/v2/images/{id}"),
-        None,
-    )
-    .await;
-    assert_eq!(image["status"], "active");
+    assert_eq!(image(&cloud, &demo, &id).await["status"], "active");
 }
 
 async fn start_err(dir: &std::path::Path) -> String {
@@ -401,15 +388,7 @@ async fn a_failed_stage_leaves_the_image_queued() {
     let dir = tempfile::tempdir().unwrap();
     let cloud = start(dir.path()).await;
     let demo = cloud.token("demo", "demo").unwrap();
-    let (_, image) = call(
-        &cloud,
-        &demo,
-        Method::POST,
-        "/image/v2/images",
-        Some(json!({"name": "staged", "disk_format": "raw", "container_format": "bare"})),
-    )
-    .await;
-    let id = image["id"].as_str().unwrap().to_owned();
+    let id = create_image(&cloud, &demo, "staged").await;
     // The staging area is broken: the rename into it fails.
     let staging = dir.path().join("glance/staging");
     std::fs::remove_dir(&staging).unwrap();
@@ -425,23 +404,8 @@ async fn a_failed_stage_leaves_the_image_queued() {
     };
     let response = stage(b"data").await.unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let (_, image) = call(
-        &cloud,
-        &demo,
-        Method::GET,
-        &format!("/image/v2/images/{id}"),
-        None,
-    )
-    .await;
-    assert_eq!(image["status"], "queued");
-    assert!(
-        dir.path()
-            .join("glance/tmp")
-            .read_dir()
-            .unwrap()
-            .next()
-            .is_none()
-    );
+    assert_eq!(image(&cloud, &demo, &id).await["status"], "queued");
+    assert!(is_empty(&dir.path().join("glance/tmp")));
     // Repaired, the same image can be staged.
     std::fs::remove_file(&staging).unwrap();
     std::fs::create_dir(&staging).unwrap();
@@ -458,24 +422,9 @@ async fn start_up_trusts_the_stored_hashes_and_checks_only_lengths() {
     let demo = cloud.token("demo", "demo").unwrap();
     let mut ids = Vec::new();
     for name in ["same-length", "truncated"] {
-        let (_, image) = call(
-            &cloud,
-            &demo,
-            Method::POST,
-            "/image/v2/images",
-            Some(json!({"name": name, "disk_format": "raw", "container_format": "bare"})),
-        )
-        .await;
-        let id = image["id"].as_str().unwrap().to_owned();
-        let response = http()
-            .put(format!("{}/image/v2/images/{id}/file", cloud.base_url()))
-            .header("x-auth-token", &demo)
-            .header("content-type", "application/octet-stream")
-            .body(vec![5u8; 1000])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let id = create_image(&cloud, &demo, name).await;
+        let upload = upload(&cloud, &demo, &id, vec![5u8; 1000]);
+        assert_eq!(status_of(upload).await, StatusCode::NO_CONTENT);
         ids.push(id);
     }
     cloud.stop().await;
@@ -484,23 +433,195 @@ async fn start_up_trusts_the_stored_hashes_and_checks_only_lengths() {
     std::fs::write(data.join(&ids[1]), vec![5u8; 10]).unwrap();
     let cloud = start(dir.path()).await;
     let demo = cloud.token("demo", "demo").unwrap();
-    let status = |id: String| {
-        let cloud = &cloud;
-        let demo = demo.clone();
-        async move {
-            let (_, image) = call(
-                cloud,
-                &demo,
-                Method::GET,
-                &format!("/image/v2/images/{id}"),
-                None,
-            )
-            .await;
-            image["status"].as_str().unwrap().to_owned()
-        }
-    };
     // Nothing was read: bytes changed in place keep their image active (clients check the
     // hashes on download); a length that does not match is caught.
-    assert_eq!(status(ids[0].clone()).await, "active");
-    assert_eq!(status(ids[1].clone()).await, "killed");
+    assert_eq!(image(&cloud, &demo, &ids[0]).await["status"], "active");
+    assert_eq!(image(&cloud, &demo, &ids[1]).await["status"], "killed");
+}
+
+/// Every file under `dir`, in order.
+fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in dir.read_dir().unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(files(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The files under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    files(dir)
+        .into_iter()
+        .filter(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn no_password_or_secret_is_kept_in_plain_text_and_both_work_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pw, secret) = ("carol-pw-5ab1c", "ci-secret-9f3e2");
+    let cloud = start(dir.path()).await;
+    let carol =
+        format!("users: [{{name: carol, password: {pw}, roles: [{{role: member, project: ci}}]}}]");
+    cloud
+        .apply_seed(&Seed::parse(&carol, false).unwrap())
+        .await
+        .unwrap();
+    authenticate(&cloud, password("carol", pw)).await.unwrap();
+    let token = cloud.token("carol", "ci").unwrap();
+    let carol_id = cloud.validate_token(&token).unwrap().user_id;
+    let (status, body) = call(
+        &cloud,
+        &token,
+        Method::POST,
+        &format!("/identity/v3/users/{carol_id}/application_credentials"),
+        Some(json!({"application_credential": {"name": "ci", "secret": secret}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let by_credential = json!({"methods": ["application_credential"], "application_credential":
+        {"id": body["application_credential"]["id"], "secret": secret}});
+    let control = cloud.control_token().to_owned();
+    // Nothing secret in the files, while the cloud runs (its WAL) and once it stopped: not the
+    // passwords (the start-up seed's too), the secret, the token or the control token.
+    let secrets = [pw, secret, "alice-pw", &token, &control];
+    let leaks = || -> Vec<_> {
+        secrets
+            .iter()
+            .flat_map(|s| files_containing(dir.path(), s))
+            .collect()
+    };
+    assert_eq!(leaks(), Vec::<std::path::PathBuf>::new());
+    cloud.stop().await;
+    assert_eq!(leaks(), Vec::<std::path::PathBuf>::new());
+
+    let cloud = start(dir.path()).await;
+    authenticate(&cloud, password("carol", pw)).await.unwrap();
+    authenticate(&cloud, by_credential).await.unwrap();
+    assert_eq!(
+        authenticate(&cloud, password("carol", secret)).await,
+        Err(StatusCode::UNAUTHORIZED)
+    );
+}
+
+/// An image as the state store before the database kept it in `glance/images.json`.
+fn legacy_image(id: &str, owner: &str, status: &str) -> Value {
+    json!({"id": id, "name": format!("old-{status}"), "status": status, "visibility": "shared",
+        "protected": false, "os_hidden": false, "checksum": null, "os_hash_algo": null,
+        "os_hash_value": null, "size": null, "virtual_size": null, "min_disk": 0, "min_ram": 0,
+        "owner": owner, "container_format": "bare", "disk_format": "raw", "tags": [],
+        "created_at": "2026-11-30T10:00:00.123456Z", "updated_at": "2026-11-30T10:00:01Z",
+        "properties": {}, "members": [], "staged": null})
+}
+
+#[tokio::test]
+async fn an_old_images_json_is_imported_once_with_its_bytes_members_and_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    // Project ids are stable: an in-memory cloud with the same seed names them.
+    let (demo_project, ci_project) = {
+        let cloud = MockCloud::builder().seed(seed()).start().await.unwrap();
+        (
+            cloud.project_id("demo").unwrap(),
+            cloud.project_id("ci").unwrap(),
+        )
+    };
+    let bytes: Vec<u8> = (0..50_000u32).map(|i| (i * 13 % 256) as u8).collect();
+    let (active, queued) = (
+        "0b1c2d3e-0000-4000-8000-000000000001",
+        "0b1c2d3e-0000-4000-8000-000000000002",
+    );
+    let mut record = legacy_image(active, &demo_project, "active");
+    record["checksum"] = json!(hex::encode(md5::Md5::digest(&bytes)));
+    record["os_hash_algo"] = json!("sha512");
+    record["os_hash_value"] = json!(hex::encode(Sha512::digest(&bytes)));
+    record["size"] = json!(bytes.len());
+    record["tags"] = json!(["old", "kept"]);
+    record["properties"] = json!({"os_distro": "cirros"});
+    record["members"] = json!([{"member_id": ci_project, "status": "accepted",
+        "created_at": "2026-11-30T10:00:02Z", "updated_at": "2026-11-30T10:00:03Z"}]);
+    let glance = dir.path().join("glance");
+    std::fs::create_dir_all(glance.join("data")).unwrap();
+    std::fs::write(glance.join("data").join(active), &bytes).unwrap();
+    let document = json!({"version": 1,
+        "images": [record, legacy_image(queued, &demo_project, "queued")]});
+    std::fs::write(glance.join("images.json"), document.to_string()).unwrap();
+
+    let cloud = start(dir.path()).await;
+    let demo = cloud.token("demo", "demo").unwrap();
+    let kept = image(&cloud, &demo, active).await;
+    assert_eq!(kept["status"], "active");
+    assert_eq!(kept["tags"], json!(["old", "kept"]));
+    assert_eq!(kept["os_distro"], "cirros");
+    assert_eq!(kept["os_hash_value"], hex::encode(Sha512::digest(&bytes)));
+    let response = http()
+        .get(format!(
+            "{}/image/v2/images/{active}/file",
+            cloud.base_url()
+        ))
+        .header("x-auth-token", &demo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.bytes().await.unwrap(), bytes);
+    // The member sees it, as accepted.
+    let alice = cloud.token("alice", "ci").unwrap();
+    let path = format!("/image/v2/images/{active}/members/{ci_project}");
+    let (status, member) = call(&cloud, &alice, Method::GET, &path, None).await;
+    assert_eq!(
+        (status, &member["status"]),
+        (StatusCode::OK, &json!("accepted"))
+    );
+    assert_eq!(image(&cloud, &demo, queued).await["status"], "queued");
+    assert!(!glance.join("images.json").exists());
+    assert!(glance.join("images.json.imported").exists());
+    // Deleted after the import, it stays deleted: the file is not read again.
+    let path = format!("/image/v2/images/{queued}");
+    let (status, _) = call(&cloud, &demo, Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    cloud.stop().await;
+
+    let cloud = start(dir.path()).await;
+    assert_eq!(image(&cloud, &demo, active).await["status"], "active");
+    let (status, _) = call(&cloud, &demo, Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_damaged_images_json_stops_the_start_naming_it_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let glance = dir.path().join("glance");
+    std::fs::create_dir_all(glance.join("data")).unwrap();
+    std::fs::write(
+        glance.join("data/some-image"),
+        b"bytes no record claims yet",
+    )
+    .unwrap();
+    for (damaged, problem) in [
+        (
+            r#"{"version": 1, "images": [{"id": "a""#,
+            "EOF while parsing",
+        ),
+        (r#"{"version": 2, "images": []}"#, "version 2"),
+    ] {
+        std::fs::write(glance.join("images.json"), damaged).unwrap();
+        let before = files(dir.path());
+        let err = start_err(dir.path()).await;
+        assert!(
+            err.contains(&glance.join("images.json").display().to_string()),
+            "{err}"
+        );
+        assert!(err.contains(problem), "{err}");
+        assert_eq!(files(dir.path()), before, "nothing is created or removed");
+        let kept = std::fs::read_to_string(glance.join("images.json")).unwrap();
+        assert_eq!(kept, damaged);
+    }
 }

@@ -1,7 +1,9 @@
 //! The accept loop. Hand-written rather than `axum::serve` so that a response marked
 //! [`DropConnection`] becomes a service error, on which hyper closes the connection without
 //! sending anything. It also bounds what a client can hold: a connection whose headers stall
-//! is closed, a request body that stalls while it is read fails, and a failing `accept`
+//! is closed, a request body that stalls while it is read fails, a connection on which nothing
+//! moves for as long while no request is being handled is closed (HTTP/2 too, and a client
+//! that never reads its response: see `watchdog`), and a failing `accept`
 //! (EMFILE: out of file descriptors) backs off instead of spinning.
 
 use std::pin::Pin;
@@ -21,6 +23,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tower::Service as _;
 
+use super::watchdog::Watchdog;
 use crate::control::DropConnection;
 
 /// Where connections come from: a TCP listener, or a test's stand-in.
@@ -166,8 +169,9 @@ where
 }
 
 /// Serves `router` on what `acceptor` accepts until `stopped` fires. Connections live in a
-/// `JoinSet`, so aborting this task ends them all. `idle` bounds both a connection's wait
-/// for a request's headers and a request body's silence.
+/// `JoinSet`, so aborting this task ends them all. `idle` bounds a connection's wait for a
+/// request's headers, a request body's silence, and any connection's silence while none of
+/// its requests is being handled.
 pub(crate) async fn serve<A: Acceptor>(
     acceptor: A,
     router: Router,
@@ -205,9 +209,13 @@ pub(crate) async fn serve<A: Acceptor>(
                     }
                 };
                 let router = router.clone();
+                let watchdog = Watchdog::new(idle);
+                let handling = watchdog.clone();
                 let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                     let mut router = router.clone();
+                    let busy = handling.busy();
                     async move {
+                        let _busy = busy;
                         let request = without_root_slash(request).map(|body| {
                             Body::new(IdleBody { inner: body, idle, timer: None })
                         });
@@ -223,11 +231,14 @@ pub(crate) async fn serve<A: Acceptor>(
                     }
                 });
                 let connection = builder
-                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .serve_connection_with_upgrades(TokioIo::new(watchdog.watch(stream)), service)
                     .into_owned();
                 let connection = graceful.watch(connection);
                 connections.spawn(async move {
-                    let _ = connection.await;
+                    tokio::select! {
+                        _ = connection => {}
+                        () = watchdog.expired() => {}
+                    }
                 });
             }
         }

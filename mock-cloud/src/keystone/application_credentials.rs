@@ -253,7 +253,8 @@ pub(crate) async fn create(
     let credential = ApplicationCredential {
         id: uuid::Uuid::new_v4().simple().to_string(),
         name: name.to_owned(),
-        secret: secret.clone(),
+        secret_hash: directory.hasher.hash(&secret),
+        legacy_secret: None,
         user_id: user_id.clone(),
         project_id,
         roles,

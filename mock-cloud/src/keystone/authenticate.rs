@@ -265,7 +265,12 @@ pub(crate) fn authenticate(
                 )
             })?;
             let user = resolve_user(directory, &data.user)?;
-            if data.user.password.as_deref() != Some(user.password.as_str()) {
+            if !data
+                .user
+                .password
+                .as_deref()
+                .is_some_and(|password| user.password_hash.verify(password))
+            {
                 return Err(unauthorized(NEEDS_AUTH));
             }
             (
@@ -340,7 +345,7 @@ pub(crate) fn authenticate(
                 }
             };
             // An expired credential fails like a wrong secret.
-            if credential.secret != data.secret || !credential.is_valid_at(now) {
+            if !credential.secret_hash.verify(&data.secret) || !credential.is_valid_at(now) {
                 return Err(unauthorized(NEEDS_AUTH));
             }
             let user = directory

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::secret_hash::{Hasher, SecretHash};
 use crate::cloud::seed::Seed;
 
 /// The role names, strongest first: each implies the ones after it.
@@ -31,13 +32,18 @@ pub(crate) struct Project {
     pub(crate) domain_id: String,
 }
 
-/// A user. Its password never reaches Debug output.
+/// A user, with only a salted hash of its password.
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct User {
     pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) domain_id: String,
-    pub(crate) password: String,
+    #[serde(default)]
+    pub(crate) password_hash: SecretHash,
+    /// The password in plain text, as a state database written before hashing has it: hashed
+    /// (and so dropped from the database) when the directory is opened.
+    #[serde(default, rename = "password", skip_serializing)]
+    pub(crate) legacy_password: Option<String>,
 }
 
 impl std::fmt::Debug for User {
@@ -73,12 +79,18 @@ pub(crate) struct Assignment {
     pub(crate) role: String,
 }
 
-/// An application credential: a secret that yields tokens scoped to one project.
+/// An application credential: a secret (only its salted hash is kept) that yields tokens
+/// scoped to one project.
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct ApplicationCredential {
     pub(crate) id: String,
     pub(crate) name: String,
-    pub(crate) secret: String,
+    #[serde(default)]
+    pub(crate) secret_hash: SecretHash,
+    /// The secret in plain text, as a state database written before hashing has it (see
+    /// [`User::legacy_password`]).
+    #[serde(default, rename = "secret", skip_serializing)]
+    pub(crate) legacy_secret: Option<String>,
     pub(crate) user_id: String,
     pub(crate) project_id: String,
     /// Delegated role names; `None` = all the user's roles on the project.
@@ -107,6 +119,8 @@ pub(crate) struct Directory {
     pub(crate) roles: Vec<Role>,
     pub(crate) assignments: Vec<Assignment>,
     pub(crate) application_credentials: Vec<ApplicationCredential>,
+    /// How the passwords and secrets added are hashed.
+    pub(crate) hasher: Hasher,
 }
 
 /// The defaults every cloud starts with.
@@ -133,9 +147,10 @@ users:
 }
 
 impl Directory {
-    /// The defaults plus `extra`, checked as a whole.
-    pub(crate) fn new(extra: Option<&Seed>) -> anyhow::Result<Directory> {
-        let mut directory = Directory {
+    /// The region, the domain and the roles every cloud has; no project, user or credential
+    /// (what a kept directory is loaded into).
+    pub(crate) fn bare(hasher: Hasher) -> Directory {
+        Directory {
             regions: vec!["RegionOne".to_owned()],
             domains: vec![Domain {
                 id: "default".to_owned(),
@@ -152,7 +167,13 @@ impl Directory {
                 .collect(),
             assignments: Vec::new(),
             application_credentials: Vec::new(),
-        };
+            hasher,
+        }
+    }
+
+    /// The defaults plus `extra`, checked as a whole; `hasher` hashes their passwords.
+    pub(crate) fn new(extra: Option<&Seed>, hasher: Hasher) -> anyhow::Result<Directory> {
+        let mut directory = Directory::bare(hasher);
         directory.apply(&default_seed())?;
         if let Some(extra) = extra {
             directory.apply(extra)?;
@@ -247,7 +268,8 @@ impl Directory {
                 id,
                 name: user.name.clone(),
                 domain_id,
-                password: user.password.clone(),
+                password_hash: self.hasher.hash(&user.password),
+                legacy_password: None,
             });
         }
         for credential in &seed.application_credentials {
@@ -287,7 +309,8 @@ impl Directory {
                     stable_id("application_credential", &user.id, &credential.name)
                 }),
                 name: credential.name.clone(),
-                secret: credential.secret.clone(),
+                secret_hash: self.hasher.hash(&credential.secret),
+                legacy_secret: None,
                 user_id: user.id,
                 project_id: project.id,
                 roles: credential.roles.clone(),
@@ -296,6 +319,21 @@ impl Directory {
             });
         }
         Ok(())
+    }
+
+    /// Hashes the passwords and secrets a legacy state database kept in plain text.
+    pub(crate) fn hash_legacy_secrets(&mut self) {
+        let hasher = self.hasher;
+        for user in &mut self.users {
+            if let Some(password) = user.legacy_password.take() {
+                user.password_hash = hasher.hash(&password);
+            }
+        }
+        for credential in &mut self.application_credentials {
+            if let Some(secret) = credential.legacy_secret.take() {
+                credential.secret_hash = hasher.hash(&secret);
+            }
+        }
     }
 
     /// The part of `seed` this directory lacks: what a start-up seed adds to a directory kept
@@ -431,7 +469,7 @@ mod tests {
 
     #[test]
     fn defaults_have_admin_and_demo() {
-        let d = Directory::new(None).unwrap();
+        let d = Directory::new(None, Hasher::default()).unwrap();
         let admin = d.user("admin", "default").unwrap();
         let project = d.project("admin", "default").unwrap();
         let roles: Vec<_> = d
@@ -450,15 +488,15 @@ mod tests {
 
     #[test]
     fn ids_are_stable() {
-        let a = Directory::new(None).unwrap();
-        let b = Directory::new(None).unwrap();
+        let a = Directory::new(None, Hasher::default()).unwrap();
+        let b = Directory::new(None, Hasher::default()).unwrap();
         assert_eq!(a.projects[0].id, b.projects[0].id);
         assert_eq!(a.projects[0].id.len(), 32);
     }
 
     #[test]
     fn bad_seeds_name_the_entry_and_change_nothing() {
-        let mut d = Directory::new(None).unwrap();
+        let mut d = Directory::new(None, Hasher::default()).unwrap();
         let seed = Seed::parse(
             "users: [{name: eve, password: x, roles: [{role: member, project: nowhere}]}]",
             false,

@@ -8,6 +8,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::directory::{Directory, Target};
+use super::secret_hash::Hasher;
 use crate::cloud::seed::Seed;
 use crate::db::{Change, Db, Table};
 
@@ -92,12 +93,12 @@ fn cleared() -> Change {
 }
 
 /// The directory as the state database has it, or `None` when it has none yet.
-fn load(db: &Db) -> anyhow::Result<Option<Directory>> {
+fn load(db: &Db, hasher: Hasher) -> anyhow::Result<Option<Directory>> {
     let domains = db.load(Table::KeystoneDomains)?;
     if domains.is_empty() {
         return Ok(None);
     }
-    let mut directory = Directory::new(None)?;
+    let mut directory = Directory::bare(hasher);
     directory.regions = db.load(Table::KeystoneRegions)?;
     directory.domains = domains;
     directory.projects = db.load(Table::KeystoneProjects)?;
@@ -116,18 +117,25 @@ pub(crate) struct SavedDirectory {
 impl SavedDirectory {
     /// The directory kept in the state database plus what `seed` adds that it lacks (a
     /// restart on a kept directory with the same seed changes nothing; what the state already
-    /// has wins), or the defaults plus `seed` on a fresh one.
-    pub(crate) fn open(db: &Db, seed: Option<&Seed>) -> anyhow::Result<SavedDirectory> {
-        let (before, directory) = match load(db)? {
+    /// has wins), or the defaults plus `seed` on a fresh one. Passwords and secrets are hashed
+    /// with `hasher`; plain ones a legacy database kept are hashed and rewritten.
+    pub(crate) fn open(
+        db: &Db,
+        seed: Option<&Seed>,
+        hasher: Hasher,
+    ) -> anyhow::Result<SavedDirectory> {
+        let (before, directory) = match load(db, hasher)? {
             Some(mut directory) => {
+                // A legacy row's plain secret is not serialised: its row differs from `before`.
                 let before = rows(&directory);
+                directory.hash_legacy_secrets();
                 if let Some(seed) = seed {
                     let missing = directory.missing_from(seed);
                     directory.apply(&missing)?;
                 }
                 (before, directory)
             }
-            None => (Vec::new(), Directory::new(seed)?),
+            None => (Vec::new(), Directory::new(seed, hasher)?),
         };
         db.submit(diff(&before, &rows(&directory)))?;
         Ok(SavedDirectory {
@@ -210,13 +218,13 @@ mod tests {
         .unwrap();
         {
             let db = Db::open(Some(dir.path())).unwrap();
-            let saved = SavedDirectory::open(&db, Some(&seed)).unwrap();
+            let saved = SavedDirectory::open(&db, Some(&seed), Hasher::default()).unwrap();
             let more = Seed::parse("users: [{name: bob, password: b}]", false).unwrap();
             saved.write().apply(&more).unwrap();
             db.flush().await.unwrap();
         }
         let db = Db::open(Some(dir.path())).unwrap();
-        let saved = SavedDirectory::open(&db, Some(&seed)).unwrap();
+        let saved = SavedDirectory::open(&db, Some(&seed), Hasher::default()).unwrap();
         let directory = saved.read();
         let names: Vec<&str> = directory.users.iter().map(|u| u.name.as_str()).collect();
         assert_eq!(names, ["admin", "demo", "alice", "bob"]);
@@ -248,5 +256,63 @@ mod tests {
             )
         );
         assert!(diff(&after, &after).is_empty());
+    }
+
+    /// The files under `dir` whose bytes contain `needle`.
+    fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                found.extend(files_containing(&path, needle));
+            } else if std::fs::read(&path)
+                .unwrap()
+                .windows(needle.len())
+                .any(|w| w == needle.as_bytes())
+            {
+                found.push(path);
+            }
+        }
+        found
+    }
+
+    #[tokio::test]
+    async fn plain_secrets_of_a_legacy_database_are_hashed_and_leave_no_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let (password, secret) = ("legacy-pw-4711", "legacy-secret-4712");
+        {
+            let db = Db::open(Some(dir.path())).unwrap();
+            let saved = SavedDirectory::open(&db, None, Hasher::default()).unwrap();
+            let demo = saved.read().project("demo", "default").unwrap().id.clone();
+            // The rows as a mock that kept secrets in plain text wrote them.
+            let user = serde_json::json!({"id": "u1", "name": "old", "domain_id": "default",
+                "password": password});
+            let credential = serde_json::json!({"id": "c1", "name": "ci", "secret": secret,
+                "user_id": "u1", "project_id": demo, "roles": null, "expires_at": null,
+                "unrestricted": null});
+            db.submit(Change::new().put(Table::KeystoneUsers, "u1", &user).put(
+                Table::KeystoneApplicationCredentials,
+                "c1",
+                &credential,
+            ))
+            .unwrap();
+            db.flush().await.unwrap();
+        }
+        assert!(!files_containing(dir.path(), password).is_empty());
+        {
+            let db = Db::open(Some(dir.path())).unwrap();
+            let saved = SavedDirectory::open(&db, None, Hasher::default()).unwrap();
+            let directory = saved.read();
+            let user = directory.user("old", "default").unwrap();
+            assert!(user.password_hash.verify(password));
+            let credential = &directory.application_credentials[0];
+            assert!(credential.secret_hash.verify(secret));
+        }
+        for needle in [password, secret] {
+            assert_eq!(
+                files_containing(dir.path(), needle),
+                Vec::<std::path::PathBuf>::new()
+            );
+        }
     }
 }

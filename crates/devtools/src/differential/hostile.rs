@@ -4,60 +4,10 @@
 //! Cases marked `mock_only` stay out, and so does `control.yaml` (the mock's own control
 //! plane has no real counterpart).
 
-use std::collections::BTreeMap;
-
-use anyhow::{Context, Result, bail};
-use serde::Deserialize;
-use serde_json::Value;
+use anyhow::{Result, bail};
+use mock_cloud::hostile::{self, CaseBody};
 
 use super::{Body, Case, Svc, Who, case};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Entry {
-    name: String,
-    #[serde(default)]
-    service: Option<String>,
-    method: String,
-    path: String,
-    #[serde(rename = "as", default)]
-    who: Option<String>,
-    #[serde(default)]
-    headers: BTreeMap<String, OneOrMany>,
-    #[serde(default)]
-    json: Option<Value>,
-    #[serde(default)]
-    raw: Option<String>,
-    #[serde(default)]
-    repeat: Option<Repeat>,
-    #[serde(default)]
-    capture: BTreeMap<String, String>,
-    expect: u16,
-    /// The form is checked by mock-cloud's test; here the two answers' key sets are compared.
-    #[serde(default)]
-    #[allow(dead_code)]
-    form: Option<String>,
-    #[serde(default)]
-    mock_only: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Repeat {
-    #[serde(default)]
-    before: String,
-    text: String,
-    times: usize,
-    #[serde(default)]
-    after: String,
-}
 
 fn service(name: &str) -> Result<Svc> {
     Ok(match name {
@@ -74,17 +24,13 @@ pub fn cases(file: &str) -> Result<Vec<Case>> {
     let path = xtask::workspace_root()
         .join("testdata/hostile")
         .join(format!("{file}.yaml"));
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let entries: Vec<Entry> =
-        serde_norway::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     let mut cases = Vec::new();
-    for entry in entries {
-        let svc = service(entry.service.as_deref().unwrap_or(file))?;
+    for entry in hostile::load(&path)? {
+        let svc = service(&entry.service)?;
         if entry.mock_only.is_some() {
             continue;
         }
-        let (who, token) = match entry.who.as_deref().unwrap_or("admin") {
+        let (who, token) = match entry.who.as_str() {
             "admin" => (Who::Admin, None),
             "demo" => (Who::Demo, None),
             "nobody" => (Who::Nobody, None),
@@ -97,22 +43,12 @@ pub fn cases(file: &str) -> Result<Vec<Case>> {
             case = case.header("X-Auth-Token", token);
         }
         for (header, value) in entry.headers {
-            let values = match value {
-                OneOrMany::One(v) => vec![v],
-                OneOrMany::Many(vs) => vs,
-            };
-            for value in values {
-                case = case.header(&header, value);
-            }
+            case = case.header(&header, value);
         }
-        case.body = match (entry.json, entry.raw, entry.repeat) {
-            (Some(json), None, None) => Body::Json(json),
-            (None, Some(raw), None) => Body::Raw(raw.into_bytes()),
-            (None, None, Some(r)) => {
-                Body::Raw(format!("{}{}{}", r.before, r.text.repeat(r.times), r.after).into_bytes())
-            }
-            (None, None, None) => Body::None,
-            _ => bail!("{name}: give one of json, raw and repeat"),
+        case.body = match entry.body {
+            CaseBody::Json(json) => Body::Json(json),
+            CaseBody::Text(text) => Body::Raw(text.into_bytes()),
+            _ => Body::None,
         };
         for (var, source) in &entry.capture {
             case = case.capture(var, source);
