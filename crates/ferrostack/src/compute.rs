@@ -43,13 +43,13 @@ mod ids;
 mod keypair;
 mod keypairs;
 mod microversion;
-mod paginate;
 mod requests;
 mod server;
 mod servers;
 mod waiters;
 mod wire;
 
+pub use crate::paginate::Link;
 pub use create::{CreateServer, NetworkAttachment, Networks, PendingServer};
 pub use flavor::Flavor;
 pub use flavors::{Flavors, ListFlavors};
@@ -57,7 +57,6 @@ pub use ids::{FlavorId, KeypairName, ServerId};
 pub use keypair::{Keypair, KeypairType};
 pub use keypairs::{CreateKeypair, Keypairs, ListKeypairs};
 pub use microversion::{Microversion, VersionRequest};
-pub use paginate::Link;
 pub use requests::{RebootKind, VncConsole};
 pub use server::{
     Address, AddressKind, CreatedServer, EmbeddedFlavor, Fault, PowerState, Server, ServerFlavor,
@@ -129,7 +128,7 @@ impl ComputeClient {
         use futures::{StreamExt, TryStreamExt};
         futures::stream::once(async move {
             let request = first(self.microversion().await?)?;
-            Ok::<_, Error>(paginate::paginate::<T>(
+            Ok::<_, Error>(crate::paginate::paginate::<T>(
                 self.session.clone(),
                 request,
                 items,

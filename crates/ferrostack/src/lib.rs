@@ -146,7 +146,10 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod identity;
+mod ids;
 pub mod image;
+pub mod network;
+mod paginate;
 pub mod request;
 mod secret;
 pub mod session;
@@ -169,7 +172,7 @@ pub(crate) mod testing {
     pub(crate) fn offline_session() -> Session {
         let mut config = CloudConfig::new();
         config.auth_type = AuthType::None;
-        for service in ["compute", "image", "identity"] {
+        for service in ["compute", "image", "identity", "network"] {
             config
                 .endpoint_overrides
                 .insert(service.to_owned(), "http://127.0.0.1:9/".to_owned());
@@ -230,5 +233,10 @@ impl Cloud {
     /// Nova: servers, flavors, keypairs.
     pub fn compute(&self) -> compute::ComputeClient {
         compute::ComputeClient::new(self.session.clone())
+    }
+
+    /// Neutron: networks, subnets, ports, routers, security groups, floating IPs.
+    pub fn network(&self) -> network::NetworkClient {
+        network::NetworkClient::new(self.session.clone())
     }
 }

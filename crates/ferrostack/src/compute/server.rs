@@ -7,9 +7,9 @@ use std::net::IpAddr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ids::{FlavorId, ServerId};
-use super::paginate::Link;
 use super::wire;
 use crate::image::ImageId;
+use crate::paginate::Link;
 
 /// A server (`GET /servers/{id}`, `GET /servers/detail`).
 ///
