@@ -1,8 +1,10 @@
-//! Nova: servers, flavors, keypairs, server actions and waiters, shaped by the compute
-//! microversion in force.
+//! Nova: servers, flavors, keypairs, server actions, interfaces and waiters, shaped by the
+//! compute microversion in force.
 //!
-//! [`ComputeClient`] is the service; [`Servers`], [`Flavors`] and [`Keypairs`] are its
-//! resource handles, each with the verbs every ferrostack client has.
+//! [`ComputeClient`] is the service; [`Servers`], [`Flavors`], [`Keypairs`] and
+//! [`Interfaces`] are its resource handles, each with the verbs every ferrostack client
+//! has. Floating IPs are added to a server through Neutron ([`Servers::add_floating_ip`]),
+//! as python-openstackclient does.
 //!
 //! ```no_run
 //! # async fn demo(cloud: ferrostack::Cloud) -> ferrostack::Result<()> {
@@ -40,11 +42,13 @@ mod create;
 mod flavor;
 mod flavors;
 mod ids;
+mod interfaces;
 mod keypair;
 mod keypairs;
 mod microversion;
 mod requests;
 mod server;
+mod server_network;
 mod servers;
 mod waiters;
 mod wire;
@@ -54,6 +58,7 @@ pub use create::{CreateServer, NetworkAttachment, Networks, PendingServer};
 pub use flavor::Flavor;
 pub use flavors::{Flavors, ListFlavors};
 pub use ids::{FlavorId, KeypairName, ServerId};
+pub use interfaces::{CreateInterface, Interface, Interfaces, ListInterfaces};
 pub use keypair::{Keypair, KeypairType};
 pub use keypairs::{CreateKeypair, Keypairs, ListKeypairs};
 pub use microversion::{Microversion, VersionRequest};
@@ -112,6 +117,12 @@ impl ComputeClient {
     /// Keypairs: get, list, create (import or generate), delete.
     pub fn keypairs(&self) -> Keypairs {
         Keypairs::new(self.clone())
+    }
+
+    /// The network interfaces of one server (`os-interface`): list, get, create (attach a
+    /// port or a network), delete (detach).
+    pub fn interfaces(&self, server: impl Into<ServerId>) -> Interfaces {
+        Interfaces::new(self.clone(), server.into())
     }
 
     /// A paginated list whose first request is built for the microversion in force (which

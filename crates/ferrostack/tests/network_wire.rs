@@ -379,3 +379,233 @@ async fn floating_ips_are_created_associated_and_disassociated() {
     let fip = fips.disassociate(fip.id).await.unwrap();
     assert_eq!(fip.port_id, None);
 }
+
+fn port(id: &str, ip: &str) -> Value {
+    json!({"id": id, "name": "", "network_id": "n1", "mac_address": "fa:16:3e:00:00:01",
+        "fixed_ips": [{"ip_address": ip, "subnet_id": "sn1"}], "device_id": "s1",
+        "device_owner": "compute:nova", "status": "ACTIVE", "admin_state_up": true,
+        "security_groups": ["sg1"], "binding:vnic_type": "normal", "project_id": "p1"})
+}
+
+/// The floating IP `127.42.0.7` found by address, and the server `s1`'s two ports: `p0` on a
+/// network no router reaches, `p1` reachable.
+async fn mount_server_with_two_ports(cloud: &Cloud) {
+    Mock::given(method("GET"))
+        .and(path("/networking/v2.0/floatingips/127.42.0.7"))
+        .respond_with(neutron_error(
+            404,
+            "FloatingIPNotFound",
+            "Floating IP 127.42.0.7 could not be found",
+        ))
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/networking/v2.0/floatingips"))
+        .and(query_param("floating_ip_address", "127.42.0.7"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"floatingips": [floating_ip(None)["floatingip"]]})),
+        )
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/networking/v2.0/ports"))
+        .and(query_param("device_id", "s1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"ports": [port("p0", "10.9.0.5"), port("p1", "10.0.0.5")]})),
+        )
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/networking/v2.0/floatingips/f1"))
+        .and(body_json(json!({"floatingip": {"port_id": "p0"}})))
+        .respond_with(neutron_error(
+            404,
+            "ExternalGatewayForFloatingIPNotFound",
+            "External network n2 is not reachable from subnet sn0.  Therefore, cannot associate Port p0 with a Floating IP.",
+        ))
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/networking/v2.0/floatingips/f1"))
+        .and(body_json(json!({"floatingip": {"port_id": "p1"}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(floating_ip(Some("p1"))))
+        .mount(&cloud.server)
+        .await;
+}
+
+fn fip_bodies(requests: &[Request]) -> Vec<Value> {
+    requests
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_floating_ip_is_added_to_a_server_through_neutron_as_openstackclient_does() {
+    let cloud = Cloud::with_network("/networking").await;
+    mount_server_with_two_ports(&cloud).await;
+    let servers = ferrostack::compute::ComputeClient::new(cloud.session(cloud.config())).servers();
+    let fip = servers
+        .add_floating_ip(&"s1".into(), "127.42.0.7", None)
+        .await
+        .unwrap();
+    assert_eq!(fip.port_id.as_ref().map(|p| p.as_str()), Some("p1"));
+    // The unreachable port was tried first and skipped; nothing went to Nova.
+    let puts = cloud
+        .received_at("PUT", "/networking/v2.0/floatingips/f1")
+        .await;
+    assert_eq!(
+        fip_bodies(&puts),
+        [
+            json!({"floatingip": {"port_id": "p0"}}),
+            json!({"floatingip": {"port_id": "p1"}})
+        ]
+    );
+    assert!(
+        !cloud
+            .received()
+            .await
+            .iter()
+            .any(|r| r.url.path().contains("/servers"))
+    );
+}
+
+#[tokio::test]
+async fn a_fixed_address_picks_its_port_and_no_port_is_a_clear_error() {
+    let cloud = Cloud::with_network("/networking").await;
+    mount_server_with_two_ports(&cloud).await;
+    Mock::given(method("PUT"))
+        .and(path("/networking/v2.0/floatingips/f1"))
+        .and(body_json(
+            json!({"floatingip": {"port_id": "p1", "fixed_ip_address": "10.0.0.5"}}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(floating_ip(Some("p1"))))
+        .mount(&cloud.server)
+        .await;
+    let servers = ferrostack::compute::ComputeClient::new(cloud.session(cloud.config())).servers();
+    let id = ferrostack::compute::ServerId::new("s1");
+    servers
+        .add_floating_ip(&id, "127.42.0.7", Some("10.0.0.5".parse().unwrap()))
+        .await
+        .unwrap();
+    let err = servers
+        .add_floating_ip(&id, "127.42.0.7", Some("10.0.0.99".parse().unwrap()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::NotFound);
+    assert_eq!(
+        err.message(),
+        "server s1 has no port with the address 10.0.0.99 to forward floating IP 127.42.0.7 to"
+    );
+    let puts = cloud
+        .received_at("PUT", "/networking/v2.0/floatingips/f1")
+        .await;
+    assert_eq!(puts.len(), 1, "only the port holding 10.0.0.5 was tried");
+}
+
+#[tokio::test]
+async fn a_floating_ip_is_removed_with_a_null_port_unless_it_is_another_servers() {
+    let cloud = Cloud::with_network("/networking").await;
+    Mock::given(method("GET"))
+        .and(path("/networking/v2.0/floatingips/f1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(floating_ip(Some("p1"))))
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/networking/v2.0/floatingips/f1"))
+        .and(body_json(json!({"floatingip": {"port_id": null}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(floating_ip(None)))
+        .mount(&cloud.server)
+        .await;
+    let servers = ferrostack::compute::ComputeClient::new(cloud.session(cloud.config())).servers();
+    let err = servers
+        .remove_floating_ip(&"s2".into(), "f1")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        "floating IP 127.42.0.7 is forwarded to s1, not to server s2"
+    );
+    assert!(
+        cloud
+            .received_at("PUT", "/networking/v2.0/floatingips/f1")
+            .await
+            .is_empty()
+    );
+    let fip = servers
+        .remove_floating_ip(&"s1".into(), "f1")
+        .await
+        .unwrap();
+    assert_eq!(fip.port_id, None);
+}
+
+#[tokio::test]
+async fn security_groups_and_interfaces_go_to_nova() {
+    let cloud = Cloud::with_network("/networking").await;
+    Mock::given(method("POST"))
+        .and(path("/compute/v2.1/servers/s1/action"))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/compute/v2.1/servers/s1/os-interface"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"interfaceAttachments": [
+            {"port_id": "p1", "net_id": "n1", "mac_addr": "fa:16:3e:00:00:01",
+             "port_state": "ACTIVE", "fixed_ips": [{"ip_address": "10.0.0.5", "subnet_id": "sn1"}]}]})))
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/compute/v2.1/servers/s1/os-interface"))
+        .and(body_json(json!({"interfaceAttachment": {"net_id": "n1"}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"interfaceAttachment":
+            {"port_id": "p2", "net_id": "n1", "mac_addr": "fa:16:3e:00:00:02",
+             "port_state": "DOWN", "fixed_ips": [{"ip_address": "10.0.0.6", "subnet_id": "sn1"}]}})))
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/compute/v2.1/servers/s1/os-interface/p2"))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&cloud.server)
+        .await;
+    let compute = ferrostack::compute::ComputeClient::new(cloud.session(cloud.config()));
+    let id = ferrostack::compute::ServerId::new("s1");
+    compute
+        .servers()
+        .add_security_group(&id, "web")
+        .await
+        .unwrap();
+    compute
+        .servers()
+        .remove_security_group(&id, "web")
+        .await
+        .unwrap();
+    let actions = cloud
+        .received_at("POST", "/compute/v2.1/servers/s1/action")
+        .await;
+    assert_eq!(
+        fip_bodies(&actions),
+        [
+            json!({"addSecurityGroup": {"name": "web"}}),
+            json!({"removeSecurityGroup": {"name": "web"}})
+        ]
+    );
+    let interfaces = compute.interfaces(id);
+    let all = interfaces.list().collect_all().await.unwrap();
+    assert_eq!(all[0].mac_addr.as_deref(), Some("fa:16:3e:00:00:01"));
+    let new = interfaces
+        .create(ferrostack::compute::NetworkAttachment::network("n1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(new.port_id.as_str(), "p2");
+    interfaces.delete(new.port_id).await.unwrap();
+    assert_eq!(
+        cloud
+            .received_at("DELETE", "/compute/v2.1/servers/s1/os-interface/p2")
+            .await
+            .len(),
+        1
+    );
+}

@@ -97,6 +97,13 @@ impl Server {
             .flat_map(|(net, addrs)| addrs.iter().map(move |a| (net.as_str(), a)))
     }
 
+    /// The floating IPs forwarded to the server, with the network they are listed under
+    /// (the network of the port they forward to).
+    pub fn floating_addresses(&self) -> impl Iterator<Item = (&str, &Address)> {
+        self.all_addresses()
+            .filter(|(_, a)| a.kind == Some(AddressKind::Floating))
+    }
+
     /// The first IPv4 address, fixed ones before floating ones.
     pub fn first_ipv4(&self) -> Option<IpAddr> {
         let v4 = || self.all_addresses().filter(|(_, a)| a.addr.is_ipv4());
