@@ -22,6 +22,7 @@ impl Resource for FloatingIp {
     const LINKS: &'static str = "floatingips_links";
     const PATH: &'static str = "/floatingips";
     const LABEL: &'static str = "floating IP";
+    const REQUIRED: &'static [&'static str] = &["id", "floating_ip_address", "floating_network_id"];
     // A floating IP is named by its address (openstacksdk's `name_attribute`).
     const NAME_FILTER: &'static str = "floating_ip_address";
 

@@ -21,6 +21,7 @@ impl Resource for Port {
     const LINKS: &'static str = "ports_links";
     const PATH: &'static str = "/ports";
     const LABEL: &'static str = "port";
+    const REQUIRED: &'static [&'static str] = &["id", "network_id"];
 
     fn id(&self) -> &str {
         self.id.as_str()

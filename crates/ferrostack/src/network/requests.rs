@@ -339,6 +339,7 @@ mod tests {
                     .fixed_ip_subnet(SUBNET)
                     .security_group(SG)
                     .name("web-1")
+                    .fields(["mac_address"])
                     .request()
             )
         );

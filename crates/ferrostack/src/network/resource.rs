@@ -25,6 +25,8 @@ pub(crate) trait Resource: DeserializeOwned + Send + 'static {
     const LABEL: &'static str;
     /// The list filter [`find`] looks a name up with (`name`; a floating IP's address).
     const NAME_FILTER: &'static str = "name";
+    /// The fields the model cannot do without, asked for whenever `fields=` narrows a list.
+    const REQUIRED: &'static [&'static str] = &["id"];
 
     /// The id.
     fn id(&self) -> &str;
@@ -278,10 +280,13 @@ macro_rules! list_common {
             self
         }
 
-        /// `fields`: only these fields in the answer (repeatable); the id is always asked
-        /// for too, and fields left out decode as empty.
+        /// `fields`: only these fields in the answer (repeatable). The id, and what the
+        /// model cannot do without (a port's network, a subnet's range, ...), are always
+        /// asked for too; other fields left out decode as empty.
         pub fn fields<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Self {
-            self.query.field("id".to_owned());
+            for required in <$R as $crate::network::resource::Resource>::REQUIRED {
+                self.query.field((*required).to_owned());
+            }
             for field in fields {
                 self.query.field(field.into());
             }
@@ -414,3 +419,50 @@ macro_rules! handle_tags {
 }
 
 pub(crate) use handle_tags;
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::network::{
+        FloatingIp, Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet,
+    };
+
+    /// What a list narrowed by `fields=` answers: the required fields and no more.
+    fn narrowed<R: Resource>() -> Result<R> {
+        let mut one = Map::new();
+        for field in R::REQUIRED {
+            let value = match *field {
+                "ip_version" => json!(4),
+                "cidr" => json!("10.0.0.0/24"),
+                "floating_ip_address" => json!("127.42.0.7"),
+                "direction" => json!("ingress"),
+                _ => json!("x"),
+            };
+            one.insert((*field).to_owned(), value);
+        }
+        unwrap_one(json!({ R::ONE: one }))
+    }
+
+    #[test]
+    fn every_model_decodes_from_its_required_fields_alone() {
+        narrowed::<Network>().unwrap();
+        narrowed::<Subnet>().unwrap();
+        narrowed::<Port>().unwrap();
+        narrowed::<Router>().unwrap();
+        narrowed::<SecurityGroup>().unwrap();
+        narrowed::<SecurityGroupRule>().unwrap();
+        narrowed::<FloatingIp>().unwrap();
+    }
+
+    #[test]
+    fn decode_errors_name_the_path() {
+        let err = unwrap_one::<Port>(json!({"port": {"id": "p", "network_id": "n",
+            "fixed_ips": [{"ip_address": "not an address"}]}}))
+        .unwrap_err();
+        assert_eq!(err.json_path(), Some("port.fixed_ips[0].ip_address"));
+        let err = unwrap_one::<Port>(json!({"ports": []})).unwrap_err();
+        assert!(err.message().contains("no \"port\" object"), "{err}");
+    }
+}

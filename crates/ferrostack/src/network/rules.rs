@@ -16,6 +16,7 @@ impl Resource for SecurityGroupRule {
     const LINKS: &'static str = "security_group_rules_links";
     const PATH: &'static str = "/security-group-rules";
     const LABEL: &'static str = "security group rule";
+    const REQUIRED: &'static [&'static str] = &["id", "security_group_id", "direction"];
 
     fn id(&self) -> &str {
         self.id.as_str()

@@ -20,6 +20,7 @@ impl Resource for Subnet {
     const LINKS: &'static str = "subnets_links";
     const PATH: &'static str = "/subnets";
     const LABEL: &'static str = "subnet";
+    const REQUIRED: &'static [&'static str] = &["id", "network_id", "ip_version", "cidr"];
 
     fn id(&self) -> &str {
         self.id.as_str()
