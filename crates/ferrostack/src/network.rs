@@ -4,7 +4,8 @@
 //! [`NetworkClient`] is the service; [`Networks`], [`Subnets`], [`Ports`], [`Routers`],
 //! [`SecurityGroups`], [`SecurityGroupRules`] and [`FloatingIps`] are its resource handles,
 //! each with the verbs every ferrostack client has (`get`, `find`, `list`, `create`,
-//! `update`, `delete`) and the tag calls.
+//! `update`, `delete`, `wait_for_delete`, and `wait_for_status` where Neutron's agents
+//! change the status) and the tag calls.
 //!
 //! ```no_run
 //! # async fn demo(cloud: ferrostack::Cloud) -> ferrostack::Result<()> {
@@ -63,6 +64,7 @@ mod rules;
 mod security_group;
 mod security_groups;
 mod subnets;
+mod waiters;
 mod wire;
 
 pub use floating_ip::{FloatingIp, PortDetails};

@@ -609,3 +609,93 @@ async fn security_groups_and_interfaces_go_to_nova() {
         1
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Waiters
+
+/// Answers each GET with the next of `answers`, the last one repeating.
+struct Sequence(Vec<ResponseTemplate>, std::sync::atomic::AtomicUsize);
+
+impl Respond for Sequence {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let n = self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.0[n.min(self.0.len() - 1)].clone()
+    }
+}
+
+fn fast(timeout: std::time::Duration) -> ferrostack::wait::Wait {
+    ferrostack::wait::Wait::new(timeout).backoff(ferrostack::wait::Backoff::fixed(
+        std::time::Duration::from_millis(1),
+    ))
+}
+
+#[tokio::test]
+async fn waiters_poll_until_the_status_and_fail_fast_on_error() {
+    use ferrostack::network::Status;
+    let cloud = Cloud::with_network("/networking").await;
+    let with_status = |status: &str| {
+        let mut body = json!({"port": port("p1", "10.0.0.5")});
+        body["port"]["status"] = status.into();
+        ResponseTemplate::new(200).set_body_json(body)
+    };
+    Mock::given(method("GET"))
+        .and(path("/networking/v2.0/ports/p1"))
+        .respond_with(Sequence(
+            vec![
+                with_status("DOWN"),
+                with_status("BUILD"),
+                with_status("ACTIVE"),
+            ],
+            Default::default(),
+        ))
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/networking/v2.0/ports/p2"))
+        .respond_with(Sequence(
+            vec![with_status("DOWN"), with_status("ERROR")],
+            Default::default(),
+        ))
+        .mount(&cloud.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/networking/v2.0/ports/p3"))
+        .respond_with(Sequence(
+            vec![
+                with_status("ACTIVE"),
+                neutron_error(404, "PortNotFound", "Port p3 could not be found."),
+            ],
+            Default::default(),
+        ))
+        .mount(&cloud.server)
+        .await;
+    let ports = client(&cloud).ports();
+    let wait = std::time::Duration::from_secs(10);
+    let up = ports
+        .wait_for_status("p1", Status::Active, fast(wait))
+        .await
+        .unwrap();
+    assert_eq!(up.status, Some(Status::Active));
+    assert_eq!(
+        cloud
+            .received_at("GET", "/networking/v2.0/ports/p1")
+            .await
+            .len(),
+        3
+    );
+    let err = ports
+        .wait_for_status("p2", Status::Active, fast(wait))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::FailureState);
+    assert_eq!(
+        err.message(),
+        "port p2 went to ERROR while waiting for ACTIVE"
+    );
+    ports.wait_for_delete("p3", fast(wait)).await.unwrap();
+    let err = ports
+        .wait_for_status("p2", Status::Active, fast(std::time::Duration::ZERO))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::FailureState, "{err}");
+}

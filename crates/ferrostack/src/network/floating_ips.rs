@@ -13,6 +13,7 @@ use super::requests;
 use super::resource::{
     self, Query, Resource, body_setters, handle_common, handle_tags, list_common,
 };
+use super::waiters::{HasStatus, handle_status};
 use crate::error::Result;
 use crate::request::Request;
 
@@ -32,6 +33,12 @@ impl Resource for FloatingIp {
 
     fn name(&self) -> String {
         self.floating_ip_address.to_string()
+    }
+}
+
+impl HasStatus for FloatingIp {
+    fn status(&self) -> Option<&Status> {
+        self.status.as_ref()
     }
 }
 
@@ -61,6 +68,7 @@ impl FloatingIps {
 
     handle_common!(FloatingIp, FloatingIpId);
     handle_tags!(FloatingIp, FloatingIpId);
+    handle_status!(FloatingIp, FloatingIpId);
 
     /// The floating IPs the caller can see: set filters, then [`ListFloatingIps::stream`]
     /// or [`ListFloatingIps::collect_all`].

@@ -9,6 +9,7 @@ use super::requests;
 use super::resource::{
     self, Query, Resource, body_setters, handle_common, handle_tags, list_common,
 };
+use super::waiters::{HasStatus, handle_status};
 use crate::error::Result;
 use crate::request::Request;
 
@@ -28,6 +29,12 @@ impl Resource for Network {
     }
 }
 
+impl HasStatus for Network {
+    fn status(&self) -> Option<&Status> {
+        self.status.as_ref()
+    }
+}
+
 /// Neutron's networks. Cheap to clone; get one from [`NetworkClient::networks`].
 #[derive(Debug, Clone)]
 pub struct Networks {
@@ -41,6 +48,7 @@ impl Networks {
 
     handle_common!(Network, NetworkId);
     handle_tags!(Network, NetworkId);
+    handle_status!(Network, NetworkId);
 
     /// The networks the caller can see (its own, shared and external ones): set filters on
     /// the builder, then [`ListNetworks::stream`] or [`ListNetworks::collect_all`].

@@ -12,6 +12,7 @@ use super::requests;
 use super::resource::{
     self, Query, Resource, body_setters, handle_common, handle_tags, list_common,
 };
+use super::waiters::{HasStatus, handle_status};
 use crate::error::Result;
 use crate::request::Request;
 
@@ -32,6 +33,12 @@ impl Resource for Port {
     }
 }
 
+impl HasStatus for Port {
+    fn status(&self) -> Option<&Status> {
+        self.status.as_ref()
+    }
+}
+
 /// Neutron's ports. Cheap to clone; get one from [`NetworkClient::ports`].
 #[derive(Debug, Clone)]
 pub struct Ports {
@@ -45,6 +52,7 @@ impl Ports {
 
     handle_common!(Port, PortId);
     handle_tags!(Port, PortId);
+    handle_status!(Port, PortId);
 
     /// The ports the caller can see: set filters, then [`ListPorts::stream`] or
     /// [`ListPorts::collect_all`].

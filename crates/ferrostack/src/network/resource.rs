@@ -360,8 +360,8 @@ macro_rules! body_setters {
 
 pub(crate) use body_setters;
 
-/// The verbs every named resource's handle has: `get`, `find`, `delete`. `$R` is the
-/// resource, `$Id` its id.
+/// The verbs every named resource's handle has: `get`, `find`, `delete`,
+/// `wait_for_delete`. `$R` is the resource, `$Id` its id.
 macro_rules! handle_common {
     ($R:ty, $Id:ty) => {
         /// One by id; a 404 is `ErrorKind::NotFound`.
@@ -380,6 +380,21 @@ macro_rules! handle_common {
         pub async fn delete(&self, id: impl Into<$Id>) -> $crate::error::Result<()> {
             let id: $Id = id.into();
             $crate::network::resource::delete::<$R>(&self.client.session, id.as_str()).await
+        }
+
+        /// Waits until it is gone (a 404).
+        pub async fn wait_for_delete(
+            &self,
+            id: impl Into<$Id>,
+            wait: impl Into<$crate::wait::Wait>,
+        ) -> $crate::error::Result<()> {
+            let id: $Id = id.into();
+            $crate::network::waiters::wait_for_delete::<$R>(
+                &self.client.session,
+                id.as_str(),
+                wait.into(),
+            )
+            .await
         }
     };
 }

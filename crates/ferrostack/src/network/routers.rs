@@ -10,6 +10,7 @@ use super::resource::{
     self, Query, Resource, body_setters, handle_common, handle_tags, list_common,
 };
 use super::router::{ExternalGateway, Router, RouterInterface};
+use super::waiters::{HasStatus, handle_status};
 use crate::error::Result;
 use crate::request::Request;
 
@@ -26,6 +27,12 @@ impl Resource for Router {
 
     fn name(&self) -> String {
         self.name.clone()
+    }
+}
+
+impl HasStatus for Router {
+    fn status(&self) -> Option<&Status> {
+        self.status.as_ref()
     }
 }
 
@@ -60,6 +67,7 @@ impl Routers {
 
     handle_common!(Router, RouterId);
     handle_tags!(Router, RouterId);
+    handle_status!(Router, RouterId);
 
     /// The routers the caller can see: set filters, then [`ListRouters::stream`] or
     /// [`ListRouters::collect_all`].
