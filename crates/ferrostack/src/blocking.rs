@@ -58,7 +58,7 @@ use futures::{Stream, StreamExt};
 use crate::config::{self, CloudConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::session::Session;
-use crate::{compute, identity, image};
+use crate::{compute, identity, image, network};
 
 /// A connected cloud whose calls block: the async [`crate::Cloud`] and a runtime to drive
 /// it. Cheap to clone; clones share the runtime and the session.
@@ -129,6 +129,11 @@ impl Cloud {
     /// Nova: servers, flavors, keypairs.
     pub fn compute(&self) -> compute::ComputeClient {
         self.cloud.compute()
+    }
+
+    /// Neutron: networks, subnets, ports, routers, security groups, floating IPs.
+    pub fn network(&self) -> network::NetworkClient {
+        self.cloud.network()
     }
 
     /// Runs a call of any client (or any future) to completion and answers its outcome.

@@ -1,8 +1,10 @@
-//! Nova: servers, flavors, keypairs, server actions and waiters, shaped by the compute
-//! microversion in force.
+//! Nova: servers, flavors, keypairs, server actions, interfaces and waiters, shaped by the
+//! compute microversion in force.
 //!
-//! [`ComputeClient`] is the service; [`Servers`], [`Flavors`] and [`Keypairs`] are its
-//! resource handles, each with the verbs every ferrostack client has.
+//! [`ComputeClient`] is the service; [`Servers`], [`Flavors`], [`Keypairs`] and
+//! [`Interfaces`] are its resource handles, each with the verbs every ferrostack client
+//! has. Floating IPs are added to a server through Neutron ([`Servers::add_floating_ip`]),
+//! as python-openstackclient does.
 //!
 //! ```no_run
 //! # async fn demo(cloud: ferrostack::Cloud) -> ferrostack::Result<()> {
@@ -40,24 +42,26 @@ mod create;
 mod flavor;
 mod flavors;
 mod ids;
+mod interfaces;
 mod keypair;
 mod keypairs;
 mod microversion;
-mod paginate;
 mod requests;
 mod server;
+mod server_network;
 mod servers;
 mod waiters;
 mod wire;
 
+pub use crate::paginate::Link;
 pub use create::{CreateServer, NetworkAttachment, Networks, PendingServer};
 pub use flavor::Flavor;
 pub use flavors::{Flavors, ListFlavors};
 pub use ids::{FlavorId, KeypairName, ServerId};
+pub use interfaces::{CreateInterface, Interface, Interfaces, ListInterfaces};
 pub use keypair::{Keypair, KeypairType};
 pub use keypairs::{CreateKeypair, Keypairs, ListKeypairs};
 pub use microversion::{Microversion, VersionRequest};
-pub use paginate::Link;
 pub use requests::{RebootKind, VncConsole};
 pub use server::{
     Address, AddressKind, CreatedServer, EmbeddedFlavor, Fault, PowerState, Server, ServerFlavor,
@@ -115,6 +119,12 @@ impl ComputeClient {
         Keypairs::new(self.clone())
     }
 
+    /// The network interfaces of one server (`os-interface`): list, get, create (attach a
+    /// port or a network), delete (detach).
+    pub fn interfaces(&self, server: impl Into<ServerId>) -> Interfaces {
+        Interfaces::new(self.clone(), server.into())
+    }
+
     /// A paginated list whose first request is built for the microversion in force (which
     /// may have to be negotiated first): the `items` of every page, following `links`.
     fn paginated<T>(
@@ -129,7 +139,7 @@ impl ComputeClient {
         use futures::{StreamExt, TryStreamExt};
         futures::stream::once(async move {
             let request = first(self.microversion().await?)?;
-            Ok::<_, Error>(paginate::paginate::<T>(
+            Ok::<_, Error>(crate::paginate::paginate::<T>(
                 self.session.clone(),
                 request,
                 items,

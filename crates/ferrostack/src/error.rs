@@ -76,6 +76,7 @@ struct Inner {
     request_id: Option<String>,
     json_path: Option<String>,
     retry_after: Option<std::time::Duration>,
+    error_type: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
@@ -94,6 +95,7 @@ impl Error {
                 request_id: None,
                 json_path: None,
                 retry_after: None,
+                error_type: None,
                 source: None,
             }),
         }
@@ -173,6 +175,12 @@ impl Error {
         self
     }
 
+    /// Sets the service's own name for the error (Neutron's `type`).
+    pub fn with_error_type(mut self, error_type: Option<String>) -> Self {
+        self.inner.error_type = error_type;
+        self
+    }
+
     /// Sets the underlying cause.
     pub fn with_source(
         mut self,
@@ -216,6 +224,22 @@ impl Error {
     /// For decode errors: the JSON path where decoding failed (`images[3].size`).
     pub fn json_path(&self) -> Option<&str> {
         self.inner.json_path.as_deref()
+    }
+
+    /// The service's own name for what went wrong, when it gives one: Neutron's
+    /// `NeutronError.type` (`IpAddressInUse`, `FloatingIPPortAlreadyAssociated`,
+    /// `SecurityGroupRuleExists`, `ExternalGatewayForFloatingIPNotFound`, ...), finer than
+    /// the [`ErrorKind`] its status maps to.
+    ///
+    /// ```
+    /// # fn demo(err: ferrostack::Error) {
+    /// if err.is_conflict() && err.error_type() == Some("IpAddressInUse") {
+    ///     // pick another address
+    /// }
+    /// # }
+    /// ```
+    pub fn error_type(&self) -> Option<&str> {
+        self.inner.error_type.as_deref()
     }
 
     /// For 429 and 503: how long the service asked the caller to wait.
@@ -277,6 +301,9 @@ impl fmt::Debug for Error {
         }
         if let Some(v) = &i.retry_after {
             d.field("retry_after", v);
+        }
+        if let Some(v) = &i.error_type {
+            d.field("error_type", v);
         }
         if let Some(v) = &i.source {
             d.field("source", v);

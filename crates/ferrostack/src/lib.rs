@@ -1,11 +1,11 @@
-//! ferrostack: a typed SDK for OpenStack Keystone v3, Glance v2 and Nova v2.1.
+//! ferrostack: a typed SDK for OpenStack Keystone v3, Glance v2, Nova v2.1 and Neutron v2.0.
 //!
 //! # One shape for every service
 //!
 //! ```text
 //! Cloud                           the entry point; cheap to clone
-//!  └─ cloud.<service>()           identity(), image(), compute(): a service client
-//!      └─ .<resources>()          tokens(), images(), servers(), flavors(), keypairs(), ...
+//!  └─ cloud.<service>()           identity(), image(), compute(), network(): a service client
+//!      └─ .<resources>()          tokens(), images(), servers(), networks(), ports(), ...
 //!          ├─ .get(id)            one by id; a 404 is ErrorKind::NotFound
 //!          ├─ .find(name_or_id)   by id, else by exact name; none or several is ErrorKind::Lookup
 //!          ├─ .list()             a builder of server-side filters, then
@@ -39,7 +39,7 @@
 //! use std::time::Duration;
 //!
 //! use ferrostack::Cloud;
-//! use ferrostack::compute::{Networks, ServerStatus};
+//! use ferrostack::compute::{NetworkAttachment, Networks, ServerStatus};
 //! use ferrostack::image::{DiskFormat, ImageData};
 //!
 //! # async fn demo() -> ferrostack::Result<()> {
@@ -58,18 +58,26 @@
 //!     .send()
 //!     .await?;
 //!
-//! // Compute: boot it, wait until it runs, read its console.
+//! // Compute: boot it on the project's network, wait until it runs, read its console.
 //! let servers = cloud.compute().servers();
 //! let flavor = cloud.compute().flavors().find("m1.small").await?;
+//! let private = cloud.network().networks().find("private").await?;
 //! let pending = servers
 //!     .create("vm1", image.id.clone(), flavor.id.clone())
-//!     .networks(Networks::None)
+//!     .networks(Networks::List(vec![NetworkAttachment::network(private.id)]))
+//!     .security_group("default")
 //!     .send()
 //!     .await?;
 //! let server = servers
 //!     .wait_for_status(pending.id(), ServerStatus::Active, Duration::from_secs(300))
 //!     .await?;
 //! println!("{}", servers.console_output(&server.id, Some(20)).await?);
+//!
+//! // Network: a floating IP from the external network, forwarded to the server.
+//! let public = cloud.network().networks().find("public").await?;
+//! let fip = cloud.network().floating_ips().create(public.id).send().await?;
+//! servers.add_floating_ip(&server.id, fip.id.as_str(), None).await?;
+//! println!("reach it at {}", fip.floating_ip_address);
 //! # Ok(())
 //! # }
 //! ```
@@ -146,7 +154,10 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod identity;
+mod ids;
 pub mod image;
+pub mod network;
+mod paginate;
 pub mod request;
 mod secret;
 pub mod session;
@@ -169,7 +180,7 @@ pub(crate) mod testing {
     pub(crate) fn offline_session() -> Session {
         let mut config = CloudConfig::new();
         config.auth_type = AuthType::None;
-        for service in ["compute", "image", "identity"] {
+        for service in ["compute", "image", "identity", "network"] {
             config
                 .endpoint_overrides
                 .insert(service.to_owned(), "http://127.0.0.1:9/".to_owned());
@@ -230,5 +241,10 @@ impl Cloud {
     /// Nova: servers, flavors, keypairs.
     pub fn compute(&self) -> compute::ComputeClient {
         compute::ComputeClient::new(self.session.clone())
+    }
+
+    /// Neutron: networks, subnets, ports, routers, security groups, floating IPs.
+    pub fn network(&self) -> network::NetworkClient {
+        network::NetworkClient::new(self.session.clone())
     }
 }

@@ -36,6 +36,8 @@ pub enum ServiceType {
     Image,
     /// Nova (`compute`).
     Compute,
+    /// Neutron (`network`).
+    Network,
     /// Any other catalog type.
     #[serde(untagged)]
     Other(String),
@@ -48,6 +50,7 @@ impl ServiceType {
             ServiceType::Identity => "identity",
             ServiceType::Image => "image",
             ServiceType::Compute => "compute",
+            ServiceType::Network => "network",
             ServiceType::Other(s) => s,
         }
     }
@@ -59,6 +62,7 @@ impl ServiceType {
             ServiceType::Identity => &["identity"],
             ServiceType::Image => &["image"],
             ServiceType::Compute => &["compute"],
+            ServiceType::Network => &["network"],
             ServiceType::Other(other) => OTHER_ALIASES
                 .iter()
                 .find(|(official, _)| *official == other.as_str())
@@ -85,6 +89,7 @@ impl ServiceType {
             "identity" => ServiceType::Identity,
             "image" => ServiceType::Image,
             "compute" => ServiceType::Compute,
+            "network" => ServiceType::Network,
             other => OTHER_ALIASES
                 .iter()
                 .find(|(_, aliases)| aliases.contains(&other))
@@ -119,7 +124,6 @@ const OTHER_ALIASES: &[(&str, &[&str])] = &[
         &["shared-file-system", "sharev2", "share"],
     ),
     ("object-store", &["object-store"]),
-    ("network", &["network"]),
     ("placement", &["placement"]),
     ("orchestration", &["orchestration"]),
     ("key-manager", &["key-manager"]),

@@ -76,6 +76,30 @@ fn addresses_are_parsed() {
 }
 
 #[test]
+fn fixed_and_floating_addresses_share_their_network_and_mac() {
+    let mut body = fixture("server-show-2.1.json");
+    body["server"]["addresses"] = serde_json::json!({"private": [
+        {"addr": "10.0.0.5", "version": 4, "OS-EXT-IPS:type": "fixed",
+         "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:12:34:56"},
+        {"addr": "127.42.0.7", "version": 4, "OS-EXT-IPS:type": "floating",
+         "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:12:34:56"},
+        {"addr": "fd00::5", "version": 6, "OS-EXT-IPS:type": "fixed_v2",
+         "OS-EXT-IPS-MAC:mac_addr": "fa:16:3e:12:34:56"}]});
+    let s: Server = decode(&body["server"]);
+    let floating: Vec<_> = s.floating_addresses().collect();
+    assert_eq!(floating.len(), 1);
+    assert_eq!(floating[0].0, "private");
+    assert_eq!(
+        floating[0].1.addr,
+        "127.42.0.7".parse::<std::net::IpAddr>().unwrap()
+    );
+    assert_eq!(floating[0].1.mac_addr.as_deref(), Some("fa:16:3e:12:34:56"));
+    assert_eq!(s.first_ipv4(), Some("10.0.0.5".parse().unwrap()));
+    let odd = &s.addresses["private"][2];
+    assert_eq!(odd.kind, Some(AddressKind::Unknown("fixed_v2".into())));
+}
+
+#[test]
 fn server_from_2_47_embeds_its_flavor() {
     let s = server("server-show-2.47.json");
     match s.flavor.as_ref().unwrap() {

@@ -40,6 +40,8 @@ pub struct TokenIssuer {
     base: String,
     issued: Arc<AtomicUsize>,
     lifetimes: Vec<i64>,
+    /// A `network` catalog entry at this path under the base, when set.
+    network: Option<String>,
 }
 
 impl Respond for TokenIssuer {
@@ -51,10 +53,22 @@ impl Respond for TokenIssuer {
             .or(self.lifetimes.last())
             .unwrap_or(&3600);
         let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(lifetime);
-        let body = fixture("token-project.json", &self.base).replace(
+        let mut body = fixture("token-project.json", &self.base).replace(
             "{{expires_at}}",
             &expires.strftime("%Y-%m-%dT%H:%M:%S.000000Z").to_string(),
         );
+        if let Some(at) = &self.network {
+            let mut token: serde_json::Value = serde_json::from_str(&body).unwrap();
+            token["token"]["catalog"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!({
+                    "type": "network", "name": "neutron", "id": "0a1b2c3d",
+                    "endpoints": [{"id": "4e5f", "interface": "public", "region": "RegionOne",
+                        "region_id": "RegionOne", "url": format!("{}{at}", self.base)}]
+                }));
+            body = token.to_string();
+        }
         ResponseTemplate::new(201)
             .insert_header("X-Subject-Token", token(n).as_str())
             .insert_header("x-openstack-request-id", format!("req-token-{n}").as_str())
@@ -77,6 +91,15 @@ impl Cloud {
 
     /// Tokens valid for the given seconds, in turn.
     pub async fn with_lifetimes(lifetimes: Vec<i64>) -> Self {
+        Self::build(lifetimes, None).await
+    }
+
+    /// Tokens valid for an hour, whose catalog also lists Neutron at `path` (`/networking`).
+    pub async fn with_network(path: &str) -> Self {
+        Self::build(vec![3600], Some(path.to_owned())).await
+    }
+
+    async fn build(lifetimes: Vec<i64>, network: Option<String>) -> Self {
         let server = MockServer::start().await;
         let base = server.uri();
         let issued = Arc::new(AtomicUsize::new(0));
@@ -102,6 +125,7 @@ impl Cloud {
                 base: base.clone(),
                 issued: issued.clone(),
                 lifetimes,
+                network,
             })
             .mount(&server)
             .await;

@@ -50,7 +50,8 @@ pub enum NetworkAttachment {
 }
 
 impl NetworkAttachment {
-    /// A port on network `id`, address chosen by Neutron.
+    /// A port on network `id` (a [`NetworkId`](crate::network::NetworkId) or a string),
+    /// address chosen by Neutron.
     pub fn network(id: impl Into<String>) -> Self {
         NetworkAttachment::Network {
             id: id.into(),
@@ -66,7 +67,7 @@ impl NetworkAttachment {
         }
     }
 
-    /// The existing port `id`.
+    /// The existing port `id` (a [`PortId`](crate::network::PortId) or a string).
     pub fn port(id: impl Into<String>) -> Self {
         NetworkAttachment::Port(id.into())
     }
@@ -105,6 +106,8 @@ pub(crate) struct ServerSpec {
     pub(crate) availability_zone: Option<String>,
     /// Whether to attach a config drive.
     pub(crate) config_drive: Option<bool>,
+    /// Security groups by name or id (Nova's default: the project's `default`).
+    pub(crate) security_groups: Vec<String>,
 }
 
 impl ServerSpec {
@@ -124,6 +127,7 @@ impl ServerSpec {
             metadata: BTreeMap::new(),
             availability_zone: None,
             config_drive: None,
+            security_groups: Vec::new(),
         }
     }
 
@@ -214,6 +218,20 @@ impl ServerSpec {
         if let Some(drive) = self.config_drive {
             server.insert("config_drive".into(), json!(drive));
         }
+        if !self.security_groups.is_empty() {
+            if let Some(empty) = self.security_groups.iter().find(|g| g.trim().is_empty()) {
+                return Err(Error::invalid_input(format!(
+                    "server {}: security group {empty:?} has no name",
+                    self.name
+                )));
+            }
+            let groups: Vec<Value> = self
+                .security_groups
+                .iter()
+                .map(|group| json!({ "name": group }))
+                .collect();
+            server.insert("security_groups".into(), Value::Array(groups));
+        }
         Ok(json!({ "server": server }))
     }
 }
@@ -264,6 +282,14 @@ impl CreateServer {
     /// Whether to attach a config drive.
     pub fn config_drive(mut self, enabled: bool) -> Self {
         self.spec.config_drive = Some(enabled);
+        self
+    }
+
+    /// A security group for the server's new ports, by name or id (repeatable; without
+    /// one, Nova uses the project's `default`). Sent as `{"name": ...}`, as
+    /// `openstack server create --security-group` does; Nova resolves either.
+    pub fn security_group(mut self, group: impl Into<String>) -> Self {
+        self.spec.security_groups.push(group.into());
         self
     }
 

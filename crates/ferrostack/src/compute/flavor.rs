@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::ids::FlavorId;
-use super::paginate::Link;
 use super::wire;
+use crate::paginate::Link;
 
 /// A flavor (`GET /flavors/detail`, `GET /flavors/{id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,6 +12,12 @@ use crate::error::{Error, Result};
 use crate::image::ImageId;
 use crate::request::{Request, ServiceType, segment};
 
+mod network;
+pub(crate) use network::{
+    add_security_group, attach_interface, detach_interface, list_interfaces, remove_security_group,
+    show_interface,
+};
+
 fn compute(method: http::Method, path: String, version: Microversion) -> Request {
     Request::new(ServiceType::Compute, method, path).microversion(version.to_string())
 }
@@ -418,6 +424,7 @@ mod tests {
         full.metadata.insert("role".into(), "web".into());
         full.availability_zone = Some("nova".into());
         full.config_drive = Some(true);
+        full.security_groups = vec!["default".into(), "web".into()];
         insta::assert_json_snapshot!(
             "create_server_full",
             by_version(|v| create_server(&full, v).unwrap())
@@ -491,6 +498,13 @@ mod tests {
                     ..spec.clone()
                 },
                 "metadata key \"\"",
+            ),
+            (
+                ServerSpec {
+                    security_groups: vec![" ".to_owned()],
+                    ..spec.clone()
+                },
+                "security group \" \" has no name",
             ),
         ];
         for (bad, expected) in cases {

@@ -7,9 +7,9 @@ use std::net::IpAddr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ids::{FlavorId, ServerId};
-use super::paginate::Link;
 use super::wire;
 use crate::image::ImageId;
+use crate::paginate::Link;
 
 /// A server (`GET /servers/{id}`, `GET /servers/detail`).
 ///
@@ -95,6 +95,13 @@ impl Server {
         self.addresses
             .iter()
             .flat_map(|(net, addrs)| addrs.iter().map(move |a| (net.as_str(), a)))
+    }
+
+    /// The floating IPs forwarded to the server, with the network they are listed under
+    /// (the network of the port they forward to).
+    pub fn floating_addresses(&self) -> impl Iterator<Item = (&str, &Address)> {
+        self.all_addresses()
+            .filter(|(_, a)| a.kind == Some(AddressKind::Floating))
     }
 
     /// The first IPv4 address, fixed ones before floating ones.

@@ -4,6 +4,8 @@
 //! - Nova: `{"<faultName>":{"code":404,"message":"..."}}`
 //! - Glance (WebOb): `{"message":"...","code":"404 Not Found","title":"Not Found"}` with
 //!   `Accept: application/json`, otherwise plain text or HTML.
+//! - Neutron: `{"NeutronError":{"type":"IpAddressInUse","message":"...","detail":""}}`; the
+//!   `type` is kept as [`Error::error_type`].
 
 use std::time::Duration;
 
@@ -52,6 +54,14 @@ pub(crate) fn from_response(
     Error::http(status, service, message)
         .with_request_id(request_id(headers))
         .with_retry_after(retry_after)
+        .with_error_type(neutron_type(body))
+}
+
+/// `NeutronError.type`, the exception class Neutron names its failure by.
+fn neutron_type(body: &[u8]) -> Option<String> {
+    let value = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    let kind = value.get("NeutronError")?.get("type")?.as_str()?.trim();
+    (!kind.is_empty()).then(|| kind.to_owned())
 }
 
 /// `x-openstack-request-id`, or Nova's `x-compute-request-id`.
@@ -90,8 +100,8 @@ pub fn service_message(body: &[u8], content_type: Option<&str>) -> Option<String
     (!text.is_empty()).then(|| truncate(&text))
 }
 
-/// `error.message` (Keystone), `message` (Glance JSON), `<fault>.message` (Nova and any
-/// other service that wraps its fault in a single named object).
+/// `error.message` (Keystone), `message` (Glance JSON), `<fault>.message` (Nova, Neutron and
+/// any other service that wraps its fault in a single named object).
 fn json_message(value: &serde_json::Value) -> Option<&str> {
     let object = value.as_object()?;
     if let Some(message) = object.get("message").and_then(|m| m.as_str()) {
@@ -259,6 +269,74 @@ mod tests {
             e.to_string(),
             "image: GET http://h/v2/images: 502 Bad Gateway nginx (HTTP 502)"
         );
+    }
+
+    #[test]
+    fn neutron_errors_keep_their_type() {
+        let cases = [
+            (
+                409,
+                "IpAddressInUse",
+                "Unable to complete operation for network 3cb9bc59. The IP address 10.0.0.7 is in use.",
+                ErrorKind::Conflict,
+            ),
+            (
+                409,
+                "FloatingIPPortAlreadyAssociated",
+                "Cannot associate floating IP 172.24.4.10 (61cea855) with port 8d5a2b3c using fixed IP 10.0.0.5, as that fixed IP already has a floating IP on external network 6d3c4b2a.",
+                ErrorKind::Conflict,
+            ),
+            (
+                409,
+                "SecurityGroupRuleExists",
+                "Security group rule already exists. Rule id is 5c1b9e3a.",
+                ErrorKind::Conflict,
+            ),
+            (
+                404,
+                "NetworkNotFound",
+                "Network private could not be found.",
+                ErrorKind::NotFound,
+            ),
+            (
+                404,
+                "ExternalGatewayForFloatingIPNotFound",
+                "External network 6d3c4b2a is not reachable from subnet 4f1e2d3c.  Therefore, cannot associate Port 8d5a2b3c with a Floating IP.",
+                ErrorKind::NotFound,
+            ),
+            (
+                400,
+                "BadRequest",
+                "Bad router request: Router already has a port on subnet 4f1e2d3c.",
+                ErrorKind::BadRequest,
+            ),
+            (
+                403,
+                "PolicyNotAuthorized",
+                "rule:create_network:router:external is disallowed by policy",
+                ErrorKind::Forbidden,
+            ),
+        ];
+        let h = headers(&[("x-openstack-request-id", "req-q1")]);
+        for (status, kind, message, category) in cases {
+            let body = serde_json::json!({"NeutronError": {"type": kind, "message": message, "detail": ""}});
+            let body = serde_json::to_vec(&body).unwrap();
+            let e = from_response(status, ServiceType::Network, &h, &body, &[], AT);
+            assert_eq!(e.kind(), &category, "{kind}");
+            assert_eq!(e.error_type(), Some(kind));
+            assert_eq!(e.message(), message);
+            assert_eq!(e.status(), Some(status));
+            assert_eq!(e.request_id(), Some("req-q1"));
+            assert_eq!(
+                e.to_string(),
+                format!("network: {message} (HTTP {status}, request req-q1)")
+            );
+        }
+        // Other services' bodies name no type.
+        let nova =
+            br#"{"itemNotFound":{"code":404,"message":"Flavor 7 could not be found.","type":"x"}}"#;
+        let e = from_response(404, ServiceType::Compute, &h, nova, &[], AT);
+        assert_eq!(e.error_type(), None);
     }
 
     #[test]

@@ -77,7 +77,7 @@ impl Session {
                     )
                 })
         });
-        let (raw, key) = match override_url {
+        let (raw, key) = match override_url.clone() {
             Some(found) => found,
             None if config.auth_type == AuthType::None => match &config.auth.endpoint {
                 Some(url) => (url.clone(), "auth.endpoint".to_owned()),
@@ -145,6 +145,12 @@ impl Session {
             .with_service(service.clone())
         })?;
         let base = links::without_userinfo(base, &key);
+        if *service == ServiceType::Network {
+            return Ok(Discovered {
+                url: neutron_endpoint(base, override_url.is_some()),
+                microversions: None,
+            });
+        }
         let token_id = token.as_ref().map(|t| t.id.expose().to_owned());
         self.discover(service, base, token_id.as_deref()).await
     }
@@ -230,9 +236,25 @@ impl Session {
         configured.or(match service {
             ServiceType::Identity => Some(3),
             ServiceType::Image | ServiceType::Compute => Some(2),
-            ServiceType::Other(_) => None,
+            ServiceType::Network | ServiceType::Other(_) => None,
         })
     }
+}
+
+/// Neutron's versioned endpoint. Neutron is the one service clients do not discover (older
+/// Neutrons hid their document): openstacksdk and gophercloud append `v2.0` to the catalog's
+/// URL, unless it already ends in it; an `network_endpoint_override` is used as it is, as
+/// openstacksdk does.
+fn neutron_endpoint(base: Url, from_override: bool) -> Url {
+    let base = discovery::trim_trailing_slash(base);
+    let versioned = base.path().rsplit('/').next() == Some("v2.0");
+    if from_override || versioned {
+        return base;
+    }
+    let mut url = base;
+    let path = format!("{}/v2.0", url.path().trim_end_matches('/'));
+    url.set_path(&path);
+    url
 }
 
 /// `base` + the request's path and query. A query string inside the path (a service's
@@ -326,6 +348,23 @@ mod tests {
             request_url(&glance, &req).as_str(),
             "http://h/image/v2/images?marker=a%20b&limit=2"
         );
+    }
+
+    #[test]
+    fn neutron_gets_v2_0_appended_once() {
+        let at = |url: &str, from_override| {
+            neutron_endpoint(Url::parse(url).unwrap(), from_override).to_string()
+        };
+        assert_eq!(at("http://h/networking", false), "http://h/networking/v2.0");
+        assert_eq!(
+            at("http://h/networking/", false),
+            "http://h/networking/v2.0"
+        );
+        assert_eq!(at("http://h:9696", false), "http://h:9696/v2.0");
+        assert_eq!(at("http://h:9696/v2.0", false), "http://h:9696/v2.0");
+        assert_eq!(at("http://h:9696/v2.0/", false), "http://h:9696/v2.0");
+        assert_eq!(at("http://h:9696/", true), "http://h:9696/");
+        assert_eq!(at("http://h/net/v2.0/", true), "http://h/net/v2.0");
     }
 
     #[test]

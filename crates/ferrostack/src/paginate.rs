@@ -1,5 +1,6 @@
-//! Lists as streams that follow Nova's own `next` links (`servers_links`, `flavors_links`,
-//! `keypairs_links`), never computed markers, and stop on a link already followed.
+//! Lists as streams that follow the service's own `next` links (Nova's `servers_links`,
+//! `flavors_links`, `keypairs_links`; Neutron's `networks_links`, `ports_links`, ...), never
+//! computed markers, and stop on a link already followed.
 
 use std::collections::HashSet;
 
@@ -11,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::request::{Request, ServiceType};
 use crate::session::Session;
 
-/// A link in a Nova document (`self`, `bookmark`, `next`).
+/// A link in a Nova or Neutron document (`self`, `bookmark`, `next`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Link {
@@ -19,7 +20,7 @@ pub struct Link {
     pub href: String,
     /// What the target is to this document.
     pub rel: String,
-    /// The media type, when Nova says.
+    /// The media type, when the service says.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
 }
@@ -52,11 +53,11 @@ where
         let response = state.session.send(request.clone()).await?;
         let request_id = response.request_id().map(str::to_owned);
         let mut page: serde_json::Value = response.json().await?;
-        let decoded: Vec<T> =
-            decode_items(&mut page, items).map_err(|e| e.with_request_id(request_id.clone()))?;
+        let decoded: Vec<T> = decode_items(&mut page, items, &request.service)
+            .map_err(|e| e.with_request_id(request_id.clone()))?;
         let next_href = next_link(&page, links);
         state.next = match next_href {
-            // Nova only links onwards from a full page; an empty one ends the list.
+            // Nova and Neutron only link onwards from a full page; an empty one ends the list.
             Some(_) if decoded.is_empty() => None,
             Some(href) if !state.seen.insert(href.clone()) => {
                 tracing::warn!(link = %href, "{links} repeats a link already followed; stopping");
@@ -74,20 +75,24 @@ where
 }
 
 /// Decodes `page[items]`, naming the JSON path on failure (`servers[3].status`).
-fn decode_items<T: DeserializeOwned>(page: &mut serde_json::Value, items: &str) -> Result<Vec<T>> {
+fn decode_items<T: DeserializeOwned>(
+    page: &mut serde_json::Value,
+    items: &str,
+    service: &ServiceType,
+) -> Result<Vec<T>> {
     let list = page
         .get_mut(items)
         .map(serde_json::Value::take)
         .ok_or_else(|| {
             Error::decode(format!("the page has no {items:?} list"), items)
-                .with_service(ServiceType::Compute)
+                .with_service(service.clone())
         })?;
     serde_path_to_error::deserialize(list).map_err(|e| {
         Error::decode(
             e.inner().to_string(),
             format!("{items}{}", index_path(&e.path().to_string())),
         )
-        .with_service(ServiceType::Compute)
+        .with_service(service.clone())
     })
 }
 
@@ -109,17 +114,17 @@ fn next_link(page: &serde_json::Value, links: &str) -> Option<String> {
 }
 
 /// The request for a `next` link: the same request (service, microversion, headers) with
-/// the link's query. The link's host and prefix are Nova's view of itself, which behind a
+/// the link's query. The link's host and prefix are the service's view of itself, which behind a
 /// proxy or with a project id in the URL need not match ours; only the part from the
 /// request's own path onwards is taken.
 pub(crate) fn follow(current: &Request, href: &str) -> Result<Request> {
-    let base = url::Url::parse("http://nova.invalid/").expect("a valid base");
+    let base = url::Url::parse("http://service.invalid/").expect("a valid base");
     let link = base.join(href).map_err(|e| {
         Error::decode(
             format!("the next link {href:?} is not a URL ({e})"),
             "links",
         )
-        .with_service(ServiceType::Compute)
+        .with_service(current.service.clone())
     })?;
     if !link.path().ends_with(current.path.as_str()) {
         return Err(Error::decode(
@@ -129,7 +134,7 @@ pub(crate) fn follow(current: &Request, href: &str) -> Result<Request> {
             ),
             "links",
         )
-        .with_service(ServiceType::Compute));
+        .with_service(current.service.clone()));
     }
     let mut next = current.clone();
     next.query = link
@@ -185,10 +190,11 @@ mod tests {
             id: u32,
         }
         let mut page = serde_json::json!({"servers": [{"id": 1}, {"id": "x"}]});
-        let err = decode_items::<Item>(&mut page, "servers").unwrap_err();
+        let nova = ServiceType::Compute;
+        let err = decode_items::<Item>(&mut page, "servers", &nova).unwrap_err();
         assert_eq!(err.json_path(), Some("servers[1].id"));
         let mut page = serde_json::json!({"flavors": []});
-        let err = decode_items::<Item>(&mut page, "servers").unwrap_err();
+        let err = decode_items::<Item>(&mut page, "servers", &nova).unwrap_err();
         assert!(err.message().contains("no \"servers\" list"), "{err}");
     }
 }
