@@ -278,8 +278,8 @@ impl Server {
         v
     }
 
-    /// The reservation id (`r-` and 8 characters); records from before it was kept get one
-    /// made of their creation order.
+    /// The reservation id (`r-` and 8 characters); records from before it was kept get the
+    /// one they showed then, made of their creation order.
     pub(crate) fn reservation_id(&self) -> String {
         if self.reservation_id.is_empty() {
             format!("r-{:08x}", self.seq)

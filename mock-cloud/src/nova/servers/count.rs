@@ -149,15 +149,11 @@ pub(super) fn name_of(name: &str, index: u64, count: u64) -> String {
     }
 }
 
-/// A new reservation id, `r-` and 8 characters of `[0-9a-z]` (`utils.generate_uid('r')`).
-pub(super) fn reservation_id() -> String {
-    use rand::Rng;
-    const CHARS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut rng = rand::rng();
-    let tail: String = (0..8)
-        .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
-        .collect();
-    format!("r-{tail}")
+/// The reservation id of a request whose first server is number `first_seq`: `r-` and 8
+/// characters of `[0-9a-z]` like Nova's random ones, but made of the number, so that it is
+/// unique and a record from before reservations were kept gets the same one.
+pub(super) fn reservation_id(first_seq: u64) -> String {
+    format!("r-{first_seq:08x}")
 }
 
 #[cfg(test)]
@@ -201,7 +197,6 @@ mod tests {
         assert_eq!(name_of("web", 0, 1), "web");
         assert_eq!(name_of("web", 0, 3), "web-1");
         assert_eq!(name_of("web", 2, 3), "web-3");
-        let id = reservation_id();
-        assert!(id.starts_with("r-") && id.len() == 10, "{id}");
+        assert_eq!(reservation_id(1), "r-00000001");
     }
 }

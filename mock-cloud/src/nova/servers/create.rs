@@ -167,7 +167,6 @@ pub(crate) async fn create(
     };
 
     let now = Timestamp::now();
-    let reservation_id = count::reservation_id();
     let spec_of = |server: &Server| BootSpec {
         server_id: server.id.clone(),
         name: server.name.clone(),
@@ -183,14 +182,15 @@ pub(crate) async fn create(
     };
     // One critical section checks the quota, takes each server's number (its fixed IP and
     // MAC) and records them: concurrent creates never share an address nor pass the quota.
-    let servers: Vec<Server> = {
+    let (servers, reservation_id) = {
         let mut inner = state.nova.lock();
         let made = count.allowed(
             inner.servers.iter().filter(|s| s.project_id == project_id),
             &flavor,
         )?;
+        let reservation_id = count::reservation_id(inner.next_seq);
         let mut change = Change::new();
-        let mut servers = Vec::new();
+        let mut servers: Vec<Server> = Vec::new();
         for index in 0..made {
             let seq = inner.next_seq;
             inner.next_seq += 1;
@@ -235,7 +235,7 @@ pub(crate) async fn create(
             .nova
             .submit(db::set_counter(change, NEXT_SEQ, inner.next_seq));
         inner.servers.extend(servers.iter().cloned());
-        servers
+        (servers, reservation_id)
     };
     let driver = state.nova.driver().clone();
     for server in &servers {
