@@ -19,6 +19,7 @@ pub(crate) mod gate;
 pub(crate) mod image;
 pub(crate) mod images;
 pub(crate) mod images_json;
+pub(crate) mod index;
 pub(crate) mod list;
 pub(crate) mod members;
 pub(crate) mod sink;
@@ -40,6 +41,7 @@ use jiff::Timestamp;
 
 use self::image::{Image, image_not_found};
 use self::images_json::LegacyImages;
+use self::index::Images;
 use self::store::Store;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -48,13 +50,13 @@ use crate::cloud::seed::SeedImage;
 use crate::db::{Change, Db, Table};
 use crate::errors::{ApiError, Service};
 
-/// Image state: the records (behind one lock), the store holding their bytes, and the
+/// Image state: the records and their indexes (behind one lock), the store holding their bytes, and the
 /// database their metadata is saved in.
 pub(crate) struct Glance {
     base_url: String,
     store: Store,
     db: Db,
-    images: Mutex<BTreeMap<String, Image>>,
+    images: Mutex<Images>,
 }
 
 /// What Nova needs to boot an image (see [`Glance::image_for_boot`]).
@@ -109,12 +111,12 @@ impl Glance {
             base_url: base_url.to_owned(),
             store,
             db: db.clone(),
-            images: Mutex::new(images),
+            images: Mutex::new(Images::new(images)),
         })
     }
 
     /// The records, locked. Never held across an `.await`.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Image>> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Images> {
         self.images.lock().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -53,7 +53,7 @@ pub(super) fn claim<'a>(
     to: Status,
 ) -> Result<(Claim<'a>, (String, String)), ApiError> {
     let mut images = glance.lock();
-    let image = images.get_mut(id).ok_or_else(|| image_not_found(id))?;
+    let mut image = images.get_mut(id).ok_or_else(|| image_not_found(id))?;
     let formats = (image.disk_format.clone(), image.container_format.clone());
     if to == Status::Saving && (formats.0.is_none() || formats.1.is_none()) {
         return Err(bad_request(
@@ -63,7 +63,7 @@ pub(super) fn claim<'a>(
     image.status.check_transition(to)?;
     image.status = to;
     image.updated_at = Timestamp::now();
-    glance.save(image)?;
+    glance.save(&image)?;
     Ok((
         Claim::new(glance, id, to),
         (formats.0.unwrap_or_default(), formats.1.unwrap_or_default()),
@@ -74,12 +74,12 @@ pub(super) fn claim<'a>(
 /// import's staged data is gone, and the import properties say where it failed.
 fn release(glance: &Glance, id: &str, from: Status) {
     let mut images = glance.lock();
-    if let Some(image) = images.get_mut(id)
+    if let Some(mut image) = images.get_mut(id)
         && image.status == from
     {
         image.status = Status::Queued;
         image.staged = None;
-        clear_data_fields(image);
+        clear_data_fields(&mut image);
         if from == Status::Importing {
             let _ = std::fs::remove_file(glance.store().staging_path(id));
             image
@@ -90,6 +90,6 @@ fn release(glance: &Glance, id: &str, from: Status) {
                 .insert(FAILED_IMPORT.to_owned(), STORE.to_owned());
         }
         image.updated_at = Timestamp::now();
-        let _ = glance.save(image);
+        let _ = glance.save(&image);
     }
 }

@@ -18,8 +18,8 @@ use super::Glance;
 use super::claim::{Claim, claim};
 use super::gate::Gate;
 use super::image::{
-    Image, STORE, Staged, Status, bad_request, conflict, forbidden, image_not_found,
-    media_type_refused, not_authorized,
+    STORE, Staged, Status, bad_request, conflict, forbidden, image_not_found, media_type_refused,
+    not_authorized,
 };
 use super::policy;
 use super::sink::{Sink, SinkError};
@@ -201,7 +201,7 @@ async fn finish(
         .map_err(|_| storage_error(std::io::Error::other("the rename was cancelled")))?
         .map_err(storage_error)?;
     let mut images = glance.lock();
-    let Some(image) = images.get_mut(id).filter(|image| image.status == from) else {
+    let Some(mut image) = images.get_mut(id).filter(|image| image.status == from) else {
         let _ = std::fs::remove_file(&dest);
         return Err(ApiError::new(
             Service::Image,
@@ -220,7 +220,7 @@ async fn finish(
     image.status = Status::Active;
     image.staged = None;
     image.updated_at = Timestamp::now();
-    glance.save(image)
+    glance.save(&image)
 }
 
 /// Uploads `body` as the data of queued image `id` (no policy check: callers do it).
@@ -381,7 +381,7 @@ pub(crate) async fn stage(
         .map_err(storage_error)?;
     {
         let mut images = glance.lock();
-        let Some(image) = images
+        let Some(mut image) = images
             .get_mut(&id)
             .filter(|image| image.status == Status::Uploading)
         else {
@@ -392,7 +392,7 @@ pub(crate) async fn stage(
             size: received.size,
         });
         image.updated_at = Timestamp::now();
-        glance.save(image)?;
+        glance.save(&image)?;
     }
     claim.keep();
     Ok(StatusCode::NO_CONTENT)
@@ -439,7 +439,7 @@ pub(crate) async fn import(
     let glance = &state.glance;
     let formats = {
         let mut images = glance.lock();
-        let image: &mut Image = images
+        let mut image = images
             .get_mut(&id)
             .filter(|image| policy::can_see(&caller, image))
             .ok_or_else(|| image_not_found(&id))?;
@@ -459,7 +459,7 @@ pub(crate) async fn import(
         let Some(disk) = image.disk_format.clone() else {
             return Err(conflict("'disk_format' needs to be set before import"));
         };
-        if !policy::can_modify(&caller, image) {
+        if !policy::can_modify(&caller, &image) {
             return Err(not_authorized("modify_image"));
         }
         image.status = Status::Importing;
@@ -470,7 +470,7 @@ pub(crate) async fn import(
             .properties
             .insert(FAILED_IMPORT.to_owned(), String::new());
         image.updated_at = Timestamp::now();
-        glance.save(image)?;
+        glance.save(&image)?;
         (disk, container)
     };
     let claim = Claim::new(glance, &id, Status::Importing);
@@ -492,11 +492,11 @@ pub(crate) async fn import(
             claim.keep();
             let _ = tokio::fs::remove_file(&staging).await;
             let mut images = glance.lock();
-            if let Some(image) = images.get_mut(&id) {
+            if let Some(mut image) = images.get_mut(&id) {
                 image
                     .properties
                     .insert(IMPORTING_TO_STORES.to_owned(), String::new());
-                glance.save(image)?;
+                glance.save(&image)?;
             }
         }
         Err(e) => {
@@ -561,7 +561,8 @@ mod tests {
         assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
         // The state database says so too, and the image can be uploaded again.
         cloud.state.db.flush().await.unwrap();
-        let saved: Vec<Image> = cloud.state.db.load(crate::db::Table::GlanceImages).unwrap();
+        let saved: Vec<crate::glance::image::Image> =
+            cloud.state.db.load(crate::db::Table::GlanceImages).unwrap();
         assert_eq!(saved[0].status, Status::Queued);
         drop(chunks);
         let body = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"x"))]);

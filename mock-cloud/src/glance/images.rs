@@ -345,18 +345,18 @@ fn modify(
     change: impl FnOnce(&mut Image) -> Result<(), ApiError>,
 ) -> Result<(), ApiError> {
     let mut images = state.glance.lock();
-    let Some(image) = images
+    let Some(mut image) = images
         .get_mut(id)
         .filter(|image| policy::can_see(caller, image))
     else {
         return Err(missing);
     };
-    if !policy::can_modify(caller, image) {
+    if !policy::can_modify(caller, &image) {
         return Err(not_authorized(action));
     }
-    change(image)?;
+    change(&mut image)?;
     image.updated_at = Timestamp::now();
-    state.glance.save(image)
+    state.glance.save(&image)
 }
 
 /// `PUT /v2/images/{id}/tags/{tag}`: 204 (adding a present tag is a no-op).

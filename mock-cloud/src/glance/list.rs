@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::image::{Image, Status, bad_request, image_not_found, not_authorized, whole_seconds};
+use super::index::{Images, Part, SORT_KEYS};
 use super::policy;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -19,17 +20,6 @@ use crate::errors::ApiError;
 pub(crate) const DEFAULT_LIMIT: usize = 25;
 /// `api_limit_max`.
 pub(crate) const MAX_LIMIT: usize = 1000;
-
-const SORT_KEYS: &[&str] = &[
-    "name",
-    "status",
-    "container_format",
-    "disk_format",
-    "size",
-    "id",
-    "created_at",
-    "updated_at",
-];
 
 /// A parsed list request.
 #[derive(Debug, Clone, PartialEq)]
@@ -359,41 +349,101 @@ fn compare(a: &Image, b: &Image, sort: &[(String, bool)]) -> Ordering {
     Ordering::Equal
 }
 
-/// The page of images `caller` asked for, plus the next marker when the page is full.
-pub(crate) fn select<'a>(
-    caller: &Caller,
-    images: impl Iterator<Item = &'a Image> + Clone,
-    query: &Query,
-) -> Result<(Vec<&'a Image>, Option<String>), ApiError> {
-    let visibility = query
+/// Conditions every image this list can show meets, each a union of [`Part`]s, for the
+/// index to walk the smallest of: the caller's visibility rule and the owner, visibility and
+/// status filters.
+fn subsets(caller: &Caller, query: &Query, visibility: Option<&str>) -> Vec<Vec<Part>> {
+    let mut subsets = Vec::new();
+    if !caller.is_admin() {
+        let mut visible = vec![Part::Visibility("public".to_owned())];
+        if visibility == Some("all") {
+            visible.push(Part::Visibility("community".to_owned()));
+        }
+        if let Some(project) = &caller.project_id {
+            visible.push(Part::Owner(project.clone()));
+            visible.push(Part::Member(project.clone()));
+        }
+        subsets.push(visible);
+    }
+    for (key, value) in &query.filters {
+        match key.as_str() {
+            "owner" => subsets.push(vec![Part::Owner(value.clone())]),
+            "visibility" if value != "all" => subsets.push(vec![Part::Visibility(value.clone())]),
+            "status" => subsets.push(values_of(value).into_iter().map(Part::Status).collect()),
+            _ => {}
+        }
+    }
+    subsets
+}
+
+/// The `visibility` filter, if any.
+fn visibility(query: &Query) -> Option<&str> {
+    query
         .filters
         .iter()
         .find(|(k, _)| k == "visibility")
-        .map(|(_, v)| v.as_str());
+        .map(|(_, v)| v.as_str())
+}
+
+/// Whether an image belongs in the list `caller` asked for: visible to it, matching every
+/// filter, and after the marker.
+pub(crate) fn wanted<'a>(
+    caller: &'a Caller,
+    query: &'a Query,
+    marker: Option<&'a Image>,
+) -> impl Fn(&Image) -> bool + 'a {
     let hidden_filter = query.filters.iter().any(|(k, _)| k == "os_hidden");
-    let marker = match &query.marker {
-        Some(id) => Some(
-            images
-                .clone()
-                .find(|image| image.id == *id && policy::can_see(caller, image))
-                .ok_or_else(|| bad_request(image_not_found(id).message))?,
-        ),
-        None => None,
-    };
-    let mut selected: Vec<&Image> = images
-        .filter(|image| listed(caller, image, visibility, &query.member_status))
-        .filter(|image| hidden_filter || !image.os_hidden)
-        .filter(|image| query.tags.iter().all(|t| image.tags.contains(t)))
-        .filter(|image| query.filters.iter().all(|(k, v)| matches(image, k, v)))
-        .filter(|image| marker.is_none_or(|m| compare(image, m, &query.sort) == Ordering::Greater))
-        .collect();
-    // Only the page is sorted: the rest is partitioned away in linear time, so a listing does
-    // not slow down with the number of images as a full sort would.
+    move |image| {
+        listed(caller, image, visibility(query), &query.member_status)
+            && (hidden_filter || !image.os_hidden)
+            && query.tags.iter().all(|t| image.tags.contains(t))
+            && query.filters.iter().all(|(k, v)| matches(image, k, v))
+            && marker.is_none_or(|m| compare(image, m, &query.sort) == Ordering::Greater)
+    }
+}
+
+/// The page found by looking at every image: for orders no index has.
+pub(crate) fn scan<'a>(
+    images: impl Iterator<Item = &'a Image>,
+    wanted: impl Fn(&Image) -> bool,
+    query: &Query,
+) -> Vec<&'a Image> {
+    let mut selected: Vec<&Image> = images.filter(|image| wanted(image)).collect();
+    // Only the page is sorted: the rest is partitioned away in linear time.
     if query.limit > 0 && selected.len() > query.limit {
         selected.select_nth_unstable_by(query.limit - 1, |a, b| compare(a, b, &query.sort));
     }
     selected.truncate(query.limit);
     selected.sort_by(|a, b| compare(a, b, &query.sort));
+    selected
+}
+
+/// The page of images `caller` asked for, plus the next marker when the page is full. The
+/// images are walked in the asked order from the marker on, through the index, until the
+/// page is full; an order no index has is answered by a scan.
+pub(crate) fn select<'a>(
+    caller: &Caller,
+    images: &'a Images,
+    query: &Query,
+) -> Result<(Vec<&'a Image>, Option<String>), ApiError> {
+    let marker = match &query.marker {
+        Some(id) => Some(
+            images
+                .get(id)
+                .filter(|image| policy::can_see(caller, image))
+                .ok_or_else(|| bad_request(image_not_found(id).message))?,
+        ),
+        None => None,
+    };
+    let wanted = wanted(caller, query, marker);
+    let subsets = subsets(caller, query, visibility(query));
+    let selected = match images.ordered(&query.sort, &subsets, marker) {
+        Some(walk) => walk
+            .filter(|image| wanted(image))
+            .take(query.limit)
+            .collect(),
+        None => scan(images.values(), &wanted, query),
+    };
     let next = (query.limit > 0 && selected.len() == query.limit)
         .then(|| selected.last().map(|i| i.id.clone()))
         .flatten();
@@ -420,7 +470,7 @@ pub(crate) async fn list(
         return Err(not_authorized("get_images"));
     }
     let images = state.glance.lock();
-    let (page, next) = select(&caller, images.values(), &query)?;
+    let (page, next) = select(&caller, &images, &query)?;
     let without_marker: Vec<(String, String)> = query
         .params
         .iter()

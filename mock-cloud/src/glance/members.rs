@@ -82,14 +82,14 @@ pub(crate) async fn create(
 ) -> Result<Json<Value>, ApiError> {
     let member_id = requested_member(&body_json(&body)?)?;
     let mut images = state.glance.lock();
-    let image = images
+    let mut image = images
         .get_mut(&id)
         .filter(|image| policy::can_see(&caller, image))
         .ok_or_else(|| image_missing(&id))?;
-    only_shared(image, |_| {
+    only_shared(&image, |_| {
         forbidden(format!("Not allowed to create members for image {id}."))
     })?;
-    if !policy::can_modify(&caller, image) {
+    if !policy::can_modify(&caller, &image) {
         return Err(not_authorized("add_member"));
     }
     if image.member_status(&member_id).is_some() {
@@ -106,7 +106,7 @@ pub(crate) async fn create(
     };
     let wire = member_wire(&id, &member);
     image.members.push(member);
-    state.glance.save(image)?;
+    state.glance.save(&image)?;
     Ok(Json(wire))
 }
 
@@ -175,14 +175,14 @@ pub(crate) async fn update(
         .ok_or_else(|| bad_request("Status not specified"))?
         .to_owned();
     let mut images = state.glance.lock();
-    let image = images
+    let mut image = images
         .get_mut(&id)
         .filter(|image| policy::can_see(&caller, image))
         .ok_or_else(|| image_missing(&id))?;
-    only_shared(image, |_| {
+    only_shared(&image, |_| {
         forbidden(format!("Not allowed to update members for image {id}."))
     })?;
-    let owner_view = caller.is_admin() || policy::is_owner(&caller, image);
+    let owner_view = caller.is_admin() || policy::is_owner(&caller, &image);
     let myself = caller.project_id.as_deref() == Some(member_id.as_str());
     let Some(member) = image
         .members
@@ -202,7 +202,7 @@ pub(crate) async fn update(
     member.status = status;
     member.updated_at = Timestamp::now();
     let wire = member_wire(&id, member);
-    state.glance.save(image)?;
+    state.glance.save(&image)?;
     Ok(Json(wire))
 }
 
@@ -213,14 +213,14 @@ pub(crate) async fn delete(
     Path((id, member_id)): Path<(String, String)>,
 ) -> Result<axum::http::StatusCode, ApiError> {
     let mut images = state.glance.lock();
-    let image = images
+    let mut image = images
         .get_mut(&id)
         .filter(|image| policy::can_see(&caller, image))
         .ok_or_else(|| image_missing(&id))?;
-    only_shared(image, |_| {
+    only_shared(&image, |_| {
         forbidden(format!("Not allowed to delete members for image {id}."))
     })?;
-    let owner_view = caller.is_admin() || policy::is_owner(&caller, image);
+    let owner_view = caller.is_admin() || policy::is_owner(&caller, &image);
     let myself = caller.project_id.as_deref() == Some(member_id.as_str());
     if !image
         .members
@@ -229,11 +229,11 @@ pub(crate) async fn delete(
     {
         return Err(member_not_found(&id, &member_id));
     }
-    if !policy::can_modify(&caller, image) {
+    if !policy::can_modify(&caller, &image) {
         return Err(not_authorized("delete_member"));
     }
     image.members.retain(|m| m.member_id != member_id);
-    state.glance.save(image)?;
+    state.glance.save(&image)?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 

@@ -12,6 +12,23 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::errors::ApiError;
 
+/// A project's compute quotas (Nova's defaults).
+pub(crate) struct Quota {
+    /// Servers.
+    pub(crate) instances: u64,
+    /// Virtual CPUs of all its servers.
+    pub(crate) cores: u64,
+    /// RAM of all its servers, in MiB.
+    pub(crate) ram: u64,
+}
+
+/// Every project's quotas: what `/limits` shows and creates are held to.
+pub(crate) const QUOTA: Quota = Quota {
+    instances: 10,
+    cores: 20,
+    ram: 51200,
+};
+
 /// `GET /limits`: fixed quotas, real usage.
 pub(crate) async fn limits(
     State(state): State<AppState>,
@@ -36,9 +53,9 @@ pub(crate) async fn limits(
         .filter(|k| k.user_id == caller.user_id)
         .count();
     let mut absolute = json!({
-        "maxTotalInstances": 10,
-        "maxTotalCores": 20,
-        "maxTotalRAMSize": 51200,
+        "maxTotalInstances": QUOTA.instances,
+        "maxTotalCores": QUOTA.cores,
+        "maxTotalRAMSize": QUOTA.ram,
         "maxTotalKeypairs": 100,
         "maxServerMeta": 128,
         "maxImageMeta": 128,

@@ -91,6 +91,8 @@ mod tests {
             task_state,
             power_state: 1,
             seq: 1,
+            reservation_id: String::new(),
+            launch_index: 0,
             created: now,
             updated: now,
             launched_at: None,

@@ -27,9 +27,11 @@ use crate::db::{Change, Table};
 use crate::errors::ApiError;
 
 mod actions;
+mod count;
 mod create;
 mod list;
 mod schema;
+mod sort;
 
 pub(super) use self::actions::{action, remote_console};
 pub(super) use self::create::create;
@@ -70,6 +72,13 @@ pub(crate) struct Server {
     pub(crate) power_state: u8,
     /// Creation order, for listings.
     pub(crate) seq: u64,
+    /// The create request that made it (`max_count` servers share one); empty in records
+    /// from before it was kept.
+    #[serde(default)]
+    pub(crate) reservation_id: String,
+    /// Its place among the servers of its request.
+    #[serde(default)]
+    pub(crate) launch_index: u32,
     /// When it was made.
     pub(crate) created: Timestamp,
     /// When it last changed.
@@ -203,8 +212,8 @@ impl Server {
                 v["OS-EXT-SRV-ATTR:hostname"] = json!(self.hostname());
                 v["OS-EXT-SRV-ATTR:kernel_id"] = json!(self.kernel_id);
                 v["OS-EXT-SRV-ATTR:ramdisk_id"] = json!(self.ramdisk_id);
-                v["OS-EXT-SRV-ATTR:launch_index"] = json!(0);
-                v["OS-EXT-SRV-ATTR:reservation_id"] = json!(format!("r-{:08x}", self.seq));
+                v["OS-EXT-SRV-ATTR:launch_index"] = json!(self.launch_index);
+                v["OS-EXT-SRV-ATTR:reservation_id"] = json!(self.reservation_id());
                 v["OS-EXT-SRV-ATTR:root_device_name"] = json!("/dev/vda");
                 v["OS-EXT-SRV-ATTR:user_data"] = json!(self.user_data);
             }
@@ -267,6 +276,16 @@ impl Server {
             });
         }
         v
+    }
+
+    /// The reservation id (`r-` and 8 characters); records from before it was kept get the
+    /// one they showed then, made of their creation order.
+    pub(crate) fn reservation_id(&self) -> String {
+        if self.reservation_id.is_empty() {
+            format!("r-{:08x}", self.seq)
+        } else {
+            self.reservation_id.clone()
+        }
     }
 
     /// The hostname Nova derives from the display name.

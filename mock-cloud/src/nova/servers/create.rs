@@ -10,6 +10,7 @@ use base64::Engine;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use super::count::{self, Count};
 use super::{Server, metadata, parse_body};
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -85,6 +86,7 @@ pub(crate) async fn create(
             bad_request("Invalid input for field/attribute server. 'server' is a required property")
         })?;
     let text = |key: &str| request.get(key).and_then(Value::as_str);
+    let count = Count::of(request)?;
 
     let name = text("name").ok_or_else(|| missing("name"))?;
     if name.trim().is_empty() || name.len() > 255 {
@@ -165,10 +167,9 @@ pub(crate) async fn create(
     };
 
     let now = Timestamp::now();
-    let id = uuid::Uuid::new_v4().to_string();
-    let spec = BootSpec {
-        server_id: id.clone(),
-        name: name.to_owned(),
+    let spec_of = |server: &Server| BootSpec {
+        server_id: server.id.clone(),
+        name: server.name.clone(),
         vcpus: flavor.vcpus,
         ram_mb: flavor.ram,
         disk_gb: flavor.disk,
@@ -176,60 +177,74 @@ pub(crate) async fn create(
         kernel: kernel.clone(),
         ramdisk: ramdisk.clone(),
         metadata: metadata.clone(),
-        user_data,
-        public_key,
+        user_data: user_data.clone(),
+        public_key: public_key.clone(),
     };
-    // One critical section takes the server's number (its fixed IP and MAC) and records it:
-    // concurrent creates never share an address.
-    let server = {
+    // One critical section checks the quota, takes each server's number (its fixed IP and
+    // MAC) and records them: concurrent creates never share an address nor pass the quota.
+    let (servers, reservation_id) = {
         let mut inner = state.nova.lock();
-        let seq = inner.next_seq;
-        inner.next_seq += 1;
-        let server = Server {
-            id: id.clone(),
-            name: name.to_owned(),
-            description,
-            project_id,
-            user_id: caller.user_id.clone(),
-            image_id: image.boot.id.clone(),
-            flavor: flavor.clone(),
-            key_name,
-            metadata,
-            vm_state: "building",
-            task_state: Some("spawning"),
-            power_state: 0,
-            seq,
-            created: now,
-            updated: now,
-            launched_at: None,
-            fault: None,
-            addresses: network.addresses(seq),
-            user_data: request
-                .get("user_data")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            kernel_id: kernel.as_ref().map(|k| k.id.clone()).unwrap_or_default(),
-            ramdisk_id: ramdisk.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
-            handing_over: false,
-        };
-        let change = Change::new().put(Table::NovaServers, &id, &server).put(
-            Table::NovaBootSpecs,
-            &id,
-            &BootSpecRecord::from(&spec),
-        );
+        let made = count.allowed(
+            inner.servers.iter().filter(|s| s.project_id == project_id),
+            &flavor,
+        )?;
+        let reservation_id = count::reservation_id(inner.next_seq);
+        let mut change = Change::new();
+        let mut servers: Vec<Server> = Vec::new();
+        for index in 0..made {
+            let seq = inner.next_seq;
+            inner.next_seq += 1;
+            let id = uuid::Uuid::new_v4().to_string();
+            let server = Server {
+                id: id.clone(),
+                name: count::name_of(name, index, made),
+                description: description.clone(),
+                project_id: project_id.clone(),
+                user_id: caller.user_id.clone(),
+                image_id: image.boot.id.clone(),
+                flavor: flavor.clone(),
+                key_name: key_name.clone(),
+                metadata: metadata.clone(),
+                vm_state: "building",
+                task_state: Some("spawning"),
+                power_state: 0,
+                seq,
+                reservation_id: reservation_id.clone(),
+                launch_index: index as u32,
+                created: now,
+                updated: now,
+                launched_at: None,
+                fault: None,
+                addresses: network.addresses(seq),
+                user_data: request
+                    .get("user_data")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                kernel_id: kernel.as_ref().map(|k| k.id.clone()).unwrap_or_default(),
+                ramdisk_id: ramdisk.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
+                handing_over: false,
+            };
+            change = change.put(Table::NovaServers, &id, &server).put(
+                Table::NovaBootSpecs,
+                &id,
+                &BootSpecRecord::from(&spec_of(&server)),
+            );
+            servers.push(server);
+        }
         state
             .nova
             .submit(db::set_counter(change, NEXT_SEQ, inner.next_seq));
-        inner.servers.push(server.clone());
-        server
+        inner.servers.extend(servers.iter().cloned());
+        (servers, reservation_id)
     };
     let driver = state.nova.driver().clone();
-    let outcome = driver.create(spec).await;
-    {
+    for server in &servers {
+        let id = &server.id;
+        let outcome = driver.create(spec_of(server)).await;
         let mut inner = state.nova.lock();
-        if let Some(server) = inner.servers.iter_mut().find(|s| s.id == id) {
+        if let Some(server) = inner.servers.iter_mut().find(|s| s.id == *id) {
             let changed = match outcome {
-                Ok(()) => server.reconcile(driver.observe(&id, false)),
+                Ok(()) => server.reconcile(driver.observe(id, false)),
                 Err(e) => server.reconcile(VmState::Failed(e.0)),
             };
             if changed {
@@ -237,6 +252,13 @@ pub(crate) async fn create(
             }
         }
     }
+    if count.reservation_only {
+        let body = json!({"reservation_id": reservation_id});
+        return Ok((StatusCode::ACCEPTED, axum::Json(body)).into_response());
+    }
+    // The answer describes the first server.
+    let server = &servers[0];
+    let id = &server.id;
     let admin_pass: String = crate::keystone::tokens::random_string()[..12].to_owned();
     let body = json!({"server": {
         "id": id,

@@ -1,5 +1,5 @@
 //! `GET /servers` and `GET /servers/detail`: filters, `all_tenants` for admins, pagination,
-//! newest first.
+//! in the order `sort_key`/`sort_dir` ask (newest first by default).
 
 use axum::Extension;
 use axum::extract::{Query, State};
@@ -13,11 +13,12 @@ use crate::errors::ApiError;
 use crate::nova::microversion::Microversion;
 use crate::nova::{ListQuery, page, policy_forbids};
 
-/// The servers `caller` may list with these filters, newest first.
+/// The servers `caller` may list with these filters, in the asked order.
 fn listed(
     state: &AppState,
     caller: &Caller,
     query: &ListQuery,
+    version: Microversion,
     detail: bool,
 ) -> Result<Vec<Server>, ApiError> {
     // Every listing rule needs a role on a project: an unscoped token holds none.
@@ -47,6 +48,7 @@ fn listed(
         ));
     }
     let project = value("project_id").or(value("tenant_id"));
+    let order = super::sort::order(query, version, caller.is_admin())?;
     let mut servers: Vec<Server> = {
         let mut inner = state.nova.lock();
         for server in &mut inner.servers {
@@ -68,8 +70,9 @@ fn listed(
             && value("status").is_none_or(|st| s.status().eq_ignore_ascii_case(st))
             && value("image").is_none_or(|i| s.image_id == i.rsplit('/').next().unwrap_or(i))
             && value("flavor").is_none_or(|f| s.flavor.id == f.rsplit('/').next().unwrap_or(f))
+            && value("reservation_id").is_none_or(|r| s.reservation_id() == r)
     });
-    servers.sort_by_key(|s| std::cmp::Reverse(s.seq));
+    super::sort::sort(&mut servers, &order);
     Ok(servers)
 }
 
@@ -100,7 +103,7 @@ async fn list(
     detail: bool,
 ) -> Result<Response, ApiError> {
     let servers = match super::schema::check_list(query, version, caller)? {
-        super::schema::ListCheck::List => listed(state, caller, query, detail)?,
+        super::schema::ListCheck::List => listed(state, caller, query, version, detail)?,
         super::schema::ListCheck::Nothing => Vec::new(),
     };
     let path = if detail {

@@ -150,7 +150,7 @@ pub(crate) fn check_create(body: &Value, version: Microversion) -> Result<(), Ap
 
 /// Sort keys Nova accepts but ignores (bad ones it once took, kept for compatibility); until
 /// 2.73 `locked` is one of them, from 2.75 none is accepted.
-const IGNORED_SORT_KEYS: &[&str] = &[
+pub(super) const IGNORED_SORT_KEYS: &[&str] = &[
     "architecture",
     "cell_name",
     "cleaned",
