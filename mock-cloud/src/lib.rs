@@ -1,4 +1,5 @@
-//! mock-cloud: Keystone v3, Glance v2 and Nova v2.1 in one process, for offline tests.
+//! mock-cloud: Keystone v3, Glance v2, Nova v2.1 and Neutron v2.0 in one process, for
+//! offline tests.
 //!
 //! ```no_run
 //! use mock_cloud::{Fault, FaultRule, MockCloud, Service};
@@ -66,6 +67,7 @@ mod errors;
 pub mod fuzzing;
 mod glance;
 mod keystone;
+mod neutron;
 mod nova;
 mod paging;
 mod sizelimit;
@@ -79,6 +81,7 @@ pub use cloud::{Credentials, MockCloud, MockCloudBuilder, clouds_yaml};
 pub use control::faults::{Fault, FaultRule, InstalledRule};
 pub use control::journal::JournalEntry;
 pub use errors::Service;
+pub use neutron::hooks::PortForward;
 #[cfg(feature = "qemu")]
 pub use nova::driver::qemu::QemuDriver;
 pub use nova::driver::{BootImage, BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState};

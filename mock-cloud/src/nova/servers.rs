@@ -407,6 +407,7 @@ pub(crate) async fn delete(
                 .delete(Table::NovaBootSpecs, &id),
         );
     }
+    state.neutron.release_server(&state, &id);
     let _ = state.nova.driver().delete(&id).await;
     Ok(StatusCode::NO_CONTENT)
 }

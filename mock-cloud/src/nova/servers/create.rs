@@ -1,5 +1,6 @@
 //! `POST /servers`: the request checked against the image (asked of Glance with the caller's
-//! token) and the flavor, the addresses from `networks`, then the driver boots it.
+//! token) and the flavor, its ports made through Neutron from `networks`, then the driver
+//! boots it.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -19,7 +20,7 @@ use crate::nova::driver::{BootSpec, VmState};
 use crate::nova::images::{self, GlanceImage, ImageLookupError};
 use crate::nova::microversion::Microversion;
 use crate::nova::records::{BootSpecRecord, NEXT_SEQ};
-use crate::nova::{bad_request, error, policy_forbids};
+use crate::nova::{bad_request, error, network, policy_forbids};
 
 fn missing(field: &str) -> ApiError {
     bad_request(format!(
@@ -101,7 +102,8 @@ pub(crate) async fn create(
     let image_ref = text("imageRef").ok_or_else(|| missing("imageRef"))?;
     let image_id = image_ref.rsplit('/').next().unwrap_or(image_ref);
 
-    let network = networks(request.get("networks"), version)?;
+    let nics = network::nic_request(request.get("networks"), version)?;
+    let security_groups = network::security_groups(request.get("security_groups"))?;
     let metadata = metadata(request.get("metadata"))?;
     let user_data = match request.get("user_data") {
         None | Some(Value::Null) => None,
@@ -166,6 +168,11 @@ pub(crate) async fn create(
 
     let now = Timestamp::now();
     let id = uuid::Uuid::new_v4().to_string();
+    // The last check that can fail: the ports are made (all or none) before the server is.
+    let network_info =
+        state
+            .neutron
+            .allocate_for_server(&state, &caller, &id, &nics, &security_groups)?;
     let spec = BootSpec {
         server_id: id.clone(),
         name: name.to_owned(),
@@ -179,8 +186,8 @@ pub(crate) async fn create(
         user_data,
         public_key,
     };
-    // One critical section takes the server's number (its fixed IP and MAC) and records it:
-    // concurrent creates never share an address.
+    // One critical section takes the server's number (its instance name) and records it:
+    // concurrent creates never share one (Neutron gives each its own address).
     let server = {
         let mut inner = state.nova.lock();
         let seq = inner.next_seq;
@@ -203,7 +210,7 @@ pub(crate) async fn create(
             updated: now,
             launched_at: None,
             fault: None,
-            addresses: network.addresses(seq),
+            addresses: network_info.addresses,
             user_data: request
                 .get("user_data")
                 .and_then(Value::as_str)
@@ -252,93 +259,4 @@ pub(crate) async fn create(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
-}
-
-/// What a server's `networks` request asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Network {
-    /// No network (`"none"`, or an empty list).
-    None,
-    /// One fixed address on the private network.
-    Private,
-}
-
-impl Network {
-    /// The addresses of server number `seq`: its own IP and MAC.
-    fn addresses(self, seq: u64) -> Value {
-        match self {
-            Network::None => json!({}),
-            Network::Private => json!({"private": [{
-                "version": 4,
-                "addr": format!("10.0.{}.{}", (seq / 250) % 250, seq % 250 + 3),
-                "OS-EXT-IPS:type": "fixed",
-                "OS-EXT-IPS-MAC:mac_addr": format!("fa:16:3e:{:02x}:{:02x}:{:02x}", (seq >> 16) & 0xff, (seq >> 8) & 0xff, seq & 0xff),
-            }]}),
-        }
-    }
-}
-
-/// Checks the `networks` request.
-fn networks(requested: Option<&Value>, version: Microversion) -> Result<Network, ApiError> {
-    match requested {
-        None if version.at_least(37) => Err(missing("networks")),
-        None => Ok(Network::Private),
-        Some(Value::String(s)) if version.at_least(37) && s == "none" => Ok(Network::None),
-        Some(Value::String(s)) if version.at_least(37) && s == "auto" => Ok(Network::Private),
-        Some(Value::Array(list)) => {
-            for item in list {
-                let ok = item.as_object().is_some_and(|o| {
-                    ["uuid", "port", "fixed_ip"]
-                        .iter()
-                        .any(|k| o.contains_key(*k))
-                });
-                if !ok {
-                    return Err(bad_request(format!(
-                        "Invalid input for field/attribute networks. Value: {item}. Each network needs 'uuid' or 'port'"
-                    )));
-                }
-            }
-            Ok(if list.is_empty() {
-                Network::None
-            } else {
-                Network::Private
-            })
-        }
-        Some(other) => Err(bad_request(format!(
-            "Invalid input for field/attribute networks. Value: {other}. {other} is not valid under any of the given schemas"
-        ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn networks_by_microversion() {
-        let v = |n| Microversion(n);
-        assert_eq!(networks(None, v(36)).unwrap(), Network::Private);
-        assert!(Network::Private.addresses(1)["private"].is_array());
-        assert_eq!(networks(None, v(37)).unwrap_err().status, 400);
-        assert_eq!(
-            networks(Some(&json!("none")), v(37)).unwrap(),
-            Network::None
-        );
-        assert_eq!(Network::None.addresses(1), json!({}));
-        assert_eq!(
-            networks(Some(&json!("none")), v(36)).unwrap_err().status,
-            400
-        );
-        assert_eq!(
-            networks(Some(&json!("auto")), v(37)).unwrap(),
-            Network::Private
-        );
-        assert!(networks(Some(&json!([{"uuid": "n"}])), v(37)).is_ok());
-        assert_eq!(
-            networks(Some(&json!([{"x": 1}])), v(37))
-                .unwrap_err()
-                .status,
-            400
-        );
-    }
 }

@@ -1,0 +1,1270 @@
+//! Neutron v2.0 over raw HTTP: discovery, extensions, the devstack seed and the default
+//! group, IPAM, routers, security-group rules, floating IPs, list queries, policy between
+//! two projects, and Neutron's error types and statuses.
+
+use mock_cloud::{MockCloud, Seed};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A cloud with a second project `alt` (user `alt`, a member).
+async fn cloud() -> MockCloud {
+    let seed = Seed::parse(
+        "projects: [{name: alt}]\nusers: [{name: alt, password: alt, roles: [{role: member, project: alt}]}]",
+        false,
+    )
+    .unwrap();
+    MockCloud::builder().seed(seed).start().await.unwrap()
+}
+
+async fn call(
+    cloud: &MockCloud,
+    token: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", cloud.base_url()));
+    if let Some(token) = token {
+        request = request.header("x-auth-token", token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A caller's view of `/networking/v2.0`.
+struct As<'a> {
+    cloud: &'a MockCloud,
+    token: String,
+}
+
+impl<'a> As<'a> {
+    fn new(cloud: &'a MockCloud, user: &str, project: &str) -> Self {
+        Self {
+            cloud,
+            token: cloud.token(user, project).unwrap(),
+        }
+    }
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        call(
+            self.cloud,
+            Some(&self.token),
+            Method::GET,
+            &format!("/networking/v2.0{path}"),
+            None,
+        )
+        .await
+    }
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        call(
+            self.cloud,
+            Some(&self.token),
+            Method::POST,
+            &format!("/networking/v2.0{path}"),
+            Some(body),
+        )
+        .await
+    }
+    async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        call(
+            self.cloud,
+            Some(&self.token),
+            Method::PUT,
+            &format!("/networking/v2.0{path}"),
+            Some(body),
+        )
+        .await
+    }
+    async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        call(
+            self.cloud,
+            Some(&self.token),
+            Method::DELETE,
+            &format!("/networking/v2.0{path}"),
+            None,
+        )
+        .await
+    }
+    /// The id of the only `kind` named `name` this caller sees.
+    async fn id_of(&self, collection: &str, name: &str) -> String {
+        let (status, body) = self.get(&format!("/{collection}?name={name}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let key = collection.replace('-', "_");
+        let items = body[&key].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{name}: {body}");
+        items[0]["id"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Asserts a Neutron error body of `kind` with `status`.
+#[track_caller]
+fn assert_error(got: &(StatusCode, Value), status: StatusCode, kind: &str) {
+    assert_eq!(got.0, status, "{}", got.1);
+    assert_eq!(got.1["NeutronError"]["type"], kind, "{}", got.1);
+    assert!(got.1["NeutronError"]["message"].is_string(), "{}", got.1);
+    assert_eq!(got.1["NeutronError"]["detail"], "", "{}", got.1);
+}
+
+#[tokio::test]
+async fn catalog_versions_resources_and_extensions() {
+    let cloud = cloud().await;
+    let (_, catalog) = call(&cloud, None, Method::POST, "/identity/v3/auth/tokens", Some(json!({
+        "auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "demo", "domain": {"id": "default"}, "password": "demo"}}},
+                 "scope": {"project": {"name": "demo", "domain": {"id": "default"}}}}}))).await;
+    let network = catalog["token"]["catalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["type"] == "network")
+        .expect("a network service");
+    assert_eq!(network["name"], "neutron");
+    assert_eq!(
+        network["endpoints"][0]["url"],
+        format!("{}/networking", cloud.base_url())
+    );
+
+    let demo = As::new(&cloud, "demo", "demo");
+    for path in ["/networking", "/networking/"] {
+        let (status, body) = call(&cloud, None, Method::GET, path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(body["versions"][0]["id"], "v2.0");
+        assert_eq!(body["versions"][0]["status"], "CURRENT");
+    }
+    let (status, body) = call(&cloud, None, Method::POST, "/networking/", None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+    let (status, body) = call(
+        &cloud,
+        Some(&demo.token),
+        Method::GET,
+        "/networking/v2.0/",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let collections: Vec<&str> = body["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["collection"].as_str().unwrap())
+        .collect();
+    assert!(
+        collections.contains(&"floatingips") && collections.contains(&"security_groups"),
+        "{body}"
+    );
+
+    let (status, body) = demo.get("/extensions").await;
+    assert_eq!(status, StatusCode::OK);
+    let aliases: Vec<&str> = body["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["alias"].as_str().unwrap())
+        .collect();
+    for alias in [
+        "security-group",
+        "router",
+        "external-net",
+        "standard-attr-tag",
+        "pagination",
+        "sorting",
+        "port-security",
+        "binding",
+        "net-mtu",
+        "quotas",
+        "fip-port-details",
+    ] {
+        assert!(aliases.contains(&alias), "{alias} missing: {aliases:?}");
+    }
+    let (status, body) = demo.get("/extensions/router").await;
+    assert_eq!(
+        (status, body["extension"]["alias"].clone()),
+        (StatusCode::OK, json!("router"))
+    );
+    assert_error(
+        &demo.get("/extensions/dns-integration").await,
+        StatusCode::NOT_FOUND,
+        "HTTPNotFound",
+    );
+    let (status, body) = demo.get("/networks.json").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // keystonemiddleware's 401, in Keystone's shape.
+    let (status, body) = call(&cloud, None, Method::GET, "/networking/v2.0/networks", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], 401, "{body}");
+    assert_error(
+        &demo.get("/networks/nope").await,
+        StatusCode::NOT_FOUND,
+        "NetworkNotFound",
+    );
+}
+
+#[tokio::test]
+async fn devstack_seed_and_the_default_group_on_a_projects_first_call() {
+    let cloud = cloud().await;
+    let demo = As::new(&cloud, "demo", "demo");
+    let (_, body) = demo.get("/networks?sort_key=name").await;
+    let names: Vec<&str> = body["networks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["private", "public"], "{body}");
+    let public = &body["networks"][1];
+    assert_eq!(public["router:external"], true);
+    assert_eq!(public["status"], "ACTIVE");
+    assert_eq!(public["mtu"], 1442);
+    assert_eq!(public["project_id"], cloud.project_id("admin").unwrap());
+    let private = &body["networks"][0];
+    assert_eq!(private["project_id"], cloud.project_id("demo").unwrap());
+    assert_eq!(private["tenant_id"], private["project_id"]);
+
+    let (_, body) = demo.get("/subnets").await;
+    let subnets = body["subnets"].as_array().unwrap();
+    assert_eq!(subnets.len(), 1, "the public subnet is the admin's: {body}");
+    assert_eq!(subnets[0]["cidr"], "10.0.0.0/22");
+    assert_eq!(subnets[0]["gateway_ip"], "10.0.0.1");
+    assert_eq!(
+        subnets[0]["allocation_pools"],
+        json!([{"start": "10.0.0.2", "end": "10.0.3.254"}])
+    );
+
+    let (_, body) = demo.get("/routers").await;
+    let router = &body["routers"][0];
+    assert_eq!(router["name"], "router1");
+    assert_eq!(router["external_gateway_info"]["network_id"], public["id"]);
+    let gateway = router["external_gateway_info"]["external_fixed_ips"][0]["ip_address"]
+        .as_str()
+        .unwrap();
+    assert!(gateway.starts_with("127.42.0."), "{gateway}");
+    let (_, body) = demo
+        .get(&format!(
+            "/ports?device_id={}",
+            router["id"].as_str().unwrap()
+        ))
+        .await;
+    let owners: Vec<&str> = body["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["device_owner"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        owners,
+        ["network:router_interface"],
+        "the gateway port is no project's: {body}"
+    );
+    assert_eq!(body["ports"][0]["fixed_ips"][0]["ip_address"], "10.0.0.1");
+
+    let (_, body) = demo.get("/security-groups").await;
+    let groups = body["security_groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{body}");
+    let group = &groups[0];
+    assert_eq!(
+        (group["name"].as_str(), group["description"].as_str()),
+        (Some("default"), Some("Default security group"))
+    );
+    let rules = group["security_group_rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 4, "{group}");
+    for (direction, ethertype, remote) in [
+        ("egress", "IPv4", Value::Null),
+        ("egress", "IPv6", Value::Null),
+        ("ingress", "IPv4", group["id"].clone()),
+        ("ingress", "IPv6", group["id"].clone()),
+    ] {
+        assert!(
+            rules.iter().any(|r| r["direction"] == direction
+                && r["ethertype"] == ethertype
+                && r["remote_group_id"] == remote
+                && r["protocol"].is_null()
+                && r["remote_ip_prefix"].is_null()),
+            "{direction} {ethertype}: {rules:?}"
+        );
+    }
+    let (_, body) = demo.get("/security-group-rules").await;
+    assert_eq!(body["security_group_rules"].as_array().unwrap().len(), 4);
+    let group_id = group["id"].as_str().unwrap();
+    assert_error(
+        &demo
+            .post(
+                "/security-groups",
+                json!({"security_group": {"name": "Default"}}),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "SecurityGroupDefaultAlreadyExists",
+    );
+    assert_error(
+        &demo.delete(&format!("/security-groups/{group_id}")).await,
+        StatusCode::CONFLICT,
+        "SecurityGroupCannotRemoveDefault",
+    );
+    assert_error(
+        &demo
+            .put(
+                &format!("/security-groups/{group_id}"),
+                json!({"security_group": {"name": "other"}}),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "SecurityGroupCannotUpdateDefault",
+    );
+    let (status, body) = demo
+        .post(
+            "/security-groups",
+            json!({"security_group": {"name": "web"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let rules = body["security_group"]["security_group_rules"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        rules.len(),
+        2,
+        "a new group has the two egress rules: {body}"
+    );
+    assert!(rules.iter().all(|r| r["direction"] == "egress"));
+
+    // The admin project owns `public`: it gets its default group but no `private`.
+    let admin = As::new(&cloud, "admin", "admin");
+    let (_, body) = admin.get("/networks?name=private").await;
+    assert_eq!(
+        body["networks"].as_array().unwrap().len(),
+        1,
+        "only demo's: {body}"
+    );
+}
+
+#[tokio::test]
+async fn projects_are_isolated_as_neutrons_policy_says() {
+    let cloud = cloud().await;
+    let demo = As::new(&cloud, "demo", "demo");
+    let alt = As::new(&cloud, "alt", "alt");
+    let admin = As::new(&cloud, "admin", "admin");
+    let demo_private = demo.id_of("networks", "private").await;
+    let alt_private = alt.id_of("networks", "private").await;
+    assert_ne!(demo_private, alt_private);
+    let public = demo.id_of("networks", "public").await;
+
+    assert_error(
+        &alt.get(&format!("/networks/{demo_private}")).await,
+        StatusCode::NOT_FOUND,
+        "NetworkNotFound",
+    );
+    assert_error(
+        &alt.post("/ports", json!({"port": {"network_id": demo_private}}))
+            .await,
+        StatusCode::NOT_FOUND,
+        "NetworkNotFound",
+    );
+    assert_error(
+        &alt.post("/ports", json!({"port": {"network_id": public}}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "HTTPForbidden",
+    );
+    assert_error(
+        &alt.put(
+            &format!("/networks/{public}"),
+            json!({"network": {"name": "mine"}}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "PolicyNotAuthorized",
+    );
+    assert_error(
+        &alt.delete(&format!("/networks/{public}")).await,
+        StatusCode::FORBIDDEN,
+        "PolicyNotAuthorized",
+    );
+    assert_error(
+        &alt.post(
+            "/networks",
+            json!({"network": {"name": "x", "shared": true}}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "PolicyNotAuthorized",
+    );
+    assert_error(
+        &alt.post(
+            "/networks",
+            json!({"network": {"name": "x", "router:external": true}}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "PolicyNotAuthorized",
+    );
+    let (status, body) = alt
+        .post(
+            "/networks",
+            json!({"network": {"name": "x", "project_id": cloud.project_id("demo").unwrap()}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    let (_, body) = alt.get("/security-groups").await;
+    assert_eq!(
+        body["security_groups"].as_array().unwrap().len(),
+        1,
+        "its own default only: {body}"
+    );
+    let (_, body) = alt.get("/routers").await;
+    assert_eq!(body["routers"].as_array().unwrap().len(), 1);
+
+    // An admin sees every project's resources; a shared network is seen by all.
+    let (_, body) = admin.get("/networks?name=private").await;
+    assert_eq!(body["networks"].as_array().unwrap().len(), 2, "{body}");
+    let (status, body) = admin
+        .post(
+            "/networks",
+            json!({"network": {"name": "common", "shared": true}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let common = body["network"]["id"].as_str().unwrap().to_owned();
+    let (status, _) = alt.get(&format!("/networks/{common}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = admin
+        .post(
+            "/subnets",
+            json!({"subnet": {"network_id": common, "ip_version": 4, "cidr": "10.9.0.0/24"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = alt
+        .post("/ports", json!({"port": {"network_id": common}}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a port on a shared network: {body}"
+    );
+    assert_eq!(body["port"]["project_id"], cloud.project_id("alt").unwrap());
+
+    // A reader may look, not change.
+    let reader_seed = Seed::parse(
+        "users: [{name: rd, password: rd, roles: [{role: reader, project: demo}]}]",
+        false,
+    )
+    .unwrap();
+    cloud.apply_seed(&reader_seed).await.unwrap();
+    let reader = As::new(&cloud, "rd", "demo");
+    let (status, _) = reader.get(&format!("/networks/{demo_private}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_error(
+        &reader.post("/networks", json!({"network": {}})).await,
+        StatusCode::FORBIDDEN,
+        "PolicyNotAuthorized",
+    );
+}
+
+#[tokio::test]
+async fn ports_take_addresses_from_the_subnet_and_l3_ports_stay() {
+    let cloud = cloud().await;
+    let demo = As::new(&cloud, "demo", "demo");
+    let private = demo.id_of("networks", "private").await;
+    let subnet = demo.id_of("subnets", "private-subnet").await;
+    let default = demo.id_of("security-groups", "default").await;
+    let (status, body) = demo
+        .post(
+            "/ports",
+            json!({"port": {"network_id": private, "name": "p1"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let port = &body["port"];
+    assert_eq!(
+        port["fixed_ips"],
+        json!([{"subnet_id": subnet, "ip_address": "10.0.0.2"}])
+    );
+    assert!(
+        port["mac_address"]
+            .as_str()
+            .unwrap()
+            .starts_with("fa:16:3e:")
+    );
+    assert_eq!(port["security_groups"], json!([default]));
+    assert_eq!(port["port_security_enabled"], true);
+    assert_eq!(port["status"], "DOWN");
+    assert_eq!(port["binding:vnic_type"], "normal");
+    assert_eq!(port["device_owner"], "");
+
+    assert_error(
+        &demo
+            .post(
+                "/ports",
+                json!({"port": {"network_id": private, "fixed_ips": [{"ip_address": "10.0.0.2"}]}}),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "IpAddressInUse",
+    );
+    assert_error(
+        &demo.post("/ports", json!({"port": {"network_id": private, "fixed_ips": [{"subnet_id": subnet, "ip_address": "10.9.9.9"}]}})).await,
+        StatusCode::BAD_REQUEST,
+        "InvalidIpForSubnet",
+    );
+    let (status, body) = demo
+        .post(
+            "/ports",
+            json!({"port": {"network_id": private, "fixed_ips": [{"ip_address": "10.0.1.7"}]}}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["port"]["fixed_ips"][0]["ip_address"].clone()),
+        (StatusCode::CREATED, json!("10.0.1.7"))
+    );
+    assert_error(
+        &demo
+            .post(
+                "/ports",
+                json!({"port": {"network_id": private, "colour": "red"}}),
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+        "HTTPBadRequest",
+    );
+    assert_error(
+        &demo
+            .post(
+                "/ports",
+                json!({"port": {"network_id": private, "security_groups": ["nope"]}}),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "SecurityGroupNotFound",
+    );
+    let (status, body) = demo
+        .post(
+            "/ports",
+            json!({"port": {"network_id": private, "port_security_enabled": false}}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["port"]["security_groups"].clone()),
+        (StatusCode::CREATED, json!([]))
+    );
+
+    let (_, body) = demo
+        .get("/ports?device_owner=network:router_interface")
+        .await;
+    let interface = body["ports"][0]["id"].as_str().unwrap().to_owned();
+    assert_error(
+        &demo.delete(&format!("/ports/{interface}")).await,
+        StatusCode::CONFLICT,
+        "L3PortInUse",
+    );
+    assert_error(
+        &demo.delete(&format!("/subnets/{subnet}")).await,
+        StatusCode::CONFLICT,
+        "SubnetInUse",
+    );
+    assert_error(
+        &demo.delete(&format!("/networks/{private}")).await,
+        StatusCode::CONFLICT,
+        "NetworkInUse",
+    );
+    assert_error(
+        &demo.delete(&format!("/security-groups/{default}")).await,
+        StatusCode::CONFLICT,
+        "SecurityGroupCannotRemoveDefault",
+    );
+
+    // A /30 holds two addresses: the third port finds none.
+    let (_, body) = demo
+        .post("/networks", json!({"network": {"name": "tiny"}}))
+        .await;
+    let tiny = body["network"]["id"].as_str().unwrap().to_owned();
+    let (status, body) = demo.post("/subnets", json!({"subnet": {"network_id": tiny, "ip_version": 4, "cidr": "192.168.7.0/30", "gateway_ip": null}})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["subnet"]["gateway_ip"], Value::Null);
+    assert_eq!(
+        body["subnet"]["allocation_pools"],
+        json!([{"start": "192.168.7.1", "end": "192.168.7.2"}])
+    );
+    let (_, body) = demo.get(&format!("/networks/{tiny}")).await;
+    assert_eq!(body["network"]["subnets"].as_array().unwrap().len(), 1);
+    for _ in 0..2 {
+        let (status, _) = demo
+            .post("/ports", json!({"port": {"network_id": tiny}}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    assert_error(
+        &demo
+            .post("/ports", json!({"port": {"network_id": tiny}}))
+            .await,
+        StatusCode::CONFLICT,
+        "IpAddressGenerationFailure",
+    );
+    assert_error(
+        &demo
+            .post(
+                "/subnets",
+                json!({"subnet": {"network_id": tiny, "ip_version": 4, "cidr": "192.168.7.0/29"}}),
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+        "InvalidInput",
+    );
+    let (status, body) = demo
+        .post(
+            "/subnets",
+            json!({"subnet": {"network_id": tiny, "ip_version": 4, "cidr": "not-a-cidr"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // A bulk create is whole or nothing.
+    let (_, before) = demo.get("/networks").await;
+    let (status, body) = demo
+        .post(
+            "/networks",
+            json!({"networks": [{"name": "b1"}, {"name": "b2", "shared": true}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (_, after) = demo.get("/networks").await;
+    assert_eq!(before, after);
+    let (status, body) = demo
+        .post(
+            "/networks",
+            json!({"networks": [{"name": "b1"}, {"name": "b2"}]}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["networks"].as_array().map(Vec::len)),
+        (StatusCode::CREATED, Some(2))
+    );
+}
+
+#[tokio::test]
+async fn routers_attach_and_detach_subnets() {
+    let cloud = cloud().await;
+    let demo = As::new(&cloud, "demo", "demo");
+    let public = demo.id_of("networks", "public").await;
+    let private = demo.id_of("networks", "private").await;
+    let subnet = demo.id_of("subnets", "private-subnet").await;
+    let (status, body) = demo
+        .post(
+            "/routers",
+            json!({"router": {"name": "r2", "external_gateway_info": {"network_id": private}}}),
+        )
+        .await;
+    assert_error(&(status, body), StatusCode::BAD_REQUEST, "BadRequest");
+    let (status, body) = demo
+        .post("/routers", json!({"router": {"name": "r2"}}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["router"]["external_gateway_info"], Value::Null);
+    let r2 = body["router"]["id"].as_str().unwrap().to_owned();
+    let (status, body) = demo
+        .put(
+            &format!("/routers/{r2}"),
+            json!({"router": {"external_gateway_info": {"network_id": public}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["router"]["external_gateway_info"]["enable_snat"], true);
+    let path = format!("/routers/{r2}/add_router_interface");
+    assert_error(
+        &demo.put(&path, json!({})).await,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+    );
+    assert_error(
+        &demo
+            .put(&path, json!({"subnet_id": subnet, "port_id": "x"}))
+            .await,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+    );
+    // router1 already holds the gateway address of private-subnet.
+    assert_error(
+        &demo.put(&path, json!({"subnet_id": subnet})).await,
+        StatusCode::CONFLICT,
+        "IpAddressInUse",
+    );
+    let (_, body) = demo
+        .post("/networks", json!({"network": {"name": "n2"}}))
+        .await;
+    let n2 = body["network"]["id"].as_str().unwrap().to_owned();
+    let (_, body) = demo
+        .post(
+            "/subnets",
+            json!({"subnet": {"network_id": n2, "ip_version": 4, "cidr": "10.5.0.0/24"}}),
+        )
+        .await;
+    let s2 = body["subnet"]["id"].as_str().unwrap().to_owned();
+    let (status, body) = demo.put(&path, json!({"subnet_id": s2})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["id"], r2.as_str());
+    assert_eq!(body["subnet_id"], s2.as_str());
+    assert_eq!(body["network_id"], n2.as_str());
+    assert!(
+        body["port_id"].is_string() && body.get("router").is_none(),
+        "not wrapped: {body}"
+    );
+    let (_, body) = demo.put(&path, json!({"subnet_id": s2})).await;
+    assert_eq!(
+        body["NeutronError"]["message"],
+        format!("Bad router request: Router already has a port on subnet {s2}.")
+    );
+    assert_error(
+        &demo.delete(&format!("/routers/{r2}")).await,
+        StatusCode::CONFLICT,
+        "RouterInUse",
+    );
+    let remove = format!("/routers/{r2}/remove_router_interface");
+    let (status, body) = demo.put(&remove, json!({"subnet_id": s2})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_error(
+        &demo.put(&remove, json!({"subnet_id": s2})).await,
+        StatusCode::NOT_FOUND,
+        "RouterInterfaceNotFoundForSubnet",
+    );
+    let (status, _) = demo.delete(&format!("/routers/{r2}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_error(
+        &demo.get(&format!("/routers/{r2}")).await,
+        StatusCode::NOT_FOUND,
+        "RouterNotFound",
+    );
+}
+
+#[tokio::test]
+async fn security_group_rules_are_checked_as_neutron_checks_them() {
+    let cloud = cloud().await;
+    let demo = As::new(&cloud, "demo", "demo");
+    let group = demo.id_of("security-groups", "default").await;
+    let rule = |extra: Value| {
+        let mut body =
+            json!({"security_group_id": group, "direction": "ingress", "ethertype": "IPv4"});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        json!({"security_group_rule": body})
+    };
+    let (status, body) = demo
+        .post("/security-group-rules", rule(json!({"protocol": "tcp", "port_range_min": 80, "port_range_max": 80, "remote_ip_prefix": "0.0.0.0/0"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let created = &body["security_group_rule"];
+    assert_eq!(created["port_range_min"], 80);
+    assert_eq!(created["protocol"], "tcp");
+    assert_eq!(created["belongs_to_default_sg"], true);
+    let id = created["id"].as_str().unwrap().to_owned();
+    let duplicate = demo
+        .post("/security-group-rules", rule(json!({"protocol": "tcp", "port_range_min": 80, "port_range_max": 80, "remote_ip_prefix": "0.0.0.0/0"})))
+        .await;
+    assert_error(&duplicate, StatusCode::CONFLICT, "SecurityGroupRuleExists");
+    assert_eq!(
+        duplicate.1["NeutronError"]["message"],
+        format!("Security group rule already exists. Rule id is {id}.")
+    );
+    let (_, body) = demo.get(&format!("/security-groups/{group}")).await;
+    assert_eq!(
+        body["security_group"]["security_group_rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+
+    for (extra, kind) in [
+        (
+            json!({"protocol": "tcp", "port_range_min": 90, "port_range_max": 80}),
+            "SecurityGroupInvalidPortRange",
+        ),
+        (
+            json!({"protocol": "tcp", "port_range_min": 0, "port_range_max": 80}),
+            "SecurityGroupInvalidPortValue",
+        ),
+        (
+            json!({"protocol": "tcp", "port_range_min": 1, "port_range_max": 70000}),
+            "SecurityGroupInvalidPortValue",
+        ),
+        (
+            json!({"protocol": "banana"}),
+            "SecurityGroupRuleInvalidProtocol",
+        ),
+        (json!({"protocol": 300}), "SecurityGroupRuleInvalidProtocol"),
+        (
+            json!({"port_range_min": 22, "port_range_max": 22}),
+            "SecurityGroupProtocolRequiredWithPorts",
+        ),
+        (
+            json!({"protocol": "gre", "port_range_min": 22, "port_range_max": 22}),
+            "SecurityGroupInvalidProtocolForPortRange",
+        ),
+        (
+            json!({"protocol": "icmp", "port_range_min": 300}),
+            "SecurityGroupInvalidIcmpValue",
+        ),
+        (
+            json!({"protocol": "icmp", "port_range_max": 0}),
+            "SecurityGroupMissingIcmpType",
+        ),
+        (
+            json!({"remote_ip_prefix": "::/0"}),
+            "SecurityGroupRuleParameterConflict",
+        ),
+        (
+            json!({"ethertype": "IPv6", "remote_ip_prefix": "10.0.0.0/8"}),
+            "SecurityGroupRuleParameterConflict",
+        ),
+        (
+            json!({"ethertype": "IPv5"}),
+            "SecurityGroupRuleInvalidEtherType",
+        ),
+        (
+            json!({"remote_ip_prefix": "10.0.0.0/8", "remote_group_id": group}),
+            "SecurityGroupRemoteGroupAndRemoteIpPrefix",
+        ),
+        (json!({"direction": "sideways"}), "HTTPBadRequest"),
+    ] {
+        assert_error(
+            &demo
+                .post("/security-group-rules", rule(extra.clone()))
+                .await,
+            StatusCode::BAD_REQUEST,
+            kind,
+        );
+    }
+    assert_error(
+        &demo
+            .post(
+                "/security-group-rules",
+                rule(json!({"remote_group_id": "nope"})),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "SecurityGroupNotFound",
+    );
+    let (status, body) = demo
+        .post(
+            "/security-group-rules",
+            rule(json!({"protocol": "icmp", "port_range_min": 8, "port_range_max": 0})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = demo.post("/security-group-rules", rule(json!({"ethertype": "IPv6", "protocol": "tcp", "port_range_min": 22, "port_range_max": 22, "remote_ip_prefix": "::/0"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = demo.delete(&format!("/security-group-rules/{id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_error(
+        &demo.get(&format!("/security-group-rules/{id}")).await,
+        StatusCode::NOT_FOUND,
+        "SecurityGroupRuleNotFound",
+    );
+    // Another project's group is not there for it.
+    let alt = As::new(&cloud, "alt", "alt");
+    assert_error(
+        &alt.post("/security-group-rules", rule(json!({}))).await,
+        StatusCode::NOT_FOUND,
+        "SecurityGroupNotFound",
+    );
+}
+
+#[tokio::test]
+async fn floating_ips_need_an_external_network_and_a_router() {
+    let cloud = cloud().await;
+    let demo = As::new(&cloud, "demo", "demo");
+    let public = demo.id_of("networks", "public").await;
+    let private = demo.id_of("networks", "private").await;
+    assert_error(
+        &demo
+            .post(
+                "/floatingips",
+                json!({"floatingip": {"floating_network_id": private}}),
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+    );
+    assert_error(
+        &demo
+            .post(
+                "/floatingips",
+                json!({"floatingip": {"floating_network_id": "nope"}}),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "NetworkNotFound",
+    );
+    let (status, body) = demo
+        .post(
+            "/floatingips",
+            json!({"floatingip": {"floating_network_id": public}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let fip = body["floatingip"].clone();
+    let fip_id = fip["id"].as_str().unwrap().to_owned();
+    assert!(
+        fip["floating_ip_address"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.42.0."),
+        "{fip}"
+    );
+    assert_eq!(
+        (fip["status"].as_str(), fip["port_id"].as_str()),
+        (Some("DOWN"), None)
+    );
+    assert_eq!(fip["project_id"], cloud.project_id("demo").unwrap());
+    let address = fip["floating_ip_address"].as_str().unwrap().to_owned();
+    let (status, body) = demo
+        .post(
+            "/floatingips",
+            json!({"floatingip": {"floating_network_id": public, "floating_ip_address": address}}),
+        )
+        .await;
+    assert_error(&(status, body), StatusCode::CONFLICT, "IpAddressInUse");
+
+    // A network no router reaches.
+    let (_, body) = demo
+        .post("/networks", json!({"network": {"name": "island"}}))
+        .await;
+    let island = body["network"]["id"].as_str().unwrap().to_owned();
+    demo.post(
+        "/subnets",
+        json!({"subnet": {"network_id": island, "ip_version": 4, "cidr": "10.7.0.0/24"}}),
+    )
+    .await;
+    let (_, body) = demo
+        .post("/ports", json!({"port": {"network_id": island}}))
+        .await;
+    let lonely = body["port"]["id"].as_str().unwrap().to_owned();
+    assert_error(
+        &demo
+            .put(
+                &format!("/floatingips/{fip_id}"),
+                json!({"floatingip": {"port_id": lonely}}),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "ExternalGatewayForFloatingIPNotFound",
+    );
+    assert_error(
+        &demo
+            .put(
+                &format!("/floatingips/{fip_id}"),
+                json!({"floatingip": {"port_id": "nope"}}),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "PortNotFound",
+    );
+    let (_, body) = demo
+        .post("/ports", json!({"port": {"network_id": private}}))
+        .await;
+    let port = body["port"].clone();
+    let port_id = port["id"].as_str().unwrap().to_owned();
+    let (status, body) = demo
+        .put(
+            &format!("/floatingips/{fip_id}"),
+            json!({"floatingip": {"port_id": port_id}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let associated = &body["floatingip"];
+    assert_eq!(associated["status"], "ACTIVE");
+    assert_eq!(
+        associated["fixed_ip_address"],
+        port["fixed_ips"][0]["ip_address"]
+    );
+    assert_eq!(
+        associated["router_id"],
+        demo.id_of("routers", "router1").await.as_str()
+    );
+    assert_eq!(
+        associated["port_details"]["mac_address"],
+        port["mac_address"]
+    );
+    let (_, body) = demo
+        .post(
+            "/floatingips",
+            json!({"floatingip": {"floating_network_id": public}}),
+        )
+        .await;
+    let second = body["floatingip"]["id"].as_str().unwrap().to_owned();
+    assert_error(
+        &demo
+            .put(
+                &format!("/floatingips/{second}"),
+                json!({"floatingip": {"port_id": port_id}}),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "FloatingIPPortAlreadyAssociated",
+    );
+    let subnet = demo.id_of("subnets", "private-subnet").await;
+    let router = demo.id_of("routers", "router1").await;
+    assert_error(
+        &demo
+            .put(
+                &format!("/routers/{router}/remove_router_interface"),
+                json!({"subnet_id": subnet}),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "RouterInterfaceInUseByFloatingIP",
+    );
+    assert_error(
+        &demo
+            .put(
+                &format!("/routers/{router}"),
+                json!({"router": {"external_gateway_info": {}}}),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        "RouterExternalGatewayInUseByFloatingIp",
+    );
+    let (status, body) = demo
+        .put(
+            &format!("/floatingips/{fip_id}"),
+            json!({"floatingip": {"port_id": null}}),
+        )
+        .await;
+    assert_eq!(
+        (
+            status,
+            body["floatingip"]["status"].clone(),
+            body["floatingip"]["port_id"].clone()
+        ),
+        (StatusCode::OK, json!("DOWN"), Value::Null)
+    );
+    // Deleting the port disassociates; deleting the floating IP frees its address.
+    demo.put(
+        &format!("/floatingips/{second}"),
+        json!({"floatingip": {"port_id": port_id}}),
+    )
+    .await;
+    demo.delete(&format!("/ports/{port_id}")).await;
+    let (_, body) = demo.get(&format!("/floatingips/{second}")).await;
+    assert_eq!(body["floatingip"]["port_id"], Value::Null);
+    let (status, _) = demo.delete(&format!("/floatingips/{fip_id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = demo
+        .post(
+            "/floatingips",
+            json!({"floatingip": {"floating_network_id": public, "floating_ip_address": address}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let alt = As::new(&cloud, "alt", "alt");
+    assert_error(
+        &alt.get(&format!("/floatingips/{second}")).await,
+        StatusCode::NOT_FOUND,
+        "FloatingIPNotFound",
+    );
+}
+
+#[tokio::test]
+async fn filters_fields_sorting_pages_and_tags() {
+    let cloud = cloud().await;
+    let demo = As::new(&cloud, "demo", "demo");
+    for (name, tags) in [
+        ("n-c", json!(["red"])),
+        ("n-a", json!(["red", "blue"])),
+        ("n-e", json!([])),
+        ("n-b", json!(["blue"])),
+        ("n-d", json!(["red"])),
+    ] {
+        let (status, body) = demo
+            .post(
+                "/networks",
+                json!({"network": {"name": name, "tags": tags}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let names = |body: &Value| -> Vec<String> {
+        body["networks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, body) = demo.get("/networks?name=n-a&name=n-b&sort_key=name").await;
+    assert_eq!(names(&body), ["n-a", "n-b"], "a repeated filter is an OR");
+    let (_, body) = demo.get("/networks?tags=red,blue").await;
+    assert_eq!(names(&body), ["n-a"]);
+    let (_, body) = demo
+        .get("/networks?tags-any=blue&sort_key=name&sort_dir=desc")
+        .await;
+    assert_eq!(names(&body), ["n-b", "n-a"]);
+    let (_, body) = demo
+        .get("/networks?not-tags-any=red&name=n-b&name=n-e&sort_key=name")
+        .await;
+    assert_eq!(names(&body), ["n-b", "n-e"]);
+    let (_, body) = demo.get("/networks?router:external=True").await;
+    assert_eq!(names(&body), ["public"]);
+    let (_, body) = demo.get("/networks?fields=id&fields=name&name=n-a").await;
+    let keys: Vec<&String> = body["networks"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["id", "name"]);
+    let (status, body) = demo.get("/networks?colour=red").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = demo.get("/networks?sort_key=colour").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Pages of two, following `networks_links` to the end: 7 networks (5 + private + public).
+    let mut url = format!(
+        "{}/networking/v2.0/networks?limit=2&sort_key=name",
+        cloud.base_url()
+    );
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let response = reqwest::Client::new()
+            .get(&url)
+            .header("x-auth-token", &demo.token)
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        seen.extend(names(&body));
+        pages += 1;
+        match body["networks_links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+        {
+            Some(next) => url = next["href"].as_str().unwrap().to_owned(),
+            None => break,
+        }
+        assert!(pages < 10, "links loop");
+    }
+    assert_eq!(
+        seen,
+        ["n-a", "n-b", "n-c", "n-d", "n-e", "private", "public"]
+    );
+    assert_eq!(pages, 4);
+    assert_error(
+        &demo.get("/networks?limit=2&marker=nope").await,
+        StatusCode::NOT_FOUND,
+        "NetworkNotFound",
+    );
+
+    // The tags sub-resource.
+    let id = demo.id_of("networks", "n-e").await;
+    let (status, body) = demo
+        .put(
+            &format!("/networks/{id}/tags"),
+            json!({"tags": ["x", "y", "x"]}),
+        )
+        .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::OK, json!({"tags": ["x", "y"]}))
+    );
+    let (status, _) = demo
+        .put(&format!("/networks/{id}/tags/z"), json!(null))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = demo.get(&format!("/networks/{id}/tags/z")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_error(
+        &demo.get(&format!("/networks/{id}/tags/w")).await,
+        StatusCode::NOT_FOUND,
+        "TagNotFound",
+    );
+    let (_, body) = demo.get(&format!("/networks/{id}/tags")).await;
+    assert_eq!(body, json!({"tags": ["x", "y", "z"]}));
+    let (status, _) = demo.delete(&format!("/networks/{id}/tags/x")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_error(
+        &demo.delete(&format!("/networks/{id}/tags/x")).await,
+        StatusCode::NOT_FOUND,
+        "TagNotFound",
+    );
+    let (status, _) = demo.delete(&format!("/networks/{id}/tags")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, body) = demo.get(&format!("/networks/{id}")).await;
+    assert_eq!(body["network"]["tags"], json!([]));
+    assert!(body["network"]["revision_number"].as_u64().unwrap() >= 3);
+    let public = demo.id_of("networks", "public").await;
+    assert_error(
+        &demo
+            .put(&format!("/networks/{public}/tags/mine"), json!(null))
+            .await,
+        StatusCode::FORBIDDEN,
+        "PolicyNotAuthorized",
+    );
+}
+
+#[tokio::test]
+async fn state_survives_a_restart_and_reset_clears_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (network, fip) = {
+        let cloud = MockCloud::builder()
+            .state_dir(dir.path())
+            .start()
+            .await
+            .unwrap();
+        let demo = As::new(&cloud, "demo", "demo");
+        let (_, body) = demo
+            .post("/networks", json!({"network": {"name": "kept"}}))
+            .await;
+        let network = body["network"]["id"].as_str().unwrap().to_owned();
+        let public = demo.id_of("networks", "public").await;
+        let (_, body) = demo
+            .post(
+                "/floatingips",
+                json!({"floatingip": {"floating_network_id": public}}),
+            )
+            .await;
+        let fip = body["floatingip"]["floating_ip_address"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        cloud.stop().await;
+        (network, fip)
+    };
+    let cloud = MockCloud::builder()
+        .state_dir(dir.path())
+        .start()
+        .await
+        .unwrap();
+    let demo = As::new(&cloud, "demo", "demo");
+    let (status, _) = demo.get(&format!("/networks/{network}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, body) = demo.get("/floatingips").await;
+    assert_eq!(body["floatingips"][0]["floating_ip_address"], fip.as_str());
+    let (_, body) = demo.get("/security-groups?name=default").await;
+    assert_eq!(
+        body["security_groups"].as_array().unwrap().len(),
+        1,
+        "not made twice: {body}"
+    );
+    let (_, body) = demo.get("/networks?name=private").await;
+    assert_eq!(body["networks"].as_array().unwrap().len(), 1, "{body}");
+    cloud.reset().await.unwrap();
+    let demo = As::new(&cloud, "demo", "demo");
+    assert_error(
+        &demo.get(&format!("/networks/{network}")).await,
+        StatusCode::NOT_FOUND,
+        "NetworkNotFound",
+    );
+    let (_, body) = demo.get("/floatingips").await;
+    assert_eq!(body["floatingips"], json!([]));
+    let (_, body) = demo.get("/networks?sort_key=name").await;
+    let names: Vec<&str> = body["networks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["private", "public"], "the seed again: {body}");
+}
