@@ -921,6 +921,10 @@ async fn floating_ips_need_an_external_network_and_a_router() {
         (Some("DOWN"), None)
     );
     assert_eq!(fip["project_id"], cloud.project_id("demo").unwrap());
+    assert!(
+        fip.get("name").is_none(),
+        "clients take the address for its name: {fip}"
+    );
     let address = fip["floating_ip_address"].as_str().unwrap().to_owned();
     let (status, body) = demo
         .post(

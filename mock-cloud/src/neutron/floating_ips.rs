@@ -58,6 +58,8 @@ pub(super) fn create(
         )));
     }
     let mut doc = base(actor, attrs)?;
+    // A floating IP has no name (clients take its address for one).
+    doc.remove("name");
     let id = str_of(&doc, "id").to_owned();
     let mut fixed = json!({});
     if let Some(subnet) = text(attrs, "subnet_id", 36)? {
