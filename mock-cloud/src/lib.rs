@@ -35,7 +35,8 @@
 //!
 //! State lives in memory, or with [`MockCloudBuilder::state_dir`] (`--state-dir`) in a SQLite
 //! database and the image files of that folder: the whole cloud (Keystone's users, projects,
-//! credentials and tokens, Glance's images, Nova's servers, keypairs and flavors) survives a
+//! credentials and tokens, Glance's images, Nova's servers, keypairs and flavors, Neutron's
+//! networks, ports, routers, security groups and floating IPs) survives a
 //! restart or a kill -9, and a request is answered only once its changes are durable. Servers
 //! come back SHUTOFF, as after a host reboot.
 //!

@@ -197,6 +197,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(versions).fallback(root_method))
         .route("/v2.0/", get(resource_list))
+        .route("/v2.0", get(without_slash))
         .merge(resources::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
@@ -224,6 +225,15 @@ pub(crate) async fn versions(State(state): State<AppState>) -> Response {
         "links": [{"href": format!("{}/networking/v2.0/", state.base_url), "rel": "self"}],
     }]}))
     .into_response()
+}
+
+/// `GET /networking/v2.0`: Neutron serves the resource list only with the slash.
+async fn without_slash() -> ApiError {
+    error(
+        StatusCode::NOT_FOUND,
+        "HTTPNotFound",
+        "The resource could not be found.",
+    )
 }
 
 /// `GET /networking/v2.0/`: the collections (Neutron answers 404 without the slash).

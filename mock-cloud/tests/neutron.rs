@@ -157,6 +157,18 @@ async fn catalog_versions_resources_and_extensions() {
         "{body}"
     );
 
+    let (status, body) = call(
+        &cloud,
+        Some(&demo.token),
+        Method::GET,
+        "/networking/v2.0",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["NeutronError"]["type"].clone()),
+        (StatusCode::NOT_FOUND, json!("HTTPNotFound"))
+    );
     let (status, body) = demo.get("/extensions").await;
     assert_eq!(status, StatusCode::OK);
     let aliases: Vec<&str> = body["extensions"]

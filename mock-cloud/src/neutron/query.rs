@@ -218,7 +218,7 @@ fn matches(doc: &Doc, key: &str, wanted: &str) -> bool {
         },
         Some(Value::Number(n)) => n.to_string() == wanted,
         Some(Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(wanted)),
-        Some(other) => other.to_string() == wanted,
+        Some(Value::Object(_)) => false,
     }
 }
 
