@@ -18,6 +18,7 @@ mod ipam;
 mod networks;
 mod ports;
 mod query;
+mod quotas;
 mod resources;
 mod routers;
 mod security_groups;

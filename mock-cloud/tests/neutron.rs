@@ -100,6 +100,25 @@ async fn catalog_versions_resources_and_extensions() {
         StatusCode::NOT_FOUND,
         "HTTPNotFound",
     );
+    let demo_project = cloud.project_id("demo").unwrap();
+    let (status, body) = demo.get(&format!("/quotas/{demo_project}")).await;
+    assert_eq!(
+        (status, body["quota"]["floatingip"].clone()),
+        (StatusCode::OK, json!(50))
+    );
+    let (_, body) = demo
+        .get(&format!("/quotas/{demo_project}/details.json"))
+        .await;
+    assert_eq!(
+        body["quota"]["network"]["used"], 1,
+        "its private network: {body}"
+    );
+    let admin_project = cloud.project_id("admin").unwrap();
+    assert_error(
+        &demo.get(&format!("/quotas/{admin_project}")).await,
+        StatusCode::FORBIDDEN,
+        "PolicyNotAuthorized",
+    );
     let (status, body) = demo.get("/networks.json").await;
     assert_eq!(status, StatusCode::OK, "{body}");
 

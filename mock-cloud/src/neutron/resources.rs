@@ -158,6 +158,14 @@ async fn show(
     if collection == "extensions" {
         return extensions::show(strip_json(&id));
     }
+    if collection == "quotas" {
+        let project = strip_json(&id).to_owned();
+        super::quotas::check(&caller, &project)?;
+        let body = state.neutron.read(&state, &caller, |neutron| {
+            super::quotas::render(neutron, &project, false)
+        })?;
+        return Ok(axum::Json(body).into_response());
+    }
     let kind = kind_of(&collection)?;
     let id = strip_json(&id);
     let pairs = query::pairs(raw.as_deref());

@@ -98,12 +98,19 @@ pub(super) async fn replace(
     Ok(axum::Json(json!({ "tags": tags })).into_response())
 }
 
-/// `GET .../{sub}`: the tag list (the only readable sub-resource).
+/// `GET .../{sub}`: the tag list, or a project's quota details.
 pub(super) async fn show_all(
     State(state): State<AppState>,
     caller: Caller,
     Path((collection, id, sub)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
+    if collection == "quotas" && (sub == "details" || sub == "details.json") {
+        super::quotas::check(&caller, &id)?;
+        let body = state.neutron.read(&state, &caller, |neutron| {
+            super::quotas::render(neutron, &id, true)
+        })?;
+        return Ok(axum::Json(body).into_response());
+    }
     if sub != "tags" {
         return Err(super::resources::kind_of("").unwrap_err());
     }
