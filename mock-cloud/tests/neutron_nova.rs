@@ -470,6 +470,10 @@ async fn os_interface_and_security_group_actions() {
             .unwrap()
             .contains(&json!(web))
     }));
+    assert_eq!(
+        c.server(&id).await["security_groups"],
+        json!([{"name": "default"}, {"name": "web"}])
+    );
     let (status, _) = c
         .call(
             Method::POST,

@@ -20,6 +20,8 @@ use crate::nova::{bad_request, conflict, error, not_found};
 pub(crate) struct NetworkInfo {
     /// `addresses`: by network name, fixed IPs then floating ones, with the NIC's MAC.
     pub(crate) addresses: Value,
+    /// The names of the security groups on its ports, each once.
+    pub(crate) security_groups: Vec<String>,
     /// What a driver forwards into the server's NICs.
     pub(crate) forwards: Vec<PortForward>,
 }
@@ -65,7 +67,17 @@ fn server_ports<'a>(
 /// The network info of server `device`.
 pub(crate) fn network_info(state: &NeutronState, device: &str) -> NetworkInfo {
     let mut addresses = serde_json::Map::new();
+    let mut security_groups: Vec<String> = Vec::new();
     for port in server_ports(state, device) {
+        for group in list_of(port, "security_groups") {
+            let name = state
+                .get(Kind::SecurityGroup, group)
+                .map(|g| str_of(g, "name"))
+                .unwrap_or(group);
+            if !security_groups.iter().any(|n| n == name) {
+                security_groups.push(name.to_owned());
+            }
+        }
         let label = state
             .get(Kind::Network, str_of(port, "network_id"))
             .map(|n| str_of(n, "name").to_owned())
@@ -99,6 +111,7 @@ pub(crate) fn network_info(state: &NeutronState, device: &str) -> NetworkInfo {
     }
     NetworkInfo {
         addresses: Value::Object(addresses),
+        security_groups,
         forwards: forwards(state, device),
     }
 }

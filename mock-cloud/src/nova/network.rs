@@ -25,8 +25,10 @@ impl Nova {
             let Some(server) = inner.servers.iter_mut().find(|s| s.id == server_id) else {
                 return;
             };
-            if server.addresses != info.addresses {
+            if server.addresses != info.addresses || server.security_groups != info.security_groups
+            {
                 server.addresses = info.addresses;
+                server.security_groups = info.security_groups;
                 self.save(server);
             }
         }

@@ -211,6 +211,7 @@ pub(crate) async fn create(
             launched_at: None,
             fault: None,
             addresses: network_info.addresses,
+            security_groups: network_info.security_groups,
             user_data: request
                 .get("user_data")
                 .and_then(Value::as_str)
@@ -249,7 +250,7 @@ pub(crate) async fn create(
         "id": id,
         "links": server.links(&state.base_url),
         "OS-DCF:diskConfig": "MANUAL",
-        "security_groups": [{"name": "default"}],
+        "security_groups": security_groups.iter().map(|name| json!({"name": name})).collect::<Vec<_>>(),
         "adminPass": admin_pass,
     }});
     let mut response = (StatusCode::ACCEPTED, axum::Json(body)).into_response();
