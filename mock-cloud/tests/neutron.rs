@@ -261,13 +261,13 @@ async fn devstack_seed_and_the_default_group_on_a_projects_first_call() {
     );
     assert!(rules.iter().all(|r| r["direction"] == "egress"));
 
-    // The admin project owns `public`: it gets its default group but no `private`.
+    // The admin project owns `public`, and has a `private` of its own too.
     let admin = As::new(&cloud, "admin", "admin");
     let (_, body) = admin.get("/networks?name=private").await;
     assert_eq!(
         body["networks"].as_array().unwrap().len(),
-        1,
-        "only demo's: {body}"
+        2,
+        "demo's and its own: {body}"
     );
 }
 
@@ -350,7 +350,11 @@ async fn projects_are_isolated_as_neutrons_policy_says() {
 
     // An admin sees every project's resources; a shared network is seen by all.
     let (_, body) = admin.get("/networks?name=private").await;
-    assert_eq!(body["networks"].as_array().unwrap().len(), 2, "{body}");
+    assert_eq!(
+        body["networks"].as_array().unwrap().len(),
+        3,
+        "demo's, alt's, its own: {body}"
+    );
     let (status, body) = admin
         .post(
             "/networks",

@@ -126,11 +126,15 @@ fn as_nova(e: ApiError) -> ApiError {
 }
 
 /// The networks Nova may pick by itself: the project's own unshared ones and shared ones.
+/// External networks are left out (real Nova would take one the project owns): here the admin
+/// project owns `public` beside its own `private`, and its servers go on `private` as
+/// everyone else's do.
 fn available<'a>(state: &'a NeutronState, project: &'a str) -> Vec<&'a Doc> {
     state
         .all(Kind::Network)
         .iter()
         .filter(|n| (n["project_id"] == project && n["shared"] != true) || n["shared"] == true)
+        .filter(|n| n["router:external"] != true || n["shared"] == true)
         .collect()
 }
 

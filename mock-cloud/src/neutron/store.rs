@@ -282,7 +282,7 @@ impl Neutron {
             if let Some(project) = project.map(str::to_owned)
                 && !state.ready.contains(&project)
             {
-                topology::project_defaults(&mut state, &project, &self.admin_project);
+                topology::project_defaults(&mut state, &project);
                 state.ready.insert(project.clone());
                 state.ops.push((
                     format!("project/{project}"),

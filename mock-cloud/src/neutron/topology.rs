@@ -1,8 +1,7 @@
 //! The networks devstack makes, made here: the external network `public` on a loopback range
 //! (so that a floating IP is an address of this machine), and for each project, on its first
 //! Neutron call, the `default` security group and a `private` network, `private-subnet` and
-//! `router1` from it to `public`. The project that owns `public` (Keystone's `admin`) gets no
-//! `private`, as in devstack: Nova would otherwise find two networks for its `auto` servers.
+//! `router1` from it to `public`.
 
 use serde_json::{Value, json};
 
@@ -46,15 +45,12 @@ pub(super) fn seed_public(state: &mut NeutronState, admin_project: &str) {
 }
 
 /// A project's defaults: the `default` group, `private`, `private-subnet`, `router1`.
-pub(super) fn project_defaults(state: &mut NeutronState, project: &str, public_owner: &str) {
+pub(super) fn project_defaults(state: &mut NeutronState, project: &str) {
     let actor = Actor {
         project: project.to_owned(),
         admin: true,
     };
     make_group(state, &actor, &Doc::new(), true).expect("the default group is valid");
-    if project == public_owner {
-        return;
-    }
     let private = make(state, &actor, Kind::Network, json!({"name": "private"}));
     let subnet = make(
         state,
