@@ -13,7 +13,7 @@ use crate::errors::{ApiError, Service};
 
 use crate::cloud::Options;
 use crate::db::{self, Db};
-use crate::{control, glance, keystone, nova, sizelimit};
+use crate::{control, glance, keystone, neutron, nova, sizelimit};
 
 /// Everything the handlers share. Cheap to clone.
 ///
@@ -38,6 +38,8 @@ pub struct Shared {
     pub(crate) glance: glance::Glance,
     /// Compute: flavors, keypairs, servers and their driver.
     pub(crate) nova: nova::Nova,
+    /// Network: networks, subnets, ports, routers, security groups, floating IPs.
+    pub(crate) neutron: neutron::Neutron,
     /// The control plane: fault rules and the request journal.
     pub(crate) control: control::Control,
 }
@@ -60,6 +62,7 @@ impl AppState {
         let keystone = keystone::Keystone::new(&base_url, &options, &db)?;
         let glance = glance::Glance::new(&base_url, &options, &db, legacy_images)?;
         let nova = nova::Nova::new(&base_url, &options, &db)?;
+        let neutron = neutron::Neutron::new(&db, keystone.project_id("admin"))?;
         let control = control::Control::new(&options);
         Ok(Self(Arc::new(Shared {
             base_url,
@@ -68,6 +71,7 @@ impl AppState {
             keystone,
             glance,
             nova,
+            neutron,
             control,
         })))
     }
@@ -80,6 +84,7 @@ impl AppState {
     pub(crate) async fn reset(&self) -> anyhow::Result<()> {
         self.keystone.reset(self.options.seed.as_ref())?;
         self.nova.reset(self.options.seed.as_ref())?;
+        self.neutron.reset()?;
         self.glance.reset()?;
         self.control.reset();
         if let Some(seed) = &self.options.seed {
@@ -190,7 +195,7 @@ async fn no_service(request: Request) -> ApiError {
         Service::Identity,
         StatusCode::NOT_FOUND,
         format!(
-            "No service at {}: this cloud serves /identity, /image, /compute and /_mock.",
+            "No service at {}: this cloud serves /identity, /image, /compute, /networking and /_mock.",
             request.uri().path()
         ),
     )
@@ -223,6 +228,16 @@ pub(crate) fn router(state: AppState) -> Router {
                 Service::Compute,
                 sizelimit::behind_limit(nova::router(&state)),
             ),
+        )
+        // Clients ask for the versions at the catalog URL with a slash too; a nested router
+        // sees only the bare prefix.
+        .route(
+            "/networking/",
+            axum::routing::get(neutron::versions).fallback(neutron::root_method),
+        )
+        .nest(
+            "/networking",
+            shaped(Service::Network, sizelimit::behind_limit(neutron::router())),
         )
         .nest("/_mock", control::router(state.clone()))
         .fallback(no_service)

@@ -86,8 +86,8 @@ impl FromRequestParts<AppState> for Caller {
                     "The request you have made requires authentication (token unknown, expired or revoked)."
                 };
                 let keystone_uri = format!("Keystone uri=\"{}/identity\"", state.base_url);
-                // Nova's 401 comes from keystonemiddleware, in Keystone's error shape.
-                let shape = if service == Service::Compute {
+                // Nova's and Neutron's 401 come from keystonemiddleware, in Keystone's shape.
+                let shape = if matches!(service, Service::Compute | Service::Network) {
                     Service::Identity
                 } else {
                     service

@@ -64,11 +64,13 @@ pub(crate) enum Table {
     NovaBootSpecs,
     /// Counters (`nova.next_seq`).
     Counters,
+    /// Neutron's resources (every kind, by id) and its bookkeeping rows (`neutron::store`).
+    Neutron,
 }
 
 impl Table {
     /// Every table.
-    pub(crate) const ALL: [Table; 13] = [
+    pub(crate) const ALL: [Table; 14] = [
         Table::GlanceImages,
         Table::KeystoneRegions,
         Table::KeystoneDomains,
@@ -82,6 +84,7 @@ impl Table {
         Table::NovaServers,
         Table::NovaBootSpecs,
         Table::Counters,
+        Table::Neutron,
     ];
 
     /// The SQL name.
@@ -100,6 +103,7 @@ impl Table {
             Table::NovaServers => "nova_servers",
             Table::NovaBootSpecs => "nova_boot_specs",
             Table::Counters => "counters",
+            Table::Neutron => "neutron",
         }
     }
 }

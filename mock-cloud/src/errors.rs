@@ -16,6 +16,8 @@ pub enum Service {
     Image,
     /// Nova: `{"<faultName>":{"code","message"}}`.
     Compute,
+    /// Neutron: `{"NeutronError":{"type","message","detail"}}`.
+    Network,
 }
 
 impl Service {
@@ -25,6 +27,7 @@ impl Service {
             Service::Identity => "identity",
             Service::Image => "image",
             Service::Compute => "compute",
+            Service::Network => "network",
         }
     }
 
@@ -34,14 +37,20 @@ impl Service {
             Service::Identity => "/identity",
             Service::Image => "/image",
             Service::Compute => "/compute",
+            Service::Network => "/networking",
         }
     }
 
     /// The service a request path belongs to.
     pub(crate) fn from_path(path: &str) -> Option<Service> {
-        [Service::Identity, Service::Image, Service::Compute]
-            .into_iter()
-            .find(|s| path == s.prefix() || path.starts_with(&format!("{}/", s.prefix())))
+        [
+            Service::Identity,
+            Service::Image,
+            Service::Compute,
+            Service::Network,
+        ]
+        .into_iter()
+        .find(|s| path == s.prefix() || path.starts_with(&format!("{}/", s.prefix())))
     }
 }
 
@@ -64,6 +73,8 @@ pub struct ApiError {
     /// Keystone's authentication-plugin errors (unsupported method, application credential)
     /// carry `error.identity`: what the client may try instead.
     pub(crate) identity: Option<serde_json::Value>,
+    /// Neutron's exception class name (`NetworkNotFound`), its error body's `type`.
+    pub(crate) neutron_type: Option<&'static str>,
 }
 
 impl ApiError {
@@ -76,6 +87,7 @@ impl ApiError {
             json: true,
             headers: HeaderMap::new(),
             identity: None,
+            neutron_type: None,
         }
     }
 
@@ -110,6 +122,12 @@ impl ApiError {
         self
     }
 
+    /// Names Neutron's exception class for this error (the `type` of its body).
+    pub(crate) fn neutron_type(mut self, kind: &'static str) -> Self {
+        self.neutron_type = Some(kind);
+        self
+    }
+
     /// Adds a header.
     pub(crate) fn header(mut self, name: header::HeaderName, value: &str) -> Self {
         if let Ok(v) = HeaderValue::from_str(value) {
@@ -137,6 +155,14 @@ impl ApiError {
                     inner["retryAfter"] = json!("0");
                 }
                 (json!({ fault: inner }).to_string(), "application/json")
+            }
+            Service::Network => {
+                let kind = self.neutron_type.unwrap_or_else(|| neutron_http_type(code));
+                let error = json!({"type": kind, "message": self.message, "detail": ""});
+                (
+                    json!({ "NeutronError": error }).to_string(),
+                    "application/json",
+                )
             }
             Service::Image if self.json => (
                 json!({"message": self.message, "code": format!("{code} {title}"), "title": title})
@@ -176,6 +202,22 @@ pub(crate) fn nova_fault_name(code: u16) -> &'static str {
         501 => "notImplemented",
         503 => "serviceUnavailable",
         _ => "computeFault",
+    }
+}
+
+/// The type Neutron's WSGI layer names an error it did not raise itself (webob's
+/// `HTTPException` classes).
+fn neutron_http_type(code: u16) -> &'static str {
+    match code {
+        400 => "HTTPBadRequest",
+        403 => "HTTPForbidden",
+        404 => "HTTPNotFound",
+        405 => "HTTPMethodNotAllowed",
+        409 => "HTTPConflict",
+        413 => "HTTPRequestEntityTooLarge",
+        501 => "HTTPNotImplemented",
+        503 => "ServiceUnavailable",
+        _ => "HTTPInternalServerError",
     }
 }
 

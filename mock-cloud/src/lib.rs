@@ -1,4 +1,5 @@
-//! mock-cloud: Keystone v3, Glance v2 and Nova v2.1 in one process, for offline tests.
+//! mock-cloud: Keystone v3, Glance v2, Nova v2.1 and Neutron v2.0 in one process, for
+//! offline tests.
 //!
 //! ```no_run
 //! use mock_cloud::{Fault, FaultRule, MockCloud, Service};
@@ -34,7 +35,8 @@
 //!
 //! State lives in memory, or with [`MockCloudBuilder::state_dir`] (`--state-dir`) in a SQLite
 //! database and the image files of that folder: the whole cloud (Keystone's users, projects,
-//! credentials and tokens, Glance's images, Nova's servers, keypairs and flavors) survives a
+//! credentials and tokens, Glance's images, Nova's servers, keypairs and flavors, Neutron's
+//! networks, ports, routers, security groups and floating IPs) survives a
 //! restart or a kill -9, and a request is answered only once its changes are durable. Servers
 //! come back SHUTOFF, as after a host reboot. Passwords and application-credential secrets are
 //! kept only as salted hashes (PBKDF2-SHA512, [`MockCloudBuilder::secret_hash_rounds`]), tokens
@@ -70,6 +72,7 @@ pub mod fuzzing;
 mod glance;
 pub mod hostile;
 mod keystone;
+mod neutron;
 mod nova;
 mod paging;
 mod sizelimit;
@@ -83,6 +86,7 @@ pub use cloud::{Credentials, MockCloud, MockCloudBuilder, clouds_yaml};
 pub use control::faults::{Fault, FaultRule, InstalledRule};
 pub use control::journal::JournalEntry;
 pub use errors::Service;
+pub use neutron::hooks::PortForward;
 #[cfg(feature = "qemu")]
 pub use nova::driver::qemu::QemuDriver;
 pub use nova::driver::{BootImage, BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState};

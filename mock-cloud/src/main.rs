@@ -186,6 +186,9 @@ async fn run(args: Serve) -> anyhow::Result<()> {
     if !listen.ip().is_loopback() {
         eprintln!("mock-cloud: listening on {listen}, beyond this machine (--allow-remote)");
     }
+    // The handlers exist before the address is printed: a SIGTERM sent as soon as the line
+    // is read must stop the cloud cleanly, not kill it.
+    let stop = shutdown_signal()?;
     // One write for both lines; a reader that closed stdout after the first line is no
     // reason to stop serving.
     let _ = write!(
@@ -194,7 +197,7 @@ async fn run(args: Serve) -> anyhow::Result<()> {
         cloud.base_url(),
         cloud.control_token()
     );
-    shutdown_signal().await?;
+    stop.await?;
     eprintln!("mock-cloud: stopping");
     cloud.stop().await;
     if let Some(dir) = temporary_work_dir {
@@ -220,20 +223,25 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     file.write_all(text.as_bytes())
 }
 
-/// Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() -> anyhow::Result<()> {
+/// Ctrl-C, or SIGTERM on Unix: the handlers are installed now, the future ends on the signal.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = anyhow::Result<()>>> {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .context("cannot listen for SIGTERM")?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.context("cannot listen for Ctrl-C")?,
-            _ = term.recv() => {}
-        }
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = term.recv() => {}
+            }
+            Ok(())
+        })
     }
     #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot listen for Ctrl-C")?;
-    Ok(())
+    Ok(async {
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot listen for Ctrl-C")
+    })
 }

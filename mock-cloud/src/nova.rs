@@ -10,6 +10,7 @@ pub(crate) mod limits;
 mod media;
 pub(crate) mod metadata;
 pub(crate) mod microversion;
+pub(crate) mod network;
 pub(crate) mod records;
 pub(crate) mod restart;
 pub(crate) mod servers;
@@ -338,6 +339,14 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/servers/{id}/remote-consoles",
             post(servers::remote_console),
+        )
+        .route(
+            "/servers/{id}/os-interface",
+            get(network::interfaces).post(network::attach),
+        )
+        .route(
+            "/servers/{id}/os-interface/{port}",
+            get(network::interface).delete(network::detach),
         );
     Router::new()
         .route("/", get(versions))

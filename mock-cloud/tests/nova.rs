@@ -633,7 +633,21 @@ async fn create_refuses_bad_requests() {
             .unwrap()
             .contains("'networks' is a required property")
     );
-    for networks in [json!("none"), json!("auto"), json!([{"uuid": "abc"}])] {
+    // A network that Neutron does not have is Nova's 400.
+    let (status, _, body) = n
+        .call(
+            Method::POST,
+            "/v2.1/servers",
+            Some("2.37"),
+            Some(json!({"server": with("networks", json!([{"uuid": "abc"}]))})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        body["badRequest"]["message"],
+        "Network abc could not be found."
+    );
+    for networks in [json!("none"), json!("auto")] {
         let (status, _, body) = n
             .call(
                 Method::POST,

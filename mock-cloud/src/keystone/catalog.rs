@@ -5,11 +5,13 @@ use serde_json::{Value, json};
 use super::directory::stable_id;
 
 /// The services the cloud serves: type, name, and the path of their catalog URL.
-const SERVICES: [(&str, &str, &str); 3] = [
+const SERVICES: [(&str, &str, &str); 4] = [
     ("identity", "keystone", "/identity"),
     // Glance's catalog URL is unversioned: clients discover v2 from it.
     ("image", "glance", "/image"),
     ("compute", "nova", "/compute/v2.1"),
+    // devstack's path; clients append `v2.0` themselves (no version discovery for Neutron).
+    ("network", "neutron", "/networking"),
 ];
 
 /// The three interfaces every endpoint is published on.

@@ -150,6 +150,14 @@ pub trait ComputeDriver: Send + Sync + 'static {
         )))
     }
 
+    /// Neutron changed what reaches `server_id`: `forwards` is, for each floating IP on one of
+    /// its ports, the TCP ports its security groups let in (all forwards of the server, not a
+    /// difference). A driver that can forward host traffic into a NIC makes exactly these.
+    /// The default does nothing.
+    fn network_changed(&self, server_id: &str, forwards: &[crate::PortForward]) {
+        let _ = (server_id, forwards);
+    }
+
     /// The cloud is stopping: end every machine now (a driver with real processes kills
     /// them). The default does nothing.
     fn shutdown(&self) {}

@@ -98,6 +98,7 @@ mod tests {
             launched_at: None,
             fault: None,
             addresses: serde_json::json!({}),
+            security_groups: Vec::new(),
             user_data: None,
             kernel_id: String::new(),
             ramdisk_id: String::new(),

@@ -87,8 +87,11 @@ pub(crate) struct Server {
     pub(crate) launched_at: Option<Timestamp>,
     /// Why it is in ERROR, and since when.
     pub(crate) fault: Option<(String, Timestamp)>,
-    /// Its addresses (`{}` with networks `none`).
+    /// Its addresses (`{}` with networks `none`), as Neutron last reported them.
     pub(crate) addresses: Value,
+    /// The names of its ports' security groups, as Neutron last reported them.
+    #[serde(default)]
+    pub(crate) security_groups: Vec<String>,
     /// The user data as given (base64), shown to admins from 2.3.
     pub(crate) user_data: Option<String>,
     /// The kernel and ramdisk images of an ami server (`""` for others), shown to admins
@@ -197,8 +200,13 @@ impl Server {
             "OS-SRV-USG:terminated_at": null,
             "os-extended-volumes:volumes_attached": [],
         });
-        if self.addresses.as_object().is_some_and(|a| !a.is_empty()) {
-            v["security_groups"] = json!([{"name": "default"}]);
+        if !self.security_groups.is_empty() {
+            let names: Vec<Value> = self
+                .security_groups
+                .iter()
+                .map(|n| json!({"name": n}))
+                .collect();
+            v["security_groups"] = json!(names);
         }
         if matches!(self.vm_state, "building" | "active") {
             v["progress"] = json!(if self.vm_state == "active" { 100 } else { 0 });
@@ -426,6 +434,7 @@ pub(crate) async fn delete(
                 .delete(Table::NovaBootSpecs, &id),
         );
     }
+    state.neutron.release_server(&state, &id);
     let _ = state.nova.driver().delete(&id).await;
     Ok(StatusCode::NO_CONTENT)
 }

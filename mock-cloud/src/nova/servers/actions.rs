@@ -257,6 +257,9 @@ pub(crate) async fn action(
             let console = driver.vnc_console(&id).await.map_err(|e| conflict(e.0))?;
             Ok(axum::Json(json!({"console": {"type": kind, "url": console.url}})).into_response())
         }
+        "addSecurityGroup" | "removeSecurityGroup" => {
+            crate::nova::network::security_group_action(&state, &caller, &id, &name, &args)
+        }
         other => Err(bad_request(format!("There is no such action: {other}"))),
     }
 }

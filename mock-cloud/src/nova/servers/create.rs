@@ -1,5 +1,6 @@
 //! `POST /servers`: the request checked against the image (asked of Glance with the caller's
-//! token) and the flavor, the addresses from `networks`, then the driver boots it.
+//! token) and the flavor, its ports made through Neutron from `networks`, then the driver
+//! boots it.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -16,11 +17,12 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::db::{self, Change, Table};
 use crate::errors::ApiError;
+use crate::neutron::server_ports::NetworkInfo;
 use crate::nova::driver::{BootSpec, VmState};
 use crate::nova::images::{self, GlanceImage, ImageLookupError};
 use crate::nova::microversion::Microversion;
 use crate::nova::records::{BootSpecRecord, NEXT_SEQ};
-use crate::nova::{bad_request, error, policy_forbids};
+use crate::nova::{bad_request, error, network, policy_forbids};
 
 fn missing(field: &str) -> ApiError {
     bad_request(format!(
@@ -103,7 +105,8 @@ pub(crate) async fn create(
     let image_ref = text("imageRef").ok_or_else(|| missing("imageRef"))?;
     let image_id = image_ref.rsplit('/').next().unwrap_or(image_ref);
 
-    let network = networks(request.get("networks"), version)?;
+    let nics = network::nic_request(request.get("networks"), version)?;
+    let security_groups = network::security_groups(request.get("security_groups"))?;
     let metadata = metadata(request.get("metadata"))?;
     let user_data = match request.get("user_data") {
         None | Some(Value::Null) => None,
@@ -180,62 +183,104 @@ pub(crate) async fn create(
         user_data: user_data.clone(),
         public_key: public_key.clone(),
     };
-    // One critical section checks the quota, takes each server's number (its fixed IP and
-    // MAC) and records them: concurrent creates never share an address nor pass the quota.
-    let (servers, reservation_id) = {
-        let mut inner = state.nova.lock();
-        let made = count.allowed(
-            inner.servers.iter().filter(|s| s.project_id == project_id),
+    let room = |servers: &[Server]| {
+        count.allowed(
+            servers.iter().filter(|s| s.project_id == project_id),
             &flavor,
-        )?;
-        let reservation_id = count::reservation_id(inner.next_seq);
-        let mut change = Change::new();
-        let mut servers: Vec<Server> = Vec::new();
-        for index in 0..made {
-            let seq = inner.next_seq;
-            inner.next_seq += 1;
-            let id = uuid::Uuid::new_v4().to_string();
-            let server = Server {
-                id: id.clone(),
-                name: count::name_of(name, index, made),
-                description: description.clone(),
-                project_id: project_id.clone(),
-                user_id: caller.user_id.clone(),
-                image_id: image.boot.id.clone(),
-                flavor: flavor.clone(),
-                key_name: key_name.clone(),
-                metadata: metadata.clone(),
-                vm_state: "building",
-                task_state: Some("spawning"),
-                power_state: 0,
-                seq,
-                reservation_id: reservation_id.clone(),
-                launch_index: index as u32,
-                created: now,
-                updated: now,
-                launched_at: None,
-                fault: None,
-                addresses: network.addresses(seq),
-                user_data: request
-                    .get("user_data")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                kernel_id: kernel.as_ref().map(|k| k.id.clone()).unwrap_or_default(),
-                ramdisk_id: ramdisk.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
-                handing_over: false,
-            };
-            change = change.put(Table::NovaServers, &id, &server).put(
-                Table::NovaBootSpecs,
-                &id,
-                &BootSpecRecord::from(&spec_of(&server)),
-            );
-            servers.push(server);
+        )
+    };
+    let made = room(&state.nova.lock().servers)?;
+    // The ports first, all or none (the last check that can fail), outside Nova's lock:
+    // Neutron tells Nova of every change it makes to a server's ports.
+    let release = |ports: &[(String, NetworkInfo)]| {
+        for (id, _) in ports {
+            state.neutron.release_server(&state, id);
         }
-        state
-            .nova
-            .submit(db::set_counter(change, NEXT_SEQ, inner.next_seq));
-        inner.servers.extend(servers.iter().cloned());
-        (servers, reservation_id)
+    };
+    let mut ports = Vec::new();
+    for _ in 0..made {
+        let id = uuid::Uuid::new_v4().to_string();
+        match state
+            .neutron
+            .allocate_for_server(&state, &caller, &id, &nics, &security_groups)
+        {
+            Ok(info) => ports.push((id, info)),
+            Err(err) => {
+                release(&ports);
+                return Err(err);
+            }
+        }
+    }
+    // One critical section checks the quota again (another create may have taken the room
+    // meanwhile), takes each server's number and records them: concurrent creates never
+    // pass the quota together, and a create that fails leaves no port behind.
+    let recorded = {
+        let mut inner = state.nova.lock();
+        match room(&inner.servers) {
+            Err(err) => Err(err),
+            Ok(fits) => {
+                let extra = ports.split_off((fits as usize).min(ports.len()));
+                let made = ports.len() as u64;
+                let reservation_id = count::reservation_id(inner.next_seq);
+                let mut change = Change::new();
+                let mut servers: Vec<Server> = Vec::new();
+                for (index, (id, network_info)) in (0u64..).zip(ports.iter().cloned()) {
+                    let seq = inner.next_seq;
+                    inner.next_seq += 1;
+                    let server = Server {
+                        id: id.clone(),
+                        name: count::name_of(name, index, made),
+                        description: description.clone(),
+                        project_id: project_id.clone(),
+                        user_id: caller.user_id.clone(),
+                        image_id: image.boot.id.clone(),
+                        flavor: flavor.clone(),
+                        key_name: key_name.clone(),
+                        metadata: metadata.clone(),
+                        vm_state: "building",
+                        task_state: Some("spawning"),
+                        power_state: 0,
+                        seq,
+                        reservation_id: reservation_id.clone(),
+                        launch_index: index as u32,
+                        created: now,
+                        updated: now,
+                        launched_at: None,
+                        fault: None,
+                        addresses: network_info.addresses,
+                        security_groups: network_info.security_groups,
+                        user_data: request
+                            .get("user_data")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                        kernel_id: kernel.as_ref().map(|k| k.id.clone()).unwrap_or_default(),
+                        ramdisk_id: ramdisk.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
+                        handing_over: false,
+                    };
+                    change = change.put(Table::NovaServers, &id, &server).put(
+                        Table::NovaBootSpecs,
+                        &id,
+                        &BootSpecRecord::from(&spec_of(&server)),
+                    );
+                    servers.push(server);
+                }
+                state
+                    .nova
+                    .submit(db::set_counter(change, NEXT_SEQ, inner.next_seq));
+                inner.servers.extend(servers.iter().cloned());
+                Ok((servers, reservation_id, extra))
+            }
+        }
+    };
+    let (servers, reservation_id) = match recorded {
+        Ok((servers, reservation_id, extra)) => {
+            release(&extra);
+            (servers, reservation_id)
+        }
+        Err(err) => {
+            release(&ports);
+            return Err(err);
+        }
     };
     let driver = state.nova.driver().clone();
     for server in &servers {
@@ -264,7 +309,7 @@ pub(crate) async fn create(
         "id": id,
         "links": server.links(&state.base_url),
         "OS-DCF:diskConfig": "MANUAL",
-        "security_groups": [{"name": "default"}],
+        "security_groups": security_groups.iter().map(|name| json!({"name": name})).collect::<Vec<_>>(),
         "adminPass": admin_pass,
     }});
     let mut response = (StatusCode::ACCEPTED, axum::Json(body)).into_response();
@@ -274,93 +319,4 @@ pub(crate) async fn create(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
-}
-
-/// What a server's `networks` request asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Network {
-    /// No network (`"none"`, or an empty list).
-    None,
-    /// One fixed address on the private network.
-    Private,
-}
-
-impl Network {
-    /// The addresses of server number `seq`: its own IP and MAC.
-    fn addresses(self, seq: u64) -> Value {
-        match self {
-            Network::None => json!({}),
-            Network::Private => json!({"private": [{
-                "version": 4,
-                "addr": format!("10.0.{}.{}", (seq / 250) % 250, seq % 250 + 3),
-                "OS-EXT-IPS:type": "fixed",
-                "OS-EXT-IPS-MAC:mac_addr": format!("fa:16:3e:{:02x}:{:02x}:{:02x}", (seq >> 16) & 0xff, (seq >> 8) & 0xff, seq & 0xff),
-            }]}),
-        }
-    }
-}
-
-/// Checks the `networks` request.
-fn networks(requested: Option<&Value>, version: Microversion) -> Result<Network, ApiError> {
-    match requested {
-        None if version.at_least(37) => Err(missing("networks")),
-        None => Ok(Network::Private),
-        Some(Value::String(s)) if version.at_least(37) && s == "none" => Ok(Network::None),
-        Some(Value::String(s)) if version.at_least(37) && s == "auto" => Ok(Network::Private),
-        Some(Value::Array(list)) => {
-            for item in list {
-                let ok = item.as_object().is_some_and(|o| {
-                    ["uuid", "port", "fixed_ip"]
-                        .iter()
-                        .any(|k| o.contains_key(*k))
-                });
-                if !ok {
-                    return Err(bad_request(format!(
-                        "Invalid input for field/attribute networks. Value: {item}. Each network needs 'uuid' or 'port'"
-                    )));
-                }
-            }
-            Ok(if list.is_empty() {
-                Network::None
-            } else {
-                Network::Private
-            })
-        }
-        Some(other) => Err(bad_request(format!(
-            "Invalid input for field/attribute networks. Value: {other}. {other} is not valid under any of the given schemas"
-        ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn networks_by_microversion() {
-        let v = |n| Microversion(n);
-        assert_eq!(networks(None, v(36)).unwrap(), Network::Private);
-        assert!(Network::Private.addresses(1)["private"].is_array());
-        assert_eq!(networks(None, v(37)).unwrap_err().status, 400);
-        assert_eq!(
-            networks(Some(&json!("none")), v(37)).unwrap(),
-            Network::None
-        );
-        assert_eq!(Network::None.addresses(1), json!({}));
-        assert_eq!(
-            networks(Some(&json!("none")), v(36)).unwrap_err().status,
-            400
-        );
-        assert_eq!(
-            networks(Some(&json!("auto")), v(37)).unwrap(),
-            Network::Private
-        );
-        assert!(networks(Some(&json!([{"uuid": "n"}])), v(37)).is_ok());
-        assert_eq!(
-            networks(Some(&json!([{"x": 1}])), v(37))
-                .unwrap_err()
-                .status,
-            400
-        );
-    }
 }
