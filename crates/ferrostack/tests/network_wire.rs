@@ -693,9 +693,4 @@ async fn waiters_poll_until_the_status_and_fail_fast_on_error() {
         "port p2 went to ERROR while waiting for ACTIVE"
     );
     ports.wait_for_delete("p3", fast(wait)).await.unwrap();
-    let err = ports
-        .wait_for_status("p2", Status::Active, fast(std::time::Duration::ZERO))
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::FailureState, "{err}");
 }
