@@ -50,9 +50,13 @@ pub struct PrivateApt {
 
 impl PrivateApt {
     /// A private apt state under `root` for the Debian release `codename` (e.g. "bookworm").
+    ///
+    /// A relative `root` is made absolute against the current folder: apt reads a relative
+    /// `Dir::Etc::sourcelist` against `/etc/apt`, and would then find no sources at all.
     pub fn new(root: impl Into<PathBuf>, codename: impl Into<String>) -> Self {
+        let root = root.into();
         PrivateApt {
-            root: root.into(),
+            root: std::path::absolute(&root).unwrap_or(root),
             codename: codename.into(),
         }
     }
@@ -119,6 +123,15 @@ impl PrivateApt {
         }
         let apt_get = programs::APT_GET.locate(None)?;
         self.command(&apt_get, &["-q", "update"]).run().await?;
+        // apt-get update succeeds with only warnings when it reads no source at all; a stamp
+        // over empty lists would make every later install fail on a missing release.
+        let lists = self.root.join("lists");
+        if !has_package_lists(&lists) {
+            return Err(Error::invalid(
+                sources.display().to_string(),
+                "apt-get update fetched no package lists with this sources list",
+            ));
+        }
         std::fs::write(&stamp, b"").map_err(|err| Error::io("cannot write", &stamp, err))
     }
 
@@ -126,6 +139,15 @@ impl PrivateApt {
     pub fn codename(&self) -> &str {
         &self.codename
     }
+}
+
+/// Whether `lists` holds at least one fetched `..._Packages` index.
+fn has_package_lists(lists: &Path) -> bool {
+    std::fs::read_dir(lists).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|entry| entry.file_name().to_string_lossy().contains("_Packages"))
+    })
 }
 
 fn os_release_codename(os_release: &str) -> Option<String> {
@@ -284,6 +306,33 @@ async fn run_apt(command: ToolCommand) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_relative_root_becomes_absolute_so_apt_finds_its_sources() {
+        let apt = PrivateApt::new("target/ferrostack-cache/apt", "bookworm");
+        let expected = std::env::current_dir()
+            .unwrap()
+            .join("target/ferrostack-cache/apt");
+        assert_eq!(apt.root, expected);
+        let command = apt.command(Path::new("apt-get"), &["update"]);
+        let sourcelist = format!("Dir::Etc::sourcelist={}/sources.list", expected.display());
+        assert!(command.args.contains(&sourcelist), "{:?}", command.args);
+    }
+
+    #[test]
+    fn package_lists_are_present_only_when_an_index_was_fetched() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("partial")).unwrap();
+        assert!(!has_package_lists(dir.path()));
+        assert!(!has_package_lists(&dir.path().join("absent")));
+        std::fs::write(
+            dir.path()
+                .join("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages"),
+            b"",
+        )
+        .unwrap();
+        assert!(has_package_lists(dir.path()));
+    }
 
     #[test]
     fn listing_marks_missing_and_config_only_packages() {
