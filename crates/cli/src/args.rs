@@ -15,6 +15,7 @@ use crate::commands::disk::args::DiskCommand;
 use crate::commands::flavor::args::FlavorCommand;
 use crate::commands::image::args::ImageCommand;
 use crate::commands::keypair::args::KeypairCommand;
+use crate::commands::network::args::NetworkCommand;
 use crate::commands::server::args::ServerCommand;
 use crate::commands::token::args::TokenCommand;
 use crate::commands::vm::args::VmCommand;
@@ -223,6 +224,11 @@ pub enum Command {
     Keypair {
         #[command(subcommand)]
         command: KeypairCommand,
+    },
+    /// Neutron networks.
+    Network {
+        #[command(subcommand)]
+        command: NetworkCommand,
     },
     /// Keystone tokens.
     Token {

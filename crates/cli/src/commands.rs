@@ -8,6 +8,7 @@ pub(crate) mod disk;
 pub(crate) mod flavor;
 pub(crate) mod image;
 pub(crate) mod keypair;
+pub(crate) mod network;
 pub(crate) mod server;
 pub(crate) mod token;
 pub(crate) mod vm;
@@ -26,6 +27,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Console { command } => console::run(ctx, command).await,
         Command::Flavor { command } => flavor::run(ctx, command).await,
         Command::Keypair { command } => keypair::run(ctx, command).await,
+        Command::Network { command } => network::run(ctx, command).await,
         Command::Token { command } => token::run(ctx, command).await,
         Command::Catalog { command } => catalog::run(ctx, command).await,
         Command::Disk { command } => disk::run(ctx, command).await,

@@ -155,3 +155,29 @@ async fn flavor_list_and_server_show_print_what_openstack_prints() {
     same_json(&t, &["catalog", "list", "-f", "json"]);
     same_text(&t, &["catalog", "show", "compute"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn network_list_prints_what_openstack_prints() {
+    let t = cloud().await;
+    // The member's first Neutron call makes its project's private network, as on devstack.
+    for user in ["mock-admin", "mock-demo"] {
+        let osc = stdout(t.openstack(user).args(["network", "list"]));
+        let ours = stdout(t.fstack(user).args(["network", "list"]));
+        assert_eq!(ours, osc, "{user}: network list");
+        assert!(
+            ours.contains("public"),
+            "{user}: no public network in\n{ours}"
+        );
+    }
+    same_json(&t, &["network", "list", "-f", "json"]);
+    same_text(&t, &["network", "list", "-f", "value"]);
+    same_text(&t, &["network", "list", "-f", "csv"]);
+    same_text(&t, &["network", "list", "-f", "yaml"]);
+    same_text(&t, &["network", "list", "--external", "-c", "Name"]);
+    same_text(&t, &["network", "list", "--internal", "-f", "value"]);
+    same_text(&t, &["network", "list", "--name", "public", "-f", "value"]);
+    same_text(
+        &t,
+        &["network", "list", "--no-share", "--sort-column", "Name"],
+    );
+}
