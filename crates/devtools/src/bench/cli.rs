@@ -18,6 +18,7 @@ const COMMANDS: &[&[&str]] = &[
     &["image", "show", "bench-00007"],
     &["token", "issue"],
     &["server", "list"],
+    &["network", "list"],
 ];
 
 /// A command of either tool against the cloud, with nothing of the caller's `OS_*` leaking in.
