@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use mock_cloud::MockCloud;
+use serde_json::Value;
 use tempfile::TempDir;
 
 /// A mock cloud and a private folder holding its clouds.yaml, home and cache.
@@ -108,4 +109,71 @@ pub fn filters() -> Vec<(&'static str, &'static str)> {
         ),
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
     ]
+}
+
+// Side by side with python-openstackclient: the same command, the same output.
+
+/// Runs `args` with both clients; their stdouts, openstack's first.
+pub fn both(t: &TestCloud, args: &[&str]) -> (String, String) {
+    let osc = stdout(t.openstack("mock-admin").args(args));
+    let ours = stdout(t.fstack("mock-admin").args(args));
+    (osc, ours)
+}
+
+/// `args` print the same JSON with both clients, columns in the same order.
+pub fn same_json(t: &TestCloud, args: &[&str]) {
+    let (osc, ours) = both(t, args);
+    let parse = |text: &str, who: &str| -> Value {
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("{who} {args:?}: {e}\n{text}"))
+    };
+    let (osc_json, our_json) = (parse(&osc, "openstack"), parse(&ours, "fstack"));
+    assert_eq!(
+        our_json, osc_json,
+        "{args:?}\n--- openstack\n{osc}\n--- fstack\n{ours}"
+    );
+    // The columns come in the same order too (serde_json sorts keys: read the text).
+    assert!(
+        !top_level_keys(&ours).is_empty(),
+        "{args:?}: no keys in\n{ours}"
+    );
+    assert_eq!(
+        top_level_keys(&ours),
+        top_level_keys(&osc),
+        "{args:?}: column order"
+    );
+}
+
+/// The keys of the first object in a JSON text, in the order written.
+fn top_level_keys(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut depth = 0usize;
+    let mut seen_object = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if depth == 0 && trimmed.starts_with('{') {
+            seen_object = true;
+        }
+        if seen_object && trimmed.starts_with('"') {
+            // Keys of the first object sit at the shallowest indentation after `{`.
+            if depth == 0 {
+                depth = indent;
+            }
+            if indent == depth
+                && let Some(key) = trimmed.split("\": ").next()
+            {
+                keys.push(key.trim_start_matches('"').to_owned());
+            }
+        }
+        if seen_object && depth > 0 && trimmed.starts_with('}') && indent < depth {
+            break;
+        }
+    }
+    keys
+}
+
+/// `args` print the same text with both clients.
+pub fn same_text(t: &TestCloud, args: &[&str]) {
+    let (osc, ours) = both(t, args);
+    assert_eq!(ours, osc, "{args:?}");
 }
