@@ -2,7 +2,8 @@
 //!
 //! - [`img`]: `qemu-img` create, info, convert, check, resize, measure.
 //! - [`vm`]: [`VmBuilder`] and the running [`Vm`] (serial console, QMP, VNC, kill on drop;
-//!   a cloud-init seed image is attached with [`VmBuilder::nocloud_seed`]).
+//!   a cloud-init seed image is attached with [`VmBuilder::nocloud_seed`]; user-mode NICs
+//!   with [`VmBuilder::nic`] and host forwards into them with [`Vm::hostfwd_add`]).
 //! - [`install`]: boot a blank disk from an installer ISO over VNC, wait for power-off.
 //! - [`command`]: finding host programs ([`Program`]) and running them.
 //!
@@ -39,4 +40,4 @@ pub use img::{
     QemuImg,
 };
 pub use install::{InstallSpec, Installation};
-pub use vm::{Disk, RunLayout, Vm, VmBuilder};
+pub use vm::{Disk, HostForward, Nic, RunLayout, Vm, VmBuilder};

@@ -5,6 +5,7 @@
 //! unix socket in a private folder, and kills qemu's whole process group when dropped.
 
 mod console;
+mod nic;
 mod qmp;
 
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ use tokio::process::Child;
 use tokio::sync::broadcast;
 
 use self::console::Console;
+pub use self::nic::{HostForward, Nic};
 pub use self::qmp::Qmp;
 use crate::accel::Accel;
 use crate::command::{Program, shell_quote};
@@ -126,6 +128,7 @@ pub struct VmBuilder {
     nocloud_seed: Option<PathBuf>,
     vnc: bool,
     serial_log: Option<PathBuf>,
+    nics: Vec<Nic>,
 }
 
 impl Default for VmBuilder {
@@ -152,6 +155,7 @@ impl VmBuilder {
             nocloud_seed: None,
             vnc: false,
             serial_log: None,
+            nics: Vec::new(),
         }
     }
 
@@ -233,6 +237,13 @@ impl VmBuilder {
         self
     }
 
+    /// Adds a user-mode (slirp) NIC, in order (the first is the guest's `eth0`). Without any,
+    /// the machine has no network at all.
+    pub fn nic(mut self, nic: Nic) -> Self {
+        self.nics.push(nic);
+        self
+    }
+
     /// The arguments (without the program) for a run laid out as `layout`.
     pub fn argv(&self, layout: &RunLayout) -> Result<Vec<String>> {
         if self.kernel.is_none() && (self.initrd.is_some() || self.append.is_some()) {
@@ -250,8 +261,22 @@ impl VmBuilder {
             "-smp",
             &self.cpus.to_string(),
         ]);
-        // No network (saves the iPXE ROM); no reboot, so that a guest reboot or panic ends qemu.
-        push(&["-nic", "none", "-no-reboot"]);
+        if self.nics.is_empty() {
+            // No network (saves the iPXE ROM).
+            push(&["-nic", "none"]);
+        }
+        for (index, nic) in self.nics.iter().enumerate() {
+            if self.nics[..index].iter().any(|other| other.id == nic.id) {
+                return Err(Error::invalid(
+                    format!("NIC {}", nic.id),
+                    "two NICs have this id",
+                ));
+            }
+            argv.extend(nic.args()?);
+        }
+        let mut push = |words: &[&str]| argv.extend(words.iter().map(|word| (*word).to_owned()));
+        // No reboot, so that a guest reboot or panic ends qemu.
+        push(&["-no-reboot"]);
         // The serial console on stdout (stdin is /dev/null), no monitor there.
         push(&["-serial", "stdio", "-monitor", "none"]);
         if self.vnc {
@@ -489,6 +514,37 @@ impl Vm {
             Some(qmp) => qmp.execute(command, arguments).await,
             None => Err(Error::Qmp("no QMP session".to_owned())),
         }
+    }
+
+    /// Forwards TCP connections to `forward.host` (an address in 127.0.0.0/8; anything else is
+    /// refused) into the guest behind NIC `forward.netdev`, while the machine runs. Fails
+    /// with qemu's own words when the address is in use or the NIC unknown.
+    pub async fn hostfwd_add(&mut self, forward: &HostForward) -> Result<()> {
+        forward.check()?;
+        let reply = self.human_monitor(&forward.add_command()).await?;
+        nic::check_add_reply(forward, &reply)
+    }
+
+    /// Removes the forward of `forward.host` on NIC `forward.netdev`; fails when there is none.
+    pub async fn hostfwd_remove(&mut self, forward: &HostForward) -> Result<()> {
+        forward.check()?;
+        let reply = self.human_monitor(&forward.remove_command()).await?;
+        nic::check_remove_reply(forward, &reply)
+    }
+
+    /// Runs an HMP command over QMP and returns its text output.
+    async fn human_monitor(&mut self, command_line: &str) -> Result<String> {
+        let answer = self
+            .qmp(
+                "human-monitor-command",
+                Some(serde_json::json!({ "command-line": command_line })),
+            )
+            .await?;
+        answer.as_str().map(str::to_owned).ok_or_else(|| {
+            Error::Qmp(format!(
+                "human-monitor-command answered with no text: {answer}"
+            ))
+        })
     }
 
     /// The run state qemu reports (`query-status`): "running", "paused", "shutdown" ...
@@ -753,6 +809,37 @@ mod tests {
             .boot_cdrom_once()
             .vnc(true);
         insta::assert_debug_snapshot!(builder.argv(&layout()).unwrap());
+    }
+
+    fn nic(id: &str, last: u8) -> Nic {
+        Nic::user(
+            id,
+            format!("fa:16:3e:00:00:{last:02x}"),
+            [10, 0, 0, last].into(),
+            [10, 0, 0, 0].into(),
+            22,
+        )
+        .gateway([10, 0, 0, 1].into())
+    }
+
+    #[test]
+    fn argv_user_nics() {
+        let builder = VmBuilder::new()
+            .kernel("/cache/vmlinuz")
+            .nic(nic("port0", 3).hostname("vm-1"))
+            .nic(nic("port1", 2));
+        insta::assert_debug_snapshot!(builder.argv(&layout()).unwrap());
+    }
+
+    #[test]
+    fn bad_nics_are_refused() {
+        let twice = VmBuilder::new().nic(nic("port0", 3)).nic(nic("port0", 4));
+        assert_eq!(
+            twice.argv(&layout()).unwrap_err().to_string(),
+            "NIC port0: two NICs have this id"
+        );
+        let outside = VmBuilder::new().nic(nic("port0", 3).gateway([10, 9, 0, 1].into()));
+        assert!(outside.argv(&layout()).is_err());
     }
 
     #[test]
