@@ -58,7 +58,7 @@ pub fn kernel_append(token: &str, root: Option<&str>) -> String {
 }
 
 /// The modules the guest loads, by name; their dependencies are added in order.
-pub const GUEST_MODULES: &[&str] = &["virtio_pci", "virtio_blk", "button", "evdev"];
+pub const GUEST_MODULES: &[&str] = &["virtio_pci", "virtio_blk", "virtio_net", "button", "evdev"];
 
 /// The busybox applets linked into the guest.
 const APPLETS: &[&str] = &[
@@ -67,15 +67,21 @@ const APPLETS: &[&str] = &[
     "cat",
     "echo",
     "false",
+    "grep",
+    "httpd",
+    "ifconfig",
     "insmod",
     "ls",
     "mkdir",
     "mount",
     "poweroff",
     "readlink",
+    "route",
     "sleep",
     "switch_root",
+    "telnetd",
     "true",
+    "udhcpc",
     "umount",
     "usleep",
 ];
@@ -206,17 +212,51 @@ fn has_interpreter(elf: &[u8]) -> bool {
     (0..count).any(|index| read(table + index * size, 4) == Some(3))
 }
 
-/// The shell code that proves the boot: print the marker, then power off (or, with
-/// `smoke_stay=1`, wait for the ACPI power button).
+/// The line the guest prints once `eth0` has its DHCP address: `FERROSTACK-NET-UP <ip>`.
+pub fn net_up_marker(ip: &str) -> String {
+    format!("{NET_UP_PREFIX}{ip}")
+}
+
+/// The start of [`net_up_marker`]'s line.
+pub const NET_UP_PREFIX: &str = "FERROSTACK-NET-UP ";
+
+/// The kernel command line word that names the server (`ferrostack_server=<id>`); with
+/// `smoke_stay=1` the guest's web server answers `/` with it.
+pub const SERVER_ARG: &str = "ferrostack_server";
+
+/// The shell code that proves the boot: bring up `eth0` by DHCP when there is one (and, with
+/// `smoke_stay=1`, serve `/` over HTTP on port 80 with the server's id, and a shell over
+/// telnet on 23), print the marker, then power off (or, with `smoke_stay=1`, wait for the ACPI
+/// power button).
 const PROVE: &str = r#"
 token=""
 stay=""
+server=""
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
         smoke_token=*) token="${arg#smoke_token=}" ;;
         smoke_stay=1) stay=1 ;;
+        ferrostack_server=*) server="${arg#ferrostack_server=}" ;;
     esac
 done
+net_ip=""
+if grep -q "eth0:" /proc/net/dev; then
+    ifconfig lo 127.0.0.1 up
+    # -n: give up (after -t tries of -T seconds) rather than wait forever; -q: quit once bound.
+    if udhcpc -i eth0 -s /etc/udhcpc.script -q -n -t 10 -T 1 >/dev/null 2>&1; then
+        net_ip="$(cat /var/run/ferrostack-ip)"
+        echo "FERROSTACK-NET-UP $net_ip"
+    else
+        echo "FERROSTACK-NET-FAIL eth0"
+    fi
+fi
+if [ -n "$stay" ] && [ -n "$net_ip" ]; then
+    [ -n "$server" ] || server="$(cat /var/run/ferrostack-hostname 2>/dev/null)"
+    mkdir -p /var/www /dev/pts
+    echo "$server" > /var/www/index.html
+    httpd -p 80 -h /var/www
+    mount -t devpts devpts /dev/pts && telnetd -p 23 -l /bin/sh
+fi
 if [ -n "$stay" ]; then
     # In the foreground (-f) but as a job; it logs to /var/log/acpid.log, or exits.
     acpid -f -c /etc/acpi &
@@ -290,6 +330,24 @@ fn root_init_script() -> String {
     )
 }
 
+/// What busybox udhcpc runs with the lease in its environment: configure the address and
+/// the default route, and leave the address and host name for the init to print and serve.
+const UDHCPC_SCRIPT: &str = r#"#!/bin/sh
+case "$1" in
+    deconfig) ifconfig "$interface" 0.0.0.0 up ;;
+    bound|renew)
+        ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" up
+        for gw in $router; do
+            route add default gw "$gw" dev "$interface" 2>/dev/null
+            break
+        done
+        echo "$ip" > /var/run/ferrostack-ip
+        [ -z "$hostname" ] || echo "$hostname" > /var/run/ferrostack-hostname
+        ;;
+esac
+exit 0
+"#;
+
 /// busybox acpid runs `/etc/acpi/PWRF/00000080` when the power button is pressed.
 const POWER_BUTTON_SCRIPT: &str = "#!/bin/sh\npoweroff -f\n";
 
@@ -336,6 +394,7 @@ fn initramfs(busybox: &[u8], modules: &[PathBuf]) -> Result<Vec<u8>> {
         0o755,
         POWER_BUTTON_SCRIPT.as_bytes(),
     );
+    cpio.file("etc/udhcpc.script", 0o755, UDHCPC_SCRIPT.as_bytes());
     cpio.file("init", 0o755, init_script().as_bytes());
     Ok(cpio.finish())
 }
@@ -386,6 +445,7 @@ async fn make_root_fs(mkfs: &Path, busybox: &[u8], scratch: &Path, raw: &Path) -
             .map_err(|err| Error::io("cannot link", &link, err))?;
     }
     write("sbin/init", root_init_script().as_bytes(), 0o755)?;
+    write("etc/udhcpc.script", UDHCPC_SCRIPT.as_bytes(), 0o755)?;
     write(
         "etc/acpi/PWRF/00000080",
         POWER_BUTTON_SCRIPT.as_bytes(),
@@ -580,6 +640,7 @@ mod tests {
     fn scripts() {
         insta::assert_snapshot!("init", init_script());
         insta::assert_snapshot!("root_init", root_init_script());
+        insta::assert_snapshot!("udhcpc_script", UDHCPC_SCRIPT);
     }
 
     #[test]
