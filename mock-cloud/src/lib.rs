@@ -89,4 +89,6 @@ pub use errors::Service;
 pub use neutron::hooks::PortForward;
 #[cfg(feature = "qemu")]
 pub use nova::driver::qemu::QemuDriver;
-pub use nova::driver::{BootImage, BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState};
+pub use nova::driver::{
+    BootImage, BootNic, BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState,
+};

@@ -7,20 +7,20 @@
 //! install them first (`ferrostack_testbed::packages::ensure`), otherwise the failure says what
 //! to install.
 
-use std::path::{Path, PathBuf};
+mod qemu_support;
+
+use qemu_support::tiny;
+
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ferrostack_qemu::QemuImg;
-use ferrostack_qemu::img::ConvertSpec;
-use ferrostack_testbed::packages;
-use ferrostack_testbed::tiny::{self, TinyImage, TinySpec};
+use ferrostack_testbed::tiny;
 use mock_cloud::{MockCloud, MockCloudBuilder, QemuDriver};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::sync::OnceCell;
 
 /// A boot gets this long before it counts as failed (QEMU.md: about 4 s alone under TCG,
 /// double with the other core busy; several boots run side by side here).
@@ -28,43 +28,6 @@ const BOOT_DEADLINE: Duration = Duration::from_secs(180);
 
 /// How often a waiter asks again (a client's polling, as the SDK's waiters do).
 const POLL: Duration = Duration::from_millis(100);
-
-/// The tiny image, and its root filesystem as raw bytes (an ami holds raw bytes: Glance
-/// refuses a qcow2 declared as ami).
-struct Tiny {
-    image: TinyImage,
-    root_raw: PathBuf,
-}
-
-/// `target/`, where the shared download cache lives.
-fn target_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("..")
-}
-
-/// Built once per test binary; the kernel download is cached across runs and crates.
-async fn tiny() -> &'static Tiny {
-    static TINY: OnceCell<Tiny> = OnceCell::const_new();
-    TINY.get_or_init(|| async {
-        let cache = target_dir().join("ferrostack-cache");
-        if let Err(err) = packages::ensure(&packages::all_packages(), &cache.join("apt")).await {
-            panic!("the qemu driver tests need qemu and the tiny image's build tools: {err}");
-        }
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mock-cloud-qemu-tiny");
-        let started = Instant::now();
-        let image = tiny::build(&TinySpec::new(&cache, &out))
-            .await
-            .unwrap_or_else(|err| panic!("building the tiny image failed: {err}"));
-        let root_raw = out.join("root.raw");
-        QemuImg::locate()
-            .unwrap()
-            .convert(&ConvertSpec::new(&image.root_qcow2, &root_raw, "raw").source_format("qcow2"))
-            .await
-            .unwrap_or_else(|err| panic!("converting the root disk to raw failed: {err}"));
-        eprintln!("tiny image built in {:.1?}", started.elapsed());
-        Tiny { image, root_raw }
-    })
-    .await
-}
 
 fn http() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -13,6 +13,7 @@ use super::{Doc, Kind, ports};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::errors::{ApiError, Service};
+use crate::nova::driver::BootNic;
 use crate::nova::{bad_request, conflict, error, not_found};
 
 /// A server's network as Nova shows it and a driver would act on it.
@@ -24,6 +25,8 @@ pub(crate) struct NetworkInfo {
     pub(crate) security_groups: Vec<String>,
     /// What a driver forwards into the server's NICs.
     pub(crate) forwards: Vec<PortForward>,
+    /// The NICs a driver gives the machine: each port with an IPv4 address, in order.
+    pub(crate) nics: Vec<BootNic>,
 }
 
 /// The NICs a server create asks for.
@@ -68,7 +71,9 @@ fn server_ports<'a>(
 pub(crate) fn network_info(state: &NeutronState, device: &str) -> NetworkInfo {
     let mut addresses = serde_json::Map::new();
     let mut security_groups: Vec<String> = Vec::new();
+    let mut nics = Vec::new();
     for port in server_ports(state, device) {
+        nics.extend(boot_nic(state, port));
         for group in list_of(port, "security_groups") {
             let name = state
                 .get(Kind::SecurityGroup, group)
@@ -113,7 +118,27 @@ pub(crate) fn network_info(state: &NeutronState, device: &str) -> NetworkInfo {
         addresses: Value::Object(addresses),
         security_groups,
         forwards: forwards(state, device),
+        nics,
     }
+}
+
+/// `port` as a machine's NIC: its first IPv4 fixed IP, with that subnet's range and gateway.
+fn boot_nic(state: &NeutronState, port: &Doc) -> Option<BootNic> {
+    port["fixed_ips"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|ip| {
+            let fixed_ip = ip["ip_address"].as_str()?.parse().ok()?;
+            let subnet = state.get(Kind::Subnet, ip["subnet_id"].as_str()?)?;
+            Some(BootNic {
+                port_id: str_of(port, "id").to_owned(),
+                mac: str_of(port, "mac_address").to_owned(),
+                fixed_ip,
+                cidr: str_of(subnet, "cidr").to_owned(),
+                gateway: subnet["gateway_ip"].as_str().and_then(|g| g.parse().ok()),
+            })
+        })
 }
 
 /// A Neutron error as Nova passes it on (same status and words, Nova's shape).

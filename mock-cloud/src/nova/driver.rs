@@ -11,6 +11,7 @@ pub(crate) mod fake;
 pub(crate) mod qemu;
 
 use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
 use futures::future::BoxFuture;
@@ -32,6 +33,22 @@ pub struct BootImage {
     pub data_path: Option<PathBuf>,
     /// The image's extra properties (always strings in Glance).
     pub properties: BTreeMap<String, String>,
+}
+
+/// One NIC of a server: a Neutron port with an IPv4 fixed IP, as the driver needs it to give
+/// the guest that very address (by DHCP) and MAC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootNic {
+    /// The Neutron port's id.
+    pub port_id: String,
+    /// The port's MAC address.
+    pub mac: String,
+    /// The port's (first) IPv4 fixed IP.
+    pub fixed_ip: Ipv4Addr,
+    /// The CIDR of that IP's subnet, e.g. `10.0.0.0/22`.
+    pub cidr: String,
+    /// The subnet's gateway, when it has one.
+    pub gateway: Option<Ipv4Addr>,
 }
 
 /// Everything a driver needs to boot a server.
@@ -59,6 +76,10 @@ pub struct BootSpec {
     pub user_data: Option<Vec<u8>>,
     /// The public key of `key_name`.
     pub public_key: Option<String>,
+    /// The host name Nova derives from the server's name (what DHCP hands the guest).
+    pub hostname: String,
+    /// The server's NICs, in order (ports without an IPv4 address are left out).
+    pub nics: Vec<BootNic>,
 }
 
 /// What the machine is doing, as the driver sees it.

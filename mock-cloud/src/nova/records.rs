@@ -3,12 +3,13 @@
 //! counter. Servers keep their `vm_state` and `task_state` as Nova's names.
 
 use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
 use base64::Engine;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::driver::{BootImage, BootSpec};
+use super::driver::{BootImage, BootNic, BootSpec};
 use super::keypairs::Keypair;
 use crate::db::{Change, Table};
 
@@ -113,6 +114,45 @@ pub(crate) struct BootSpecRecord {
     metadata: BTreeMap<String, String>,
     user_data: Option<String>,
     public_key: Option<String>,
+    // Absent in the records of a cloud from before servers had NICs.
+    #[serde(default)]
+    hostname: String,
+    #[serde(default)]
+    nics: Vec<NicRecord>,
+}
+
+/// A [`BootNic`] as saved.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct NicRecord {
+    port_id: String,
+    mac: String,
+    fixed_ip: Ipv4Addr,
+    cidr: String,
+    gateway: Option<Ipv4Addr>,
+}
+
+impl From<&BootNic> for NicRecord {
+    fn from(nic: &BootNic) -> Self {
+        NicRecord {
+            port_id: nic.port_id.clone(),
+            mac: nic.mac.clone(),
+            fixed_ip: nic.fixed_ip,
+            cidr: nic.cidr.clone(),
+            gateway: nic.gateway,
+        }
+    }
+}
+
+impl From<NicRecord> for BootNic {
+    fn from(nic: NicRecord) -> Self {
+        BootNic {
+            port_id: nic.port_id,
+            mac: nic.mac,
+            fixed_ip: nic.fixed_ip,
+            cidr: nic.cidr,
+            gateway: nic.gateway,
+        }
+    }
 }
 
 impl From<&BootSpec> for BootSpecRecord {
@@ -132,6 +172,8 @@ impl From<&BootSpec> for BootSpecRecord {
                 .as_ref()
                 .map(|data| base64::engine::general_purpose::STANDARD.encode(data)),
             public_key: spec.public_key.clone(),
+            hostname: spec.hostname.clone(),
+            nics: spec.nics.iter().map(Into::into).collect(),
         }
     }
 }
@@ -158,6 +200,8 @@ impl BootSpecRecord {
                 .user_data
                 .and_then(|data| base64::engine::general_purpose::STANDARD.decode(data).ok()),
             public_key: self.public_key,
+            hostname: self.hostname,
+            nics: self.nics.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -208,6 +252,14 @@ mod tests {
             metadata: BTreeMap::new(),
             user_data: Some(b"#cloud-config\n".to_vec()),
             public_key: Some("ssh-ed25519 AAAA".into()),
+            hostname: "vm".into(),
+            nics: vec![BootNic {
+                port_id: "p".into(),
+                mac: "fa:16:3e:00:00:01".into(),
+                fixed_ip: [10, 0, 0, 5].into(),
+                cidr: "10.0.0.0/22".into(),
+                gateway: Some([10, 0, 0, 1].into()),
+            }],
         };
         let json = serde_json::to_string(&BootSpecRecord::from(&spec)).unwrap();
         let back = serde_json::from_str::<BootSpecRecord>(&json)
@@ -216,5 +268,6 @@ mod tests {
         assert_eq!(back.user_data, spec.user_data);
         assert_eq!(back.image, spec.image);
         assert_eq!(back.public_key, spec.public_key);
+        assert_eq!((back.hostname, back.nics), (spec.hostname, spec.nics));
     }
 }

@@ -297,7 +297,7 @@ impl Server {
     }
 
     /// The hostname Nova derives from the display name.
-    fn hostname(&self) -> String {
+    pub(crate) fn hostname(&self) -> String {
         let cleaned: String = self
             .name
             .to_lowercase()

@@ -250,6 +250,8 @@ mod tests {
                 .collect(),
             user_data: None,
             public_key: None,
+            hostname: "vm".into(),
+            nics: Vec::new(),
         }
     }
 

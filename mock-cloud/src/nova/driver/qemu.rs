@@ -2,6 +2,7 @@
 //! Glance image.
 
 mod console;
+mod forwards;
 mod machine;
 pub(crate) mod plan;
 
@@ -14,6 +15,8 @@ use ferrostack_qemu::{Program, QemuImg};
 use futures::future::{BoxFuture, FutureExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+
+use ferrostack_qemu::Nic;
 
 use self::machine::{Command, Machine, Phase, Settings};
 use self::plan::BootPlan;
@@ -35,6 +38,12 @@ pub(crate) const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 ///   (ACPI power button, then a kill after the grace period), ERROR when qemu cannot start,
 ///   the image is refused or the guest's kernel panics. A run is always reported as ACTIVE
 ///   at least once, even when the guest powers off before anyone looks.
+/// - Each Neutron port is a user-mode (slirp) NIC with the port's MAC whose DHCP hands the guest
+///   the port's fixed IP (`restrict=on`: the guest reaches nothing). A floating IP on the port
+///   (an address in 127.0.0.0/8) forwards each TCP port the security groups let in
+///   (`FIP:port` to the fixed IP), changed while the machine runs: no rule, no forward. A
+///   range of more than 64 ports forwards only 22, 23, 80, 443 and 8080. A kernel boot gets
+///   `ferrostack_server=<id>` on its command line.
 /// - The console output is the serial log of every run; the VNC console URL is
 ///   `vnc://127.0.0.1:PORT`; reboot and start start a new qemu (it runs with `-no-reboot`).
 /// - Deleting a server, resetting or dropping the cloud, or dropping the driver kills its
@@ -63,6 +72,8 @@ pub struct QemuDriver {
 /// A server's machine, and how to reach its task.
 struct Entry {
     machine: Arc<Machine>,
+    /// Its NICs, which host forwards go into.
+    nics: Vec<Nic>,
     commands: mpsc::UnboundedSender<Command>,
     task: JoinHandle<()>,
 }
@@ -161,6 +172,7 @@ impl QemuDriver {
     /// Runs `machine`'s task (booting it now when `boot`), replacing any machine the server had.
     fn adopt(&self, server_id: &str, machine: Arc<Machine>, plan: BootPlan, boot: bool) {
         let (commands, orders) = mpsc::unbounded_channel();
+        let nics = plan.nics.clone();
         let task = tokio::spawn(machine::supervise(
             machine.clone(),
             plan,
@@ -170,6 +182,7 @@ impl QemuDriver {
         ));
         let entry = Entry {
             machine,
+            nics,
             commands,
             task,
         };
@@ -301,6 +314,21 @@ impl ComputeDriver for QemuDriver {
 
     fn reset(&self) {
         self.end_all();
+    }
+
+    /// Forwards `FIP:port` to the NIC's fixed IP for each port let in (ranges wider than
+    /// [`forwards::WHOLE_RANGE_MAX`] ports on [`forwards::WELL_KNOWN_PORTS`] only), now when
+    /// the machine runs and on every later boot.
+    fn network_changed(&self, server_id: &str, forwards: &[crate::PortForward]) {
+        let machines = self.lock();
+        let Some(entry) = machines.get(server_id) else {
+            return;
+        };
+        entry
+            .machine
+            .want(forwards::wanted(server_id, &entry.nics, forwards));
+        // A task that is gone has nothing running to forward into.
+        let _ = entry.commands.send(Command::Forwards);
     }
 
     fn shutdown(&self) {

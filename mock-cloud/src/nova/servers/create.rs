@@ -18,7 +18,7 @@ use crate::auth::Caller;
 use crate::db::{self, Change, Table};
 use crate::errors::ApiError;
 use crate::neutron::server_ports::NetworkInfo;
-use crate::nova::driver::{BootSpec, VmState};
+use crate::nova::driver::{BootNic, BootSpec, VmState};
 use crate::nova::images::{self, GlanceImage, ImageLookupError};
 use crate::nova::microversion::Microversion;
 use crate::nova::records::{BootSpecRecord, NEXT_SEQ};
@@ -170,7 +170,7 @@ pub(crate) async fn create(
     };
 
     let now = Timestamp::now();
-    let spec_of = |server: &Server| BootSpec {
+    let spec_of = |server: &Server, nics: &[BootNic]| BootSpec {
         server_id: server.id.clone(),
         name: server.name.clone(),
         vcpus: flavor.vcpus,
@@ -182,6 +182,8 @@ pub(crate) async fn create(
         metadata: metadata.clone(),
         user_data: user_data.clone(),
         public_key: public_key.clone(),
+        hostname: server.hostname(),
+        nics: nics.to_vec(),
     };
     let room = |servers: &[Server]| {
         count.allowed(
@@ -247,8 +249,8 @@ pub(crate) async fn create(
                         updated: now,
                         launched_at: None,
                         fault: None,
-                        addresses: network_info.addresses,
-                        security_groups: network_info.security_groups,
+                        addresses: network_info.addresses.clone(),
+                        security_groups: network_info.security_groups.clone(),
                         user_data: request
                             .get("user_data")
                             .and_then(Value::as_str)
@@ -260,7 +262,7 @@ pub(crate) async fn create(
                     change = change.put(Table::NovaServers, &id, &server).put(
                         Table::NovaBootSpecs,
                         &id,
-                        &BootSpecRecord::from(&spec_of(&server)),
+                        &BootSpecRecord::from(&spec_of(&server, &network_info.nics)),
                     );
                     servers.push(server);
                 }
@@ -285,7 +287,12 @@ pub(crate) async fn create(
     let driver = state.nova.driver().clone();
     for server in &servers {
         let id = &server.id;
-        let outcome = driver.create(spec_of(server)).await;
+        let nics = ports
+            .iter()
+            .find(|(port_server, _)| port_server == id)
+            .map(|(_, info)| info.nics.as_slice())
+            .unwrap_or_default();
+        let outcome = driver.create(spec_of(server, nics)).await;
         let mut inner = state.nova.lock();
         if let Some(server) = inner.servers.iter_mut().find(|s| s.id == *id) {
             let changed = match outcome {

@@ -6,6 +6,7 @@
 //! `waitid(P_PIDFD, WNOWAIT)`, which needs no access to the `Vm` and leaves the reaping to it;
 //! the task takes the `Vm` out of the shared state only for a QMP command.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use ferrostack_format_inspector::{Verdict, decide, inspect_file};
 use ferrostack_qemu::img::CreateSpec;
-use ferrostack_qemu::{QemuImg, Vm};
+use ferrostack_qemu::{HostForward, QemuImg, Vm};
 use futures::FutureExt;
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -64,6 +65,8 @@ pub(crate) enum Command {
         /// Kill rather than ask the guest.
         hard: bool,
     },
+    /// The wanted host forwards changed ([`Machine::want`]): make the running qemu's match.
+    Forwards,
 }
 
 #[derive(Debug)]
@@ -80,6 +83,8 @@ struct State {
     runs: u32,
     /// Deleted: whatever the task still starts is killed at once.
     gone: bool,
+    /// The host forwards the machine should have whenever it runs.
+    wanted: BTreeSet<HostForward>,
 }
 
 /// One server's machine.
@@ -101,6 +106,7 @@ impl Machine {
                 vnc: None,
                 runs: 0,
                 gone: false,
+                wanted: BTreeSet::new(),
             }),
         })
     }
@@ -120,6 +126,7 @@ impl Machine {
                 vnc: None,
                 runs: u32::try_from(runs).unwrap_or(u32::MAX),
                 gone: false,
+                wanted: BTreeSet::new(),
             }),
         })
     }
@@ -159,6 +166,72 @@ impl Machine {
         let mut state = self.lock();
         if !state.gone {
             state.phase = phase;
+        }
+    }
+
+    /// Sets the host forwards the machine should have (the task applies them: send it
+    /// [`Command::Forwards`]).
+    pub(crate) fn want(&self, forwards: BTreeSet<HostForward>) {
+        self.lock().wanted = forwards;
+    }
+
+    /// The server's id (the machine's folder is named after it), for the logs.
+    fn server_id(&self) -> String {
+        self.dir
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Makes the running qemu's host forwards the wanted ones: removes the stale, adds the
+    /// new. A forward that cannot be made (its address in use) is logged with the server and
+    /// the address, and tried again on the next change.
+    async fn sync_forwards(&self, live: &mut Live) {
+        let wanted = self.lock().wanted.clone();
+        if wanted == live.forwards {
+            return;
+        }
+        let Some(mut vm) = self.lock().vm.take() else {
+            return;
+        };
+        let server = self.server_id();
+        let stale: Vec<HostForward> = live.forwards.difference(&wanted).cloned().collect();
+        for forward in stale {
+            match tokio::time::timeout(QMP_TIMEOUT, vm.hostfwd_remove(&forward)).await {
+                Ok(Ok(())) => {
+                    live.forwards.remove(&forward);
+                }
+                Ok(Err(err)) => {
+                    // qemu has no such rule: there is nothing left to remove.
+                    tracing::warn!(%server, host = %forward.host, %err, "cannot remove a host forward");
+                    live.forwards.remove(&forward);
+                }
+                Err(_) => {
+                    tracing::warn!(%server, host = %forward.host, "qemu did not answer hostfwd_remove");
+                }
+            }
+        }
+        let new: Vec<HostForward> = wanted.difference(&live.forwards).cloned().collect();
+        for forward in new {
+            match tokio::time::timeout(QMP_TIMEOUT, vm.hostfwd_add(&forward)).await {
+                Ok(Ok(())) => {
+                    tracing::info!(%server, host = %forward.host, guest = %forward.guest, "forwarding");
+                    live.forwards.insert(forward);
+                }
+                Ok(Err(err)) => {
+                    tracing::warn!(%server, host = %forward.host, guest = %forward.guest, %err, "cannot forward");
+                }
+                Err(_) => {
+                    tracing::warn!(%server, host = %forward.host, "qemu did not answer hostfwd_add");
+                }
+            }
+        }
+        let mut state = self.lock();
+        if state.gone {
+            drop(state);
+            drop(vm);
+        } else {
+            state.vm = Some(vm);
         }
     }
 
@@ -259,17 +332,26 @@ impl Machine {
             }
         };
         let console = vm.subscribe();
-        let mut state = self.lock();
-        if state.gone {
-            drop(state);
-            drop(vm);
-            return None;
+        {
+            let mut state = self.lock();
+            if state.gone {
+                drop(state);
+                drop(vm);
+                return None;
+            }
+            state.vnc = vm.vnc_address();
+            state.vm = Some(vm);
+            state.phase = Phase::Running;
+            state.unreported_run = true;
         }
-        state.vnc = vm.vnc_address();
-        state.vm = Some(vm);
-        state.phase = Phase::Running;
-        state.unreported_run = true;
-        Some(Live { exited, console })
+        // A new qemu has none of the forwards of the last one.
+        let mut live = Live {
+            exited,
+            console,
+            forwards: BTreeSet::new(),
+        };
+        self.sync_forwards(&mut live).await;
+        Some(live)
     }
 
     /// Presses the ACPI power button and waits up to `grace` for the guest to power off,
@@ -378,6 +460,8 @@ fn watch_exit(pid: u32) -> std::io::Result<watch::Receiver<bool>> {
 struct Live {
     exited: watch::Receiver<bool>,
     console: broadcast::Receiver<String>,
+    /// The host forwards this qemu has.
+    forwards: BTreeSet<HostForward>,
 }
 
 /// Resolves once qemu has exited (and at once, every time after that).
@@ -457,6 +541,11 @@ pub(crate) async fn supervise(
                     }
                 }
                 run = machine.boot(&plan, &settings, &mut files).await;
+            }
+            Event::Command(Some(Command::Forwards)) => {
+                if let Some(live) = run.as_mut() {
+                    machine.sync_forwards(live).await;
+                }
             }
             Event::Exited => {
                 run = None;

@@ -2,17 +2,22 @@
 //! format, with which kernel command line, memory and CPUs. Pure, so every rule is a unit test;
 //! the qemu argv it leads to is snapshot-tested.
 
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use ferrostack_qemu::{Disk, VmBuilder};
+use ferrostack_qemu::{Disk, Nic, VmBuilder};
 
-use crate::nova::driver::{BootImage, BootSpec, DriverError};
+use crate::nova::driver::{BootImage, BootNic, BootSpec, DriverError};
 
 /// The kernel command line of an ami booted without an `os_command_line` property.
 pub(crate) const DEFAULT_COMMAND_LINE: &str = "console=ttyS0 root=/dev/vda";
 
 /// The image property that carries an ami's kernel command line (Glance/Nova libvirt).
 pub(crate) const COMMAND_LINE_PROPERTY: &str = "os_command_line";
+
+/// What the driver appends to a kernel command line to tell the guest its server id (the
+/// tiny image's web server answers with it).
+pub(crate) const SERVER_ARG: &str = "ferrostack_server";
 
 /// One Glance image file the machine needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +53,8 @@ pub(crate) struct BootPlan {
     pub(crate) cpus: u32,
     /// The root disk's size from the flavor, when it sets one (bytes).
     pub(crate) flavor_disk_bytes: Option<u64>,
+    /// One user-mode NIC per port, `port0` first.
+    pub(crate) nics: Vec<Nic>,
 }
 
 /// The files of a prepared machine, in its own folder: links to the Glance files and the
@@ -134,13 +141,21 @@ impl BootPlan {
             _ => None,
         };
         let append = kernel.as_ref().map(|_| {
-            spec.image
+            let line = spec
+                .image
                 .properties
                 .get(COMMAND_LINE_PROPERTY)
                 .map(|line| line.trim().to_owned())
                 .filter(|line| !line.is_empty())
-                .unwrap_or_else(|| DEFAULT_COMMAND_LINE.to_owned())
+                .unwrap_or_else(|| DEFAULT_COMMAND_LINE.to_owned());
+            format!("{line} {SERVER_ARG}={}", spec.server_id)
         });
+        let nics = spec
+            .nics
+            .iter()
+            .enumerate()
+            .map(|(index, nic)| user_nic(index, nic, &spec.hostname))
+            .collect::<Result<_, _>>()?;
         Ok(BootPlan {
             root,
             root_format,
@@ -150,6 +165,7 @@ impl BootPlan {
             memory_mib: u32::try_from(spec.ram_mb.max(1)).unwrap_or(u32::MAX),
             cpus: spec.vcpus.max(1),
             flavor_disk_bytes: (spec.disk_gb > 0).then(|| spec.disk_gb.saturating_mul(1 << 30)),
+            nics,
         })
     }
 
@@ -182,6 +198,9 @@ impl BootPlan {
             .disk(Disk::writable(&files.overlay, "qcow2"))
             .vnc(true)
             .serial_log(serial_log);
+        for nic in &self.nics {
+            builder = builder.nic(nic.clone());
+        }
         if let Some(kernel) = &files.kernel {
             builder = builder.kernel(kernel);
             if let Some(ramdisk) = &files.ramdisk {
@@ -193,6 +212,43 @@ impl BootPlan {
         }
         builder
     }
+}
+
+/// The netdev id of the NIC at `index` (what host forwards name).
+pub(crate) fn netdev_id(index: usize) -> String {
+    format!("port{index}")
+}
+
+/// A port as a user-mode NIC: its MAC, its fixed IP as the one DHCP lease, its subnet's range
+/// and gateway, the server's host name (cut to a DNS label).
+fn user_nic(index: usize, nic: &BootNic, hostname: &str) -> Result<Nic, DriverError> {
+    let bad = |why: String| DriverError(format!("qemu driver: port {}: {why}", nic.port_id));
+    let (network, prefix) = nic
+        .cidr
+        .split_once('/')
+        .ok_or_else(|| bad(format!("subnet {} is not a CIDR", nic.cidr)))?;
+    let network: Ipv4Addr = network
+        .parse()
+        .map_err(|_| bad(format!("subnet {} is not an IPv4 CIDR", nic.cidr)))?;
+    let prefix: u8 = prefix
+        .parse()
+        .map_err(|_| bad(format!("subnet {} has no prefix length", nic.cidr)))?;
+    if !(8..=29).contains(&prefix) {
+        return Err(bad(format!(
+            "subnet {} is too small or too large for a user-mode NIC (/8 to /29)",
+            nic.cidr
+        )));
+    }
+    let mut user = Nic::user(netdev_id(index), &nic.mac, nic.fixed_ip, network, prefix);
+    if let Some(gateway) = nic.gateway.filter(|gateway| *gateway != nic.fixed_ip) {
+        user = user.gateway(gateway);
+    }
+    let label: String = hostname.chars().take(63).collect();
+    let label = label.trim_matches('-');
+    if !label.is_empty() {
+        user = user.hostname(label);
+    }
+    Ok(user)
 }
 
 #[cfg(test)]
@@ -235,6 +291,18 @@ mod tests {
             metadata: BTreeMap::new(),
             user_data: None,
             public_key: None,
+            hostname: "vm".into(),
+            nics: Vec::new(),
+        }
+    }
+
+    fn boot_nic(last: u8) -> BootNic {
+        BootNic {
+            port_id: format!("p{last}"),
+            mac: format!("fa:16:3e:00:00:{last:02x}"),
+            fixed_ip: [10, 0, 0, last].into(),
+            cidr: "10.0.0.0/22".into(),
+            gateway: Some([10, 0, 0, 1].into()),
         }
     }
 
@@ -296,11 +364,72 @@ mod tests {
     }
 
     #[test]
+    fn argv_one_user_nic_per_port() {
+        let plan = BootPlan::from_spec(&BootSpec {
+            hostname: "web-1".into(),
+            nics: vec![boot_nic(3), boot_nic(2)],
+            ..ami(&[])
+        })
+        .unwrap();
+        insta::assert_debug_snapshot!(argv(&plan));
+    }
+
+    #[test]
+    fn ports_that_cannot_be_a_user_nic_are_refused() {
+        let refuse = |nic: BootNic| {
+            BootPlan::from_spec(&BootSpec {
+                nics: vec![nic],
+                ..spec(image("q", "qcow2", &[]))
+            })
+            .unwrap_err()
+            .0
+        };
+        assert_eq!(
+            refuse(BootNic {
+                cidr: "10.0.0.0".into(),
+                ..boot_nic(3)
+            }),
+            "qemu driver: port p3: subnet 10.0.0.0 is not a CIDR"
+        );
+        assert_eq!(
+            refuse(BootNic {
+                cidr: "fd00::/64".into(),
+                ..boot_nic(3)
+            }),
+            "qemu driver: port p3: subnet fd00::/64 is not an IPv4 CIDR"
+        );
+        assert_eq!(
+            refuse(BootNic {
+                cidr: "10.0.0.0/30".into(),
+                ..boot_nic(3)
+            }),
+            "qemu driver: port p3: subnet 10.0.0.0/30 is too small or too large for a \
+             user-mode NIC (/8 to /29)"
+        );
+        // A host name that is no DNS label is cut to one; an empty one is left out.
+        let long = BootPlan::from_spec(&BootSpec {
+            hostname: format!("-{}", "a".repeat(80)),
+            nics: vec![boot_nic(3)],
+            ..spec(image("q", "qcow2", &[]))
+        })
+        .unwrap();
+        assert_eq!(long.nics[0].hostname.as_deref(), Some(&*"a".repeat(62)));
+        let nameless = BootPlan::from_spec(&BootSpec {
+            hostname: String::new(),
+            nics: vec![boot_nic(3)],
+            ..spec(image("q", "qcow2", &[]))
+        })
+        .unwrap();
+        assert_eq!(nameless.nics[0].hostname, None);
+    }
+
+    #[test]
     fn an_ami_without_os_command_line_gets_the_default() {
         let plan = BootPlan::from_spec(&ami(&[])).unwrap();
-        assert_eq!(plan.append.as_deref(), Some(DEFAULT_COMMAND_LINE));
+        let default = format!("{DEFAULT_COMMAND_LINE} ferrostack_server=s1");
+        assert_eq!(plan.append.as_deref(), Some(&*default));
         let blank = BootPlan::from_spec(&ami(&[("os_command_line", "  ")])).unwrap();
-        assert_eq!(blank.append.as_deref(), Some(DEFAULT_COMMAND_LINE));
+        assert_eq!(blank.append.as_deref(), Some(&*default));
         assert_eq!(
             plan.images().map(|i| i.id.as_str()).collect::<Vec<_>>(),
             ["m", "k", "r"]
