@@ -63,6 +63,13 @@ impl AppState {
         let glance = glance::Glance::new(&base_url, &options, &db, legacy_images)?;
         let nova = nova::Nova::new(&base_url, &options, &db)?;
         let neutron = neutron::Neutron::new(&db, keystone.project_id("admin"))?;
+        // Servers taken back after a restart keep their floating IPs and rules: their driver
+        // learns what to forward when they boot again.
+        let ids: Vec<String> = nova.lock().servers.iter().map(|s| s.id.clone()).collect();
+        for id in ids {
+            nova.driver()
+                .network_changed(&id, &neutron.forwards_of(&id));
+        }
         let control = control::Control::new(&options);
         Ok(Self(Arc::new(Shared {
             base_url,

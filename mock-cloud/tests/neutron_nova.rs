@@ -32,18 +32,24 @@ async fn stand_in_glance() -> String {
     format!("http://{addr}")
 }
 
-/// A driver that boots at once and records what it was told to forward.
+/// A driver that boots at once and records what it was told to boot and to forward.
 #[derive(Default)]
 struct Recorder {
     forwards: Mutex<HashMap<String, Vec<PortForward>>>,
+    specs: Mutex<Vec<BootSpec>>,
 }
 
 impl ComputeDriver for Recorder {
     fn name(&self) -> &'static str {
         "recorder"
     }
-    fn create(&self, _spec: BootSpec) -> futures::future::BoxFuture<'_, Result<(), DriverError>> {
+    fn create(&self, spec: BootSpec) -> futures::future::BoxFuture<'_, Result<(), DriverError>> {
+        self.specs.lock().unwrap().push(spec);
         Box::pin(async { Ok(()) })
+    }
+    fn restore(&self, spec: BootSpec, _fault: Option<String>) -> Result<(), DriverError> {
+        self.specs.lock().unwrap().push(spec);
+        Ok(())
     }
     fn start<'a>(
         &'a self,
@@ -103,8 +109,12 @@ struct Cloud {
 
 impl Cloud {
     async fn start() -> Cloud {
+        Cloud::start_with(MockCloud::builder()).await
+    }
+
+    async fn start_with(builder: mock_cloud::MockCloudBuilder) -> Cloud {
         let driver = Arc::new(Recorder::default());
-        let cloud = MockCloud::builder()
+        let cloud = builder
             .image_endpoint(stand_in_glance().await)
             .compute_driver(driver.clone())
             .start()
@@ -206,6 +216,21 @@ async fn a_server_gets_a_port_addresses_and_floating_ips_through_neutron() {
     let server = c.server(&id).await;
     let fixed = &server["addresses"]["private"][0];
     assert_eq!(fixed["addr"], port["fixed_ips"][0]["ip_address"]);
+    // The driver boots it with that port as its NIC.
+    let spec = c.driver.specs.lock().unwrap()[0].clone();
+    assert_eq!(spec.hostname, "vm");
+    let nic = &spec.nics[..];
+    assert_eq!(nic.len(), 1, "{spec:?}");
+    assert_eq!(nic[0].port_id, port["id"].as_str().unwrap());
+    assert_eq!(nic[0].mac, port["mac_address"].as_str().unwrap());
+    assert_eq!(
+        nic[0].fixed_ip.to_string(),
+        port["fixed_ips"][0]["ip_address"].as_str().unwrap()
+    );
+    assert_eq!(
+        (nic[0].cidr.as_str(), nic[0].gateway),
+        ("10.0.0.0/22", Some([10, 0, 0, 1].into()))
+    );
     assert_eq!(fixed["OS-EXT-IPS:type"], "fixed");
     assert_eq!(fixed["OS-EXT-IPS-MAC:mac_addr"], port["mac_address"]);
 
@@ -530,4 +555,48 @@ async fn os_interface_and_security_group_actions() {
         .call(Method::DELETE, &format!("{path}/{attached}"), None)
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn after_a_restart_the_driver_is_told_the_forwards_of_the_servers_it_takes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (id, port_id) = {
+        let c = Cloud::start_with(MockCloud::builder().state_dir(dir.path())).await;
+        let (_, body) = c.create(json!("auto")).await;
+        let id = body["server"]["id"].as_str().unwrap().to_owned();
+        let port = c.ports_of(&id).await[0].clone();
+        let public = c.id_of("networks", "public").await;
+        let (status, body) = c
+            .net(
+                Method::POST,
+                "/floatingips",
+                Some(json!({"floatingip": {"floating_network_id": public, "port_id": port["id"]}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let group = c.id_of("security-groups", "default").await;
+        let (status, body) = c
+            .net(
+                Method::POST,
+                "/security-group-rules",
+                Some(json!({"security_group_rule": {
+                "security_group_id": group, "direction": "ingress", "protocol": "tcp",
+                "port_range_min": 22, "port_range_max": 22}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let port_id = port["id"].as_str().unwrap().to_owned();
+        c.cloud.stop().await;
+        (id, port_id)
+    };
+    let c = Cloud::start_with(MockCloud::builder().state_dir(dir.path())).await;
+    let spec = c.driver.specs.lock().unwrap()[0].clone();
+    assert_eq!(
+        spec.nics[0].port_id, port_id,
+        "the NICs are kept with the boot spec"
+    );
+    let forwards = c.driver.forwards.lock().unwrap().get(&id).cloned();
+    let forwards = forwards.expect("the driver was told the forwards");
+    assert_eq!(forwards.len(), 1, "{forwards:?}");
+    assert_eq!(forwards[0].tcp_ports, [22..=22]);
 }

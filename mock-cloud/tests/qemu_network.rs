@@ -127,17 +127,46 @@ impl Harness {
         body["output"].as_str().unwrap_or_default().to_owned()
     }
 
-    /// Polls the console until a line passes `matches`; returns it.
-    async fn wait_console(&self, id: &str, what: &str, matches: impl Fn(&str) -> bool) -> String {
+    /// Polls the console until `count` lines pass `matches`; returns the last.
+    async fn wait_console(
+        &self,
+        id: &str,
+        what: &str,
+        count: usize,
+        matches: impl Fn(&str) -> bool,
+    ) -> String {
         let started = Instant::now();
         loop {
             let console = self.console(id).await;
-            if let Some(line) = console.lines().map(str::trim).find(|line| matches(line)) {
-                return line.to_owned();
+            let lines: Vec<&str> = console
+                .lines()
+                .map(str::trim)
+                .filter(|line| matches(line))
+                .collect();
+            if lines.len() >= count {
+                return lines[count - 1].to_owned();
             }
             assert!(
                 started.elapsed() < BOOT_DEADLINE,
                 "server {id} did not show {what} within {BOOT_DEADLINE:?}; console:\n{console}"
+            );
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+impl Harness {
+    /// Polls the server until its status is `want`.
+    async fn wait_status(&self, id: &str, want: &str) {
+        let started = Instant::now();
+        loop {
+            let server = self.json(&["server", "show", id]).await;
+            if server["status"] == want {
+                return;
+            }
+            assert!(
+                started.elapsed() < BOOT_DEADLINE && server["status"] != "ERROR",
+                "server {id} is not {want}: {server}"
             );
             tokio::time::sleep(POLL).await;
         }
@@ -260,13 +289,13 @@ async fn a_floating_ip_reaches_the_guest_exactly_while_a_rule_lets_port_80_in() 
 
     // The guest's DHCP lease is the port's fixed IP.
     let net_up = h
-        .wait_console(&id, "its DHCP address", |line| {
+        .wait_console(&id, "its DHCP address", 1, |line| {
             line.starts_with(tiny::NET_UP_PREFIX)
         })
         .await;
     assert_eq!(net_up, tiny::net_up_marker(&fixed_ip));
     let marker = tiny::boot_marker(&token);
-    h.wait_console(&id, "the boot marker", |line| line == marker)
+    h.wait_console(&id, "the boot marker", 1, |line| line == marker)
         .await;
     eprintln!("guest up on {fixed_ip} after {:.1?}", started.elapsed());
 
@@ -293,6 +322,39 @@ async fn a_floating_ip_reaches_the_guest_exactly_while_a_rule_lets_port_80_in() 
         .await;
     let rule_id = rule["id"].as_str().unwrap().to_owned();
     let answer = wait_get(web, "the guest's answer", Result::is_ok).await;
+    assert_eq!(answer, Ok(id.clone()));
+
+    // An address already taken on the host cannot be forwarded: the cloud says so in its log
+    // and goes on; the taker keeps it.
+    let taken = tokio::net::TcpListener::bind((web.ip(), 8080))
+        .await
+        .unwrap();
+    h.run(&[
+        "security",
+        "group",
+        "rule",
+        "create",
+        "--protocol",
+        "tcp",
+        "--dst-port",
+        "8080",
+        "default",
+    ])
+    .await;
+    let ours = tokio::net::TcpStream::connect((web.ip(), 8080));
+    let (accepted, connected) = tokio::join!(taken.accept(), ours);
+    accepted.unwrap();
+    connected.unwrap();
+    assert_eq!(get(web).await, Ok(id.clone()));
+
+    // A new qemu gets the forwards again.
+    h.run(&["server", "stop", "vm1"]).await;
+    h.wait_status(&id, "SHUTOFF").await;
+    assert!(refused(&get(web).await), "{:?}", get(web).await);
+    h.run(&["server", "start", "vm1"]).await;
+    h.wait_console(&id, "the boot marker again", 2, |line| line == marker)
+        .await;
+    let answer = wait_get(web, "the guest's answer after a restart", Result::is_ok).await;
     assert_eq!(answer, Ok(id.clone()));
 
     h.run(&["security", "group", "rule", "delete", &rule_id])

@@ -247,6 +247,11 @@ impl Neutron {
         Ok(())
     }
 
+    /// What a driver forwards into server `device`'s NICs now.
+    pub(crate) fn forwards_of(&self, device: &str) -> Vec<super::hooks::PortForward> {
+        super::hooks::forwards(&self.lock(), device)
+    }
+
     /// A look at the state, after the caller's project got its defaults.
     pub(crate) fn read<T>(
         &self,
