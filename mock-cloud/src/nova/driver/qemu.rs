@@ -316,9 +316,9 @@ impl ComputeDriver for QemuDriver {
         self.end_all();
     }
 
-    /// Forwards `FIP:port` to the NIC's fixed IP for each port let in (ranges wider than
-    /// [`forwards::WHOLE_RANGE_MAX`] ports on [`forwards::WELL_KNOWN_PORTS`] only), now when
-    /// the machine runs and on every later boot.
+    /// Forwards `FIP:port` to the NIC's fixed IP for each port let in (ranges wider than 64
+    /// ports on 22, 23, 80, 443 and 8080 only), now when the machine runs and on every later
+    /// boot.
     fn network_changed(&self, server_id: &str, forwards: &[crate::PortForward]) {
         let machines = self.lock();
         let Some(entry) = machines.get(server_id) else {
