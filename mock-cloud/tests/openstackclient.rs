@@ -4,26 +4,14 @@
 //! `cargo xtask test` installs the client into `target/venv/clients` (pinned versions) and
 //! points `FERROSTACK_CLIENT_VENV` at it. Without it these tests FAIL, naming the fix.
 
+mod osc_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use mock_cloud::MockCloud;
+use osc_support::openstack_bin;
 use serde_json::Value;
-
-/// The `openstack` executable from the test venv.
-fn openstack_bin() -> PathBuf {
-    let venv = std::env::var_os("FERROSTACK_CLIENT_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/venv/clients"));
-    let bin = venv.join("bin/openstack");
-    assert!(
-        bin.exists(),
-        "python-openstackclient is not installed at {}: run `cargo xtask test`, which \
-         creates that venv, or set FERROSTACK_CLIENT_VENV to a venv that has it",
-        bin.display()
-    );
-    bin
-}
 
 /// A mock cloud plus a clouds.yaml naming it, for one test.
 struct Harness {

@@ -4,80 +4,18 @@
 //!
 //! Needs `FERROSTACK_CLIENT_VENV` (or `target/venv/clients`), as `openstackclient.rs` does.
 
-use std::path::{Path, PathBuf};
+mod osc_support;
+
 use std::process::Command;
 
 use mock_cloud::MockCloud;
+use osc_support::Osc;
 use serde_json::Value;
-
-fn openstack_bin() -> PathBuf {
-    let venv = std::env::var_os("FERROSTACK_CLIENT_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/venv/clients"));
-    let bin = venv.join("bin/openstack");
-    assert!(
-        bin.exists(),
-        "python-openstackclient is not installed at {}: run `cargo xtask test`, or set \
-         FERROSTACK_CLIENT_VENV to a venv that has it",
-        bin.display()
-    );
-    bin
-}
-
-/// A cloud and a clouds.yaml with its `mock-demo` entry.
-struct Harness {
-    _cloud: MockCloud,
-    dir: tempfile::TempDir,
-}
-
-impl Harness {
-    async fn start() -> Harness {
-        let cloud = MockCloud::start().await.expect("mock cloud starts");
-        let dir = tempfile::tempdir().unwrap();
-        let env = cloud.env("demo").unwrap();
-        let clouds_yaml = format!(
-            "clouds:\n  mock-demo:\n    auth:\n      auth_url: {}\n      username: demo\n      password: demo\n      project_name: demo\n      user_domain_id: default\n      project_domain_id: default\n    region_name: RegionOne\n    identity_api_version: 3\n",
-            env["OS_AUTH_URL"]
-        );
-        std::fs::write(dir.path().join("clouds.yaml"), clouds_yaml).unwrap();
-        Harness { _cloud: cloud, dir }
-    }
-
-    /// `openstack --os-cloud mock-demo ARGS...`: stdout, or a panic with stderr.
-    async fn run(&self, args: &[&str]) -> String {
-        let mut cmd = Command::new(openstack_bin());
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("OS_CLIENT_CONFIG_FILE", self.dir.path().join("clouds.yaml"))
-            .current_dir(self.dir.path())
-            .args(["--os-cloud", "mock-demo"])
-            .args(args);
-        let output = tokio::task::spawn_blocking(move || cmd.output())
-            .await
-            .unwrap()
-            .expect("openstack runs");
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
-            output.status.success(),
-            "openstack {} failed:\n{}\n{stdout}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        stdout
-    }
-
-    async fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["-f", "json"]);
-        let out = self.run(&all).await;
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn networks_a_server_on_private_a_floating_ip_and_a_rule() {
-    let h = Harness::start().await;
+    let cloud = MockCloud::start().await.expect("mock cloud starts");
+    let h = Osc::demo(&cloud);
     let networks = h.json(&["network", "list"]).await;
     let mut names: Vec<&str> = networks
         .as_array()

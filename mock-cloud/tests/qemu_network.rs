@@ -7,16 +7,17 @@
 //! FAILS (never skips) when qemu, the tiny image's build tools or the client venv are missing
 //! (`FERROSTACK_CLIENT_VENV`, or `target/venv/clients`).
 
+mod osc_support;
 mod qemu_support;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrostack_testbed::tiny;
 use mock_cloud::{MockCloud, QemuDriver};
+use osc_support::Osc;
 use qemu_support::tiny;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -30,25 +31,11 @@ const FORWARD_DEADLINE: Duration = Duration::from_secs(60);
 /// How often a waiter asks again.
 const POLL: Duration = Duration::from_millis(100);
 
-fn openstack_bin() -> PathBuf {
-    let venv = std::env::var_os("FERROSTACK_CLIENT_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/venv/clients"));
-    let bin = venv.join("bin/openstack");
-    assert!(
-        bin.exists(),
-        "python-openstackclient is not installed at {}: run `cargo xtask test`, or set \
-         FERROSTACK_CLIENT_VENV to a venv that has it",
-        bin.display()
-    );
-    bin
-}
-
 /// A cloud whose servers boot under qemu, and a clouds.yaml with its `mock-demo` entry.
 struct Harness {
     cloud: MockCloud,
     token: String,
-    dir: tempfile::TempDir,
+    osc: Osc,
     _work: tempfile::TempDir,
 }
 
@@ -64,50 +51,40 @@ impl Harness {
             .await
             .unwrap();
         let token = cloud.token("demo", "demo").unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let env = cloud.env("demo").unwrap();
-        let clouds_yaml = format!(
-            "clouds:\n  mock-demo:\n    auth:\n      auth_url: {}\n      username: demo\n      password: demo\n      project_name: demo\n      user_domain_id: default\n      project_domain_id: default\n    region_name: RegionOne\n    identity_api_version: 3\n",
-            env["OS_AUTH_URL"]
-        );
-        std::fs::write(dir.path().join("clouds.yaml"), clouds_yaml).unwrap();
+        let osc = Osc::demo(&cloud);
         Harness {
             cloud,
             token,
-            dir,
+            osc,
             _work: work,
         }
     }
 
-    /// `openstack --os-cloud mock-demo ARGS...`: stdout, or a panic with stderr.
     async fn run(&self, args: &[&str]) -> String {
-        let mut cmd = Command::new(openstack_bin());
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("OS_CLIENT_CONFIG_FILE", self.dir.path().join("clouds.yaml"))
-            .current_dir(self.dir.path())
-            .args(["--os-cloud", "mock-demo"])
-            .args(args);
-        let output = tokio::task::spawn_blocking(move || cmd.output())
-            .await
-            .unwrap()
-            .expect("openstack runs");
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
-            output.status.success(),
-            "openstack {} failed:\n{}\n{stdout}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        stdout
+        self.osc.run(args).await
     }
 
     async fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["-f", "json"]);
-        let out = self.run(&all).await;
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+        self.osc.json(args).await
+    }
+
+    /// `security group rule create --protocol tcp --dst-port PORT default`: the rule's id.
+    async fn open_port(&self, port: u16) -> String {
+        let port = port.to_string();
+        let rule = self
+            .json(&[
+                "security",
+                "group",
+                "rule",
+                "create",
+                "--protocol",
+                "tcp",
+                "--dst-port",
+                &port,
+                "default",
+            ])
+            .await;
+        rule["id"].as_str().unwrap().to_owned()
     }
 
     /// The server's console, over the API (a python start per poll would be slow).
@@ -307,20 +284,7 @@ async fn a_floating_ip_reaches_the_guest_exactly_while_a_rule_lets_port_80_in() 
     // The default group lets in only its own members: port 80 is closed.
     assert!(refused(&get(web).await), "{:?}", get(web).await);
 
-    let rule = h
-        .json(&[
-            "security",
-            "group",
-            "rule",
-            "create",
-            "--protocol",
-            "tcp",
-            "--dst-port",
-            "80",
-            "default",
-        ])
-        .await;
-    let rule_id = rule["id"].as_str().unwrap().to_owned();
+    let rule_id = h.open_port(80).await;
     let answer = wait_get(web, "the guest's answer", Result::is_ok).await;
     assert_eq!(answer, Ok(id.clone()));
 
@@ -329,18 +293,7 @@ async fn a_floating_ip_reaches_the_guest_exactly_while_a_rule_lets_port_80_in() 
     let taken = tokio::net::TcpListener::bind((web.ip(), 8080))
         .await
         .unwrap();
-    h.run(&[
-        "security",
-        "group",
-        "rule",
-        "create",
-        "--protocol",
-        "tcp",
-        "--dst-port",
-        "8080",
-        "default",
-    ])
-    .await;
+    h.open_port(8080).await;
     let ours = tokio::net::TcpStream::connect((web.ip(), 8080));
     let (accepted, connected) = tokio::join!(taken.accept(), ours);
     accepted.unwrap();
@@ -362,18 +315,7 @@ async fn a_floating_ip_reaches_the_guest_exactly_while_a_rule_lets_port_80_in() 
     let _ = wait_get(web, "closed after the rule went", refused).await;
 
     // Open again, then the floating IP leaves the server: closed.
-    h.run(&[
-        "security",
-        "group",
-        "rule",
-        "create",
-        "--protocol",
-        "tcp",
-        "--dst-port",
-        "80",
-        "default",
-    ])
-    .await;
+    h.open_port(80).await;
     let _ = wait_get(web, "the guest's answer", Result::is_ok).await;
     h.run(&["server", "remove", "floating", "ip", "vm1", &address])
         .await;
