@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::output::{Cell, python_repr, python_str};
+use crate::output::{Cell, python_str};
 
 /// One of osc's formattable columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,13 +287,6 @@ pub fn pair<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .rev()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.as_str())
-}
-
-/// Python's `repr` of a list of strings, for messages that print one.
-pub fn repr_list(items: &[String]) -> String {
-    python_repr(&Value::Array(
-        items.iter().cloned().map(Value::String).collect(),
-    ))
 }
 
 #[cfg(test)]
