@@ -43,13 +43,21 @@ pub async fn run(ctx: &Context, command: RouterCommand) -> Result<()> {
 /// name (the SDK's own attribute reads `revision`, which Neutron never sends).
 const FIELDS: &[Field] = &[
     ("admin_state_up", Some("admin_state_up"), Fmt::AdminState),
-    ("availability_zone_hints", Some("availability_zone_hints"), Fmt::List),
+    (
+        "availability_zone_hints",
+        Some("availability_zone_hints"),
+        Fmt::List,
+    ),
     ("availability_zones", Some("availability_zones"), Fmt::List),
     ("created_at", Some("created_at"), Fmt::Plain),
     ("description", Some("description"), Fmt::Plain),
     ("distributed", Some("distributed"), Fmt::Plain),
     ("enable_ndp_proxy", Some("enable_ndp_proxy"), Fmt::Plain),
-    ("external_gateway_info", Some("external_gateway_info"), Fmt::Json),
+    (
+        "external_gateway_info",
+        Some("external_gateway_info"),
+        Fmt::Json,
+    ),
     ("flavor_id", Some("flavor_id"), Fmt::Plain),
     ("ha", Some("ha"), Fmt::Plain),
     ("id", Some("id"), Fmt::Plain),
@@ -156,24 +164,30 @@ async fn show(ctx: &Context, args: RouterShow) -> Result<()> {
     print_router(&args.output, &found, Some(interfaces_info(&info)))
 }
 
-/// osc's `interfaces_info`: `json.dumps` of dicts keyed `port_id`, `ip_address`, `subnet_id`
-/// in that order.
+/// osc's `interfaces_info`: dicts keyed `port_id`, `ip_address`, `subnet_id` in that order,
+/// through `json.dumps` in tables and `str()` in `-f value`.
 fn interfaces_info(info: &[(String, Option<String>, Option<String>)]) -> Cell {
-    let text = |v: Option<&String>| display::py_json(&v.map_or(Value::Null, |s| json!(s)));
-    let human = info
-        .iter()
-        .map(|(port, ip, subnet)| {
-            format!(
-                "{{\"port_id\": {}, \"ip_address\": {}, \"subnet_id\": {}}}",
-                text(Some(port)),
-                text(ip.as_ref()),
-                text(subnet.as_ref())
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    Cell::Formatted {
-        human: format!("[{human}]"),
+    let value = |v: Option<&String>| v.map_or(Value::Null, |s| json!(s));
+    let dicts = |quote: fn(&Value) -> String, sep: &str| {
+        let items: Vec<String> = info
+            .iter()
+            .map(|(port, ip, subnet)| {
+                let pairs = [
+                    ("port_id", value(Some(port))),
+                    ("ip_address", value(ip.as_ref())),
+                    ("subnet_id", value(subnet.as_ref())),
+                ];
+                let inner: Vec<String> = pairs
+                    .iter()
+                    .map(|(k, v)| format!("{}{sep}{}", quote(&json!(k)), quote(v)))
+                    .collect();
+                format!("{{{}}}", inner.join(", "))
+            })
+            .collect();
+        format!("[{}]", items.join(", "))
+    };
+    Cell::Ordered {
+        human: dicts(display::py_json, ": "),
         machine: Value::Array(
             info.iter()
                 .map(|(port, ip, subnet)| {
@@ -181,6 +195,7 @@ fn interfaces_info(info: &[(String, Option<String>, Option<String>)]) -> Cell {
                 })
                 .collect(),
         ),
+        repr: dicts(crate::output::python_repr, ": "),
     }
 }
 
@@ -194,7 +209,9 @@ async fn gateway(
     let snat = either(flags.enable_snat, flags.disable_snat);
     let Some(name) = &flags.external_gateway else {
         if snat.is_some() || !flags.fixed_ips.is_empty() {
-            bail!("You must specify '--external-gateway' in order to {verb} SNAT or fixed-ip values");
+            bail!(
+                "You must specify '--external-gateway' in order to {verb} SNAT or fixed-ip values"
+            );
         }
         return Ok(None);
     };
@@ -241,7 +258,10 @@ async fn create(ctx: &Context, args: RouterCreate) -> Result<()> {
     let path = create.request()?.path;
     let mut made = sent(&network, &path, create.send().await).await?;
     if let Some(tags) = tags_after_create(&made.tags, &args.tags) {
-        network.routers().set_tags(made.id.clone(), tags.clone()).await?;
+        network
+            .routers()
+            .set_tags(made.id.clone(), tags.clone())
+            .await?;
         made.tags = tags;
     }
     print_router(&args.output, &made, None)
@@ -300,9 +320,13 @@ async fn interface(ctx: &Context, what: RouterInterface, add: bool) -> Result<()
             let subnet = find_subnet(&network, &subnet).await?;
             let router = find_router(&network, &router).await?;
             let result = if add {
-                routers.add_router_interface(router.id.clone(), subnet.id).await
+                routers
+                    .add_router_interface(router.id.clone(), subnet.id)
+                    .await
             } else {
-                routers.remove_router_interface(router.id.clone(), subnet.id).await
+                routers
+                    .remove_router_interface(router.id.clone(), subnet.id)
+                    .await
             };
             (router, result)
         }
@@ -310,9 +334,13 @@ async fn interface(ctx: &Context, what: RouterInterface, add: bool) -> Result<()
             let port = find_port(&network, &port).await?;
             let router = find_router(&network, &router).await?;
             let result = if add {
-                routers.add_router_interface(router.id.clone(), port.id).await
+                routers
+                    .add_router_interface(router.id.clone(), port.id)
+                    .await
             } else {
-                routers.remove_router_interface(router.id.clone(), port.id).await
+                routers
+                    .remove_router_interface(router.id.clone(), port.id)
+                    .await
             };
             (router, result)
         }
