@@ -188,6 +188,21 @@ fn python_repr_str(s: &str) -> String {
     out
 }
 
+/// Python's `json.dumps(v)` with its defaults (`, ` and `: `, non-ASCII escaped), as osc's
+/// `RouterInfoColumn` shows a value; keys in the order of an [`ordered`] object.
+pub fn python_json_dumps(v: &Value) -> String {
+    let opts = Options {
+        noindent: true,
+        ..Options::default()
+    };
+    json_text(v, &opts).trim_end_matches('\n').to_owned()
+}
+
+/// An object whose keys keep this order in [`python_json_dumps`] and the JSON formats.
+pub fn ordered(names: &[&str], values: impl Iterator<Item = Value>) -> Value {
+    ordered_object(names, values)
+}
+
 /// The output format (`-f`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

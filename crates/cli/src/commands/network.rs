@@ -35,7 +35,11 @@ pub async fn run(ctx: &Context, command: NetworkCommand) -> Result<()> {
 /// ones it hides (`tenant_id`, `location`) left out. Wire fields it does not know are added.
 const FIELDS: &[Field] = &[
     ("admin_state_up", Some("admin_state_up"), Fmt::AdminState),
-    ("availability_zone_hints", Some("availability_zone_hints"), Fmt::List),
+    (
+        "availability_zone_hints",
+        Some("availability_zone_hints"),
+        Fmt::List,
+    ),
     ("availability_zones", Some("availability_zones"), Fmt::List),
     ("created_at", Some("created_at"), Fmt::Plain),
     ("description", Some("description"), Fmt::Plain),
@@ -48,15 +52,35 @@ const FIELDS: &[Field] = &[
     ("is_vlan_transparent", Some("vlan_transparent"), Fmt::Plain),
     ("mtu", Some("mtu"), Fmt::Plain),
     ("name", Some("name"), Fmt::Plain),
-    ("port_security_enabled", Some("port_security_enabled"), Fmt::Plain),
+    (
+        "port_security_enabled",
+        Some("port_security_enabled"),
+        Fmt::Plain,
+    ),
     ("project_id", Some("project_id"), Fmt::Plain),
-    ("provider:network_type", Some("provider:network_type"), Fmt::Plain),
-    ("provider:physical_network", Some("provider:physical_network"), Fmt::Plain),
-    ("provider:segmentation_id", Some("provider:segmentation_id"), Fmt::Plain),
+    (
+        "provider:network_type",
+        Some("provider:network_type"),
+        Fmt::Plain,
+    ),
+    (
+        "provider:physical_network",
+        Some("provider:physical_network"),
+        Fmt::Plain,
+    ),
+    (
+        "provider:segmentation_id",
+        Some("provider:segmentation_id"),
+        Fmt::Plain,
+    ),
     ("pvlan", Some("pvlan"), Fmt::Plain),
     ("qos_policy_id", Some("qos_policy_id"), Fmt::Plain),
     ("revision_number", Some("revision_number"), Fmt::Plain),
-    ("router:external", Some("router:external"), Fmt::RouterExternal),
+    (
+        "router:external",
+        Some("router:external"),
+        Fmt::RouterExternal,
+    ),
     ("segments", Some("segments"), Fmt::Plain),
     ("shared", Some("shared"), Fmt::Plain),
     ("status", Some("status"), Fmt::Plain),
@@ -135,7 +159,11 @@ pub(crate) fn print_one<T: serde::Serialize>(
     fields: &[Field],
     hidden: &[&str],
 ) -> Result<()> {
-    print::one(output, one_fields(item, fields, hidden))
+    let shown = one_fields(item, fields, hidden);
+    print::one(
+        output,
+        shown.iter().map(|(n, c)| (n.as_str(), c.clone())).collect(),
+    )
 }
 
 /// The fields [`print_one`] prints.
@@ -143,20 +171,23 @@ pub(crate) fn one_fields<T: serde::Serialize>(
     item: &T,
     fields: &[Field],
     hidden: &[&str],
-) -> Vec<(&'static str, crate::output::Cell)> {
+) -> Vec<(String, crate::output::Cell)> {
     let doc = display::wire(item);
-    let mut shown = display::show(&doc, fields);
+    let mut shown: Vec<(String, crate::output::Cell)> = display::show(&doc, fields)
+        .into_iter()
+        .map(|(n, c)| (n.to_owned(), c))
+        .collect();
     if let Some(map) = doc.as_object() {
         for (key, value) in map {
-            let known = fields.iter().any(|f| f.1 == Some(key.as_str()) || f.0 == key);
+            let known = fields
+                .iter()
+                .any(|f| f.1 == Some(key.as_str()) || f.0 == key);
             if !known && !hidden.contains(&key.as_str()) {
-                // Leaked once per extra key and process; a command prints one resource.
-                let name: &'static str = Box::leak(key.clone().into_boxed_str());
-                shown.push((name, display::cell(value, Fmt::Plain)));
+                shown.push((key.clone(), display::cell(value, Fmt::Plain)));
             }
         }
     }
-    shown.sort_by(|a, b| a.0.cmp(b.0));
+    shown.sort_by(|a, b| a.0.cmp(&b.0));
     shown
 }
 
@@ -241,25 +272,7 @@ async fn set(ctx: &Context, args: NetworkSet) -> Result<()> {
 }
 
 async fn delete(ctx: &Context, args: NetworkDelete) -> Result<()> {
-    let network = ctx.cloud().await?.network();
-    delete_each("network", &args.networks, |name| {
-        let network = network.clone();
-        async move {
-            let found = find_network(&network, &name).await?;
-            let path = format!("/networks/{}", found.id);
-            sent(&network, &path, network.networks().delete(found.id).await).await
-        }
-    })
-    .await
-}
-
-/// A network by name or id, the error as openstacksdk's `find_network` words it.
-pub(crate) async fn find_network(network: &NetworkClient, name_or_id: &str) -> Result<Network> {
-    network
-        .networks()
-        .find(name_or_id)
-        .await
-        .map_err(|e| lookup_error("Network", name_or_id, e))
+    delete_networks(&ctx.cloud().await?.network(), &args.networks).await
 }
 
 /// openstacksdk's words for a failed `find(..., ignore_missing=False)`: `No Network found
@@ -276,6 +289,53 @@ pub(crate) fn lookup_error(class: &str, name: &str, e: ferrostack::Error) -> any
     }
     e.into()
 }
+
+/// `$find(network, name_or_id)`: one resource by name or id, a miss worded as openstacksdk's
+/// `find_<x>` words it; and `$delete(network, names)`: osc's delete-several loop for it.
+macro_rules! find_and_delete {
+    ($find:ident, $delete:ident, $Model:ty, $handle:ident, $class:literal, $what:literal, $path:literal) => {
+        /// One by name or id, the error as openstacksdk words it.
+        pub(crate) async fn $find(
+            network: &ferrostack::network::NetworkClient,
+            name_or_id: &str,
+        ) -> anyhow::Result<$Model> {
+            network
+                .$handle()
+                .find(name_or_id)
+                .await
+                .map_err(|e| $crate::commands::network::lookup_error($class, name_or_id, e))
+        }
+
+        /// Deletes each, as osc's delete command does.
+        async fn $delete(
+            network: &ferrostack::network::NetworkClient,
+            names: &[String],
+        ) -> anyhow::Result<()> {
+            $crate::commands::network::delete_each($what, names, |name| {
+                let network = network.clone();
+                async move {
+                    let found = $find(&network, &name).await?;
+                    let path = format!(concat!($path, "/{}"), found.id);
+                    let result = network.$handle().delete(found.id).await;
+                    $crate::commands::network::sent(&network, &path, result).await
+                }
+            })
+            .await
+        }
+    };
+}
+
+pub(crate) use find_and_delete;
+
+find_and_delete!(
+    find_network,
+    delete_networks,
+    Network,
+    networks,
+    "Network",
+    "network",
+    "/networks"
+);
 
 /// The result of a Neutron request, an error as openstacksdk prints it: `ConflictException:
 /// 409: Client Error for url: <url>, <Neutron's message>`. `path` is the request's, under

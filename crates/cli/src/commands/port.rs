@@ -11,7 +11,8 @@ use self::args::{PortCommand, PortCreate, PortDelete, PortFlags, PortList, PortS
 use crate::commands::network::args::either;
 use crate::commands::network::display::{self, Field, Fmt, pair, parse_pairs};
 use crate::commands::network::{
-    delete_each, find_network, lookup_error, print_list, sent, tags_after_create, tags_after_set,
+    find_and_delete, find_network, lookup_error, print_list, sent, tags_after_create,
+    tags_after_set,
 };
 use crate::commands::subnet::find_subnet;
 use crate::context::Context;
@@ -32,10 +33,18 @@ pub async fn run(ctx: &Context, command: PortCommand) -> Result<()> {
 /// nothing else is shown). `hints` is an attribute openstacksdk 4 does not fill.
 const FIELDS: &[Field] = &[
     ("admin_state_up", Some("admin_state_up"), Fmt::AdminState),
-    ("allowed_address_pairs", Some("allowed_address_pairs"), Fmt::ListDict),
+    (
+        "allowed_address_pairs",
+        Some("allowed_address_pairs"),
+        Fmt::ListDict,
+    ),
     ("binding_host_id", Some("binding:host_id"), Fmt::Plain),
     ("binding_profile", Some("binding:profile"), Fmt::Dict),
-    ("binding_vif_details", Some("binding:vif_details"), Fmt::Dict),
+    (
+        "binding_vif_details",
+        Some("binding:vif_details"),
+        Fmt::Dict,
+    ),
     ("binding_vif_type", Some("binding:vif_type"), Fmt::Plain),
     ("binding_vnic_type", Some("binding:vnic_type"), Fmt::Plain),
     ("created_at", Some("created_at"), Fmt::Plain),
@@ -49,22 +58,42 @@ const FIELDS: &[Field] = &[
     ("dns_name", Some("dns_name"), Fmt::Plain),
     ("extra_dhcp_opts", Some("extra_dhcp_opts"), Fmt::ListDict),
     ("fixed_ips", Some("fixed_ips"), Fmt::ListDict),
-    ("hardware_offload_type", Some("hardware_offload_type"), Fmt::Plain),
+    (
+        "hardware_offload_type",
+        Some("hardware_offload_type"),
+        Fmt::Plain,
+    ),
     ("hints", None, Fmt::Plain),
     ("id", Some("id"), Fmt::Plain),
     ("ip_allocation", Some("ip_allocation"), Fmt::Plain),
     ("mac_address", Some("mac_address"), Fmt::Plain),
     ("name", Some("name"), Fmt::Plain),
     ("network_id", Some("network_id"), Fmt::Plain),
-    ("numa_affinity_policy", Some("numa_affinity_policy"), Fmt::Plain),
-    ("port_security_enabled", Some("port_security_enabled"), Fmt::Plain),
+    (
+        "numa_affinity_policy",
+        Some("numa_affinity_policy"),
+        Fmt::Plain,
+    ),
+    (
+        "port_security_enabled",
+        Some("port_security_enabled"),
+        Fmt::Plain,
+    ),
     ("project_id", Some("project_id"), Fmt::Plain),
-    ("propagate_uplink_status", Some("propagate_uplink_status"), Fmt::Plain),
+    (
+        "propagate_uplink_status",
+        Some("propagate_uplink_status"),
+        Fmt::Plain,
+    ),
     ("pvlan_type", Some("pvlan_type"), Fmt::Plain),
     ("pvlan_community", Some("pvlan_community"), Fmt::Plain),
     ("resource_request", Some("resource_request"), Fmt::Plain),
     ("revision_number", Some("revision_number"), Fmt::Plain),
-    ("qos_network_policy_id", Some("qos_network_policy_id"), Fmt::Plain),
+    (
+        "qos_network_policy_id",
+        Some("qos_network_policy_id"),
+        Fmt::Plain,
+    ),
     ("qos_policy_id", Some("qos_policy_id"), Fmt::Plain),
     ("security_group_ids", Some("security_groups"), Fmt::List),
     ("status", Some("status"), Fmt::Plain),
@@ -89,7 +118,11 @@ async fn list(ctx: &Context, args: PortList) -> Result<()> {
         query = query.device_id(device);
     }
     if let Some(router) = &args.router {
-        query = query.device_id(crate::commands::router::find_router(&network, router).await?.id);
+        query = query.device_id(
+            crate::commands::router::find_router(&network, router)
+                .await?
+                .id,
+        );
     }
     if let Some(server) = &args.server {
         let compute = cloud.compute();
@@ -172,7 +205,10 @@ async fn fixed_ips(network: &NetworkClient, texts: &[String]) -> Result<Vec<Fixe
     Ok(ips)
 }
 
-async fn security_groups(network: &NetworkClient, names: &[String]) -> Result<Vec<SecurityGroupId>> {
+async fn security_groups(
+    network: &NetworkClient,
+    names: &[String],
+) -> Result<Vec<SecurityGroupId>> {
     let mut ids = Vec::new();
     for name in names {
         let group = network
@@ -223,7 +259,10 @@ async fn create(ctx: &Context, args: PortCreate) -> Result<()> {
     let path = create.request()?.path;
     let mut made = sent(&network, &path, create.send().await).await?;
     if let Some(tags) = tags_after_create(&made.tags, &args.tags) {
-        network.ports().set_tags(made.id.clone(), tags.clone()).await?;
+        network
+            .ports()
+            .set_tags(made.id.clone(), tags.clone())
+            .await?;
         made.tags = tags;
     }
     print_port(&args.output, &made)
@@ -282,23 +321,15 @@ async fn set(ctx: &Context, args: PortSet) -> Result<()> {
 }
 
 async fn delete(ctx: &Context, args: PortDelete) -> Result<()> {
-    let network = ctx.cloud().await?.network();
-    delete_each("port", &args.ports, |name| {
-        let network = network.clone();
-        async move {
-            let found = find_port(&network, &name).await?;
-            let path = format!("/ports/{}", found.id);
-            sent(&network, &path, network.ports().delete(found.id).await).await
-        }
-    })
-    .await
+    delete_ports(&ctx.cloud().await?.network(), &args.ports).await
 }
 
-/// A port by name or id, the error as openstacksdk's `find_port` words it.
-pub(crate) async fn find_port(network: &NetworkClient, name_or_id: &str) -> Result<Port> {
-    network
-        .ports()
-        .find(name_or_id)
-        .await
-        .map_err(|e| lookup_error("Port", name_or_id, e))
-}
+find_and_delete!(
+    find_port,
+    delete_ports,
+    Port,
+    ports,
+    "Port",
+    "port",
+    "/ports"
+);

@@ -15,8 +15,7 @@ use crate::args::ShowOutput;
 use crate::commands::network::args::either;
 use crate::commands::network::display::{self, Field, Fmt, pair, parse_pairs};
 use crate::commands::network::{
-    delete_each, find_network, lookup_error, one_fields, print_list, sent, tags_after_create,
-    tags_after_set,
+    find_and_delete, find_network, one_fields, print_list, sent, tags_after_create, tags_after_set,
 };
 use crate::commands::port::find_port;
 use crate::commands::subnet::find_subnet;
@@ -92,10 +91,13 @@ fn print_router(output: &ShowOutput, router: &Router, interfaces: Option<Cell>) 
     hidden.extend(["ha", "distributed"]);
     let mut shown = one_fields(&doc, &fields, &hidden);
     if let Some(cell) = interfaces {
-        shown.push(("interfaces_info", cell));
-        shown.sort_by(|a, b| a.0.cmp(b.0));
+        shown.push(("interfaces_info".to_owned(), cell));
+        shown.sort_by(|a, b| a.0.cmp(&b.0));
     }
-    print::one(output, shown)
+    print::one(
+        output,
+        shown.iter().map(|(n, c)| (n.as_str(), c.clone())).collect(),
+    )
 }
 
 async fn list(ctx: &Context, args: RouterList) -> Result<()> {
@@ -167,35 +169,33 @@ async fn show(ctx: &Context, args: RouterShow) -> Result<()> {
 /// osc's `interfaces_info`: dicts keyed `port_id`, `ip_address`, `subnet_id` in that order,
 /// through `json.dumps` in tables and `str()` in `-f value`.
 fn interfaces_info(info: &[(String, Option<String>, Option<String>)]) -> Cell {
-    let value = |v: Option<&String>| v.map_or(Value::Null, |s| json!(s));
-    let dicts = |quote: fn(&Value) -> String, sep: &str| {
-        let items: Vec<String> = info
-            .iter()
-            .map(|(port, ip, subnet)| {
-                let pairs = [
-                    ("port_id", value(Some(port))),
-                    ("ip_address", value(ip.as_ref())),
-                    ("subnet_id", value(subnet.as_ref())),
-                ];
-                let inner: Vec<String> = pairs
-                    .iter()
-                    .map(|(k, v)| format!("{}{sep}{}", quote(&json!(k)), quote(v)))
-                    .collect();
-                format!("{{{}}}", inner.join(", "))
-            })
-            .collect();
-        format!("[{}]", items.join(", "))
+    const KEYS: [&str; 3] = ["port_id", "ip_address", "subnet_id"];
+    let values = |(port, ip, subnet): &(String, Option<String>, Option<String>)| {
+        [json!(port), json!(ip), json!(subnet)]
     };
+    let ordered: Vec<Value> = info
+        .iter()
+        .map(|i| crate::output::ordered(&KEYS, values(i).into_iter()))
+        .collect();
+    let repr: Vec<String> = info
+        .iter()
+        .map(|i| {
+            let pairs: Vec<String> = KEYS
+                .iter()
+                .zip(values(i))
+                .map(|(k, v)| format!("'{k}': {}", crate::output::python_repr(&v)))
+                .collect();
+            format!("{{{}}}", pairs.join(", "))
+        })
+        .collect();
     Cell::Ordered {
-        human: dicts(display::py_json, ": "),
+        human: display::py_json(&Value::Array(ordered)),
         machine: Value::Array(
             info.iter()
-                .map(|(port, ip, subnet)| {
-                    json!({"port_id": port, "ip_address": ip, "subnet_id": subnet})
-                })
+                .map(|i| Value::Object(KEYS.iter().map(|k| k.to_string()).zip(values(i)).collect()))
                 .collect(),
         ),
-        repr: dicts(crate::output::python_repr, ": "),
+        repr: format!("[{}]", repr.join(", ")),
     }
 }
 
@@ -351,23 +351,15 @@ async fn interface(ctx: &Context, what: RouterInterface, add: bool) -> Result<()
 }
 
 async fn delete(ctx: &Context, args: RouterDelete) -> Result<()> {
-    let network = ctx.cloud().await?.network();
-    delete_each("router", &args.routers, |name| {
-        let network = network.clone();
-        async move {
-            let found = find_router(&network, &name).await?;
-            let path = format!("/routers/{}", found.id);
-            sent(&network, &path, network.routers().delete(found.id).await).await
-        }
-    })
-    .await
+    delete_routers(&ctx.cloud().await?.network(), &args.routers).await
 }
 
-/// A router by name or id, the error as openstacksdk's `find_router` words it.
-pub(crate) async fn find_router(network: &NetworkClient, name_or_id: &str) -> Result<Router> {
-    network
-        .routers()
-        .find(name_or_id)
-        .await
-        .map_err(|e| lookup_error("Router", name_or_id, e))
-}
+find_and_delete!(
+    find_router,
+    delete_routers,
+    Router,
+    routers,
+    "Router",
+    "router",
+    "/routers"
+);

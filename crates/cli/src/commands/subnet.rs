@@ -5,12 +5,12 @@ pub(crate) mod args;
 use std::net::IpAddr;
 
 use anyhow::{Context as _, Result, bail};
-use ferrostack::network::{AllocationPool, HostRoute, NetworkClient, Subnet};
+use ferrostack::network::{AllocationPool, HostRoute, Subnet};
 
 use self::args::{SubnetCommand, SubnetCreate, SubnetDelete, SubnetList, SubnetShow};
 use crate::commands::network::display::{Field, Fmt, pair, parse_pairs};
 use crate::commands::network::{
-    delete_each, find_network, lookup_error, print_list, print_one, sent, tags_after_create,
+    find_and_delete, find_network, print_list, print_one, sent, tags_after_create,
 };
 use crate::context::Context;
 
@@ -30,8 +30,16 @@ const FIELDS: &[Field] = &[
     ("cidr", Some("cidr"), Fmt::Plain),
     ("created_at", Some("created_at"), Fmt::Plain),
     ("description", Some("description"), Fmt::Plain),
-    ("dns_nameservers", Some("dns_nameservers"), Fmt::UnsortedList),
-    ("dns_publish_fixed_ip", Some("dns_publish_fixed_ip"), Fmt::Plain),
+    (
+        "dns_nameservers",
+        Some("dns_nameservers"),
+        Fmt::UnsortedList,
+    ),
+    (
+        "dns_publish_fixed_ip",
+        Some("dns_publish_fixed_ip"),
+        Fmt::Plain,
+    ),
     ("enable_dhcp", Some("enable_dhcp"), Fmt::Plain),
     ("gateway_ip", Some("gateway_ip"), Fmt::Plain),
     ("host_routes", Some("host_routes"), Fmt::Routes),
@@ -123,7 +131,12 @@ async fn create(ctx: &Context, args: SubnetCreate) -> Result<()> {
         .allocation_pools
         .iter()
         .map(|text| {
-            let pairs = parse_pairs("--allocation-pool", text, &["start", "end"], &["start", "end"])?;
+            let pairs = parse_pairs(
+                "--allocation-pool",
+                text,
+                &["start", "end"],
+                &["start", "end"],
+            )?;
             let ip = |key| -> Result<IpAddr> {
                 let value = pair(&pairs, key).unwrap_or_default();
                 value
@@ -143,7 +156,10 @@ async fn create(ctx: &Context, args: SubnetCreate) -> Result<()> {
             let hop: IpAddr = hop
                 .parse()
                 .with_context(|| format!("--host-route gateway={hop}: not an IP address"))?;
-            Ok(HostRoute::new(pair(&pairs, "destination").unwrap_or_default(), hop))
+            Ok(HostRoute::new(
+                pair(&pairs, "destination").unwrap_or_default(),
+                hop,
+            ))
         })
         .collect::<Result<Vec<_>>>()?;
     let net = find_network(&network, &args.network).await?;
@@ -175,7 +191,10 @@ async fn create(ctx: &Context, args: SubnetCreate) -> Result<()> {
     let path = create.request()?.path;
     let mut made = sent(&network, &path, create.send().await).await?;
     if let Some(tags) = tags_after_create(&made.tags, &args.tags) {
-        network.subnets().set_tags(made.id.clone(), tags.clone()).await?;
+        network
+            .subnets()
+            .set_tags(made.id.clone(), tags.clone())
+            .await?;
         made.tags = tags;
     }
     print_one(&args.output, &made, FIELDS, HIDDEN)
@@ -188,23 +207,15 @@ enum Gateway {
 }
 
 async fn delete(ctx: &Context, args: SubnetDelete) -> Result<()> {
-    let network = ctx.cloud().await?.network();
-    delete_each("subnet", &args.subnets, |name| {
-        let network = network.clone();
-        async move {
-            let found = find_subnet(&network, &name).await?;
-            let path = format!("/subnets/{}", found.id);
-            sent(&network, &path, network.subnets().delete(found.id).await).await
-        }
-    })
-    .await
+    delete_subnets(&ctx.cloud().await?.network(), &args.subnets).await
 }
 
-/// A subnet by name or id, the error as openstacksdk's `find_subnet` words it.
-pub(crate) async fn find_subnet(network: &NetworkClient, name_or_id: &str) -> Result<Subnet> {
-    network
-        .subnets()
-        .find(name_or_id)
-        .await
-        .map_err(|e| lookup_error("Subnet", name_or_id, e))
-}
+find_and_delete!(
+    find_subnet,
+    delete_subnets,
+    Subnet,
+    subnets,
+    "Subnet",
+    "subnet",
+    "/subnets"
+);

@@ -37,8 +37,8 @@ mod tests {
 
     #[test]
     fn the_service_flags_parse() {
-        let cli = Cli::try_parse_from(["fstack", "extension", "list", "--network", "--long"])
-            .unwrap();
+        let cli =
+            Cli::try_parse_from(["fstack", "extension", "list", "--network", "--long"]).unwrap();
         let Command::Extension {
             command: ExtensionCommand::List(l),
         } = cli.command

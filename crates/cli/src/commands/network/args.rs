@@ -85,7 +85,10 @@ pub struct NetworkFlags {
     #[arg(long)]
     pub internal: bool,
     /// Enable port security by default for its ports.
-    #[arg(long = "enable-port-security", conflicts_with = "disable_port_security")]
+    #[arg(
+        long = "enable-port-security",
+        conflicts_with = "disable_port_security"
+    )]
     pub enable_port_security: bool,
     /// Disable port security by default for its ports.
     #[arg(long = "disable-port-security")]
@@ -177,8 +180,11 @@ mod tests {
     use crate::args::{Cli, Command};
 
     fn network(line: &str) -> Result<NetworkCommand, clap::Error> {
-        let cli =
-            Cli::try_parse_from(["fstack", "network"].into_iter().chain(line.split_whitespace()))?;
+        let cli = Cli::try_parse_from(
+            ["fstack", "network"]
+                .into_iter()
+                .chain(line.split_whitespace()),
+        )?;
         match cli.command {
             Command::Network { command } => Ok(command),
             _ => unreachable!(),

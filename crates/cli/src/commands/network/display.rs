@@ -2,8 +2,6 @@
 //! its order, each through its column formatter (`_formatters` in
 //! `openstackclient/network/v2/*.py`). The network, subnet, port and router commands share it.
 
-use std::fmt::Write as _;
-
 use anyhow::{Result, bail};
 use serde::Serialize;
 use serde_json::Value;
@@ -190,63 +188,9 @@ fn format_dict(value: &Value, prefix: Option<&str>) -> String {
     parts.join(", ")
 }
 
-/// Python's `json.dumps` with its defaults: `, ` and `: ` between items, non-ASCII escaped.
+/// Python's `json.dumps` with its defaults.
 pub fn py_json(value: &Value) -> String {
-    let mut out = String::new();
-    write_py_json(value, &mut out);
-    out
-}
-
-fn write_py_json(value: &Value, out: &mut String) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => write_py_json_str(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_py_json(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, v)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_py_json_str(k, out);
-                out.push_str(": ");
-                write_py_json(v, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-fn write_py_json_str(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::output::python_json_dumps(value)
 }
 
 /// `key=value,key=value` (osc's `MultiKeyValueAction`): the pairs, every key one of `keys`
@@ -260,9 +204,7 @@ pub fn parse_pairs(
     let mut pairs = Vec::new();
     for part in text.split(',') {
         let Some((k, v)) = part.split_once('=') else {
-            bail!(
-                "{flag}: expected key=value pairs separated by commas, got {text:?}"
-            );
+            bail!("{flag}: expected key=value pairs separated by commas, got {text:?}");
         };
         if !keys.contains(&k) {
             bail!(
@@ -321,10 +263,7 @@ mod tests {
             cell(&routes, Fmt::Routes).human(),
             "destination='10.1.0.0/24', gateway='10.0.0.1'"
         );
-        assert_eq!(
-            cell(&json!(["b", "a"]), Fmt::UnsortedList).human(),
-            "b, a"
-        );
+        assert_eq!(cell(&json!(["b", "a"]), Fmt::UnsortedList).human(), "b, a");
         assert_eq!(cell(&json!(["b", "a"]), Fmt::List).human(), "a, b");
         assert_eq!(py_json(&json!("é\"")), r#""\u00e9\"""#);
     }
@@ -336,8 +275,13 @@ mod tests {
         assert_eq!(pair(&pairs, "ip-address"), Some("10.0.0.9"));
         let err = parse_pairs("--fixed-ip", "subnet=s,ip=1", &keys, &[]).unwrap_err();
         assert!(err.to_string().contains("invalid key \"ip\""), "{err}");
-        let err = parse_pairs("--allocation-pool", "start=1", &["start", "end"], &["start", "end"])
-            .unwrap_err();
+        let err = parse_pairs(
+            "--allocation-pool",
+            "start=1",
+            &["start", "end"],
+            &["start", "end"],
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("end= is required"), "{err}");
         let err = parse_pairs("--fixed-ip", "nonsense", &keys, &[]).unwrap_err();
         assert!(err.to_string().contains("--fixed-ip"), "{err}");

@@ -87,13 +87,19 @@ pub struct PortFlags {
     #[arg(long)]
     pub disable: bool,
     /// Enable port security.
-    #[arg(long = "enable-port-security", conflicts_with = "disable_port_security")]
+    #[arg(
+        long = "enable-port-security",
+        conflicts_with = "disable_port_security"
+    )]
     pub enable_port_security: bool,
     /// Disable port security.
     #[arg(long = "disable-port-security")]
     pub disable_port_security: bool,
     /// A fixed IP, `subnet=<subnet>,ip-address=<ip-address>` (repeatable).
-    #[arg(long = "fixed-ip", value_name = "subnet=<subnet>,ip-address=<ip-address>")]
+    #[arg(
+        long = "fixed-ip",
+        value_name = "subnet=<subnet>,ip-address=<ip-address>"
+    )]
     pub fixed_ips: Vec<String>,
     /// No fixed IP (with --fixed-ip on set: replace them).
     #[arg(long = "no-fixed-ip")]
@@ -157,8 +163,11 @@ mod tests {
     use crate::args::{Cli, Command};
 
     fn port(line: &str) -> Result<PortCommand, clap::Error> {
-        let cli =
-            Cli::try_parse_from(["fstack", "port"].into_iter().chain(line.split_whitespace()))?;
+        let cli = Cli::try_parse_from(
+            ["fstack", "port"]
+                .into_iter()
+                .chain(line.split_whitespace()),
+        )?;
         match cli.command {
             Command::Port { command } => Ok(command),
             _ => unreachable!(),
@@ -191,7 +200,8 @@ mod tests {
         ] {
             assert!(port(line).is_err(), "{line} parsed");
         }
-        let PortCommand::Set(s) = port("set p --no-fixed-ip --fixed-ip ip-address=10.0.0.4").unwrap()
+        let PortCommand::Set(s) =
+            port("set p --no-fixed-ip --fixed-ip ip-address=10.0.0.4").unwrap()
         else {
             panic!("not set");
         };

@@ -92,7 +92,10 @@ pub struct GatewayFlags {
     pub external_gateway: Option<String>,
     /// A gateway address, `subnet=<subnet>,ip-address=<ip-address>` (repeatable; needs
     /// --external-gateway).
-    #[arg(long = "fixed-ip", value_name = "subnet=<subnet>,ip-address=<ip-address>")]
+    #[arg(
+        long = "fixed-ip",
+        value_name = "subnet=<subnet>,ip-address=<ip-address>"
+    )]
     pub fixed_ips: Vec<String>,
     /// SNAT on the gateway (needs --external-gateway).
     #[arg(long = "enable-snat", conflicts_with = "disable_snat")]
@@ -176,8 +179,11 @@ mod tests {
     use crate::args::{Cli, Command};
 
     fn router(line: &str) -> Result<RouterCommand, clap::Error> {
-        let cli =
-            Cli::try_parse_from(["fstack", "router"].into_iter().chain(line.split_whitespace()))?;
+        let cli = Cli::try_parse_from(
+            ["fstack", "router"]
+                .into_iter()
+                .chain(line.split_whitespace()),
+        )?;
         match cli.command {
             Command::Router { command } => Ok(command),
             _ => unreachable!(),

@@ -81,13 +81,19 @@ pub struct SubnetCreate {
     #[arg(long = "no-dhcp")]
     pub no_dhcp: bool,
     /// An allocation pool, `start=<ip-address>,end=<ip-address>` (repeatable).
-    #[arg(long = "allocation-pool", value_name = "start=<ip-address>,end=<ip-address>")]
+    #[arg(
+        long = "allocation-pool",
+        value_name = "start=<ip-address>,end=<ip-address>"
+    )]
     pub allocation_pools: Vec<String>,
     /// A DNS server (repeatable).
     #[arg(long = "dns-nameserver", value_name = "dns-nameserver")]
     pub dns_nameservers: Vec<String>,
     /// A route, `destination=<subnet>,gateway=<ip-address>` (repeatable).
-    #[arg(long = "host-route", value_name = "destination=<subnet>,gateway=<ip-address>")]
+    #[arg(
+        long = "host-route",
+        value_name = "destination=<subnet>,gateway=<ip-address>"
+    )]
     pub host_routes: Vec<String>,
     /// A description.
     #[arg(long, value_name = "description")]
@@ -114,8 +120,11 @@ mod tests {
     use crate::args::{Cli, Command};
 
     fn subnet(line: &str) -> Result<SubnetCommand, clap::Error> {
-        let cli =
-            Cli::try_parse_from(["fstack", "subnet"].into_iter().chain(line.split_whitespace()))?;
+        let cli = Cli::try_parse_from(
+            ["fstack", "subnet"]
+                .into_iter()
+                .chain(line.split_whitespace()),
+        )?;
         match cli.command {
             Command::Subnet { command } => Ok(command),
             _ => unreachable!(),
