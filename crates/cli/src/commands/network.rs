@@ -426,3 +426,52 @@ pub(crate) fn tags_after_set(current: &[String], flags: &TagsForSet) -> Option<V
     };
     (!same || (flags.no_tag && !current.is_empty())).then_some(tags)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(tags: &[&str], no_tag: bool) -> TagsForSet {
+        TagsForSet {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            no_tag,
+        }
+    }
+
+    #[test]
+    fn tags_change_as_osc_changes_them() {
+        let current = vec!["a".to_owned()];
+        // --tag adds; an existing tag changes nothing.
+        assert_eq!(
+            tags_after_set(&current, &set(&["b"], false)),
+            Some(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(tags_after_set(&current, &set(&["a"], false)), None);
+        // --no-tag clears, --no-tag --tag replaces.
+        assert_eq!(tags_after_set(&current, &set(&[], true)), Some(vec![]));
+        assert_eq!(
+            tags_after_set(&current, &set(&["c"], true)),
+            Some(vec!["c".into()])
+        );
+        assert_eq!(tags_after_set(&[], &set(&[], true)), None);
+        assert_eq!(tags_after_set(&[], &set(&[], false)), None);
+    }
+
+    #[test]
+    fn lookups_are_worded_as_openstacksdk_words_them() {
+        let none = ferrostack::Error::new(
+            ferrostack::ErrorKind::Lookup,
+            "no network with id or name \"x\"",
+        );
+        assert_eq!(
+            lookup_error("Network", "x", none).to_string(),
+            "No Network found for x"
+        );
+        let two =
+            ferrostack::Error::new(ferrostack::ErrorKind::Lookup, "2 networks are named \"x\"");
+        assert_eq!(
+            lookup_error("Network", "x", two).to_string(),
+            "More than one Network exists with the name 'x'."
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! The flags of `fstack subnet ...`, as openstackclient 10 spells them.
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Subcommand};
 
 use crate::args::{ListOutput, ShowOutput};
@@ -69,7 +70,12 @@ pub struct SubnetCreate {
     #[arg(long = "subnet-range", value_name = "subnet-range")]
     pub subnet_range: Option<String>,
     /// IP version (default 4).
-    #[arg(long = "ip-version", value_parser = clap::value_parser!(u8).range(4..=6), default_value_t = 4)]
+    #[arg(
+        long = "ip-version",
+        default_value = "4",
+        value_parser = clap::builder::PossibleValuesParser::new(["4", "6"])
+            .map(|v| if v == "6" { 6u8 } else { 4u8 })
+    )]
     pub ip_version: u8,
     /// The gateway: an address, `auto` (the first address, default) or `none`.
     #[arg(long, value_name = "gateway", default_value = "auto")]
