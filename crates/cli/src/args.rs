@@ -12,11 +12,15 @@ use ferrostack::Secret;
 use crate::commands::catalog::args::CatalogCommand;
 use crate::commands::console::args::ConsoleCommand;
 use crate::commands::disk::args::DiskCommand;
+use crate::commands::extension::args::ExtensionCommand;
 use crate::commands::flavor::args::FlavorCommand;
 use crate::commands::image::args::ImageCommand;
 use crate::commands::keypair::args::KeypairCommand;
 use crate::commands::network::args::NetworkCommand;
+use crate::commands::port::args::PortCommand;
+use crate::commands::router::args::RouterCommand;
 use crate::commands::server::args::ServerCommand;
+use crate::commands::subnet::args::SubnetCommand;
 use crate::commands::token::args::TokenCommand;
 use crate::commands::vm::args::VmCommand;
 
@@ -229,6 +233,26 @@ pub enum Command {
     Network {
         #[command(subcommand)]
         command: NetworkCommand,
+    },
+    /// Neutron subnets.
+    Subnet {
+        #[command(subcommand)]
+        command: SubnetCommand,
+    },
+    /// Neutron ports.
+    Port {
+        #[command(subcommand)]
+        command: PortCommand,
+    },
+    /// Neutron routers.
+    Router {
+        #[command(subcommand)]
+        command: RouterCommand,
+    },
+    /// API extensions.
+    Extension {
+        #[command(subcommand)]
+        command: ExtensionCommand,
     },
     /// Keystone tokens.
     Token {

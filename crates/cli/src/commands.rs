@@ -5,11 +5,15 @@ mod build;
 pub(crate) mod catalog;
 pub(crate) mod console;
 pub(crate) mod disk;
+pub(crate) mod extension;
 pub(crate) mod flavor;
 pub(crate) mod image;
 pub(crate) mod keypair;
 pub(crate) mod network;
+pub(crate) mod port;
+pub(crate) mod router;
 pub(crate) mod server;
+pub(crate) mod subnet;
 pub(crate) mod token;
 pub(crate) mod vm;
 
@@ -28,6 +32,10 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Flavor { command } => flavor::run(ctx, command).await,
         Command::Keypair { command } => keypair::run(ctx, command).await,
         Command::Network { command } => network::run(ctx, command).await,
+        Command::Subnet { command } => subnet::run(ctx, command).await,
+        Command::Port { command } => port::run(ctx, command).await,
+        Command::Router { command } => router::run(ctx, command).await,
+        Command::Extension { command } => extension::run(ctx, command).await,
         Command::Token { command } => token::run(ctx, command).await,
         Command::Catalog { command } => catalog::run(ctx, command).await,
         Command::Disk { command } => disk::run(ctx, command).await,

@@ -33,6 +33,16 @@ pub enum Cell {
         /// What the other formats carry.
         machine: Value,
     },
+    /// A formatted value whose Python `str()` keeps an order a JSON map cannot (a dict osc
+    /// builds by hand, keys in insertion order): `value`, `csv` and `shell` print `repr`.
+    Ordered {
+        /// What tables show.
+        human: String,
+        /// What json and yaml carry.
+        machine: Value,
+        /// What `value`, `csv` and `shell` print.
+        repr: String,
+    },
 }
 
 impl Cell {
@@ -61,7 +71,7 @@ impl Cell {
                 sorted.join(", ")
             }
             Cell::Dict(pairs) => format_dict(pairs),
-            Cell::Formatted { human, .. } => human.clone(),
+            Cell::Formatted { human, .. } | Cell::Ordered { human, .. } => human.clone(),
         }
     }
 
@@ -71,7 +81,7 @@ impl Cell {
             Cell::Plain(v) => v.clone(),
             Cell::List(items) => Value::Array(items.iter().cloned().map(Value::String).collect()),
             Cell::Dict(pairs) => Value::Object(pairs.iter().cloned().collect()),
-            Cell::Formatted { machine, .. } => machine.clone(),
+            Cell::Formatted { machine, .. } | Cell::Ordered { machine, .. } => machine.clone(),
         }
     }
 
@@ -84,6 +94,7 @@ impl Cell {
             )),
             Cell::Dict(pairs) => python_repr_pairs(pairs),
             Cell::Formatted { machine, .. } => python_str(machine),
+            Cell::Ordered { repr, .. } => repr.clone(),
         }
     }
 
@@ -175,6 +186,21 @@ fn python_repr_str(s: &str) -> String {
     }
     out.push(quote);
     out
+}
+
+/// Python's `json.dumps(v)` with its defaults (`, ` and `: `, non-ASCII escaped), as osc's
+/// `RouterInfoColumn` shows a value; keys in the order of an [`ordered`] object.
+pub fn python_json_dumps(v: &Value) -> String {
+    let opts = Options {
+        noindent: true,
+        ..Options::default()
+    };
+    json_text(v, &opts).trim_end_matches('\n').to_owned()
+}
+
+/// An object whose keys keep this order in [`python_json_dumps`] and the JSON formats.
+pub fn ordered(names: &[&str], values: impl Iterator<Item = Value>) -> Value {
+    ordered_object(names, values)
 }
 
 /// The output format (`-f`).

@@ -160,6 +160,8 @@ impl CreateNetwork {
         description("description": String);
         /// `availability_zone_hints`.
         availability_zone_hints("availability_zone_hints": Vec<String>);
+        /// `project_id`: the owner, when not the caller's project (admin only).
+        project_id("project_id": String);
     }
 
     /// The request, as it will be sent.
