@@ -1,5 +1,5 @@
-//! `cargo xtask conformance [--case TEXT]`: real Keystone + Glance side by side with the mock
-//! cloud.
+//! `cargo xtask conformance [--case TEXT] [--with-nova] [--with-neutron]`: real Keystone +
+//! Glance (and Nova, Neutron) side by side with the mock cloud.
 //!
 //! 1. python-openstackclient against the real services (the venv and the setup work);
 //! 2. the differential check: the same raw requests to both, answers compared;
@@ -66,6 +66,7 @@ pub fn run(args: &[String]) -> Result<()> {
     };
     let suite = run_suite(&runtime, &cloud, &dir, filter.as_deref())?;
     let differing = differing + crate::real_nova::check_if_asked(args, &cloud, &dir)?;
+    let differing = differing + crate::real_neutron::check_if_asked(args, &cloud, &dir)?;
     drop(cloud);
 
     let failed: Vec<String> = suite

@@ -14,6 +14,7 @@ mod compute;
 mod hostile;
 mod identity;
 mod image;
+mod network;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,6 +29,11 @@ pub fn compute_cases() -> Result<Vec<Case>> {
     Ok(cases)
 }
 
+/// The network cases (`cargo xtask conformance --with-neutron`).
+pub fn network_cases() -> Vec<Case> {
+    network::cases()
+}
+
 /// Which service a case addresses.
 #[derive(Clone, Copy, Debug)]
 pub enum Svc {
@@ -35,6 +41,8 @@ pub enum Svc {
     Image,
     /// Nova, from its unversioned root (so `/` is its version list, calls are `/v2.1/...`).
     Compute,
+    /// Neutron, from its unversioned root (so `/` is its version list, calls are `/v2.0/...`).
+    Network,
 }
 
 /// Whose token a case sends.
@@ -67,6 +75,9 @@ pub struct Case {
     /// The status the real service is known to answer (the hostile corpus's): the real
     /// answer differing from it is a difference too, so the corpus cannot go stale.
     pub expect: Option<u16>,
+    /// Values compared beyond the key structure (see [`compared`]): which resources a list
+    /// holds, in which order, and the like.
+    pub compare: Vec<&'static str>,
 }
 
 /// What a repeated case waits for.
@@ -110,6 +121,8 @@ pub struct Backend {
     pub image: String,
     /// Nova's unversioned root, when the backend has a compute service.
     pub compute: Option<String>,
+    /// Neutron's unversioned root, when the backend has a network service.
+    pub network: Option<String>,
     pub admin_token: String,
     pub demo_token: String,
     vars: BTreeMap<String, String>,
@@ -134,6 +147,7 @@ impl Backend {
             identity,
             image,
             compute: None,
+            network: None,
             admin_token,
             demo_token,
             vars,
@@ -147,6 +161,12 @@ impl Backend {
         self.compute = Some(root);
         self
     }
+
+    /// The backend with a network service at `root` (Neutron's unversioned root).
+    pub fn with_network(mut self, root: String) -> Self {
+        self.network = Some(root);
+        self
+    }
 }
 
 /// What is compared of one answer.
@@ -156,6 +176,10 @@ pub struct Observed {
     keys: Vec<String>,
     headers: BTreeSet<&'static str>,
     media_type: String,
+    /// Neutron's error type (`NeutronError.type`), when the answer is a Neutron error.
+    error_type: Option<String>,
+    /// The case's compared values, in the order of [`Case::compare`].
+    values: Vec<String>,
 }
 
 /// Headers whose presence is part of the contract.
@@ -213,6 +237,10 @@ fn send(http: &Client, backend: &mut Backend, case: &Case) -> Result<(Observed, 
             .compute
             .as_ref()
             .with_context(|| format!("{} has no compute service", backend.name))?,
+        Svc::Network => backend
+            .network
+            .as_ref()
+            .with_context(|| format!("{} has no network service", backend.name))?,
     };
     let url = format!("{root}{}", substitute(&case.path, &backend.vars));
     let method = reqwest::Method::from_bytes(case.method.as_bytes())?;
@@ -287,6 +315,16 @@ fn send(http: &Client, backend: &mut Backend, case: &Case) -> Result<(Observed, 
         }
     }
     let keys = json.as_ref().map(key_paths).unwrap_or_default();
+    let error_type = json
+        .as_ref()
+        .and_then(|v| v.pointer("/NeutronError/type"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let values = case
+        .compare
+        .iter()
+        .map(|spec| compared(json.as_ref(), spec))
+        .collect();
     Ok((
         Observed {
             status,
@@ -297,9 +335,41 @@ fn send(http: &Client, backend: &mut Backend, case: &Case) -> Result<(Observed, 
             } else {
                 media_type
             },
+            error_type,
+            values,
         },
         text,
     ))
+}
+
+/// One compared value of an answer: for `/list[].field`, the values of `field` in the
+/// items of the array at JSON pointer `/list`, sorted (which items, whatever their order);
+/// for `/list[*].field` the same in the answer's order; otherwise the value at a JSON
+/// pointer. Absent values show as `-`.
+fn compared(json: Option<&Value>, spec: &str) -> String {
+    let Some(json) = json else {
+        return "(no JSON)".to_owned();
+    };
+    let ordered = spec.contains("[*].");
+    match spec.split_once("[].").or_else(|| spec.split_once("[*].")) {
+        Some((list, field)) => {
+            let mut items: Vec<String> = json
+                .pointer(list)
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|item| item.get(field).map_or("-".to_owned(), Value::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !ordered {
+                items.sort();
+            }
+            format!("[{}]", items.join(", "))
+        }
+        None => json.pointer(spec).map_or("-".to_owned(), Value::to_string),
+    }
 }
 
 /// The start of an answer, for the report.
@@ -406,6 +476,17 @@ pub fn run(cases: &[Case], real: &mut Backend, mock: &mut Backend) -> Result<Vec
         if r.headers != m.headers {
             diffs.push(format!("headers {:?} vs {:?}", r.headers, m.headers));
         }
+        if r.error_type != m.error_type {
+            diffs.push(format!(
+                "error type {:?} vs {:?}",
+                r.error_type, m.error_type
+            ));
+        }
+        for ((spec, rv), mv) in case.compare.iter().zip(&r.values).zip(&m.values) {
+            if rv != mv {
+                diffs.push(format!("{spec}: {rv} vs {mv}"));
+            }
+        }
         if r.media_type != m.media_type {
             diffs.push(format!(
                 "content-type {:?} vs {:?}",
@@ -441,6 +522,29 @@ pub fn run(cases: &[Case], real: &mut Backend, mock: &mut Backend) -> Result<Vec
     Ok(rows)
 }
 
+/// Prints the rows of a service's cases as a `case | real | mock` table (`label` names
+/// the service), then every difference with both answers; returns how many differ.
+pub fn print_rows(label: &str, rows: &[Row]) -> usize {
+    println!("\n| {label} case | real | mock | |\n|---|---|---|---|");
+    for row in rows {
+        let mark = match (&row.difference, row.deliberate) {
+            (Some(_), _) => "DIFFERS",
+            (None, Some(_)) => "deliberate",
+            (None, None) => "ok",
+        };
+        println!("| {} | {} | {} | {mark} |", row.name, row.real, row.mock);
+    }
+    let differing: Vec<_> = rows.iter().filter(|r| r.difference.is_some()).collect();
+    for row in &differing {
+        println!(
+            "\n{}: {}",
+            row.name,
+            row.difference.as_deref().unwrap_or_default()
+        );
+    }
+    differing.len()
+}
+
 fn case(name: &str, svc: Svc, who: Who, method: &str, path: &str) -> Case {
     Case {
         name: name.to_owned(),
@@ -454,6 +558,7 @@ fn case(name: &str, svc: Svc, who: Who, method: &str, path: &str) -> Case {
         deliberate: None,
         until: None,
         expect: None,
+        compare: Vec::new(),
     }
 }
 
@@ -497,6 +602,11 @@ impl Case {
     /// Repeats the request until it answers `status`.
     fn until_status(mut self, status: u16) -> Self {
         self.until = Some(Until::Status(status));
+        self
+    }
+    /// Compares a value of the answers beyond their key structure (see [`compared`]).
+    fn compare(mut self, spec: &'static str) -> Self {
+        self.compare.push(spec);
         self
     }
     /// Asks for a compute microversion.
