@@ -95,10 +95,15 @@ async fn catalog_versions_resources_and_extensions() {
         (status, body["extension"]["alias"].clone()),
         (StatusCode::OK, json!("router"))
     );
-    assert_error(
-        &demo.get("/extensions/dns-integration").await,
-        StatusCode::NOT_FOUND,
-        "HTTPNotFound",
+    let (status, body) = demo.get("/extensions/dns-integration").await;
+    assert_eq!(
+        (status, &body["code"], &body["title"]),
+        (
+            StatusCode::NOT_FOUND,
+            &json!("404 Not Found"),
+            &json!("Not Found")
+        ),
+        "webob's own error body, not a NeutronError: {body}"
     );
     let demo_project = cloud.project_id("demo").unwrap();
     let (status, body) = demo.get(&format!("/quotas/{demo_project}")).await;
@@ -154,9 +159,22 @@ async fn devstack_seed_and_the_default_group_on_a_projects_first_call() {
     assert_eq!(private["project_id"], cloud.project_id("demo").unwrap());
     assert_eq!(private["tenant_id"], private["project_id"]);
 
-    let (_, body) = demo.get("/subnets").await;
+    let (_, body) = demo.get("/subnets?sort_key=name").await;
     let subnets = body["subnets"].as_array().unwrap();
-    assert_eq!(subnets.len(), 1, "the public subnet is the admin's: {body}");
+    let names: Vec<&str> = subnets
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["private-subnet", "public-subnet"],
+        "an external network's subnet is seen by all: {body}"
+    );
+    assert_eq!(
+        (&subnets[1]["enable_dhcp"], &subnets[1]["router:external"]),
+        (&json!(false), &json!(true)),
+        "no DHCP on loopback"
+    );
     assert_eq!(subnets[0]["cidr"], "10.0.0.0/22");
     assert_eq!(subnets[0]["gateway_ip"], "10.0.0.1");
     assert_eq!(

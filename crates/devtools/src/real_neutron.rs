@@ -32,6 +32,19 @@ const NEUTRON_PACKAGES: &[&str] = &["neutron==29.0.0", "gunicorn==27.0.1", "PyMy
 /// The password of the `neutron` service account (throwaway, loopback only).
 const SERVICE_PASSWORD: &str = "conformance-neutron";
 
+/// Neutron's service plugins and ML2 extension drivers: devstack's usual set beside the
+/// router, whose attributes the mock's resources carry (`qos_policy_id`, `segment_id`,
+/// `l2_adjacency`, `ip_allocation`, `port_forwardings`, `is_default`,
+/// `propagate_uplink_status`).
+const SERVICE_PLUGINS: &[&str] = &[
+    "router",
+    "qos",
+    "segments",
+    "port_forwarding",
+    "auto_allocate",
+];
+const EXTENSION_DRIVERS: &[&str] = &["port_security", "qos", "uplink_status_propagation"];
+
 /// Debian's MariaDB programs (package mariadb-server).
 const MARIADBD: &str = "/usr/sbin/mariadbd";
 const MARIADB_INSTALL_DB: &str = "/usr/bin/mariadb-install-db";
@@ -158,7 +171,7 @@ impl RealNeutron {
             .with_context(|| format!("copying {}", paste.display()))?;
         let conf = format!(
             "[DEFAULT]\nlog_file = {log}\nstate_path = {state}\nhost = ferrostack-network\n\
-             core_plugin = ml2\nservice_plugins = router\nauth_strategy = keystone\n\
+             core_plugin = ml2\nservice_plugins = {plugins}\nauth_strategy = keystone\n\
              api_paste_config = {etc}/api-paste.ini\n\
              transport_url = fake:/\n\
              notify_nova_on_port_status_changes = false\n\
@@ -168,7 +181,7 @@ impl RealNeutron {
              [oslo_concurrency]\nlock_path = {d}/lock\n\
              [oslo_messaging_notifications]\ndriver = noop\n\
              [ml2]\ntype_drivers = flat,vxlan\ntenant_network_types = vxlan\n\
-             mechanism_drivers = openvswitch\nextension_drivers = port_security\n\
+             mechanism_drivers = openvswitch\nextension_drivers = {drivers}\n\
              [ml2_type_vxlan]\nvni_ranges = 1:1000\n\
              [ml2_type_flat]\nflat_networks = *\n\
              {authtoken}",
@@ -178,6 +191,8 @@ impl RealNeutron {
             socket = self.socket.display(),
             d = d.display(),
             authtoken = authtoken_section(cloud, "neutron", SERVICE_PASSWORD),
+            plugins = SERVICE_PLUGINS.join(","),
+            drivers = EXTENSION_DRIVERS.join(","),
         );
         let conf_file = etc.join("neutron.conf");
         fs::write(&conf_file, conf)?;
@@ -229,7 +244,7 @@ impl RealNeutron {
         post(
             "subnets",
             json!({"subnet": {"name": "public-subnet", "network_id": public, "ip_version": 4,
-                "cidr": PUBLIC_CIDR}}),
+                "cidr": PUBLIC_CIDR, "enable_dhcp": false}}),
             "subnet",
         )?;
         for project in ["admin", "demo"] {
