@@ -255,28 +255,11 @@ fn differential_check(runtime: &tokio::runtime::Runtime, cloud: &RealCloud) -> R
     let started = Instant::now();
     let rows = differential::run(&cases, &mut real, &mut fake)?;
     let elapsed = started.elapsed();
-    println!("\n| case | real | mock | |\n|---|---|---|---|");
-    for row in &rows {
-        let mark = if row.difference.is_some() {
-            "DIFFERS"
-        } else {
-            "ok"
-        };
-        println!("| {} | {} | {} | {mark} |", row.name, row.real, row.mock);
-    }
-    let differing: Vec<_> = rows.iter().filter(|r| r.difference.is_some()).collect();
-    for row in &differing {
-        println!(
-            "\n{}: {}",
-            row.name,
-            row.difference.as_deref().unwrap_or_default()
-        );
-    }
+    let differing = differential::print_rows("identity and image", &rows);
     step(format!(
-        "differential check: {} cases, {} differ ({:.1} s)",
+        "differential check: {} cases, {differing} differ ({:.1} s)",
         rows.len(),
-        differing.len(),
         elapsed.as_secs_f64()
     ));
-    Ok(differing.len())
+    Ok(differing)
 }

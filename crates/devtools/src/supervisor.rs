@@ -44,6 +44,11 @@ impl Supervisor {
         })
     }
 
+    /// The process ids, for a signal handler that must stop them before `Drop` can run.
+    pub fn pids(&self) -> Vec<u32> {
+        self.processes.iter().map(|s| s.child.id()).collect()
+    }
+
     /// Runs a service's management command to its end, its output in `<program>.log`.
     pub fn manage(&self, venv: &Venv, program: &str, conf: &Path, args: &[&str]) -> Result<()> {
         let log_path = self.dir.join(format!("{program}.log"));

@@ -267,7 +267,8 @@ fn sort(docs: &mut [&Doc], kind: Kind, query: &[(String, String)]) -> Result<(),
         }
         return Ok(());
     }
-    if !dirs.is_empty() && dirs.len() != keys.len() {
+    // Neutron wants a direction for every key, even the first.
+    if dirs.len() != keys.len() {
         return Err(bad_request(
             "The number of sort_keys and sort_dirs must be same",
         ));

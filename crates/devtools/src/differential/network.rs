@@ -665,9 +665,10 @@ pub fn cases() -> Vec<Case> {
             N,
             Admin,
             "GET",
-            "/v2.0/networks?limit=2&sort_key=name",
+            "/v2.0/networks?limit=2&sort_key=name&sort_dir=asc",
         )
         .compare("/networks[*].name"),
+        networks("networks sort key without direction", "?sort_key=name"),
         networks("networks sorted by name", "?sort_key=name&sort_dir=asc")
             .compare("/networks[*].name"),
         networks("networks sorted down", "?sort_key=name&sort_dir=desc")
