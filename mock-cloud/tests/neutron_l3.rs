@@ -113,10 +113,11 @@ async fn ports_take_addresses_from_the_subnet_and_l3_ports_stay() {
         StatusCode::CONFLICT,
         "NetworkInUse",
     );
+    // Ports use the default group: Neutron says "in use" before "default".
     assert_error(
         &demo.delete(&format!("/security-groups/{default}")).await,
         StatusCode::CONFLICT,
-        "SecurityGroupCannotRemoveDefault",
+        "SecurityGroupInUse",
     );
 
     // A /30 holds two addresses: the third port finds none.
