@@ -95,10 +95,15 @@ async fn catalog_versions_resources_and_extensions() {
         (status, body["extension"]["alias"].clone()),
         (StatusCode::OK, json!("router"))
     );
-    assert_error(
-        &demo.get("/extensions/dns-integration").await,
-        StatusCode::NOT_FOUND,
-        "HTTPNotFound",
+    let (status, body) = demo.get("/extensions/dns-integration").await;
+    assert_eq!(
+        (status, &body["code"], &body["title"]),
+        (
+            StatusCode::NOT_FOUND,
+            &json!("404 Not Found"),
+            &json!("Not Found")
+        ),
+        "webob's own error body, not a NeutronError: {body}"
     );
     let demo_project = cloud.project_id("demo").unwrap();
     let (status, body) = demo.get(&format!("/quotas/{demo_project}")).await;
@@ -137,7 +142,7 @@ async fn catalog_versions_resources_and_extensions() {
 async fn devstack_seed_and_the_default_group_on_a_projects_first_call() {
     let cloud = cloud().await;
     let demo = As::new(&cloud, "demo", "demo");
-    let (_, body) = demo.get("/networks?sort_key=name").await;
+    let (_, body) = demo.get("/networks?sort_key=name&sort_dir=asc").await;
     let names: Vec<&str> = body["networks"]
         .as_array()
         .unwrap()
@@ -154,9 +159,22 @@ async fn devstack_seed_and_the_default_group_on_a_projects_first_call() {
     assert_eq!(private["project_id"], cloud.project_id("demo").unwrap());
     assert_eq!(private["tenant_id"], private["project_id"]);
 
-    let (_, body) = demo.get("/subnets").await;
+    let (_, body) = demo.get("/subnets?sort_key=name&sort_dir=asc").await;
     let subnets = body["subnets"].as_array().unwrap();
-    assert_eq!(subnets.len(), 1, "the public subnet is the admin's: {body}");
+    let names: Vec<&str> = subnets
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["private-subnet", "public-subnet"],
+        "an external network's subnet is seen by all: {body}"
+    );
+    assert_eq!(
+        (&subnets[1]["enable_dhcp"], &subnets[1]["router:external"]),
+        (&json!(false), &json!(true)),
+        "no DHCP on loopback"
+    );
     assert_eq!(subnets[0]["cidr"], "10.0.0.0/22");
     assert_eq!(subnets[0]["gateway_ip"], "10.0.0.1");
     assert_eq!(
@@ -425,7 +443,9 @@ async fn filters_fields_sorting_pages_and_tags() {
             .map(|n| n["name"].as_str().unwrap().to_owned())
             .collect()
     };
-    let (_, body) = demo.get("/networks?name=n-a&name=n-b&sort_key=name").await;
+    let (_, body) = demo
+        .get("/networks?name=n-a&name=n-b&sort_key=name&sort_dir=asc")
+        .await;
     assert_eq!(names(&body), ["n-a", "n-b"], "a repeated filter is an OR");
     let (_, body) = demo.get("/networks?tags=red,blue").await;
     assert_eq!(names(&body), ["n-a"]);
@@ -434,7 +454,7 @@ async fn filters_fields_sorting_pages_and_tags() {
         .await;
     assert_eq!(names(&body), ["n-b", "n-a"]);
     let (_, body) = demo
-        .get("/networks?not-tags-any=red&name=n-b&name=n-e&sort_key=name")
+        .get("/networks?not-tags-any=red&name=n-b&name=n-e&sort_key=name&sort_dir=asc")
         .await;
     assert_eq!(names(&body), ["n-b", "n-e"]);
     let (_, body) = demo.get("/networks?router:external=True").await;
@@ -444,12 +464,18 @@ async fn filters_fields_sorting_pages_and_tags() {
     assert_eq!(keys, ["id", "name"]);
     let (status, body) = demo.get("/networks?colour=red").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, _) = demo.get("/networks?sort_key=colour").await;
+    let (status, _) = demo.get("/networks?sort_key=colour&sort_dir=asc").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, body) = demo.get("/networks?sort_key=name").await;
+    assert_eq!(
+        (status, &body["NeutronError"]["type"]),
+        (StatusCode::BAD_REQUEST, &json!("HTTPBadRequest")),
+        "a sort key needs its direction: {body}"
+    );
 
     // Pages of two, following `networks_links` to the end: 7 networks (5 + private + public).
     let mut url = format!(
-        "{}/networking/v2.0/networks?limit=2&sort_key=name",
+        "{}/networking/v2.0/networks?limit=2&sort_key=name&sort_dir=asc",
         cloud.base_url()
     );
     let mut seen = Vec::new();
@@ -588,7 +614,7 @@ async fn state_survives_a_restart_and_reset_clears_it() {
     );
     let (_, body) = demo.get("/floatingips").await;
     assert_eq!(body["floatingips"], json!([]));
-    let (_, body) = demo.get("/networks?sort_key=name").await;
+    let (_, body) = demo.get("/networks?sort_key=name&sort_dir=asc").await;
     let names: Vec<&str> = body["networks"]
         .as_array()
         .unwrap()

@@ -46,7 +46,7 @@ async fn ports_take_addresses_from_the_subnet_and_l3_ports_stay() {
             )
             .await,
         StatusCode::CONFLICT,
-        "IpAddressInUse",
+        "IpAddressAlreadyAllocated",
     );
     assert_error(
         &demo.post("/ports", json!({"port": {"network_id": private, "fixed_ips": [{"subnet_id": subnet, "ip_address": "10.9.9.9"}]}})).await,
@@ -113,10 +113,11 @@ async fn ports_take_addresses_from_the_subnet_and_l3_ports_stay() {
         StatusCode::CONFLICT,
         "NetworkInUse",
     );
+    // Ports use the default group: Neutron says "in use" before "default".
     assert_error(
         &demo.delete(&format!("/security-groups/{default}")).await,
         StatusCode::CONFLICT,
-        "SecurityGroupCannotRemoveDefault",
+        "SecurityGroupInUse",
     );
 
     // A /30 holds two addresses: the third port finds none.
@@ -163,6 +164,30 @@ async fn ports_take_addresses_from_the_subnet_and_l3_ports_stay() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // Neutron serves no DHCP on loopback: such a subnet needs enable_dhcp false.
+    let loopback = json!({"network_id": tiny, "ip_version": 4, "cidr": "127.9.0.0/24"});
+    assert_error(
+        &demo.post("/subnets", json!({ "subnet": loopback })).await,
+        StatusCode::BAD_REQUEST,
+        "InvalidInput",
+    );
+    let mut without_dhcp = loopback.clone();
+    without_dhcp["enable_dhcp"] = json!(false);
+    let (status, body) = demo
+        .post("/subnets", json!({ "subnet": without_dhcp }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["subnet"]["id"].as_str().unwrap();
+    assert_error(
+        &demo
+            .put(
+                &format!("/subnets/{id}"),
+                json!({"subnet": {"enable_dhcp": true}}),
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+        "InvalidInput",
+    );
 
     // A bulk create is whole or nothing.
     let (_, before) = demo.get("/networks").await;
@@ -232,7 +257,7 @@ async fn routers_attach_and_detach_subnets() {
     assert_error(
         &demo.put(&path, json!({"subnet_id": subnet})).await,
         StatusCode::CONFLICT,
-        "IpAddressInUse",
+        "IpAddressAlreadyAllocated",
     );
     let (_, body) = demo
         .post("/networks", json!({"network": {"name": "n2"}}))
@@ -473,7 +498,11 @@ async fn floating_ips_need_an_external_network_and_a_router() {
             json!({"floatingip": {"floating_network_id": public, "floating_ip_address": address}}),
         )
         .await;
-    assert_error(&(status, body), StatusCode::CONFLICT, "IpAddressInUse");
+    assert_error(
+        &(status, body),
+        StatusCode::CONFLICT,
+        "IpAddressAlreadyAllocated",
+    );
 
     // A network no router reaches.
     let (_, body) = demo

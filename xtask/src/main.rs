@@ -54,14 +54,14 @@ fn print_usage() {
          tasks:\n  \
          test [--full]             fmt, clippy, every test, docs, smoke, conformance, quick bench\n                            \
          (installs prerequisites; ends with each step's wall time).\n                            \
-         --full adds what cannot fit in CI: conformance --with-nova\n  \
+         --full adds what cannot fit in CI: conformance --with-nova --with-neutron\n  \
          smoke [--cloud NAME] [--keep]\n                            \
          build a tiny image, upload it, boot it, prove it booted\n  \
          bench [--quick] [--only KEYS]\n                            \
          every speed claim beside its peer (quick: under 2 min);\n                            \
          --only throughput,growth runs just those sections\n  \
-         conformance [--case TEXT] [--with-nova]\n                            \
-         real Keystone + Glance (+ Nova) from PyPI, side by side with the mock\n  \
+         conformance [--case TEXT] [--with-nova] [--with-neutron]\n                            \
+         real Keystone + Glance (+ Nova, + Neutron) from PyPI, side by side with the mock\n  \
          fuzz [--target NAME] [--seconds N]\n                            \
          fuzz for N seconds (default 60): inspect (the format inspector, the default),\n                            \
          responses (the SDK's decoding of service answers) or mock-json (the mock's handlers)\n  \

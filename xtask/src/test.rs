@@ -12,7 +12,8 @@ use crate::{bench, devtools};
 const USAGE: &str = "usage: cargo xtask test [--full]";
 
 /// Runs formatting, clippy, every test, the docs, smoke, conformance and the quick bench.
-/// Installs the prerequisites first. `--full` adds what does not fit in CI (real Nova).
+/// Installs the prerequisites first. `--full` adds what does not fit in CI (real Nova and
+/// real Neutron).
 pub fn all(args: &[String]) -> Result<()> {
     let mut full = false;
     for arg in args {
@@ -82,10 +83,13 @@ fn steps(full: bool, times: &mut Times) -> Result<()> {
     })?;
 
     times.time("conformance", || {
-        let with_nova = ["--with-nova".to_owned()];
+        let with_all = ["--with-nova".to_owned(), "--with-neutron".to_owned()];
         if full {
-            step("cargo xtask conformance --with-nova (--full): real Keystone + Glance + Nova and the mock");
-            devtools::run_built("conformance", &with_nova)
+            step(
+                "cargo xtask conformance --with-nova --with-neutron (--full): real Keystone + \
+                 Glance + Nova + Neutron and the mock",
+            );
+            devtools::run_built("conformance", &with_all)
         } else {
             step("cargo xtask conformance: the SDK suite against real Keystone + Glance and the mock");
             devtools::run_built("conformance", &[])

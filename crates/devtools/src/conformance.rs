@@ -1,5 +1,5 @@
-//! `cargo xtask conformance [--case TEXT]`: real Keystone + Glance side by side with the mock
-//! cloud.
+//! `cargo xtask conformance [--case TEXT] [--with-nova] [--with-neutron]`: real Keystone +
+//! Glance (and Nova, Neutron) side by side with the mock cloud.
 //!
 //! 1. python-openstackclient against the real services (the venv and the setup work);
 //! 2. the differential check: the same raw requests to both, answers compared;
@@ -66,6 +66,7 @@ pub fn run(args: &[String]) -> Result<()> {
     };
     let suite = run_suite(&runtime, &cloud, &dir, filter.as_deref())?;
     let differing = differing + crate::real_nova::check_if_asked(args, &cloud, &dir)?;
+    let differing = differing + crate::real_neutron::check_if_asked(args, &cloud, &dir)?;
     drop(cloud);
 
     let failed: Vec<String> = suite
@@ -254,28 +255,11 @@ fn differential_check(runtime: &tokio::runtime::Runtime, cloud: &RealCloud) -> R
     let started = Instant::now();
     let rows = differential::run(&cases, &mut real, &mut fake)?;
     let elapsed = started.elapsed();
-    println!("\n| case | real | mock | |\n|---|---|---|---|");
-    for row in &rows {
-        let mark = if row.difference.is_some() {
-            "DIFFERS"
-        } else {
-            "ok"
-        };
-        println!("| {} | {} | {} | {mark} |", row.name, row.real, row.mock);
-    }
-    let differing: Vec<_> = rows.iter().filter(|r| r.difference.is_some()).collect();
-    for row in &differing {
-        println!(
-            "\n{}: {}",
-            row.name,
-            row.difference.as_deref().unwrap_or_default()
-        );
-    }
+    let differing = differential::print_rows("identity and image", &rows);
     step(format!(
-        "differential check: {} cases, {} differ ({:.1} s)",
+        "differential check: {} cases, {differing} differ ({:.1} s)",
         rows.len(),
-        differing.len(),
         elapsed.as_secs_f64()
     ));
-    Ok(differing.len())
+    Ok(differing)
 }

@@ -14,6 +14,7 @@ mod compute;
 mod hostile;
 mod identity;
 mod image;
+mod network;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,6 +29,11 @@ pub fn compute_cases() -> Result<Vec<Case>> {
     Ok(cases)
 }
 
+/// The network cases (`cargo xtask conformance --with-neutron`).
+pub fn network_cases() -> Vec<Case> {
+    network::cases()
+}
+
 /// Which service a case addresses.
 #[derive(Clone, Copy, Debug)]
 pub enum Svc {
@@ -35,6 +41,8 @@ pub enum Svc {
     Image,
     /// Nova, from its unversioned root (so `/` is its version list, calls are `/v2.1/...`).
     Compute,
+    /// Neutron, from its unversioned root (so `/` is its version list, calls are `/v2.0/...`).
+    Network,
 }
 
 /// Whose token a case sends.
@@ -67,6 +75,9 @@ pub struct Case {
     /// The status the real service is known to answer (the hostile corpus's): the real
     /// answer differing from it is a difference too, so the corpus cannot go stale.
     pub expect: Option<u16>,
+    /// Values compared beyond the key structure (see [`compared`]): which resources a list
+    /// holds, in which order, and the like.
+    pub compare: Vec<&'static str>,
 }
 
 /// What a repeated case waits for.
@@ -88,6 +99,8 @@ const UNTIL_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 pub struct Deliberate {
     /// JSON key paths (as in the report) that only the real answer carries.
     pub real_only_keys: &'static [&'static str],
+    /// Whether the compared values ([`Case::compare`]) differ on purpose.
+    pub values: bool,
     /// Why the mock differs.
     pub reason: &'static str,
 }
@@ -110,6 +123,8 @@ pub struct Backend {
     pub image: String,
     /// Nova's unversioned root, when the backend has a compute service.
     pub compute: Option<String>,
+    /// Neutron's unversioned root, when the backend has a network service.
+    pub network: Option<String>,
     pub admin_token: String,
     pub demo_token: String,
     vars: BTreeMap<String, String>,
@@ -134,6 +149,7 @@ impl Backend {
             identity,
             image,
             compute: None,
+            network: None,
             admin_token,
             demo_token,
             vars,
@@ -147,6 +163,12 @@ impl Backend {
         self.compute = Some(root);
         self
     }
+
+    /// The backend with a network service at `root` (Neutron's unversioned root).
+    pub fn with_network(mut self, root: String) -> Self {
+        self.network = Some(root);
+        self
+    }
 }
 
 /// What is compared of one answer.
@@ -156,6 +178,10 @@ pub struct Observed {
     keys: Vec<String>,
     headers: BTreeSet<&'static str>,
     media_type: String,
+    /// Neutron's error type (`NeutronError.type`), when the answer is a Neutron error.
+    error_type: Option<String>,
+    /// The case's compared values, in the order of [`Case::compare`].
+    values: Vec<String>,
 }
 
 /// Headers whose presence is part of the contract.
@@ -179,8 +205,10 @@ fn substitute(template: &str, vars: &BTreeMap<String, String>) -> String {
 }
 
 /// The key structure of a JSON answer: top-level keys, and the keys of the first level of
-/// nested objects (`image.name`, `token.catalog`), and of the first element of arrays.
-fn key_paths(value: &Value) -> Vec<String> {
+/// nested objects (`image.name`, `token.catalog`), and of the first element of arrays, or
+/// with `every_item` of all its elements (Neutron lists in id order, so which resource comes
+/// first differs between backends, and some attributes only some resources carry).
+fn key_paths(value: &Value, every_item: bool) -> Vec<String> {
     let mut out = BTreeSet::new();
     if let Value::Object(map) = value {
         for (k, v) in map {
@@ -192,9 +220,12 @@ fn key_paths(value: &Value) -> Vec<String> {
                     }
                 }
                 Value::Array(items) => {
-                    if let Some(Value::Object(inner)) = items.first() {
-                        for ik in inner.keys() {
-                            out.insert(format!("{k}[].{ik}"));
+                    let taken = if every_item { items.len() } else { 1 };
+                    for item in items.iter().take(taken) {
+                        if let Value::Object(inner) = item {
+                            for ik in inner.keys() {
+                                out.insert(format!("{k}[].{ik}"));
+                            }
                         }
                     }
                 }
@@ -213,6 +244,10 @@ fn send(http: &Client, backend: &mut Backend, case: &Case) -> Result<(Observed, 
             .compute
             .as_ref()
             .with_context(|| format!("{} has no compute service", backend.name))?,
+        Svc::Network => backend
+            .network
+            .as_ref()
+            .with_context(|| format!("{} has no network service", backend.name))?,
     };
     let url = format!("{root}{}", substitute(&case.path, &backend.vars));
     let method = reqwest::Method::from_bytes(case.method.as_bytes())?;
@@ -286,7 +321,28 @@ fn send(http: &Client, backend: &mut Backend, case: &Case) -> Result<(Observed, 
             backend.vars.insert(var.clone(), found);
         }
     }
-    let keys = json.as_ref().map(key_paths).unwrap_or_default();
+    let every_item = matches!(case.svc, Svc::Network);
+    let keys = json
+        .as_ref()
+        .map(|v| key_paths(v, every_item))
+        .unwrap_or_default();
+    let error_type = json
+        .as_ref()
+        .and_then(|v| v.pointer("/NeutronError/type"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    // Ids differ between the backends: a captured one reads as its name (`{subnet}`).
+    let values = case
+        .compare
+        .iter()
+        .map(|spec| {
+            let mut value = compared(json.as_ref(), spec);
+            for (var, captured) in &backend.vars {
+                value = value.replace(captured.as_str(), &format!("{{{var}}}"));
+            }
+            value
+        })
+        .collect();
     Ok((
         Observed {
             status,
@@ -297,9 +353,41 @@ fn send(http: &Client, backend: &mut Backend, case: &Case) -> Result<(Observed, 
             } else {
                 media_type
             },
+            error_type,
+            values,
         },
         text,
     ))
+}
+
+/// One compared value of an answer: for `/list[].field`, the values of `field` in the
+/// items of the array at JSON pointer `/list`, sorted (which items, whatever their order);
+/// for `/list[*].field` the same in the answer's order; otherwise the value at a JSON
+/// pointer. Absent values show as `-`.
+fn compared(json: Option<&Value>, spec: &str) -> String {
+    let Some(json) = json else {
+        return "(no JSON)".to_owned();
+    };
+    let ordered = spec.contains("[*].");
+    match spec.split_once("[].").or_else(|| spec.split_once("[*].")) {
+        Some((list, field)) => {
+            let mut items: Vec<String> = json
+                .pointer(list)
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|item| item.get(field).map_or("-".to_owned(), Value::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !ordered {
+                items.sort();
+            }
+            format!("[{}]", items.join(", "))
+        }
+        None => json.pointer(spec).map_or("-".to_owned(), Value::to_string),
+    }
 }
 
 /// The start of an answer, for the report.
@@ -384,19 +472,30 @@ pub fn run(cases: &[Case], real: &mut Backend, mock: &mut Backend) -> Result<Vec
         let mk: BTreeSet<&str> = m.keys.iter().map(String::as_str).collect();
         let only_real: BTreeSet<&str> = rk.difference(&mk).copied().collect();
         let only_mock: BTreeSet<&str> = mk.difference(&rk).copied().collect();
+        let value_diffs: Vec<String> = case
+            .compare
+            .iter()
+            .zip(&r.values)
+            .zip(&m.values)
+            .filter(|((_, rv), mv)| rv != mv)
+            .map(|((spec, rv), mv)| format!("{spec}: {rv} vs {mv}"))
+            .collect();
         let mut deliberate = None;
         match case.deliberate {
             Some(d)
                 if only_mock.is_empty()
-                    && only_real == d.real_only_keys.iter().copied().collect() =>
+                    && only_real == d.real_only_keys.iter().copied().collect()
+                    && d.values != value_diffs.is_empty() =>
             {
                 deliberate = Some(d.reason);
             }
             Some(d) => diffs.push(format!(
-                "expected the deliberate difference (keys only in real: {:?}), found keys only in \
-                 real: {only_real:?}, only in mock: {only_mock:?}; if real and mock now agree, \
-                 drop the mark here and in mock-cloud's glance.rs",
-                d.real_only_keys
+                "expected the deliberate difference (keys only in real: {:?}{}), found keys only \
+                 in real: {only_real:?}, only in mock: {only_mock:?}, values differing: {}; if \
+                 real and mock now agree, drop the mark here and in the mock's module docs",
+                d.real_only_keys,
+                if d.values { ", values" } else { "" },
+                value_diffs.len()
             )),
             None if !only_real.is_empty() || !only_mock.is_empty() => diffs.push(format!(
                 "JSON keys only in real: {only_real:?}; only in mock: {only_mock:?}"
@@ -405,6 +504,15 @@ pub fn run(cases: &[Case], real: &mut Backend, mock: &mut Backend) -> Result<Vec
         }
         if r.headers != m.headers {
             diffs.push(format!("headers {:?} vs {:?}", r.headers, m.headers));
+        }
+        if r.error_type != m.error_type {
+            diffs.push(format!(
+                "error type {:?} vs {:?}",
+                r.error_type, m.error_type
+            ));
+        }
+        if !(deliberate.is_some() && case.deliberate.is_some_and(|d| d.values)) {
+            diffs.extend(value_diffs);
         }
         if r.media_type != m.media_type {
             diffs.push(format!(
@@ -441,6 +549,29 @@ pub fn run(cases: &[Case], real: &mut Backend, mock: &mut Backend) -> Result<Vec
     Ok(rows)
 }
 
+/// Prints the rows of a service's cases as a `case | real | mock` table (`label` names
+/// the service), then every difference with both answers; returns how many differ.
+pub fn print_rows(label: &str, rows: &[Row]) -> usize {
+    println!("\n| {label} case | real | mock | |\n|---|---|---|---|");
+    for row in rows {
+        let mark = match (&row.difference, row.deliberate) {
+            (Some(_), _) => "DIFFERS",
+            (None, Some(_)) => "deliberate",
+            (None, None) => "ok",
+        };
+        println!("| {} | {} | {} | {mark} |", row.name, row.real, row.mock);
+    }
+    let differing: Vec<_> = rows.iter().filter(|r| r.difference.is_some()).collect();
+    for row in &differing {
+        println!(
+            "\n{}: {}",
+            row.name,
+            row.difference.as_deref().unwrap_or_default()
+        );
+    }
+    differing.len()
+}
+
 fn case(name: &str, svc: Svc, who: Who, method: &str, path: &str) -> Case {
     Case {
         name: name.to_owned(),
@@ -454,6 +585,7 @@ fn case(name: &str, svc: Svc, who: Who, method: &str, path: &str) -> Case {
         deliberate: None,
         until: None,
         expect: None,
+        compare: Vec::new(),
     }
 }
 
@@ -499,6 +631,11 @@ impl Case {
         self.until = Some(Until::Status(status));
         self
     }
+    /// Compares a value of the answers beyond their key structure (see [`compared`]).
+    fn compare(mut self, spec: &'static str) -> Self {
+        self.compare.push(spec);
+        self
+    }
     /// Asks for a compute microversion.
     fn microversion(self, version: &str) -> Self {
         self.header("OpenStack-API-Version", format!("compute {version}"))
@@ -507,6 +644,16 @@ impl Case {
     fn deliberate(mut self, real_only_keys: &'static [&'static str], reason: &'static str) -> Self {
         self.deliberate = Some(Deliberate {
             real_only_keys,
+            values: false,
+            reason,
+        });
+        self
+    }
+    /// Marks a documented difference in the compared values ([`Case::compare`]), for `reason`.
+    fn deliberate_values(mut self, reason: &'static str) -> Self {
+        self.deliberate = Some(Deliberate {
+            real_only_keys: &[],
+            values: true,
             reason,
         });
         self
@@ -538,4 +685,35 @@ pub fn cases(admin_password: &str) -> Result<Vec<Case>> {
     cases.extend(hostile::cases("identity")?);
     cases.extend(hostile::cases("image")?);
     Ok(cases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compared_values_are_sorted_ordered_or_pointed_at() {
+        let answer = json!({"networks": [{"name": "b"}, {"name": "a"}, {}], "count": 3});
+        assert_eq!(
+            compared(Some(&answer), "/networks[].name"),
+            r#"["a", "b", -]"#
+        );
+        assert_eq!(
+            compared(Some(&answer), "/networks[*].name"),
+            r#"["b", "a", -]"#
+        );
+        assert_eq!(compared(Some(&answer), "/count"), "3");
+        assert_eq!(compared(Some(&answer), "/missing"), "-");
+        assert_eq!(compared(None, "/count"), "(no JSON)");
+    }
+
+    #[test]
+    fn every_item_takes_the_keys_of_all_list_elements() {
+        let answer = json!({"networks": [{"id": 1}, {"id": 2, "is_default": false}]});
+        assert_eq!(key_paths(&answer, false), ["networks", "networks[].id"]);
+        assert_eq!(
+            key_paths(&answer, true),
+            ["networks", "networks[].id", "networks[].is_default"]
+        );
+    }
 }

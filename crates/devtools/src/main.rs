@@ -6,8 +6,9 @@
 //! - `bench [--quick] [--build-seconds S]`: the benchmarks, side by side with their peers,
 //!   from a release build of this binary, mock-cloud and fstack (`cargo xtask bench` makes
 //!   it, in one `cargo build --release`); `bench probe ...` are its measured probes.
-//! - `conformance [--case TEXT] [--with-nova]`: the SDK against real Keystone + Glance (+
-//!   Nova), real clients against the mock, and the raw-HTTP differential check.
+//! - `conformance [--case TEXT] [--with-nova] [--with-neutron]`: the SDK against real
+//!   Keystone + Glance (+ Nova, + Neutron), real clients against the mock, and the raw-HTTP
+//!   differential check.
 //!
 //! Run it through `cargo xtask <command>`, which installs the prerequisites first.
 
@@ -15,9 +16,11 @@ mod bench;
 mod conformance;
 mod differential;
 mod real_cloud;
+mod real_neutron;
 mod real_nova;
 mod signal;
 mod smoke;
+mod supervisor;
 
 use anyhow::{Result, bail};
 

@@ -5,15 +5,14 @@
 //! odd-looking step avoids. Only the processes started here are stopped, on drop too.
 
 use std::fs;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
-use crate::signal::{self, Signal};
+use crate::supervisor::{Supervisor, free_port, http_status};
 use xtask::prerequisites::{self, Venv};
 use xtask::run;
 use xtask::step;
@@ -33,7 +32,9 @@ pub const ADMIN_PASSWORD: &str = "admin";
 pub const DEMO_PASSWORD: &str = "demo";
 const GLANCE_PASSWORD: &str = "conformance-glance";
 
-/// How long a service may take to answer after its start (cold sqlite, Python imports).
+/// How long a service may take to answer after its start (cold sqlite, Python imports); the
+/// gunicorn set-up is the supervisor's (REAL-OPENSTACK.md pitfalls 3, 4: one worker with
+/// threads, since the in-memory cache is per process; no control socket, or two clash).
 const READY_DEADLINE: Duration = Duration::from_secs(120);
 
 /// The venv with keystone, glance and gunicorn.
@@ -43,35 +44,23 @@ pub fn services_venv() -> Result<Venv> {
 
 /// A running Keystone + Glance pair.
 pub struct RealCloud {
-    dir: PathBuf,
     /// Keystone's root, `http://127.0.0.1:PORT`.
     pub keystone_url: String,
     /// Glance's root, `http://127.0.0.1:PORT`.
     pub glance_url: String,
-    processes: Vec<Service>,
-}
-
-struct Service {
-    name: &'static str,
-    child: Child,
-    log: PathBuf,
+    services: Supervisor,
 }
 
 impl RealCloud {
     /// Sets up fresh databases under `dir` and starts both services.
     pub fn start(venv: &Venv, dir: &Path) -> Result<RealCloud> {
-        if dir.exists() {
-            fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
-        }
-        fs::create_dir_all(dir)?;
-        let dir = dir.canonicalize()?;
+        let services = Supervisor::fresh(dir, READY_DEADLINE)?;
         let keystone_port = free_port()?;
         let glance_port = free_port()?;
         let mut cloud = RealCloud {
             keystone_url: format!("http://127.0.0.1:{keystone_port}"),
             glance_url: format!("http://127.0.0.1:{glance_port}"),
-            dir,
-            processes: Vec::new(),
+            services,
         };
         let started = Instant::now();
         cloud.start_keystone(venv, keystone_port)?;
@@ -89,7 +78,7 @@ impl RealCloud {
     /// The process ids of the services (gunicorn masters), for a signal handler that must
     /// stop them when the process is interrupted before `Drop` can run.
     pub fn pids(&self) -> Vec<u32> {
-        self.processes.iter().map(|s| s.child.id()).collect()
+        self.services.pids()
     }
 
     /// A clouds.yaml with `real-admin` (admin on project admin) and `real-demo` (member on
@@ -112,7 +101,7 @@ impl RealCloud {
 
     fn start_keystone(&mut self, venv: &Venv, port: u16) -> Result<()> {
         step("starting real Keystone (keystone 30, sqlite, fernet tokens)");
-        let d = &self.dir;
+        let d = &self.services.dir.clone();
         let conf_dir = d.join("keystone");
         for sub in ["keystone", "fernet-keys", "credential-keys"] {
             fs::create_dir_all(d.join(sub))?;
@@ -185,19 +174,16 @@ impl RealCloud {
              from keystone.server.wsgi import initialize_public_application\n\
              application = initialize_public_application()\n",
         )?;
-        self.spawn_gunicorn(
+        self.services.spawn_gunicorn(
             venv,
             "keystone",
             port,
             "keystone_wsgi:application",
-            ("OS_KEYSTONE_CONFIG_DIR", &conf_dir),
+            &[("OS_KEYSTONE_CONFIG_DIR", &conf_dir)],
         )?;
-        wait_ready(
-            &format!("{}/v3", self.keystone_url),
-            200,
-            &self.processes,
-            "keystone",
-        )
+        let url = format!("{}/v3", self.keystone_url);
+        self.services
+            .wait_for("keystone", || expect_status(&url, 200))
     }
 
     /// Users, projects, the glance service account and the image endpoints, over HTTP
@@ -300,7 +286,7 @@ impl RealCloud {
 
     fn start_glance(&mut self, venv: &Venv, port: u16) -> Result<()> {
         step("starting real Glance (glance 33, sqlite, file store)");
-        let d = &self.dir;
+        let d = &self.services.dir.clone();
         let etc = d.join("glance-etc");
         fs::create_dir_all(&etc)?;
         for sub in ["images", "staging", "tasks"] {
@@ -354,110 +340,25 @@ impl RealCloud {
              from glance.common.wsgi_app import init_app\n\
              application = init_app()\n",
         )?;
-        self.spawn_gunicorn(
+        self.services.spawn_gunicorn(
             venv,
             "glance",
             port,
             "glance_wsgi:application",
-            ("OS_GLANCE_CONFIG_DIR", &etc),
+            &[("OS_GLANCE_CONFIG_DIR", &etc)],
         )?;
-        wait_ready(&self.glance_url, 300, &self.processes, "glance")
-    }
-
-    /// One gunicorn worker with threads: the in-memory cache is per process (pitfall 3);
-    /// no control socket, or two instances clash (pitfall 4).
-    fn spawn_gunicorn(
-        &mut self,
-        venv: &Venv,
-        name: &'static str,
-        port: u16,
-        app: &str,
-        (env_key, env_dir): (&str, &Path),
-    ) -> Result<()> {
-        let log = self.dir.join(format!("{name}.out"));
-        let out = fs::File::create(&log)?;
-        let child = Command::new(venv.bin().join("gunicorn"))
-            .args([
-                "--no-control-socket",
-                "--workers",
-                "1",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "--bind",
-            ])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--chdir")
-            .arg(&self.dir)
-            .arg(app)
-            .env(env_key, env_dir)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .spawn()
-            .with_context(|| format!("starting gunicorn for {name}"))?;
-        self.processes.push(Service { name, child, log });
-        Ok(())
+        let url = self.glance_url.clone();
+        self.services
+            .wait_for("glance", || expect_status(&url, 300))
     }
 }
 
-impl Drop for RealCloud {
-    fn drop(&mut self) {
-        for service in &mut self.processes {
-            stop(service);
-        }
+/// Whether a GET of `url` without a token answers `expected`.
+fn expect_status(url: &str, expected: u16) -> std::result::Result<(), String> {
+    match http_status(url)? {
+        status if status == expected => Ok(()),
+        other => Err(format!("HTTP {other}")),
     }
-}
-
-/// SIGTERM to the gunicorn master (it stops its worker), then SIGKILL after a grace period.
-fn stop(service: &mut Service) {
-    signal::send(service.child.id(), Signal::TERM);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = service.child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    eprintln!("{} did not stop on SIGTERM; killing it", service.name);
-    let _ = service.child.kill();
-    let _ = service.child.wait();
-}
-
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// Polls `url` until it answers `expected`, failing early (with the log tail) if the process
-/// died, and after [`READY_DEADLINE`].
-fn wait_ready(url: &str, expected: u16, processes: &[Service], name: &str) -> Result<()> {
-    let http = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let service = processes
-        .iter()
-        .find(|s| s.name == name)
-        .context("service was not started")?;
-    let deadline = Instant::now() + READY_DEADLINE;
-    let mut last = String::from("no answer yet");
-    while Instant::now() < deadline {
-        match http.get(url).send() {
-            Ok(r) if r.status().as_u16() == expected => return Ok(()),
-            Ok(r) => last = format!("HTTP {}", r.status()),
-            Err(e) => last = e.to_string(),
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let tail = fs::read_to_string(&service.log).unwrap_or_default();
-    let tail: Vec<&str> = tail.lines().rev().take(30).collect();
-    bail!(
-        "{name} did not answer {expected} at {url} within {READY_DEADLINE:?} (last: {last}); \
-         log tail ({}):\n{}",
-        service.log.display(),
-        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-    )
 }
 
 /// A project-scoped token (the value of `X-Subject-Token`).

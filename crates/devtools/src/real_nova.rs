@@ -10,21 +10,20 @@
 //! on drop too.
 
 use std::fs;
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::json;
 
-mod keystone;
+pub(crate) mod keystone;
 
 use crate::differential::{self, Backend};
 use crate::real_cloud::{ADMIN_PASSWORD, DEMO_PASSWORD, RealCloud, issue_token};
-use crate::signal::{self, Signal};
+use crate::supervisor::{Supervisor, free_port, http_status, port_of};
 use xtask::prerequisites::{self, Venv};
-use xtask::run;
 use xtask::step;
 
 use self::keystone::Keystone;
@@ -110,20 +109,13 @@ pub fn check_if_asked(args: &[String], cloud: &RealCloud, dir: &Path) -> Result<
 
 /// A running RabbitMQ + Placement + Nova (api, conductor, scheduler, compute) + Neutron stub.
 pub struct RealNova {
-    dir: PathBuf,
     /// Nova's unversioned root, `http://127.0.0.1:PORT`.
     pub nova_url: String,
     placement_url: String,
     neutron_url: String,
     rabbit_port: u16,
     epmd_port: u16,
-    processes: Vec<Service>,
-}
-
-struct Service {
-    name: &'static str,
-    child: Child,
-    log: PathBuf,
+    services: Supervisor,
 }
 
 impl RealNova {
@@ -135,11 +127,7 @@ impl RealNova {
                  (`apt-get install rabbitmq-server`)"
             );
         }
-        if dir.exists() {
-            fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
-        }
-        fs::create_dir_all(dir)?;
-        let dir = dir.canonicalize()?;
+        let services = Supervisor::fresh(dir, READY_DEADLINE)?;
         let started = Instant::now();
         let mut nova = RealNova {
             nova_url: format!("http://127.0.0.1:{}", free_port()?),
@@ -147,8 +135,7 @@ impl RealNova {
             neutron_url: format!("http://127.0.0.1:{}", free_port()?),
             rabbit_port: free_port()?,
             epmd_port: free_port()?,
-            dir,
-            processes: Vec::new(),
+            services,
         };
         nova.start_rabbitmq()?;
         nova.start_neutron_stub(venv)?;
@@ -166,40 +153,31 @@ impl RealNova {
 
     fn start_rabbitmq(&mut self) -> Result<()> {
         step("starting RabbitMQ on loopback (Nova's message bus)");
-        let d = self.dir.join("rabbitmq");
+        let d = self.services.dir.join("rabbitmq");
         fs::create_dir_all(&d)?;
         fs::write(d.join("enabled_plugins"), "[].\n")?;
         let dist_port = free_port()?;
-        let log = d.join("rabbitmq.out");
-        let out = fs::File::create(&log)?;
         // Ports of its own (epmd's too), so that it meets no other RabbitMQ on the machine;
         // HOME holds its Erlang cookie.
-        let child = Command::new(RABBITMQ_SERVER)
-            .env("HOME", &d)
-            .env("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
-            .env("RABBITMQ_NODE_PORT", self.rabbit_port.to_string())
-            .env("RABBITMQ_DIST_PORT", dist_port.to_string())
-            .env("ERL_EPMD_PORT", self.epmd_port.to_string())
-            .env(
-                "RABBITMQ_NODENAME",
-                format!("ferrostack-{}@localhost", std::process::id()),
-            )
-            .env("RABBITMQ_MNESIA_BASE", d.join("mnesia"))
-            .env("RABBITMQ_LOG_BASE", d.join("log"))
-            .env("RABBITMQ_ENABLED_PLUGINS_FILE", d.join("enabled_plugins"))
-            .env("RABBITMQ_CONFIG_FILE", d.join("rabbitmq"))
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .spawn()
-            .context("starting rabbitmq-server")?;
-        self.processes.push(Service {
-            name: "rabbitmq",
-            child,
-            log,
-        });
+        self.services.spawn(
+            "rabbitmq",
+            Command::new(RABBITMQ_SERVER)
+                .env("HOME", &d)
+                .env("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
+                .env("RABBITMQ_NODE_PORT", self.rabbit_port.to_string())
+                .env("RABBITMQ_DIST_PORT", dist_port.to_string())
+                .env("ERL_EPMD_PORT", self.epmd_port.to_string())
+                .env(
+                    "RABBITMQ_NODENAME",
+                    format!("ferrostack-{}@localhost", std::process::id()),
+                )
+                .env("RABBITMQ_MNESIA_BASE", d.join("mnesia"))
+                .env("RABBITMQ_LOG_BASE", d.join("log"))
+                .env("RABBITMQ_ENABLED_PLUGINS_FILE", d.join("enabled_plugins"))
+                .env("RABBITMQ_CONFIG_FILE", d.join("rabbitmq")),
+        )?;
         let port = self.rabbit_port;
-        self.wait_for("rabbitmq", || {
+        self.services.wait_for("rabbitmq", || {
             TcpStream::connect(("127.0.0.1", port))
                 .map(drop)
                 .map_err(|e| e.to_string())
@@ -207,98 +185,69 @@ impl RealNova {
     }
 
     fn start_neutron_stub(&mut self, venv: &Venv) -> Result<()> {
-        let script = self.dir.join("neutron_stub.py");
+        let script = self.services.dir.join("neutron_stub.py");
         fs::write(&script, NEUTRON_STUB)?;
         let port = port_of(&self.neutron_url)?;
-        self.spawn(
+        self.services.spawn(
             "neutron-stub",
             Command::new(venv.bin().join("python"))
                 .arg(&script)
                 .arg(port.to_string()),
         )?;
         let url = format!("{}/v2.0/ports", self.neutron_url);
-        self.wait_for("neutron-stub", || http_status(&url).map(drop))
+        self.services
+            .wait_for("neutron-stub", || http_status(&url).map(drop))
     }
 
     /// The service accounts, the compute, placement and network services and their endpoints.
     fn register(&self, cloud: &RealCloud) -> Result<()> {
         let keystone = Keystone::new(cloud)?;
-        let service_project = keystone.id_by_name("/projects?name=service", "projects")?;
-        let admin_role = keystone.id_by_name("/roles?name=admin", "roles")?;
-        let service_role = keystone.id_by_name("/roles?name=service", "roles")?;
         for user in ["nova", "placement"] {
-            let made = keystone.call(
-                reqwest::Method::POST,
-                "/users",
-                Some(json!({"user": {"name": user, "password": SERVICE_PASSWORD,
-                    "domain_id": "default"}})),
-            )?;
-            let id = made["user"]["id"].as_str().context("no user.id")?;
-            for role in [&admin_role, &service_role] {
-                keystone.call(
-                    reqwest::Method::PUT,
-                    &format!("/projects/{service_project}/users/{id}/roles/{role}"),
-                    None,
-                )?;
-            }
+            keystone.service_user(user, SERVICE_PASSWORD)?;
         }
         for (kind, name, url) in [
             ("compute", "nova", format!("{}/v2.1", self.nova_url)),
             ("placement", "placement", self.placement_url.clone()),
             ("network", "neutron", self.neutron_url.clone()),
         ] {
-            let made = keystone.call(
-                reqwest::Method::POST,
-                "/services",
-                Some(json!({"service": {"type": kind, "name": name}})),
-            )?;
-            let service = made["service"]["id"].as_str().context("no service.id")?;
-            for interface in ["public", "internal", "admin"] {
-                keystone.call(
-                    reqwest::Method::POST,
-                    "/endpoints",
-                    Some(
-                        json!({"endpoint": {"service_id": service, "interface": interface,
-                        "region_id": "RegionOne", "url": url}}),
-                    ),
-                )?;
-            }
+            keystone.register_service(kind, name, &url, false)?;
         }
         Ok(())
     }
 
     fn start_placement(&mut self, venv: &Venv, cloud: &RealCloud) -> Result<()> {
         step("starting real Placement (openstack-placement 16, sqlite)");
-        let etc = self.dir.join("placement-etc");
+        let etc = self.services.dir.join("placement-etc");
         fs::create_dir_all(&etc)?;
         let conf = format!(
             "[DEFAULT]\nlog_file = {log}\n\
              [api]\nauth_strategy = keystone\n\
              [placement_database]\nconnection = sqlite:///{db}\n\
              {auth}",
-            log = self.dir.join("placement.log").display(),
-            db = self.dir.join("placement.sqlite").display(),
-            auth = authtoken_section(cloud, "placement"),
+            log = self.services.dir.join("placement.log").display(),
+            db = self.services.dir.join("placement.sqlite").display(),
+            auth = authtoken_section(cloud, "placement", SERVICE_PASSWORD),
         );
         let conf_file = etc.join("placement.conf");
         fs::write(&conf_file, conf)?;
-        self.manage(venv, "placement-manage", &conf_file, &["db", "sync"])?;
+        self.services
+            .manage(venv, "placement-manage", &conf_file, &["db", "sync"])?;
         // Pitfall 2: oslo.config must not see gunicorn's flags.
         fs::write(
-            self.dir.join("placement_wsgi.py"),
+            self.services.dir.join("placement_wsgi.py"),
             "import sys\nsys.argv = sys.argv[:1]\n\
              from placement.wsgi.api import application\n",
         )?;
         let port = port_of(&self.placement_url)?;
-        self.spawn_gunicorn(
+        self.services.spawn_gunicorn(
             venv,
             "placement",
             port,
             "placement_wsgi:application",
-            ("OS_PLACEMENT_CONFIG_DIR", &etc),
+            &[("OS_PLACEMENT_CONFIG_DIR", &etc)],
         )?;
         let url = self.placement_url.clone();
-        self.wait_for("placement", || {
+        self.services.wait_for("placement", || {
             http_status(&url).and_then(|s| match s {
                 200 => Ok(()),
                 other => Err(format!("HTTP {other}")),
@@ -310,7 +259,7 @@ impl RealNova {
         step(
             "starting real Nova (nova 34: api, conductor, scheduler, compute with the fake driver)",
         );
-        let d = self.dir.clone();
+        let d = self.services.dir.clone();
         let etc = d.join("nova-etc");
         for sub in ["nova-etc", "state", "instances", "lock"] {
             fs::create_dir_all(d.join(sub))?;
@@ -348,33 +297,35 @@ impl RealNova {
             rabbit = self.rabbit_port,
             etc = etc.display(),
             d = d.display(),
-            authtoken = authtoken_section(cloud, "nova"),
+            authtoken = authtoken_section(cloud, "nova", SERVICE_PASSWORD),
             placement = service_auth("placement"),
             neutron = service_auth("neutron"),
         );
         let conf_file = etc.join("nova.conf");
         fs::write(&conf_file, conf)?;
         let cell0 = format!("sqlite:///{}/nova_cell0.sqlite", d.display());
-        self.manage(venv, "nova-manage", &conf_file, &["api_db", "sync"])?;
-        self.manage(
+        self.services
+            .manage(venv, "nova-manage", &conf_file, &["api_db", "sync"])?;
+        self.services.manage(
             venv,
             "nova-manage",
             &conf_file,
             &["cell_v2", "map_cell0", "--database_connection", &cell0],
         )?;
-        self.manage(
+        self.services.manage(
             venv,
             "nova-manage",
             &conf_file,
             &["cell_v2", "create_cell", "--name", "cell1"],
         )?;
-        self.manage(venv, "nova-manage", &conf_file, &["db", "sync"])?;
+        self.services
+            .manage(venv, "nova-manage", &conf_file, &["db", "sync"])?;
         for (name, program) in [
             ("nova-conductor", "nova-conductor"),
             ("nova-scheduler", "nova-scheduler"),
             ("nova-compute", "nova-compute"),
         ] {
-            self.spawn(
+            self.services.spawn(
                 name,
                 Command::new(venv.bin().join(program))
                     .arg("--config-file")
@@ -389,15 +340,15 @@ impl RealNova {
              from nova.wsgi.osapi_compute import application\n",
         )?;
         let port = port_of(&self.nova_url)?;
-        self.spawn_gunicorn(
+        self.services.spawn_gunicorn(
             venv,
             "nova-api",
             port,
             "nova_api_wsgi:application",
-            ("OS_NOVA_CONFIG_DIR", &etc),
+            &[("OS_NOVA_CONFIG_DIR", &etc)],
         )?;
         let root = self.nova_url.clone();
-        self.wait_for("nova-api", || {
+        self.services.wait_for("nova-api", || {
             http_status(&root).and_then(|s| match s {
                 200 | 300 => Ok(()),
                 other => Err(format!("HTTP {other}")),
@@ -408,7 +359,7 @@ impl RealNova {
         let keystone = Keystone::new(cloud)?;
         let hypervisors = format!("{}/v2.1/os-hypervisors", self.nova_url);
         let nova_manage = venv.bin().join("nova-manage");
-        self.wait_for("nova-compute", || {
+        self.services.wait_for("nova-compute", || {
             let mapped = Command::new(&nova_manage)
                 .arg("--config-file")
                 .arg(&conf_file)
@@ -444,133 +395,12 @@ impl RealNova {
         }
         Ok(())
     }
-
-    fn manage(&self, venv: &Venv, program: &str, conf: &Path, args: &[&str]) -> Result<()> {
-        let log_path = self.dir.join(format!("{program}.log"));
-        let log = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)?;
-        run(Command::new(venv.bin().join(program))
-            .arg("--config-file")
-            .arg(conf)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log))
-        .with_context(|| format!("{program} {} (see {})", args.join(" "), log_path.display()))
-    }
-
-    fn spawn(&mut self, name: &'static str, command: &mut Command) -> Result<()> {
-        let log = self.dir.join(format!("{name}.out"));
-        let out = fs::File::create(&log)?;
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .spawn()
-            .with_context(|| format!("starting {name}"))?;
-        self.processes.push(Service { name, child, log });
-        Ok(())
-    }
-
-    /// One gunicorn worker with threads, no control socket (REAL-OPENSTACK.md pitfalls 3, 4).
-    fn spawn_gunicorn(
-        &mut self,
-        venv: &Venv,
-        name: &'static str,
-        port: u16,
-        app: &str,
-        (env_key, env_dir): (&str, &Path),
-    ) -> Result<()> {
-        let dir = self.dir.clone();
-        self.spawn(
-            name,
-            Command::new(venv.bin().join("gunicorn"))
-                .args([
-                    "--no-control-socket",
-                    "--workers",
-                    "1",
-                    "--worker-class",
-                    "gthread",
-                    "--threads",
-                    "4",
-                    "--timeout",
-                    "120",
-                    "--bind",
-                ])
-                .arg(format!("127.0.0.1:{port}"))
-                .arg("--chdir")
-                .arg(&dir)
-                .arg(app)
-                .env(env_key, env_dir),
-        )
-    }
-
-    /// Polls `probe` until it succeeds, failing early (with the log tail) if the service's
-    /// process died, and after [`READY_DEADLINE`].
-    fn wait_for(
-        &mut self,
-        name: &str,
-        mut probe: impl FnMut() -> std::result::Result<(), String>,
-    ) -> Result<()> {
-        let deadline = Instant::now() + READY_DEADLINE;
-        let mut last = String::from("no answer yet");
-        while Instant::now() < deadline {
-            match probe() {
-                Ok(()) => return Ok(()),
-                Err(e) => last = e,
-            }
-            if let Some(dead) = self
-                .processes
-                .iter_mut()
-                .find_map(|s| match s.child.try_wait() {
-                    Ok(Some(status)) => Some((s.name, status, s.log.clone())),
-                    _ => None,
-                })
-            {
-                bail!(
-                    "{} exited ({}) while waiting for {name}; log tail ({}):\n{}",
-                    dead.0,
-                    dead.1,
-                    dead.2.display(),
-                    tail(&dead.2)
-                );
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
-        let log = self
-            .processes
-            .iter()
-            .find(|s| s.name == name)
-            .map(|s| s.log.clone())
-            .unwrap_or_else(|| self.dir.join(format!("{name}.log")));
-        bail!(
-            "{name} was not ready within {READY_DEADLINE:?} (last: {last}); log tail ({}):\n{}",
-            log.display(),
-            tail(&log)
-        )
-    }
 }
 
 impl Drop for RealNova {
     /// Stops the services in reverse order of their start, then RabbitMQ's own epmd.
     fn drop(&mut self) {
-        for service in self.processes.iter_mut().rev() {
-            signal::send(service.child.id(), Signal::TERM);
-            let deadline = Instant::now() + Duration::from_secs(15);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = service.child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            if let Ok(None) = service.child.try_wait() {
-                eprintln!("{} did not stop on SIGTERM; killing it", service.name);
-                let _ = service.child.kill();
-                let _ = service.child.wait();
-            }
-        }
+        self.services.stop_all();
         // RabbitMQ started an epmd daemon on our port: ask exactly that one to stop.
         let _ = Command::new("epmd")
             .args(["-port", &self.epmd_port.to_string(), "-kill"])
@@ -581,11 +411,11 @@ impl Drop for RealNova {
 }
 
 /// The `[keystone_authtoken]` section for a service account.
-fn authtoken_section(cloud: &RealCloud, user: &str) -> String {
+pub(crate) fn authtoken_section(cloud: &RealCloud, user: &str, password: &str) -> String {
     let k = &cloud.keystone_url;
     format!(
         "[keystone_authtoken]\nwww_authenticate_uri = {k}/v3\nauth_url = {k}/v3\n\
-         auth_type = password\nusername = {user}\npassword = {SERVICE_PASSWORD}\n\
+         auth_type = password\nusername = {user}\npassword = {password}\n\
          project_name = service\nuser_domain_id = default\nproject_domain_id = default\n"
     )
 }
@@ -620,59 +450,12 @@ fn compute_differential(nova: &RealNova, cloud: &RealCloud) -> Result<usize> {
     let cases = differential::compute_cases()?;
     let started = Instant::now();
     let rows = differential::run(&cases, &mut real, &mut fake)?;
-    println!("\n| compute case | real | mock | |\n|---|---|---|---|");
-    for row in &rows {
-        let mark = match (&row.difference, row.deliberate) {
-            (Some(_), _) => "DIFFERS",
-            (None, Some(_)) => "deliberate",
-            (None, None) => "ok",
-        };
-        println!("| {} | {} | {} | {mark} |", row.name, row.real, row.mock);
-    }
-    let differing: Vec<_> = rows.iter().filter(|r| r.difference.is_some()).collect();
-    for row in &differing {
-        println!(
-            "\n{}: {}",
-            row.name,
-            row.difference.as_deref().unwrap_or_default()
-        );
-    }
+    let differing = differential::print_rows("compute", &rows);
     step(format!(
-        "differential check, compute: {} cases, {} differ ({:.1} s); Nova's logs in {}",
+        "differential check, compute: {} cases, {differing} differ ({:.1} s); Nova's logs in {}",
         rows.len(),
-        differing.len(),
         started.elapsed().as_secs_f64(),
-        nova.dir.display()
+        nova.services.dir.display()
     ));
-    Ok(differing.len())
-}
-
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-fn port_of(url: &str) -> Result<u16> {
-    url.rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .with_context(|| format!("no port in {url}"))
-}
-
-/// The status of a GET without a token, or why there was none.
-fn http_status(url: &str) -> std::result::Result<u16, String> {
-    reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| e.to_string())?
-        .get(url)
-        .send()
-        .map(|r| r.status().as_u16())
-        .map_err(|e| e.to_string())
-}
-
-fn tail(log: &Path) -> String {
-    let text = fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().rev().take(30).collect();
-    lines.into_iter().rev().collect::<Vec<_>>().join("\n")
+    Ok(differing)
 }

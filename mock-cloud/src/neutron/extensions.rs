@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::error;
 use crate::errors::ApiError;
 
 /// Alias, name, description of every extension served.
@@ -140,17 +139,24 @@ pub(super) async fn list() -> Response {
     axum::Json(json!({"extensions": extensions})).into_response()
 }
 
-/// One extension, or 404 as Neutron answers for one it does not have.
+/// One extension, or 404 as Neutron answers for one it does not have: webob's own error
+/// body (`code`, `title`, `message`), not a `NeutronError`.
 pub(super) fn show(alias: &str) -> Result<Response, ApiError> {
-    EXTENSIONS
+    let found = EXTENSIONS
         .iter()
         .find(|(a, _, _)| *a == alias)
-        .map(|(a, n, d)| axum::Json(json!({"extension": render(a, n, d)})).into_response())
-        .ok_or_else(|| {
-            error(
-                StatusCode::NOT_FOUND,
-                "HTTPNotFound",
-                format!("Extension with alias {alias} does not exist"),
-            )
-        })
+        .map(|(a, n, d)| axum::Json(json!({"extension": render(a, n, d)})).into_response());
+    Ok(found.unwrap_or_else(|| {
+        let body = json!({
+            "code": "404 Not Found",
+            "title": "Not Found",
+            "message": format!(
+                "The resource could not be found.<br /><br />\nExtension with alias {alias} does not exist\n\n"
+            ),
+        });
+        let mut response = (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
+        // Already in its shape: the service's error reshaping leaves it as it is.
+        response.extensions_mut().insert(crate::errors::Shaped);
+        response
+    }))
 }

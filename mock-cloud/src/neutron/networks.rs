@@ -74,8 +74,13 @@ pub(super) fn create(
     doc.insert("ipv6_address_scope".into(), Value::Null);
     doc.insert("l2_adjacency".into(), json!(true));
     doc.insert("qos_policy_id".into(), Value::Null);
-    doc.insert("is_default".into(), json!(false));
+    // auto-allocated-topology's flag: kept on external networks only, though Neutron's
+    // create answer carries it for every network.
+    if external {
+        doc.insert("is_default".into(), json!(false));
+    }
     state.insert(Kind::Network, doc.clone());
+    doc.insert("is_default".into(), json!(false));
     Ok(doc)
 }
 
@@ -94,6 +99,14 @@ pub(super) fn update(
                 return Err(policy_forbids(&format!("update_network:{key}")));
             }
             doc.insert(key.into(), json!(value));
+        }
+    }
+    match doc.get("router:external").and_then(Value::as_bool) {
+        Some(true) => {
+            doc.entry("is_default").or_insert(json!(false));
+        }
+        _ => {
+            doc.remove("is_default");
         }
     }
     for key in ["admin_state_up", "port_security_enabled"] {

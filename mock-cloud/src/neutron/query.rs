@@ -6,9 +6,10 @@
 
 use std::cmp::Ordering;
 
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Doc, Kind, bad_request};
+use super::{Doc, Kind, bad_request, error};
 use crate::errors::ApiError;
 
 /// The query's pairs, in order.
@@ -84,9 +85,13 @@ pub(crate) fn list(
     let limit = match value("limit") {
         None => None,
         Some(text) => Some(text.trim().parse::<usize>().map_err(|_| {
-            bad_request(format!(
-                "Invalid input for limit. Reason: '{text}' is not an integer."
-            ))
+            error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                format!(
+                    "Bad limit request: Limit must be an integer 0 or greater and not '{text}'."
+                ),
+            )
         })?),
     }
     .filter(|l| *l > 0);
@@ -262,7 +267,8 @@ fn sort(docs: &mut [&Doc], kind: Kind, query: &[(String, String)]) -> Result<(),
         }
         return Ok(());
     }
-    if !dirs.is_empty() && dirs.len() != keys.len() {
+    // Neutron wants a direction for every key, even the first.
+    if dirs.len() != keys.len() {
         return Err(bad_request(
             "The number of sort_keys and sort_dirs must be same",
         ));

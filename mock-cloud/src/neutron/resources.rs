@@ -11,7 +11,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::store::{NeutronState, list_of, str_of};
-use super::{Doc, Kind, bad_request, error, extensions, policy_forbids, query};
+use super::{Doc, Kind, bad_request, error, extensions, invalid_input, policy_forbids, query};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::errors::ApiError;
@@ -47,9 +47,10 @@ impl Actor {
         let flag = |doc: &Doc, key: &str| doc.get(key).and_then(Value::as_bool) == Some(true);
         match kind {
             Kind::Network => flag(doc, "shared") || flag(doc, "router:external"),
+            // An external network's subnets too (clients read its gateway and ranges).
             Kind::Subnet => state
                 .get(Kind::Network, str_of(doc, "network_id"))
-                .is_some_and(|n| flag(n, "shared")),
+                .is_some_and(|n| flag(n, "shared") || flag(n, "router:external")),
             Kind::SecurityGroupRule => state
                 .get(Kind::SecurityGroup, str_of(doc, "security_group_id"))
                 .is_some_and(|g| self.owns(g)),
@@ -138,12 +139,13 @@ async fn list(
     let actor = Actor::of(&caller);
     let url = format!("{}/networking/v2.0/{}", state.base_url, kind.path());
     let body = state.neutron.read(&state, &caller, |neutron| {
-        let visible: Vec<&Doc> = neutron
+        let visible: Vec<Doc> = neutron
             .all(kind)
             .iter()
             .filter(|doc| actor.sees(neutron, kind, doc))
+            .map(|doc| present(neutron, &actor, kind, doc))
             .collect();
-        query::list(kind, visible, &pairs, &url)
+        query::list(kind, visible.iter().collect(), &pairs, &url)
     })??;
     Ok(axum::Json(body).into_response())
 }
@@ -171,7 +173,9 @@ async fn show(
     let pairs = query::pairs(raw.as_deref());
     let actor = Actor::of(&caller);
     let doc = state.neutron.read(&state, &caller, |neutron| {
-        actor.find(neutron, kind, id).cloned()
+        actor
+            .find(neutron, kind, id)
+            .map(|doc| present(neutron, &actor, kind, doc))
     })??;
     let doc = query::select_fields(&doc, &pairs);
     Ok(axum::Json(json!({ kind.singular(): doc })).into_response())
@@ -206,13 +210,17 @@ async fn create(
         None => vec![member(&body, kind.singular())?.clone()],
     };
     let made = state.neutron.write(&state, &caller, |neutron| {
-        requests
+        let made = requests
             .iter()
             .map(|attrs| {
                 let actor = owner_of(&actor, kind, attrs)?;
                 create_one(neutron, &actor, kind, attrs)
             })
-            .collect::<Result<Vec<Doc>, ApiError>>()
+            .collect::<Result<Vec<Doc>, ApiError>>()?;
+        Ok(made
+            .iter()
+            .map(|doc| present(neutron, &actor, kind, doc))
+            .collect::<Vec<Doc>>())
     })?;
     let body = match bulk {
         Some(_) => json!({ kind.plural(): made }),
@@ -246,6 +254,49 @@ fn owner_of(actor: &Actor, kind: Kind, attrs: &Doc) -> Result<Actor, ApiError> {
         }
         _ => Ok(actor.clone()),
     }
+}
+
+/// A document as `actor` reads it. Neutron's policy shows a port's bindings and a router's
+/// `distributed` and `ha` to admins only, and to admins a network's provider attributes
+/// (each network here is one VXLAN segment, its id derived from the network's); a subnet
+/// carries its network's `router:external`.
+pub(crate) fn present(state: &NeutronState, actor: &Actor, kind: Kind, doc: &Doc) -> Doc {
+    let mut doc = doc.clone();
+    match kind {
+        Kind::Network if actor.admin => {
+            let vni = str_of(&doc, "id")
+                .get(..3)
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                .map_or(1, |n| n % 1000 + 1);
+            doc.insert("provider:network_type".into(), json!("vxlan"));
+            doc.insert("provider:physical_network".into(), Value::Null);
+            doc.insert("provider:segmentation_id".into(), json!(vni));
+        }
+        Kind::Port if !actor.admin => {
+            for key in [
+                "binding:host_id",
+                "binding:profile",
+                "binding:vif_details",
+                "binding:vif_type",
+            ] {
+                doc.remove(key);
+            }
+        }
+        Kind::Router if !actor.admin => {
+            doc.remove("distributed");
+            doc.remove("ha");
+        }
+        Kind::Subnet => {
+            let external = state
+                .get(Kind::Network, str_of(&doc, "network_id"))
+                .and_then(|n| n.get("router:external"))
+                .cloned()
+                .unwrap_or(json!(false));
+            doc.insert("router:external".into(), external);
+        }
+        _ => {}
+    }
+    doc
 }
 
 /// Creates one resource of `kind` from `attrs`.
@@ -294,7 +345,8 @@ async fn update(
             Kind::FloatingIp => super::floating_ips::update(neutron, &actor, old, &attrs),
         }?;
         neutron.replace(kind, new);
-        Ok(neutron.get(kind, &id).cloned().unwrap_or_default())
+        let doc = neutron.get(kind, &id).cloned().unwrap_or_default();
+        Ok(present(neutron, &actor, kind, &doc))
     })?;
     Ok(axum::Json(json!({ kind.singular(): doc })).into_response())
 }
@@ -411,9 +463,14 @@ pub(crate) fn boolean(attrs: &Doc, key: &str) -> Result<Option<bool>, ApiError> 
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("true") || s == "1" => Ok(Some(true)),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("false") || s == "0" => Ok(Some(false)),
-        Some(other) => Err(bad_request(format!(
-            "Invalid input for {key}. Reason: '{other}' cannot be converted to boolean."
-        ))),
+        Some(other) => {
+            let shown = other
+                .as_str()
+                .map_or_else(|| other.to_string(), str::to_owned);
+            Err(invalid_input(format!(
+                "'{shown}' cannot be converted to boolean"
+            )))
+        }
     }
 }
 

@@ -255,8 +255,6 @@ pub(super) async fn interface(
             "subnet_id": subnets.first().cloned().unwrap_or(Value::Null),
             "subnet_ids": subnets,
             "project_id": router["project_id"],
-            "tenant_id": router["project_id"],
-            "tags": [],
         }))
     })?;
     Ok(axum::Json(answer).into_response())

@@ -210,12 +210,7 @@ pub(super) fn update(
 /// port uses it; its rules, and rules elsewhere naming it as remote group, go with it.
 pub(super) fn delete(state: &mut NeutronState, actor: &Actor, doc: &Doc) -> Result<(), ApiError> {
     let id = str_of(doc, "id").to_owned();
-    if doc["name"] == "default" && !actor.admin {
-        return Err(conflict(
-            "SecurityGroupCannotRemoveDefault",
-            "Insufficient rights for removing default security group.",
-        ));
-    }
+    // Neutron checks the ports first: a used default group is "in use" even to a member.
     if state
         .all(Kind::Port)
         .iter()
@@ -224,6 +219,12 @@ pub(super) fn delete(state: &mut NeutronState, actor: &Actor, doc: &Doc) -> Resu
         return Err(conflict(
             "SecurityGroupInUse",
             format!("Security Group {id} in use."),
+        ));
+    }
+    if doc["name"] == "default" && !actor.admin {
+        return Err(conflict(
+            "SecurityGroupCannotRemoveDefault",
+            "Insufficient rights for removing default security group.",
         ));
     }
     let rules: Vec<(String, String)> = state
@@ -303,9 +304,11 @@ fn prefix(text: &str, ethertype: &str) -> Result<(String, String), ApiError> {
             }
             Ok((text.to_owned(), text.to_owned()))
         }
-        _ => Err(bad_request(format!(
-            "Invalid input for remote_ip_prefix. Reason: '{text}' is not a valid IP subnet."
-        ))),
+        _ => Err(error(
+            StatusCode::BAD_REQUEST,
+            "InvalidCIDR",
+            format!("Invalid CIDR {text} given as IP prefix."),
+        )),
     }
 }
 

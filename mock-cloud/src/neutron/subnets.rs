@@ -104,6 +104,16 @@ fn pools(attrs: &Doc, cidr: Cidr, gateway: Option<Ipv4Addr>) -> Result<Vec<(u32,
     Ok(pools)
 }
 
+/// Neutron refuses DHCP on a loopback range (the seeded `public-subnet` has none).
+fn refuse_loopback_dhcp(cidr: Cidr, dhcp: bool) -> Result<(), ApiError> {
+    if dhcp && Ipv4Addr::from_bits(cidr.hosts().0).is_loopback() {
+        return Err(invalid_input(
+            "Loopback IP subnet is not supported if enable_dhcp is True",
+        ));
+    }
+    Ok(())
+}
+
 /// `POST /v2.0/subnets`.
 pub(super) fn create(
     state: &mut NeutronState,
@@ -113,7 +123,12 @@ pub(super) fn create(
     check_attrs(attrs, &KNOWN, &KNOWN, "POST")?;
     let network_id = required(attrs, "network_id")?;
     let network_id = network_id.as_str().unwrap_or_default().to_owned();
-    let network = actor.find(state, Kind::Network, &network_id)?.clone();
+    // The policy check reads the network whoever may see it: another project's network is
+    // 403, not 404.
+    let network = state
+        .get(Kind::Network, &network_id)
+        .ok_or_else(|| Kind::Network.not_found(&network_id))?
+        .clone();
     if !actor.owns(&network) {
         return Err(policy_forbids("create_subnet"));
     }
@@ -126,11 +141,23 @@ pub(super) fn create(
             ));
         }
     }
-    let cidr_text = required(attrs, "cidr")?;
+    // Without a CIDR Neutron would take one from a subnet pool; this cloud has none.
+    let cidr_text = attrs
+        .get("cidr")
+        .filter(|v| !v.is_null())
+        .cloned()
+        .ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "Bad subnets request: a subnetpool must be specified in the absence of a cidr.",
+            )
+        })?;
     let cidr = cidr_text.as_str().and_then(Cidr::parse).ok_or_else(|| {
-        bad_request(format!(
-            "Invalid input for cidr. Reason: '{cidr_text}' is not a valid IP subnet."
-        ))
+        let shown = cidr_text
+            .as_str()
+            .map_or_else(|| cidr_text.to_string(), str::to_owned);
+        invalid_input(format!("{shown} is not in a CIDR format"))
     })?;
     for other in state
         .all(Kind::Subnet)
@@ -146,28 +173,20 @@ pub(super) fn create(
     let gateway = match attrs.get("gateway_ip") {
         None => Some(Ipv4Addr::from_bits(cidr.hosts().0)),
         Some(Value::Null) => None,
-        Some(value) => {
-            let g = address(value, "gateway_ip")?;
-            let (first, last) = cidr.hosts();
-            if !(first..=last).contains(&g.to_bits()) {
-                return Err(invalid_input(format!(
-                    "Gateway is not valid on subnet {cidr}"
-                )));
-            }
-            Some(g)
-        }
+        // Neutron takes a gateway outside the subnet (an on-link route the operator
+        // provides); the pools then span the whole range.
+        Some(value) => Some(address(value, "gateway_ip")?),
     };
     let pools = pools(attrs, cidr, gateway)?;
+    let dhcp = boolean(attrs, "enable_dhcp")?.unwrap_or(true);
+    refuse_loopback_dhcp(cidr, dhcp)?;
     let mut doc = base(actor, attrs)?;
     doc.insert("network_id".into(), json!(network_id));
     doc.insert("ip_version".into(), json!(4));
     doc.insert("cidr".into(), json!(cidr.to_string()));
     doc.insert("gateway_ip".into(), json!(gateway.map(|g| g.to_string())));
     doc.insert("allocation_pools".into(), pools_json(&pools));
-    doc.insert(
-        "enable_dhcp".into(),
-        json!(boolean(attrs, "enable_dhcp")?.unwrap_or(true)),
-    );
+    doc.insert("enable_dhcp".into(), json!(dhcp));
     for key in ["dns_nameservers", "host_routes", "service_types"] {
         doc.insert(
             key.into(),
@@ -178,12 +197,7 @@ pub(super) fn create(
                 .unwrap_or(json!([])),
         );
     }
-    for key in [
-        "ipv6_ra_mode",
-        "ipv6_address_mode",
-        "subnetpool_id",
-        "segment_id",
-    ] {
+    for key in ["ipv6_ra_mode", "ipv6_address_mode", "subnetpool_id"] {
         doc.insert(key.into(), Value::Null);
     }
     let id = str_of(&doc, "id").to_owned();
@@ -222,6 +236,7 @@ pub(super) fn update(
         doc.insert("gateway_ip".into(), json!(gateway.map(|g| g.to_string())));
     }
     if let Some(dhcp) = boolean(attrs, "enable_dhcp")? {
+        refuse_loopback_dhcp(cidr, dhcp)?;
         doc.insert("enable_dhcp".into(), json!(dhcp));
     }
     for key in ["dns_nameservers", "host_routes"] {
@@ -291,11 +306,13 @@ pub(crate) fn allocate(
                     format!("IP address {ip} is not a valid IP for the specified subnet."),
                 ));
             }
+            // Neutron's IPAM says so for a port, a router interface and a floating IP alike.
             if used.contains(&ip) {
                 return Err(conflict(
-                    "IpAddressInUse",
+                    "IpAddressAlreadyAllocated",
                     format!(
-                        "Unable to complete operation for network {network}. The IP address {ip} is in use."
+                        "IP address {ip} already allocated in subnet {}",
+                        str_of(subnet, "id")
                     ),
                 ));
             }

@@ -164,12 +164,12 @@ pub(super) async fn show_one(
     }
 }
 
-/// `PUT .../tags/{tag}` → 201.
+/// `PUT .../tags/{tag}` → 201 with a JSON `null` body, as Neutron answers.
 pub(super) async fn add_one(
     State(state): State<AppState>,
     caller: Caller,
     Path((collection, id, tag)): Path<(String, String, String)>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
     check(&tag)?;
     change_tags(&state, &caller, &collection, &id, |tags| {
         if !tags.contains(&tag) {
@@ -177,7 +177,7 @@ pub(super) async fn add_one(
         }
         Ok(())
     })?;
-    Ok(StatusCode::CREATED)
+    Ok((StatusCode::CREATED, axum::Json(Value::Null)))
 }
 
 /// `DELETE .../tags/{tag}` → 204, or 404 `TagNotFound`.

@@ -24,7 +24,8 @@ fn make(state: &mut NeutronState, actor: &Actor, kind: Kind, value: Value) -> Do
     create_one(state, actor, kind, &attrs(value)).expect("the seed topology is valid")
 }
 
-/// `public` and `public-subnet`, owned by `admin_project`.
+/// `public` and `public-subnet` (without DHCP, which Neutron refuses on loopback, as
+/// devstack makes it), owned by `admin_project`.
 pub(super) fn seed_public(state: &mut NeutronState, admin_project: &str) {
     let admin = Actor {
         project: admin_project.to_owned(),
@@ -40,7 +41,8 @@ pub(super) fn seed_public(state: &mut NeutronState, admin_project: &str) {
         state,
         &admin,
         Kind::Subnet,
-        json!({"name": "public-subnet", "network_id": public["id"], "ip_version": 4, "cidr": PUBLIC_CIDR}),
+        json!({"name": "public-subnet", "network_id": public["id"], "ip_version": 4, "cidr": PUBLIC_CIDR,
+            "enable_dhcp": false}),
     );
 }
 
