@@ -13,9 +13,11 @@ use crate::commands::catalog::args::CatalogCommand;
 use crate::commands::console::args::ConsoleCommand;
 use crate::commands::disk::args::DiskCommand;
 use crate::commands::flavor::args::FlavorCommand;
+use crate::commands::floating_ip::args::FloatingCommand;
 use crate::commands::image::args::ImageCommand;
 use crate::commands::keypair::args::KeypairCommand;
 use crate::commands::network::args::NetworkCommand;
+use crate::commands::security_group::args::SecurityCommand;
 use crate::commands::server::args::ServerCommand;
 use crate::commands::token::args::TokenCommand;
 use crate::commands::vm::args::VmCommand;
@@ -229,6 +231,16 @@ pub enum Command {
     Network {
         #[command(subcommand)]
         command: NetworkCommand,
+    },
+    /// Neutron security groups and their rules.
+    Security {
+        #[command(subcommand)]
+        command: SecurityCommand,
+    },
+    /// Neutron floating IPs.
+    Floating {
+        #[command(subcommand)]
+        command: FloatingCommand,
     },
     /// Keystone tokens.
     Token {

@@ -6,9 +6,12 @@ pub(crate) mod catalog;
 pub(crate) mod console;
 pub(crate) mod disk;
 pub(crate) mod flavor;
+pub(crate) mod floating_ip;
 pub(crate) mod image;
 pub(crate) mod keypair;
 pub(crate) mod network;
+mod neutron;
+pub(crate) mod security_group;
 pub(crate) mod server;
 pub(crate) mod token;
 pub(crate) mod vm;
@@ -28,6 +31,8 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Flavor { command } => flavor::run(ctx, command).await,
         Command::Keypair { command } => keypair::run(ctx, command).await,
         Command::Network { command } => network::run(ctx, command).await,
+        Command::Security { command } => security_group::run(ctx, command).await,
+        Command::Floating { command } => floating_ip::run(ctx, command).await,
         Command::Token { command } => token::run(ctx, command).await,
         Command::Catalog { command } => catalog::run(ctx, command).await,
         Command::Disk { command } => disk::run(ctx, command).await,

@@ -5,7 +5,7 @@
 pub(crate) mod args;
 mod data;
 mod fields;
-mod project;
+pub(crate) mod project;
 mod save;
 
 use anyhow::{Result, bail};
