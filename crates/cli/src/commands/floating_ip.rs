@@ -26,7 +26,7 @@ pub async fn run(ctx: &Context, command: FloatingCommand) -> Result<()> {
         FloatingIpCommand::Show(args) => {
             let cloud = ctx.cloud().await?;
             let fip = find(cloud, &args.floating_ip).await?;
-            print::one(&args.output, fip_fields(&fip))
+            print::one(&args.output, fip_fields(&fip, true))
         }
         FloatingIpCommand::Create(args) => create(ctx, args).await,
         FloatingIpCommand::Delete(args) => {
@@ -206,7 +206,7 @@ async fn create(ctx: &Context, args: FipCreate) -> Result<()> {
         }
         fip.tags = args.tag.clone();
     }
-    print::one(&args.output, fip_fields(&fip))
+    print::one(&args.output, fip_fields(&fip, false))
 }
 
 async fn set(ctx: &Context, args: FipSet) -> Result<()> {
@@ -234,8 +234,10 @@ async fn set(ctx: &Context, args: FipSet) -> Result<()> {
     Ok(())
 }
 
-/// `floating ip show` (and create): openstacksdk's attributes, sorted.
-fn fip_fields(fip: &FloatingIp) -> Vec<(&'static str, Cell)> {
+/// `floating ip show` (and create): openstacksdk's attributes, sorted. Only `show` formats
+/// `port_details` (osc's `DictColumn`: `{}` for none in the machine formats); create
+/// prints it as it came.
+fn fip_fields(fip: &FloatingIp, show: bool) -> Vec<(&'static str, Cell)> {
     let wire = wire(fip);
     let mut fields = plain_fields(
         &wire,
@@ -262,15 +264,23 @@ fn fip_fields(fip: &FloatingIp) -> Vec<(&'static str, Cell)> {
             ("updated_at", "updated_at"),
         ],
     );
-    // osc's DictColumn for the port's details; None stays None.
-    if let Some(serde_json::Value::Object(details)) = wire.get("port_details") {
-        let pairs = details
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if let Some(field) = fields.iter_mut().find(|(n, _)| *n == "port_details") {
-            field.1 = Cell::Dict(pairs);
-        }
+    if !show {
+        return fields;
+    }
+    let details = match wire.get("port_details") {
+        Some(serde_json::Value::Object(details)) => Cell::Dict(
+            details
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        _ => Cell::Formatted {
+            human: "None".to_owned(),
+            machine: serde_json::json!({}),
+        },
+    };
+    if let Some(field) = fields.iter_mut().find(|(n, _)| *n == "port_details") {
+        field.1 = details;
     }
     fields
 }

@@ -187,7 +187,7 @@ pub struct ServerSsh {
     /// `public`, `private`, `floating`, `fixed`, or a network's name.
     #[arg(long = "address-type", value_name = "address-type")]
     pub address_type: Option<String>,
-    /// Verbose ssh (`-v`).
+    /// Accepted and not passed on, as with osc (whose own `-v` takes it): use `-- -v`.
     #[arg(short = 'v')]
     pub verbose: bool,
     /// Arguments for ssh, after `--`.

@@ -26,7 +26,10 @@ pub async fn ssh(ctx: &Context, args: ServerSsh) -> Result<()> {
         || args.login.is_some()
         || args.verbose;
     if deprecated {
-        eprintln!("options can be used instead as arguments after \"--\" on the command line.");
+        eprintln!(
+            "The ssh options have been deprecated. The ssh equivalent options can be used \
+             instead as arguments after \"--\" on the command line."
+        );
     }
     let families: &[u64] = match (args.ipv4, args.ipv6) {
         (true, _) => &[4],
@@ -61,9 +64,8 @@ pub async fn ssh(ctx: &Context, args: ServerSsh) -> Result<()> {
             ssh_args.extend(["-l".to_owned(), user]);
         }
     }
-    if args.verbose {
-        ssh_args.push("-v".to_owned());
-    }
+    // osc's own `-v` (its verbosity) takes the flag before the command sees it, so ssh
+    // never gets it there either: `-- -v` is the way.
     ctx.save_token().await;
     let error = std::process::Command::new("ssh")
         .arg(&ip)
