@@ -693,7 +693,7 @@ async fn servers_get_networks_groups_and_floating_ips_as_openstack_gives_them() 
         ]));
     }
     let shape = |name: &str| -> Value {
-        let v = json_of(stdout(t.openstack("mock-demo").args([
+        json_of(stdout(t.openstack("mock-demo").args([
             "server",
             "show",
             name,
@@ -703,8 +703,7 @@ async fn servers_get_networks_groups_and_floating_ips_as_openstack_gives_them() 
             "security_groups",
             "-c",
             "status",
-        ])));
-        v
+        ])))
     };
     assert_eq!(shape("b"), shape("a"));
     for name in ["a", "b"] {

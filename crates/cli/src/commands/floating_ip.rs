@@ -12,8 +12,9 @@ use ferrostack::Cloud;
 use ferrostack::network::{FloatingIp, Network, Port};
 
 use self::args::{FipCreate, FipList, FipSet, FloatingCommand, FloatingIpCommand};
-use super::image::project;
-use super::neutron::{delete_outcome, http_error, lookup_error, plain, plain_fields, wire};
+use super::neutron::{
+    delete_each, http_error, lookup_error, plain, plain_fields, project_id, wire,
+};
 use crate::context::Context;
 use crate::output::Cell;
 use crate::print;
@@ -31,9 +32,11 @@ pub async fn run(ctx: &Context, command: FloatingCommand) -> Result<()> {
         FloatingIpCommand::Create(args) => create(ctx, args).await,
         FloatingIpCommand::Delete(args) => {
             let cloud = ctx.cloud().await?;
-            let mut failed = 0;
-            for name in &args.floating_ips {
-                let result = async {
+            delete_each(
+                &args.floating_ips,
+                "floating IP",
+                "floating IPs",
+                async |name| {
                     let fip = find(cloud, name).await?;
                     match cloud.network().floating_ips().delete(fip.id.clone()).await {
                         Ok(()) => Ok(()),
@@ -42,14 +45,9 @@ pub async fn run(ctx: &Context, command: FloatingCommand) -> Result<()> {
                             Err(http_error(cloud, &path, e).await)
                         }
                     }
-                }
-                .await;
-                if let Err(e) = result {
-                    failed += 1;
-                    eprintln!("Failed to delete floating IP with name or ID '{name}': {e}");
-                }
-            }
-            delete_outcome(failed, args.floating_ips.len(), "floating IPs")
+                },
+            )
+            .await
         }
         FloatingIpCommand::Set(args) => set(ctx, args).await,
         FloatingIpCommand::Unset(args) => {
@@ -122,8 +120,8 @@ async fn list(ctx: &Context, args: FipList) -> Result<()> {
     if let Some(status) = &args.status {
         query = query.filter("status", status.as_str());
     }
-    if let Some(name) = &args.project {
-        query = query.project_id(project::id(cloud, name, args.project_domain.as_deref()).await?);
+    if let Some(project) = project_id(cloud, &args.project).await? {
+        query = query.project_id(project);
     }
     let fips = query
         .collect_all()
@@ -190,9 +188,8 @@ async fn create(ctx: &Context, args: FipCreate) -> Result<()> {
     if let Some(description) = &args.description {
         request = request.description(description.as_str());
     }
-    if let Some(name) = &args.project {
-        request =
-            request.project_id(project::id(cloud, name, args.project_domain.as_deref()).await?);
+    if let Some(project) = project_id(cloud, &args.project).await? {
+        request = request.project_id(project);
     }
     let mut fip = match request.send().await {
         Ok(fip) => fip,

@@ -8,6 +8,8 @@ use ferrostack::{Cloud, ErrorKind};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::commands::image::project;
+use crate::commands::security_group::args::ProjectOption;
 use crate::output::Cell;
 
 /// openstacksdk's `find_*` failing: `No SecurityGroup found for web`, or `More than one
@@ -60,6 +62,16 @@ pub async fn http_error_at(
     )
 }
 
+/// `--project [--project-domain]` as a project id, found as osc finds it; `None` without.
+pub async fn project_id(cloud: &Cloud, option: &ProjectOption) -> anyhow::Result<Option<String>> {
+    match &option.project {
+        Some(name) => Ok(Some(
+            project::id(cloud, name, option.project_domain.as_deref()).await?,
+        )),
+        None => Ok(None),
+    }
+}
+
 /// A resource as Neutron sent it: the SDK's models serialize back under Neutron's names,
 /// with every field they do not type kept as sent.
 pub fn wire<T: Serialize>(resource: &T) -> Map<String, Value> {
@@ -86,10 +98,24 @@ pub fn plain_fields(
         .collect()
 }
 
-/// osc's "N of M things failed to delete." after the per-item errors it logged.
-pub fn delete_outcome(failed: usize, total: usize, things: &str) -> anyhow::Result<()> {
+/// osc's deletes of several things: `delete` runs for each name in turn, each failure is
+/// told (`Failed to delete security group with name or ID 'x': ...`) and the others still
+/// go; then "N of M groups failed to delete." when any failed.
+pub async fn delete_each(
+    names: &[String],
+    label: &str,
+    things: &str,
+    delete: impl AsyncFn(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut failed = 0;
+    for name in names {
+        if let Err(e) = delete(name).await {
+            failed += 1;
+            eprintln!("Failed to delete {label} with name or ID '{name}': {e}");
+        }
+    }
     if failed > 0 {
-        anyhow::bail!("{failed} of {total} {things} failed to delete.");
+        anyhow::bail!("{failed} of {} {things} failed to delete.", names.len());
     }
     Ok(())
 }

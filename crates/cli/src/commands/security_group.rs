@@ -13,8 +13,7 @@ use ferrostack::network::SecurityGroup;
 use serde_json::{Map, Value};
 
 use self::args::{GroupCreate, GroupDelete, GroupList, SecurityCommand, SecurityGroupCommand};
-use super::image::project;
-use super::neutron::{delete_outcome, http_error, lookup_error, plain, wire};
+use super::neutron::{delete_each, http_error, lookup_error, plain, project_id, wire};
 use crate::context::Context;
 use crate::output::Cell;
 use crate::print;
@@ -56,8 +55,8 @@ async fn list(ctx: &Context, args: GroupList) -> Result<()> {
         "tags",
         "shared",
     ]);
-    if let Some(name) = &args.project {
-        query = query.project_id(project::id(cloud, name, args.project_domain.as_deref()).await?);
+    if let Some(project) = project_id(cloud, &args.project).await? {
+        query = query.project_id(project);
     }
     if args.share || args.no_share {
         query = query.filter("shared", if args.share { "True" } else { "False" });
@@ -118,9 +117,8 @@ async fn create(ctx: &Context, args: GroupCreate) -> Result<()> {
     if args.stateless {
         request = request.stateful(false);
     }
-    if let Some(name) = &args.project {
-        request =
-            request.project_id(project::id(cloud, name, args.project_domain.as_deref()).await?);
+    if let Some(project) = project_id(cloud, &args.project).await? {
+        request = request.project_id(project);
     }
     let mut group = match request.send().await {
         Ok(group) => group,
@@ -139,30 +137,22 @@ async fn create(ctx: &Context, args: GroupCreate) -> Result<()> {
 
 async fn delete(ctx: &Context, args: GroupDelete) -> Result<()> {
     let cloud = ctx.cloud().await?;
-    let mut failed = 0;
-    for name in &args.groups {
-        let result = async {
-            let group = find(cloud, name).await?;
-            match cloud
-                .network()
-                .security_groups()
-                .delete(group.id.clone())
-                .await
-            {
-                Ok(()) => Ok(()),
-                Err(e) => {
-                    let path = format!("/security-groups/{}", group.id);
-                    Err(http_error(cloud, &path, e).await)
-                }
+    delete_each(&args.groups, "security group", "groups", async |name| {
+        let group = find(cloud, name).await?;
+        match cloud
+            .network()
+            .security_groups()
+            .delete(group.id.clone())
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let path = format!("/security-groups/{}", group.id);
+                Err(http_error(cloud, &path, e).await)
             }
         }
-        .await;
-        if let Err(e) = result {
-            failed += 1;
-            eprintln!("Failed to delete security group with name or ID '{name}': {e}");
-        }
-    }
-    delete_outcome(failed, args.groups.len(), "groups")
+    })
+    .await
 }
 
 /// `security group show` (and create): openstacksdk's attributes, sorted, `rules` as osc

@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 
 use crate::args::{ListOutput, ShowOutput};
+use crate::commands::security_group::args::ProjectOption;
 
 /// `fstack floating ...`.
 #[derive(Debug, Subcommand)]
@@ -49,12 +50,8 @@ pub struct FipList {
     /// Only those in this status.
     #[arg(long, value_name = "status", value_parser = ["ACTIVE", "DOWN"])]
     pub status: Option<String>,
-    /// Only this project's (name or id).
-    #[arg(long, value_name = "project")]
-    pub project: Option<String>,
-    /// The domain of `--project` (name or id).
-    #[arg(long = "project-domain", value_name = "project-domain")]
-    pub project_domain: Option<String>,
+    #[command(flatten)]
+    pub project: ProjectOption,
     /// More columns.
     #[arg(long)]
     pub long: bool,
@@ -90,12 +87,8 @@ pub struct FipCreate {
     /// A description.
     #[arg(long, value_name = "description")]
     pub description: Option<String>,
-    /// The owning project (name or id; admin).
-    #[arg(long, value_name = "project")]
-    pub project: Option<String>,
-    /// The domain of `--project` (name or id).
-    #[arg(long = "project-domain", value_name = "project-domain")]
-    pub project_domain: Option<String>,
+    #[command(flatten)]
+    pub project: ProjectOption,
     /// A tag (repeatable).
     #[arg(long, value_name = "tag", conflicts_with = "no_tag")]
     pub tag: Vec<String>,

@@ -36,12 +36,8 @@ pub enum SecurityGroupCommand {
 /// `security group list`.
 #[derive(Debug, Args)]
 pub struct GroupList {
-    /// Only this project's groups (name or id).
-    #[arg(long, value_name = "project")]
-    pub project: Option<String>,
-    /// The domain of `--project` (name or id).
-    #[arg(long = "project-domain", value_name = "project-domain")]
-    pub project_domain: Option<String>,
+    #[command(flatten)]
+    pub project: ProjectOption,
     /// Only groups shared between projects.
     #[arg(long, conflicts_with = "no_share")]
     pub share: bool,
@@ -64,6 +60,17 @@ pub struct GroupList {
     pub output: ListOutput,
 }
 
+/// `--project NAME_OR_ID [--project-domain D]`: whose (to list), or the owner (to create).
+#[derive(Debug, Clone, Args)]
+pub struct ProjectOption {
+    /// The project (name or id): only its own when listing, the owner when creating (admin).
+    #[arg(long, value_name = "project")]
+    pub project: Option<String>,
+    /// The domain of `--project` (name or id).
+    #[arg(long = "project-domain", value_name = "project-domain")]
+    pub project_domain: Option<String>,
+}
+
 /// `security group show`.
 #[derive(Debug, Args)]
 pub struct GroupShow {
@@ -83,12 +90,8 @@ pub struct GroupCreate {
     /// A description (default: the name, as osc sets it).
     #[arg(long, value_name = "description")]
     pub description: Option<String>,
-    /// The owning project (name or id; admin).
-    #[arg(long, value_name = "project")]
-    pub project: Option<String>,
-    /// The domain of `--project` (name or id).
-    #[arg(long = "project-domain", value_name = "project-domain")]
-    pub project_domain: Option<String>,
+    #[command(flatten)]
+    pub project: ProjectOption,
     /// Stateful (the default).
     #[arg(long, conflicts_with = "stateless")]
     pub stateful: bool,
@@ -147,12 +150,8 @@ pub struct RuleList {
     /// Deprecated in osc: no longer needed.
     #[arg(long)]
     pub long: bool,
-    /// Only this project's rules (name or id).
-    #[arg(long, value_name = "project")]
-    pub project: Option<String>,
-    /// The domain of `--project` (name or id).
-    #[arg(long = "project-domain", value_name = "project-domain")]
-    pub project_domain: Option<String>,
+    #[command(flatten)]
+    pub project: ProjectOption,
     #[command(flatten)]
     pub output: ListOutput,
 }
@@ -215,12 +214,8 @@ pub struct RuleCreate {
     /// IPv4 or IPv6 (default: from the protocol).
     #[arg(long, value_name = "ethertype", value_parser = ethertype)]
     pub ethertype: Option<String>,
-    /// The owning project (name or id; admin).
-    #[arg(long, value_name = "project")]
-    pub project: Option<String>,
-    /// The domain of `--project` (name or id).
-    #[arg(long = "project-domain", value_name = "project-domain")]
-    pub project_domain: Option<String>,
+    #[command(flatten)]
+    pub project: ProjectOption,
     #[command(flatten)]
     pub output: ShowOutput,
 }

@@ -8,9 +8,9 @@ use ferrostack::network::{Direction, EtherType, SecurityGroupRule};
 use serde_json::{Map, Value};
 
 use super::args::{RuleCommand, RuleCreate, RuleList};
-use super::{find, project};
+use super::find;
 use crate::commands::neutron::{
-    delete_outcome, http_error, lookup_error, plain, plain_fields, wire,
+    delete_each, http_error, lookup_error, plain, plain_fields, project_id, wire,
 };
 use crate::context::Context;
 use crate::output::Cell;
@@ -33,30 +33,18 @@ pub async fn run(ctx: &Context, command: RuleCommand) -> Result<()> {
         RuleCommand::Create(args) => create(ctx, args).await,
         RuleCommand::Delete(args) => {
             let cloud = ctx.cloud().await?;
-            let mut failed = 0;
-            for id in &args.rules {
-                let result = async {
-                    let rule = get(cloud, id).await?;
-                    match cloud
-                        .network()
-                        .security_group_rules()
-                        .delete(rule.id.clone())
-                        .await
-                    {
-                        Ok(()) => Ok(()),
-                        Err(e) => {
-                            let path = format!("/security-group-rules/{}", rule.id);
-                            Err(http_error(cloud, &path, e).await)
-                        }
+            delete_each(&args.rules, "security group rule", "rules", async |id| {
+                let rule = get(cloud, id).await?;
+                let rules = cloud.network().security_group_rules();
+                match rules.delete(rule.id.clone()).await {
+                    Ok(()) => Ok(()),
+                    Err(e) => {
+                        let path = format!("/security-group-rules/{}", rule.id);
+                        Err(http_error(cloud, &path, e).await)
                     }
                 }
-                .await;
-                if let Err(e) = result {
-                    failed += 1;
-                    eprintln!("Failed to delete security group rule with name or ID '{id}': {e}");
-                }
-            }
-            delete_outcome(failed, args.rules.len(), "rules")
+            })
+            .await
         }
     }
 }
@@ -90,8 +78,8 @@ async fn list(ctx: &Context, args: RuleList) -> Result<()> {
         query = query.protocol(protocol.to_lowercase());
     }
     // osc reads --ethertype and sends nothing for it: so does this.
-    if let Some(name) = &args.project {
-        query = query.project_id(project::id(cloud, name, args.project_domain.as_deref()).await?);
+    if let Some(project) = project_id(cloud, &args.project).await? {
+        query = query.project_id(project);
     }
     let rules = query
         .collect_all()
@@ -191,9 +179,8 @@ async fn create(ctx: &Context, args: RuleCreate) -> Result<()> {
     } else {
         request.remote_ip_prefix("0.0.0.0/0")
     };
-    if let Some(name) = &args.project {
-        request =
-            request.project_id(project::id(cloud, name, args.project_domain.as_deref()).await?);
+    if let Some(project) = project_id(cloud, &args.project).await? {
+        request = request.project_id(project);
     }
     let rule = match request.send().await {
         Ok(rule) => rule,

@@ -9,6 +9,7 @@ use ferrostack::request::ServiceType;
 
 use super::args::{
     AddFloating, AddFloatingIp, RemoveFloating, SecurityGroupWord, ServerAdd, ServerRemove,
+    ServerSecurityGroups,
 };
 use crate::commands::floating_ip::{self, address, find_network, find_port};
 use crate::commands::neutron::{http_error, http_error_at, lookup_error};
@@ -34,28 +35,7 @@ pub async fn add(ctx: &Context, command: ServerAdd) -> Result<()> {
         } => add_floating_ip(cloud, args).await,
         ServerAdd::Security {
             command: SecurityGroupWord::Group(args),
-        } => {
-            let server = find(cloud, &args.server).await?;
-            let servers = cloud.compute().servers();
-            let mut errors = 0;
-            for group in &args.security_groups {
-                if let Err(e) = servers.add_security_group(&server.id, group).await {
-                    errors += 1;
-                    let e = action_error(cloud, &server, e).await;
-                    eprintln!(
-                        "Failed to add security group with name or ID '{group}' to server '{}': {e}",
-                        server.id
-                    );
-                }
-            }
-            if errors > 0 {
-                bail!(
-                    "{errors} of {} security groups were not added.",
-                    args.security_groups.len()
-                );
-            }
-            Ok(())
-        }
+        } => security_groups(cloud, args, true).await,
         ServerAdd::Port(args) => {
             let server = find(cloud, &args.server).await?;
             let port = find_port(cloud, &args.port).await?;
@@ -86,28 +66,7 @@ pub async fn remove(ctx: &Context, command: ServerRemove) -> Result<()> {
         }
         ServerRemove::Security {
             command: SecurityGroupWord::Group(args),
-        } => {
-            let server = find(cloud, &args.server).await?;
-            let servers = cloud.compute().servers();
-            let mut errors = 0;
-            for group in &args.security_groups {
-                if let Err(e) = servers.remove_security_group(&server.id, group).await {
-                    errors += 1;
-                    let e = action_error(cloud, &server, e).await;
-                    eprintln!(
-                        "Failed to remove security group with name or ID '{group}' from server '{}': {e}",
-                        server.id
-                    );
-                }
-            }
-            if errors > 0 {
-                bail!(
-                    "{errors} of {} security groups were not removed.",
-                    args.security_groups.len()
-                );
-            }
-            Ok(())
-        }
+        } => security_groups(cloud, args, false).await,
         ServerRemove::Port(args) => {
             let server = find(cloud, &args.server).await?;
             let port = find_port(cloud, &args.port).await?;
@@ -130,6 +89,42 @@ pub async fn remove(ctx: &Context, command: ServerRemove) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `server add|remove security group`: each group in turn through Nova's action (Nova
+/// takes a name or an id), each failure told, then how many failed, in osc's words.
+async fn security_groups(cloud: &Cloud, args: ServerSecurityGroups, adding: bool) -> Result<()> {
+    let server = find(cloud, &args.server).await?;
+    let servers = cloud.compute().servers();
+    let mut errors = 0;
+    for group in &args.security_groups {
+        let result = if adding {
+            servers.add_security_group(&server.id, group).await
+        } else {
+            servers.remove_security_group(&server.id, group).await
+        };
+        if let Err(e) = result {
+            errors += 1;
+            let e = action_error(cloud, &server, e).await;
+            let (verb, to) = if adding {
+                ("add", "to")
+            } else {
+                ("remove", "from")
+            };
+            eprintln!(
+                "Failed to {verb} security group with name or ID '{group}' {to} server '{}': {e}",
+                server.id
+            );
+        }
+    }
+    if errors > 0 {
+        let done = if adding { "added" } else { "removed" };
+        bail!(
+            "{errors} of {} security groups were not {done}.",
+            args.security_groups.len()
+        );
+    }
+    Ok(())
 }
 
 /// osc's `server add floating ip`: with `--fixed-ip-address`, the first port holding that
