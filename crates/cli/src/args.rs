@@ -14,11 +14,13 @@ use crate::commands::console::args::ConsoleCommand;
 use crate::commands::disk::args::DiskCommand;
 use crate::commands::extension::args::ExtensionCommand;
 use crate::commands::flavor::args::FlavorCommand;
+use crate::commands::floating_ip::args::FloatingCommand;
 use crate::commands::image::args::ImageCommand;
 use crate::commands::keypair::args::KeypairCommand;
 use crate::commands::network::args::NetworkCommand;
 use crate::commands::port::args::PortCommand;
 use crate::commands::router::args::RouterCommand;
+use crate::commands::security_group::args::SecurityCommand;
 use crate::commands::server::args::ServerCommand;
 use crate::commands::subnet::args::SubnetCommand;
 use crate::commands::token::args::TokenCommand;
@@ -253,6 +255,15 @@ pub enum Command {
     Extension {
         #[command(subcommand)]
         command: ExtensionCommand,
+    /// Neutron security groups and their rules.
+    Security {
+        #[command(subcommand)]
+        command: SecurityCommand,
+    },
+    /// Neutron floating IPs.
+    Floating {
+        #[command(subcommand)]
+        command: FloatingCommand,
     },
     /// Keystone tokens.
     Token {

@@ -7,11 +7,14 @@ pub(crate) mod console;
 pub(crate) mod disk;
 pub(crate) mod extension;
 pub(crate) mod flavor;
+pub(crate) mod floating_ip;
 pub(crate) mod image;
 pub(crate) mod keypair;
 pub(crate) mod network;
 pub(crate) mod port;
 pub(crate) mod router;
+mod neutron;
+pub(crate) mod security_group;
 pub(crate) mod server;
 pub(crate) mod subnet;
 pub(crate) mod token;
@@ -36,6 +39,8 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Port { command } => port::run(ctx, command).await,
         Command::Router { command } => router::run(ctx, command).await,
         Command::Extension { command } => extension::run(ctx, command).await,
+        Command::Security { command } => security_group::run(ctx, command).await,
+        Command::Floating { command } => floating_ip::run(ctx, command).await,
         Command::Token { command } => token::run(ctx, command).await,
         Command::Catalog { command } => catalog::run(ctx, command).await,
         Command::Disk { command } => disk::run(ctx, command).await,

@@ -1,4 +1,4 @@
-//! `fstack server create|list|show|delete|start|stop|reboot`.
+//! `fstack server create|list|show|delete|start|stop|reboot|add|remove|ssh`.
 //!
 //! The fields and columns are openstackclient's, which come from openstacksdk's `Server`
 //! resource: every attribute it knows, `None` when Nova did not send it, under Nova's names,
@@ -6,12 +6,15 @@
 //! same way in tables and carried the same way in the machine formats.
 //!
 //! Creating lives in `server/create.rs`, listing in `server/list.rs`, the shown fields in
-//! `server/fields.rs`; the lookups, waits and actions that the others share stay here.
+//! `server/fields.rs`, the network actions in `server/network.rs`, `ssh` in
+//! `server/ssh.rs`; the lookups, waits and actions that the others share stay here.
 
 pub(crate) mod args;
 mod create;
 mod fields;
 mod list;
+mod network;
+mod ssh;
 
 use std::time::Duration;
 
@@ -60,6 +63,9 @@ pub async fn run(ctx: &Context, command: ServerCommand) -> Result<()> {
             Ok(())
         }
         ServerCommand::Reboot(args) => reboot(ctx, args).await,
+        ServerCommand::Add { command } => network::add(ctx, command).await,
+        ServerCommand::Remove { command } => network::remove(ctx, command).await,
+        ServerCommand::Ssh(args) => ssh::ssh(ctx, args).await,
     }
 }
 

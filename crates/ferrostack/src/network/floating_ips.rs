@@ -191,6 +191,8 @@ impl CreateFloatingIp {
         dns_name("dns_name": String);
         /// `dns_domain`.
         dns_domain("dns_domain": String);
+        /// `project_id`: the owning project, when not the caller's (admin).
+        project_id("project_id": String);
     }
 
     /// The request, as it will be sent.

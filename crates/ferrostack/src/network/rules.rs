@@ -186,6 +186,25 @@ impl CreateSecurityGroupRule {
         self
     }
 
+    /// For an ICMP rule, the type alone (`port_range_min`): every code of it.
+    pub fn icmp_type(mut self, kind: u8) -> Self {
+        self.body.insert("port_range_min".to_owned(), json!(kind));
+        self
+    }
+
+    /// For an ICMP rule, the code (`port_range_max`), beside [`Self::icmp_type`].
+    pub fn icmp_code(mut self, code: u8) -> Self {
+        self.body.insert("port_range_max".to_owned(), json!(code));
+        self
+    }
+
+    /// `project_id`: the owning project, when not the caller's (admin).
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.body
+            .insert("project_id".to_owned(), json!(project_id.into()));
+        self
+    }
+
     /// `remote_ip_prefix`: traffic from (or to) this prefix only.
     pub fn remote_ip_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.body

@@ -114,6 +114,8 @@ impl CreateSecurityGroup {
         description("description": String);
         /// `stateful` (default: stateful).
         stateful("stateful": bool);
+        /// `project_id`: the owning project, when not the caller's (admin).
+        project_id("project_id": String);
     }
 
     /// The request, as it will be sent.

@@ -1,11 +1,16 @@
 //! `server create`: the flags as one request to Nova, and the server as `server show` prints it.
 
 use anyhow::{Context as _, Result, bail};
+use ferrostack::Cloud;
 use ferrostack::compute::{NetworkAttachment, Networks, ServerStatus};
+use ferrostack::request::ServiceType;
 
 use super::args::ServerCreate;
 use super::fields::{CreateExtras, server_fields};
 use super::{lookup_error, wait_policy};
+use crate::commands::floating_ip::{find_network, find_port};
+use crate::commands::neutron::http_error_at;
+use crate::commands::security_group;
 use crate::context::Context;
 use crate::{print, progress};
 
@@ -31,10 +36,15 @@ pub async fn create(ctx: &Context, args: ServerCreate) -> Result<()> {
         .find(&args.flavor)
         .await
         .map_err(|e| lookup_error("flavor", &args.flavor, e))?;
+    let networks = resolve(cloud, networks).await?;
     let mut request = compute
         .servers()
         .create(&args.name, image.id.clone(), flavor.id.clone())
         .networks(networks);
+    // As osc: each group found on Neutron first, and sent by id.
+    for group in &args.security_group {
+        request = request.security_group(security_group::find(cloud, group).await?.id);
+    }
     if let Some(key) = &args.key_name {
         request = request.key_name(key.as_str());
     }
@@ -50,10 +60,10 @@ pub async fn create(ctx: &Context, args: ServerCreate) -> Result<()> {
     if args.use_config_drive {
         request = request.config_drive(true);
     }
-    let pending = request
-        .send()
-        .await
-        .with_context(|| format!("Error creating server: {}", args.name))?;
+    let pending = match request.send().await {
+        Ok(pending) => pending,
+        Err(e) => return Err(http_error_at(cloud, &ServiceType::Compute, "/servers", e).await),
+    };
     let server = if args.wait {
         let spinner =
             progress::spinner(ctx, &format!("Waiting for {} to become ACTIVE", args.name));
@@ -80,10 +90,11 @@ fn networks(args: &ServerCreate) -> Result<Networks> {
     if args.no_network {
         return Ok(Networks::None);
     }
-    if args.auto_network || args.nic.is_empty() {
+    let nothing = args.nic.is_empty() && args.network.is_empty() && args.port.is_empty();
+    if args.auto_network || nothing {
         return Ok(Networks::Auto);
     }
-    if args.nic.len() == 1 {
+    if args.nic.len() == 1 && args.network.is_empty() && args.port.is_empty() {
         match args.nic[0].as_str() {
             "none" => return Ok(Networks::None),
             "auto" => return Ok(Networks::Auto),
@@ -93,7 +104,10 @@ fn networks(args: &ServerCreate) -> Result<Networks> {
     let mut list = Vec::new();
     for nic in &args.nic {
         if nic == "none" || nic == "auto" {
-            bail!("--nic {nic}: 'none' and 'auto' cannot be combined with other --nic options");
+            bail!(
+                "Specifying a --nic of auto or none cannot be used with any other --nic, \
+                 --network or --port value."
+            );
         }
         let mut net = None;
         let mut port = None;
@@ -124,7 +138,33 @@ fn networks(args: &ServerCreate) -> Result<Networks> {
             (None, None) => bail!("--nic {nic}: net-id or port-id is required"),
         });
     }
+    // osc keeps the order of the command line across the three flags; clap gives each
+    // its own list, so --network and --port come after the --nic entries.
+    list.extend(args.network.iter().map(NetworkAttachment::network));
+    list.extend(args.port.iter().map(NetworkAttachment::port));
     Ok(Networks::List(list))
+}
+
+/// The networks and ports named on the command line, found on Neutron by name or id (as
+/// osc's `find_network` and `find_port`), as ids.
+async fn resolve(cloud: &Cloud, networks: Networks) -> Result<Networks> {
+    let Networks::List(list) = networks else {
+        return Ok(networks);
+    };
+    let mut found = Vec::with_capacity(list.len());
+    for nic in list {
+        found.push(match nic {
+            NetworkAttachment::Network { id, fixed_ip } => NetworkAttachment::Network {
+                id: find_network(cloud, &id).await?.id.to_string(),
+                fixed_ip,
+            },
+            NetworkAttachment::Port(id) => {
+                NetworkAttachment::Port(find_port(cloud, &id).await?.id.to_string())
+            }
+            other => other,
+        });
+    }
+    Ok(Networks::List(found))
 }
 
 #[cfg(test)]
@@ -172,7 +212,7 @@ mod tests {
             ])
         );
         for (bad, said) in [
-            ("--nic none --nic auto", "cannot be combined"),
+            ("--nic none --nic auto", "cannot be used with any other"),
             ("--nic net-id=n,port-id=p", "not both"),
             ("--nic v4-fixed-ip=1.2.3.4", "net-id or port-id is required"),
             ("--nic net-id=n,v4-fixed-ip=nope", "is not an IP address"),
