@@ -313,6 +313,7 @@ fn security_groups_and_rules() {
                 .create("web")
                 .description("web servers")
                 .stateful(true)
+                .project_id("6f70656e")
                 .request()
                 .unwrap()
         )
@@ -379,6 +380,20 @@ fn security_groups_and_rules() {
                 .unwrap()
         )
     );
+    // osc's `--icmp-type 3` alone: every code of the type; and another project's rule.
+    insta::assert_json_snapshot!(
+        "create_security_group_rule_icmp_type_for_a_project",
+        snap(
+            rules
+                .create(SG, Direction::Ingress)
+                .protocol("icmp")
+                .icmp_type(3)
+                .remote_ip_prefix("0.0.0.0/0")
+                .project_id("7b3c0d2e9f8a4b1c")
+                .request()
+                .unwrap()
+        )
+    );
     let backwards = rules
         .create(SG, Direction::Ingress)
         .protocol("tcp")
@@ -433,6 +448,7 @@ fn floating_ips() {
                 .description("d")
                 .dns_name("web")
                 .dns_domain("example.org.")
+                .project_id("6f70656e")
                 .request()
                 .unwrap()
         )
