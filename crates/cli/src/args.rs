@@ -255,6 +255,7 @@ pub enum Command {
     Extension {
         #[command(subcommand)]
         command: ExtensionCommand,
+    },
     /// Neutron security groups and their rules.
     Security {
         #[command(subcommand)]

@@ -5,11 +5,11 @@
 pub(crate) mod args;
 pub(crate) mod display;
 
-use std::future::Future;
-
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use ferrostack::network::{Network, NetworkClient};
 use ferrostack::request::ServiceType;
+
+use super::neutron::request_error;
 
 use self::args::{
     NetworkCommand, NetworkCreate, NetworkDelete, NetworkList, NetworkSet, NetworkShow,
@@ -275,20 +275,7 @@ async fn delete(ctx: &Context, args: NetworkDelete) -> Result<()> {
     delete_networks(&ctx.cloud().await?.network(), &args.networks).await
 }
 
-/// openstacksdk's words for a failed `find(..., ignore_missing=False)`: `No Network found
-/// for x`, `More than one Network exists with the name 'x'.`; other errors as they are.
-pub(crate) fn lookup_error(class: &str, name: &str, e: ferrostack::Error) -> anyhow::Error {
-    if e.kind() == &ferrostack::ErrorKind::Lookup {
-        if e.message().starts_with("no ") {
-            return anyhow::anyhow!("No {class} found for {name}");
-        }
-        return anyhow::anyhow!("More than one {class} exists with the name '{name}'.");
-    }
-    if e.is_not_found() {
-        return anyhow::anyhow!("No {class} found for {name}");
-    }
-    e.into()
-}
+pub(crate) use super::neutron::lookup_error;
 
 /// `$find(network, name_or_id)`: one resource by name or id, a miss worded as openstacksdk's
 /// `find_<x>` words it; and `$delete(network, names)`: osc's delete-several loop for it.
@@ -311,15 +298,17 @@ macro_rules! find_and_delete {
             network: &ferrostack::network::NetworkClient,
             names: &[String],
         ) -> anyhow::Result<()> {
-            $crate::commands::network::delete_each($what, names, |name| {
-                let network = network.clone();
-                async move {
-                    let found = $find(&network, &name).await?;
+            $crate::commands::neutron::delete_each(
+                names,
+                $what,
+                concat!($what, "s"),
+                async |name| {
+                    let found = $find(network, name).await?;
                     let path = format!(concat!($path, "/{}"), found.id);
                     let result = network.$handle().delete(found.id).await;
-                    $crate::commands::network::sent(&network, &path, result).await
-                }
-            })
+                    $crate::commands::network::sent(network, &path, result).await
+                },
+            )
             .await
         }
     };
@@ -345,54 +334,10 @@ pub(crate) async fn sent<T>(
     path: &str,
     result: ferrostack::Result<T>,
 ) -> Result<T> {
-    let e = match result {
-        Ok(value) => return Ok(value),
-        Err(e) => e,
-    };
-    let Some(status) = e.status() else {
-        return Err(e.into());
-    };
-    let class = match status {
-        400 => "BadRequestException",
-        403 => "ForbiddenException",
-        404 => "NotFoundException",
-        409 => "ConflictException",
-        412 => "PreconditionFailedException",
-        _ => "HttpException",
-    };
-    let source = if (400..500).contains(&status) {
-        "Client"
-    } else {
-        "Server"
-    };
-    let url = match network.session().endpoint(&ServiceType::Network).await {
-        Ok(base) => format!("{}{path}", base.as_str().trim_end_matches('/')),
-        Err(_) => path.to_owned(),
-    };
-    Err(anyhow::anyhow!(
-        "{class}: {status}: {source} Error for url: {url}, {}",
-        e.message()
-    ))
-}
-
-/// Runs `delete` for each name; each failure is reported as osc reports it, and the command
-/// fails at the end with `N of M <what>s failed to delete.`.
-pub(crate) async fn delete_each<F, Fut>(what: &str, names: &[String], delete: F) -> Result<()>
-where
-    F: Fn(String) -> Fut,
-    Fut: Future<Output = Result<()>>,
-{
-    let mut failed = 0;
-    for name in names {
-        if let Err(e) = delete(name.clone()).await {
-            failed += 1;
-            eprintln!("Failed to delete {what} with name or ID '{name}': {e:#}");
-        }
+    match result {
+        Ok(value) => Ok(value),
+        Err(e) => Err(request_error(network.session(), &ServiceType::Network, path, e).await),
     }
-    if failed > 0 {
-        bail!("{failed} of {} {what}s failed to delete.", names.len());
-    }
-    Ok(())
 }
 
 /// The tags to set after a create (`--tag`, `--no-tag`), if they differ from what it has.

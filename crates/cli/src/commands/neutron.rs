@@ -4,6 +4,7 @@
 
 use anyhow::anyhow;
 use ferrostack::request::ServiceType;
+use ferrostack::session::Session;
 use ferrostack::{Cloud, ErrorKind};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -40,6 +41,16 @@ pub async fn http_error_at(
     path: &str,
     e: ferrostack::Error,
 ) -> anyhow::Error {
+    request_error(cloud.session(), service, path, e).await
+}
+
+/// [`http_error_at`] for a service client's session.
+pub async fn request_error(
+    session: &Session,
+    service: &ServiceType,
+    path: &str,
+    e: ferrostack::Error,
+) -> anyhow::Error {
     let Some(status) = e.status() else {
         return e.into();
     };
@@ -52,7 +63,7 @@ pub async fn http_error_at(
         _ => "HttpException",
     };
     let side = if status >= 500 { "Server" } else { "Client" };
-    let url = match cloud.session().endpoint(service).await {
+    let url = match session.endpoint(service).await {
         Ok(base) => format!("{}{path}", base.as_str().trim_end_matches('/')),
         Err(_) => path.to_owned(),
     };
@@ -111,7 +122,7 @@ pub async fn delete_each(
     for name in names {
         if let Err(e) = delete(name).await {
             failed += 1;
-            eprintln!("Failed to delete {label} with name or ID '{name}': {e}");
+            eprintln!("Failed to delete {label} with name or ID '{name}': {e:#}");
         }
     }
     if failed > 0 {
