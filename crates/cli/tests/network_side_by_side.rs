@@ -80,7 +80,14 @@ fn create_both(t: &TestCloud, args: &[&str], name: &str, masked: &[&str]) -> (St
     let osc = stdout(t.openstack("mock-admin").args(line(&names.0)));
     let ours = stdout(t.fstack("mock-admin").args(line(&names.1)));
     let mut masked = masked.to_vec();
-    masked.extend(["id", "name", "created_at", "updated_at"]);
+    // Neutron picks a segmentation id per network at random.
+    masked.extend([
+        "id",
+        "name",
+        "created_at",
+        "updated_at",
+        "provider:segmentation_id",
+    ]);
     assert_eq!(
         created(&ours, &masked),
         created(&osc, &masked),
@@ -429,7 +436,7 @@ async fn ports_print_what_openstack_prints() {
         ],
     );
     assert!(
-        err.contains("ConflictException: 409") && err.contains("10.0.1.50 is in use"),
+        err.contains("ConflictException: 409") && err.contains("10.0.1.50 already allocated"),
         "{err}"
     );
     same_failure(&t, &["port", "create", "x", "--network", "no-such-net"]);
