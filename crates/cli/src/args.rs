@@ -27,8 +27,12 @@ use crate::commands::token::args::TokenCommand;
 use crate::commands::vm::args::VmCommand;
 
 /// fstack: the openstack command line, in milliseconds.
+///
+/// A repeated single-value option takes its last value, as argparse (and so openstackclient)
+/// does: scripts pass `-f json` twice, or override an earlier flag. Options that collect
+/// (`--property`, `--tag`, ...) still collect every value.
 #[derive(Debug, Parser)]
-#[command(name = "fstack", version, about, long_about = None)]
+#[command(name = "fstack", version, about, long_about = None, args_override_self = true)]
 pub struct Cli {
     /// Authentication, endpoint and logging options (as openstackclient's `--os-*`).
     #[command(flatten)]
@@ -477,6 +481,32 @@ mod tests {
         assert_eq!(cli.global.os_cloud.as_deref(), Some("mock"));
         let cli = parse("--os-cloud mock server show vm1 -f json");
         assert_eq!(cli.global.os_cloud.as_deref(), Some("mock"));
+    }
+
+    #[test]
+    fn a_repeated_option_takes_its_last_value_as_argparse_does() {
+        // openstackclient's own functional tests pass `-f json` twice.
+        let cli = parse("image show cirros -f json -f json");
+        let Command::Image {
+            command: ImageCommand::Show(show),
+        } = cli.command
+        else {
+            panic!("not image show");
+        };
+        assert_eq!(show.output.format, ShowFormat::Json);
+        let cli = parse("--os-cloud a image list --os-cloud b --long --long");
+        assert_eq!(cli.global.os_cloud.as_deref(), Some("b"));
+        let cli = parse(
+            "image create x --disk-format raw --disk-format qcow2 --property a=1 --property b=2",
+        );
+        let Command::Image {
+            command: ImageCommand::Create(c),
+        } = cli.command
+        else {
+            panic!("not image create");
+        };
+        assert_eq!(c.disk_format.as_deref(), Some("qcow2"));
+        assert_eq!(c.property.len(), 2, "a collecting option keeps every value");
     }
 
     #[test]
