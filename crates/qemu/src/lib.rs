@@ -40,4 +40,4 @@ pub use img::{
     QemuImg,
 };
 pub use install::{InstallSpec, Installation};
-pub use vm::{Disk, HostForward, Nic, RunLayout, Vm, VmBuilder};
+pub use vm::{Disk, HostForward, Nic, RunLayout, SystemInfo, Vm, VmBuilder};

@@ -129,6 +129,46 @@ pub struct VmBuilder {
     vnc: bool,
     serial_log: Option<PathBuf>,
     nics: Vec<Nic>,
+    system_info: Option<SystemInfo>,
+}
+
+/// SMBIOS system information (type 1), what the guest reads from its DMI tables: cloud-init
+/// recognises an OpenStack machine by its product name, and an instance by its system uuid.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SystemInfo {
+    /// `manufacturer` (Nova: `OpenStack Foundation`).
+    pub manufacturer: Option<String>,
+    /// `product` (Nova: `OpenStack Nova`).
+    pub product: Option<String>,
+    /// `version`.
+    pub version: Option<String>,
+    /// `serial` (Nova: the instance's uuid).
+    pub serial: Option<String>,
+    /// `uuid`, the system uuid (Nova: the instance's uuid).
+    pub uuid: Option<String>,
+    /// `family` (Nova: `Virtual Machine`).
+    pub family: Option<String>,
+}
+
+impl SystemInfo {
+    /// The `-smbios` value: one argv element, a comma inside a value doubled as qemu wants.
+    fn arg(&self) -> String {
+        let fields = [
+            ("manufacturer", &self.manufacturer),
+            ("product", &self.product),
+            ("version", &self.version),
+            ("serial", &self.serial),
+            ("uuid", &self.uuid),
+            ("family", &self.family),
+        ];
+        let mut arg = "type=1".to_owned();
+        for (key, value) in fields {
+            if let Some(value) = value {
+                arg.push_str(&format!(",{key}={}", value.replace(',', ",,")));
+            }
+        }
+        arg
+    }
 }
 
 impl Default for VmBuilder {
@@ -156,7 +196,14 @@ impl VmBuilder {
             vnc: false,
             serial_log: None,
             nics: Vec::new(),
+            system_info: None,
         }
+    }
+
+    /// Sets the SMBIOS system information (type 1) the guest sees.
+    pub fn system_info(mut self, info: SystemInfo) -> Self {
+        self.system_info = Some(info);
+        self
     }
 
     /// Runs this `qemu-system-x86_64` instead of the one on `PATH`.
@@ -275,6 +322,9 @@ impl VmBuilder {
             argv.extend(nic.args()?);
         }
         let mut push = |words: &[&str]| argv.extend(words.iter().map(|word| (*word).to_owned()));
+        if let Some(info) = &self.system_info {
+            push(&["-smbios", &info.arg()]);
+        }
         // No reboot, so that a guest reboot or panic ends qemu.
         push(&["-no-reboot"]);
         // The serial console on stdout (stdin is /dev/null), no monitor there.
@@ -778,6 +828,22 @@ mod tests {
             .initrd("/cache/initrd.gz")
             .append("console=ttyS0 panic=-1 quiet smoke_token=t0k3n");
         insta::assert_debug_snapshot!(builder.argv(&layout()).unwrap());
+    }
+
+    #[test]
+    fn argv_smbios_system_info_is_one_element_with_commas_doubled() {
+        let info = SystemInfo {
+            manufacturer: Some("OpenStack Foundation".into()),
+            product: Some("OpenStack Nova".into()),
+            serial: Some("a,b".into()),
+            ..SystemInfo::default()
+        };
+        let argv = VmBuilder::new().system_info(info).argv(&layout()).unwrap();
+        let at = argv.iter().position(|word| word == "-smbios").unwrap();
+        assert_eq!(
+            argv[at + 1],
+            "type=1,manufacturer=OpenStack Foundation,product=OpenStack Nova,serial=a,,b"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use ferrostack_qemu::{Disk, Nic, VmBuilder};
+use ferrostack_qemu::{Disk, Nic, SystemInfo, VmBuilder};
 
 use crate::nova::driver::{BootImage, BootNic, BootSpec, DriverError};
 
@@ -55,6 +55,8 @@ pub(crate) struct BootPlan {
     pub(crate) flavor_disk_bytes: Option<u64>,
     /// One user-mode NIC per port, `port0` first.
     pub(crate) nics: Vec<Nic>,
+    /// The server's id: the machine's SMBIOS serial and system uuid, as Nova/libvirt set them.
+    pub(crate) server_id: String,
 }
 
 /// The files of a prepared machine, in its own folder: links to the Glance files and the
@@ -91,6 +93,23 @@ impl ImageFile {
                 .clone()
                 .unwrap_or_else(|| "bare".to_owned()),
         })
+    }
+}
+
+/// The SMBIOS system information Nova's libvirt driver gives an instance: cloud-init's
+/// ds-identify enables the OpenStack datasource on x86 only for product `OpenStack Nova`, and
+/// compares the system uuid with the instance id to tell a new instance from a reboot.
+fn nova_system_info(server_id: &str) -> SystemInfo {
+    SystemInfo {
+        manufacturer: Some("OpenStack Foundation".to_owned()),
+        product: Some("OpenStack Nova".to_owned()),
+        version: None,
+        serial: Some(server_id.to_owned()),
+        // qemu refuses a system uuid that is not one; Nova's ids always are.
+        uuid: uuid::Uuid::parse_str(server_id)
+            .is_ok()
+            .then(|| server_id.to_owned()),
+        family: Some("Virtual Machine".to_owned()),
     }
 }
 
@@ -166,6 +185,7 @@ impl BootPlan {
             cpus: spec.vcpus.max(1),
             flavor_disk_bytes: (spec.disk_gb > 0).then(|| spec.disk_gb.saturating_mul(1 << 30)),
             nics,
+            server_id: spec.server_id.clone(),
         })
     }
 
@@ -197,7 +217,8 @@ impl BootPlan {
             .cpus(self.cpus)
             .disk(Disk::writable(&files.overlay, "qcow2"))
             .vnc(true)
-            .serial_log(serial_log);
+            .serial_log(serial_log)
+            .system_info(nova_system_info(&self.server_id));
         for nic in &self.nics {
             builder = builder.nic(nic.clone());
         }
