@@ -5,6 +5,8 @@
 //!   private apt state that knows the qemu-utils trap of QEMU.md.
 //! - [`tiny`]: the tiny bootable image (kernel, busybox initramfs, ext4 root, self-booting
 //!   disk), built offline from Debian packages, and its boot marker.
+//! - [`debian`]: a Debian cloud image (cloud-init, SSH, GRUB on MBR, and the aki/ari/ami
+//!   trio) built with mmdebstrap, its root cached.
 //! - [`seed`]: a cloud-init NoCloud seed image, without root (the driver attaches it with
 //!   [`VmBuilder::nocloud_seed`](ferrostack_qemu::VmBuilder::nocloud_seed)).
 //! - [`programs`]: the host programs all this runs.
@@ -31,6 +33,7 @@
 //!
 //! Errors are the driver's [`ferrostack_qemu::Error`]: a missing program names its package.
 
+pub mod debian;
 pub mod packages;
 pub mod programs;
 pub mod seed;

@@ -17,3 +17,9 @@ pub const APT_GET: Program = Program::new("apt-get", "apt");
 pub const APT_CACHE: Program = Program::new("apt-cache", "apt");
 /// `dpkg-deb`.
 pub const DPKG_DEB: Program = Program::new("dpkg-deb", "dpkg");
+/// `tar`.
+pub const TAR: Program = Program::new("tar", "tar");
+/// `mmdebstrap`, which bootstraps a Debian root without mounts.
+pub const MMDEBSTRAP: Program = Program::new("mmdebstrap", "mmdebstrap");
+/// `grub-mkimage`, which makes GRUB's core image.
+pub const GRUB_MKIMAGE: Program = Program::new("grub-mkimage", "grub-common");

@@ -14,7 +14,7 @@
 
 mod cpio;
 mod kernel;
-mod mbr;
+pub(crate) mod mbr;
 mod modinfo;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +25,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 
 pub use self::cpio::Cpio;
+pub(crate) use self::kernel::lock_cache;
 pub use self::kernel::{KernelFiles, fetch_kernel};
 use crate::programs;
 

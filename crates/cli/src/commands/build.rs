@@ -6,6 +6,7 @@
 //! when every one of them is complete: a failed or interrupted build leaves nothing behind.
 
 pub(crate) mod args;
+mod debian;
 
 use std::path::{Path, PathBuf};
 
@@ -31,8 +32,15 @@ const HOST_PACKAGES: &[&str] = &[
     "syslinux-common",
 ];
 
-/// Builds the tiny image.
-pub async fn run(_ctx: &Context, args: ImageBuild) -> Result<()> {
+/// Builds the tiny image, or with `--distro` a distribution's cloud image.
+pub async fn run(ctx: &Context, args: ImageBuild) -> Result<()> {
+    if args.distro.is_some() {
+        return debian::run(ctx, args).await;
+    }
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("tiny-image"));
     let mut interrupts = Interrupts::listen()?;
     let token = match &args.token {
         Some(token) => check_token(token)?.to_owned(),
@@ -44,7 +52,7 @@ pub async fn run(_ctx: &Context, args: ImageBuild) -> Result<()> {
     };
     let building = async {
         packages::ensure(HOST_PACKAGES, &cache_dir.join("apt")).await?;
-        let staging = Staging::new(&args.output)?;
+        let staging = Staging::new(&output)?;
         let mut spec = TinySpec::new(&cache_dir, staging.path());
         spec.token = token.clone();
         let image = tiny::build(&spec).await?;
@@ -58,11 +66,11 @@ pub async fn run(_ctx: &Context, args: ImageBuild) -> Result<()> {
     };
     let built = tokio::select! {
         built = building => built.with_context(|| {
-            format!("cannot build the tiny image in {}", args.output.display())
+            format!("cannot build the tiny image in {}", output.display())
         })?,
         stop = interrupts.recv() => {
             // Dropping the build removed its staging folder and killed its tools.
-            eprintln!("fstack: image build {stop}; nothing was left in {}", args.output.display());
+            eprintln!("fstack: image build {stop}; nothing was left in {}", output.display());
             std::process::exit(stop.exit_code());
         }
     };
@@ -92,7 +100,7 @@ fn check_token(token: &str) -> Result<&str> {
 }
 
 /// `$XDG_CACHE_HOME/ferrostack`, else `~/.cache/ferrostack`.
-fn default_cache_dir() -> Result<PathBuf> {
+pub(super) fn default_cache_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir).join("ferrostack"));
     }
@@ -287,7 +295,7 @@ impl Built {
 }
 
 /// Quotes a word for a POSIX shell when it needs it.
-fn quote(word: &str) -> String {
+pub(super) fn quote(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .chars()

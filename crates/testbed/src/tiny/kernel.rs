@@ -32,7 +32,7 @@ pub async fn fetch_kernel(cache_dir: &Path) -> Result<KernelFiles> {
 }
 
 /// Takes an exclusive lock on `cache_dir/.lock`, released when the returned file is dropped.
-async fn lock_cache(cache_dir: &Path) -> Result<std::fs::File> {
+pub(crate) async fn lock_cache(cache_dir: &Path) -> Result<std::fs::File> {
     std::fs::create_dir_all(cache_dir).map_err(|err| Error::io("cannot create", cache_dir, err))?;
     let path = cache_dir.join(".lock");
     let file = std::fs::OpenOptions::new()

@@ -113,6 +113,14 @@ pub async fn create(ctx: &Context, args: args::ImageCreate) -> Result<()> {
     if let Some(visibility) = args.visibility.chosen() {
         create = create.visibility(Visibility::from(visibility));
     }
+    // A file made by `fstack image build` carries its properties next to it; the command
+    // line's own --property wins.
+    if let Some(file) = args.file.as_deref().filter(|f| *f != Path::new("-")) {
+        let sidecar = ferrostack_testbed::debian::read_sidecar(file)?;
+        for (key, value) in sidecar.iter().flatten() {
+            create = create.property(key, value);
+        }
+    }
     for p in &args.property {
         create = create.property(&p.key, &p.value);
     }
