@@ -4,7 +4,8 @@
 //!
 //! - `test [--full]`: fmt, clippy, every test, docs, smoke, conformance and the quick bench,
 //!   then a table of each step's wall time. `--full` adds what does not fit in CI.
-//! - `smoke [--cloud NAME] [--keep]`: build a tiny image, upload it, boot it, prove it booted.
+//! - `smoke [--cloud NAME] [--keep] [--distro debian]`: build a tiny image, upload it, boot
+//!   it, prove it booted; with `--distro debian`, a Debian image logged in to over SSH.
 //! - `bench [--quick]`: the benchmarks, side by side with their peers.
 //! - `conformance`: the SDK against real Keystone + Glance, real clients against the mock.
 //! - `fuzz [--target NAME] [--seconds N]`: a fuzz target (the format inspector's, the SDK's
@@ -55,8 +56,9 @@ fn print_usage() {
          test [--full]             fmt, clippy, every test, docs, smoke, conformance, quick bench\n                            \
          (installs prerequisites; ends with each step's wall time).\n                            \
          --full adds what cannot fit in CI: conformance --with-nova --with-neutron\n  \
-         smoke [--cloud NAME] [--keep]\n                            \
-         build a tiny image, upload it, boot it, prove it booted\n  \
+         smoke [--cloud NAME] [--keep] [--distro debian]\n                            \
+         build a tiny image, upload it, boot it, prove it booted;\n                            \
+         --distro debian: a Debian image, keypair, floating IP, SSH login\n  \
          bench [--quick] [--only KEYS]\n                            \
          every speed claim beside its peer (quick: under 2 min);\n                            \
          --only throughput,growth runs just those sections\n  \

@@ -22,6 +22,7 @@
 mod boot;
 mod cleanup;
 mod console;
+mod debian;
 mod report;
 
 use std::future::Future;
@@ -52,16 +53,26 @@ pub struct Options {
     pub cloud: Option<String>,
     /// Leave the servers, images and files in place (and the embedded cloud up until Ctrl-C).
     pub keep: bool,
+    /// `--distro debian`: the Debian cloud image, logged in to over SSH, instead of the tiny
+    /// image's boot marker.
+    pub debian: bool,
 }
 
 impl Options {
-    /// Parses `[--cloud NAME] [--keep]`, naming the argument at fault.
+    /// Parses `[--cloud NAME] [--keep] [--distro debian]`, naming the argument at fault.
     pub fn parse(args: &[String]) -> Result<Options> {
         let mut options = Options::default();
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--keep" => options.keep = true,
+                "--distro" => match args.next().map(String::as_str) {
+                    Some("debian" | "debian-12") => options.debian = true,
+                    other => bail!(
+                        "smoke: --distro {}: the smoke run builds `debian` (Debian 12)",
+                        other.unwrap_or("needs a value")
+                    ),
+                },
                 "--cloud" => {
                     let name = args
                         .next()
@@ -72,7 +83,7 @@ impl Options {
                     }
                 }
                 other => bail!(
-                    "smoke: unknown argument `{other}` (usage: cargo xtask smoke [--cloud NAME] [--keep])"
+                    "smoke: unknown argument `{other}` (usage: cargo xtask smoke [--cloud NAME] [--keep] [--distro debian])"
                 ),
             }
         }
@@ -147,6 +158,8 @@ struct Run {
     embedded: Option<Embedded>,
     servers: Vec<ServerId>,
     images: Vec<Image>,
+    /// Keypairs, security groups and floating IPs (the Debian flow).
+    extras: debian::Extras,
 }
 
 async fn smoke(options: Options) -> Result<()> {
@@ -158,10 +171,17 @@ async fn smoke(options: Options) -> Result<()> {
         Some(cloud) => format!("cloud `{cloud}` (clouds.yaml)"),
         None => "an embedded mock-cloud (qemu driver)".to_owned(),
     };
-    step(format!(
-        "smoke run {name} against {where_}: build, upload, boot, prove `{}`",
-        tiny::boot_marker(&token)
-    ));
+    if options.debian {
+        step(format!(
+            "smoke run {name} against {where_}: build Debian 12, upload it, boot it with a \
+             keypair and user data, log in over SSH through a floating IP"
+        ));
+    } else {
+        step(format!(
+            "smoke run {name} against {where_}: build, upload, boot, prove `{}`",
+            tiny::boot_marker(&token)
+        ));
+    }
     let mut report = Report::new(
         &name,
         &now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
@@ -175,6 +195,7 @@ async fn smoke(options: Options) -> Result<()> {
         embedded: None,
         servers: Vec::new(),
         images: Vec::new(),
+        extras: debian::Extras::default(),
     };
 
     // Ctrl-C stops the flow where it is; the cleanup below still runs.
@@ -212,7 +233,11 @@ async fn smoke(options: Options) -> Result<()> {
 
     report.finish(started.elapsed(), outcome.is_ok());
     println!("\n{report}");
-    let json = workspace_root().join("target/bench/smoke.json");
+    let json = workspace_root().join(if options.debian {
+        "target/bench/smoke-debian.json"
+    } else {
+        "target/bench/smoke.json"
+    });
     report.write_json(&json)?;
     eprintln!("report written to {}", json.display());
 
@@ -250,6 +275,9 @@ async fn flow(options: &Options, token: &str, run: &mut Run, report: &mut Report
     let is_embedded = embedded.is_some();
     run.cloud = Some(cloud.clone());
     run.embedded = embedded;
+    if options.debian {
+        return debian::flow(token, run, report, &cloud).await;
+    }
     let compute = cloud.compute();
 
     let image_dir = run.dir.join("image");
@@ -503,6 +531,7 @@ mod tests {
         let expected = Options {
             cloud: Some("prod".into()),
             keep: true,
+            debian: false,
         };
         assert_eq!(
             Options::parse(&args(&["--cloud", "prod", "--keep"])).unwrap(),
@@ -530,8 +559,17 @@ mod tests {
             "smoke: --cloud is given twice"
         );
         assert_eq!(
+            err(&["--distro", "ubuntu"]),
+            "smoke: --distro ubuntu: the smoke run builds `debian` (Debian 12)"
+        );
+        assert!(
+            Options::parse(&args(&["--distro", "debian"]))
+                .unwrap()
+                .debian
+        );
+        assert_eq!(
             err(&["--kep"]),
-            "smoke: unknown argument `--kep` (usage: cargo xtask smoke [--cloud NAME] [--keep])"
+            "smoke: unknown argument `--kep` (usage: cargo xtask smoke [--cloud NAME] [--keep] [--distro debian])"
         );
     }
 

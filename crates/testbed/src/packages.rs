@@ -24,13 +24,22 @@ pub const BUILD_PACKAGES: &[&str] = &[
     "syslinux-common",
 ];
 
-/// Everything the driver uses.
+/// What the tests log in to guests with.
+pub const CLIENT_PACKAGES: &[&str] = &["openssh-client"];
+
+/// Everything the driver, the image builds and the boot tests use.
 pub fn all_packages() -> Vec<&'static str> {
-    QEMU_PACKAGES
+    let mut all: Vec<&'static str> = QEMU_PACKAGES
         .iter()
         .chain(BUILD_PACKAGES)
+        .chain(crate::debian::HOST_PACKAGES)
+        .chain(CLIENT_PACKAGES)
         .copied()
-        .collect()
+        .collect();
+    // Each once, in first-seen order (e2fsprogs and qemu-utils are in several lists).
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|package| seen.insert(*package));
+    all
 }
 
 /// What [`ensure`] did.

@@ -21,6 +21,7 @@ pub async fn cleanup(run: &mut Run, passed: bool) -> Result<String> {
     let mut images_deleted = 0;
     if let Some(cloud) = &run.cloud {
         let compute = cloud.compute();
+        problems.extend(super::debian::cleanup_before_servers(cloud, &mut run.extras).await);
         for id in &servers {
             match delete_server(&compute, id).await {
                 Ok(()) => servers_deleted += 1,
@@ -33,6 +34,7 @@ pub async fn cleanup(run: &mut Run, passed: bool) -> Result<String> {
                 }
             }
         }
+        problems.extend(super::debian::cleanup_after_servers(cloud, &mut run.extras).await);
         // The ami first: it names the kernel and ramdisk.
         for image in images.iter().rev() {
             match cloud.image().images().delete(image.id.clone()).await {
