@@ -11,10 +11,12 @@
 //! The output is one markdown table per section, printed and written to
 //! `target/bench/report[-quick].md`, and all figures as JSON in
 //! `target/bench/report[-quick].json`. This is a report: nothing here fails on speed.
-//! `--only KEY,KEY` (cli, upload, download, listing, throughput, growth, services, smoke)
+//! `--only KEY,KEY` (cli, upload, download, listing, throughput, growth, services, smoke,
+//! debian)
 //! runs just those sections, into `report[-quick]-only.*`.
 
 mod cli;
+mod debian;
 mod listing;
 mod load;
 mod measure;
@@ -58,6 +60,8 @@ pub struct Plan {
     pub growth_levels: &'static [usize],
     /// Creates timed at each of those levels.
     pub growth_window: usize,
+    /// Whether the Debian image is also built cold (mmdebstrap from nothing, minutes).
+    pub debian_cold: bool,
 }
 
 impl Plan {
@@ -73,6 +77,7 @@ impl Plan {
             real_transfer: true,
             growth_levels: &[0, 1_000, 10_000],
             growth_window: 400,
+            debian_cold: true,
         }
     }
 
@@ -88,6 +93,7 @@ impl Plan {
             real_transfer: false,
             growth_levels: &[0, 1_000],
             growth_window: 100,
+            debian_cold: false,
         }
     }
 }
@@ -169,6 +175,9 @@ pub fn run(args: &[String]) -> Result<()> {
     if wanted("smoke") {
         record(smoke::run(&out_dir).context("bench section `smoke`")?);
     }
+    if wanted("debian") {
+        record(debian::run(&tools, &plan, &out_dir).context("bench section `debian`")?);
+    }
     // The report reads in the order of the promise: CLI, data, listing, the mock under load
     // and as it fills, services, smoke.
     let order = [
@@ -180,6 +189,7 @@ pub fn run(args: &[String]) -> Result<()> {
         "growth",
         "services",
         "smoke",
+        "debian",
     ];
     sections.sort_by_key(|s| order.iter().position(|k| *k == s.key));
 
