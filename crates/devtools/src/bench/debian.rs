@@ -91,15 +91,16 @@ pub fn run(tools: &Tools, plan: &Plan, out_dir: &Path) -> Result<Section> {
                 .with_context(|| format!("{} is not JSON", smoke.display()))?;
             for step in doc["steps"].as_array().into_iter().flatten() {
                 let name = step["name"].as_str().unwrap_or("?");
-                if name.starts_with("boot ") && step["outcome"] == "ok" {
-                    if let Some(seconds) = step["seconds"].as_f64() {
-                        section.row(
-                            format!("{name} (smoke)"),
-                            Unit::Seconds,
-                            seconds.into(),
-                            no_peer(),
-                        );
-                    }
+                if name.starts_with("boot ")
+                    && step["outcome"] == "ok"
+                    && let Some(seconds) = step["seconds"].as_f64()
+                {
+                    section.row(
+                        format!("{name} (smoke)"),
+                        Unit::Seconds,
+                        seconds.into(),
+                        no_peer(),
+                    );
                 }
             }
             section.note(format!(
