@@ -390,3 +390,78 @@ async fn a_debian_image_boots_with_cloud_init_and_lets_the_key_in_over_ssh() {
     fstack(&["server", "delete", "--wait", "vm-qcow2", "vm-ami"]);
     eprintln!("the whole flow took {:.1?}", started.elapsed());
 }
+
+/// Bad input is named before anything runs, and a build that fails (an unreachable mirror)
+/// leaves neither a file in the output folder nor a partial root in the cache.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_debian_build_leaves_nothing_behind() {
+    let t = TestCloud::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let cache = work.path().join("cache");
+    let build = |extra: &[&str]| {
+        let mut cmd = t.fstack("mock-demo");
+        cmd.args(["image", "build", "--output", out.to_str().unwrap()])
+            .args(["--cache-dir", cache.to_str().unwrap()])
+            .args(extra);
+        run(&mut cmd)
+    };
+    let fails_with = |extra: &[&str], code: i32, words: &str| {
+        let failed = build(extra);
+        let stderr = String::from_utf8_lossy(&failed.stderr).into_owned();
+        assert_eq!(failed.status.code(), Some(code), "{extra:?}: {stderr}");
+        assert!(stderr.contains(words), "{extra:?}: {stderr}");
+        assert!(!out.exists(), "{extra:?} left {}", out.display());
+        stderr
+    };
+    fails_with(
+        &["--distro", "ubuntu-24.04"],
+        1,
+        "--distro ubuntu-24.04: not a distribution",
+    );
+    fails_with(
+        &["--distro", "debian-12", "--size", "100M"],
+        1,
+        "--size 100M: too small",
+    );
+    fails_with(
+        &["--distro", "debian-12", "--size", "2T"],
+        2,
+        "is not a size",
+    );
+    fails_with(&["--size", "4G"], 2, "--distro");
+    fails_with(&["--distro", "debian-12", "--token", "x"], 2, "--token");
+    fails_with(
+        &["--distro", "debian-12", "--mirror", "ftp://mirror/debian"],
+        1,
+        "--mirror ftp://mirror/debian: not an http://",
+    );
+    fails_with(
+        &["--distro", "debian-12", "--packages", "vim;reboot"],
+        1,
+        "--packages \"vim;reboot\"",
+    );
+
+    // Nothing listens on port 9 of loopback: mmdebstrap cannot fetch a thing.
+    let stderr = fails_with(
+        &[
+            "--distro",
+            "debian-12",
+            "--mirror",
+            "http://127.0.0.1:9/debian",
+        ],
+        1,
+        "mmdebstrap",
+    );
+    assert!(
+        stderr.contains("cannot build the debian-12 image"),
+        "{stderr}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(cache.join("debian"))
+        .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        leftovers.iter().all(|name| name == ".lock"),
+        "the cache kept {leftovers:?}"
+    );
+}

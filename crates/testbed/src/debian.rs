@@ -448,9 +448,37 @@ pub async fn build(
     let mkfs = programs::MKFS_EXT4.locate(None)?;
     let grub_mkimage = programs::GRUB_MKIMAGE.locate(None)?;
     let grub_dir = grub_modules()?;
+    // A folder this build makes goes again if the build fails or is dropped (interrupted).
+    let mut made = (!spec.out_dir.exists()).then(|| RemoveIfEmpty(spec.out_dir.clone()));
     std::fs::create_dir_all(&spec.out_dir)
         .map_err(|err| Error::io("cannot create", &spec.out_dir, err))?;
+    let built = build_in(spec, progress, &qemu_img, &mkfs, &grub_mkimage, &grub_dir).await;
+    if let (Ok(_), Some(made)) = (&built, made.as_mut()) {
+        made.0 = PathBuf::new();
+    }
+    built
+}
 
+/// Removes a folder on drop when it is empty (the scratch folder inside it is gone first);
+/// an empty path keeps it.
+struct RemoveIfEmpty(PathBuf);
+
+impl Drop for RemoveIfEmpty {
+    fn drop(&mut self) {
+        if !self.0.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir(&self.0);
+        }
+    }
+}
+
+async fn build_in(
+    spec: &DebianSpec,
+    progress: &(dyn Fn(Stage) + Send + Sync),
+    qemu_img: &QemuImg,
+    mkfs: &Path,
+    grub_mkimage: &Path,
+    grub_dir: &Path,
+) -> Result<DebianImage> {
     let (tarball, root_cached) = root_tarball(spec, progress).await?;
 
     let scratch = tempfile::Builder::new()
@@ -463,7 +491,7 @@ pub async fn build(
     unpack_command(&programs::TAR.locate(None)?, &tarball, &tree)
         .run()
         .await?;
-    let boot = configure(&tree, &grub_dir)?;
+    let boot = configure(&tree, grub_dir)?;
 
     let used_mib = tree_mib(&tree)?;
     let needed_mib = used_mib + used_mib / 5 + 128;
@@ -483,13 +511,13 @@ pub async fn build(
 
     progress(Stage::Filesystem);
     let fs_mib = spec.size_mib - 1;
-    mkfs_command(&mkfs, &tree, &root_raw, fs_mib).run().await?;
+    mkfs_command(mkfs, &tree, &root_raw, fs_mib).run().await?;
     // The tree is not needed any more: free its space before the disk is written.
     std::fs::remove_dir_all(&tree).map_err(|err| Error::io("cannot remove", &tree, err))?;
 
     progress(Stage::BootLoader);
     let core = scratch.path().join("core.img");
-    grub_mkimage_command(&grub_mkimage, &grub_dir, &core)
+    grub_mkimage_command(grub_mkimage, grub_dir, &core)
         .run()
         .await?;
     assemble_disk(&disk_raw, &grub_dir.join("boot.img"), &core, &root_raw)?;
