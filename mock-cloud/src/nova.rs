@@ -5,6 +5,7 @@
 pub(crate) mod driver;
 pub(crate) mod flavors;
 pub(crate) mod images;
+pub(crate) mod instance_metadata;
 pub(crate) mod keypairs;
 pub(crate) mod limits;
 mod media;

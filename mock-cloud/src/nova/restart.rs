@@ -51,7 +51,13 @@ pub(crate) fn take_back(
                     (server.vm_state == "error")
                         .then(|| "The server was still building when the cloud stopped.".into())
                 });
-                driver.restore(spec.clone().into_spec(), fault)
+                let mut spec = spec.clone();
+                // A server shown with a drive has one on every boot (Nova attaches it by
+                // `instance.config_drive`; `force_config_drive` itself is only for new ones).
+                if server.config_drive == "True" {
+                    spec.keep_config_drive();
+                }
+                driver.restore(spec.into_spec(), fault)
             }
             None => Err(super::driver::DriverError(
                 "the cloud kept no boot details for this server".to_owned(),
@@ -102,6 +108,11 @@ mod tests {
             user_data: None,
             kernel_id: String::new(),
             ramdisk_id: String::new(),
+            config_drive: String::new(),
+            config_drive_at_spawn: false,
+            key_data: None,
+            key_type: None,
+            password: None,
             handing_over: false,
         }
     }

@@ -314,6 +314,7 @@ mod tests {
             public_key: None,
             hostname: "vm".into(),
             nics: Vec::new(),
+            ..BootSpec::default()
         }
     }
 
@@ -324,6 +325,7 @@ mod tests {
             fixed_ip: [10, 0, 0, last].into(),
             cidr: "10.0.0.0/22".into(),
             gateway: Some([10, 0, 0, 1].into()),
+            ..BootNic::default()
         }
     }
 
