@@ -62,6 +62,10 @@ pub(crate) const DHCP_DOMAIN: &str = "novalocal";
 /// The availability zone of every server of the mock (Nova's default zone).
 pub(crate) const AVAILABILITY_ZONE: &str = "nova";
 
+/// The image property that makes Nova attach a config drive (`mandatory`) or leave it to the
+/// request (`optional`, the default).
+pub(crate) const IMAGE_CONFIG_DRIVE: &str = "img_config_drive";
+
 /// How many random bytes `random_seed` holds.
 const RANDOM_SEED_BYTES: usize = 512;
 

@@ -20,14 +20,10 @@ use crate::errors::ApiError;
 use crate::neutron::server_ports::NetworkInfo;
 use crate::nova::driver::{BootSpec, Secret, VmState};
 use crate::nova::images::{self, GlanceImage, ImageLookupError};
-use crate::nova::instance_metadata::AVAILABILITY_ZONE;
+use crate::nova::instance_metadata::{AVAILABILITY_ZONE, IMAGE_CONFIG_DRIVE};
 use crate::nova::microversion::Microversion;
 use crate::nova::records::{BootSpecRecord, NEXT_SEQ};
 use crate::nova::{bad_request, error, network, policy_forbids};
-
-/// The image property that makes Nova attach a config drive (`mandatory`) or leave it to the
-/// request (`optional`, the default).
-pub(crate) const IMAGE_CONFIG_DRIVE: &str = "img_config_drive";
 
 fn missing(field: &str) -> ApiError {
     bad_request(format!(
