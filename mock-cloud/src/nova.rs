@@ -10,6 +10,7 @@ pub(crate) mod keypairs;
 pub(crate) mod limits;
 mod media;
 pub(crate) mod metadata;
+pub(crate) mod metadata_service;
 pub(crate) mod microversion;
 pub(crate) mod network;
 pub(crate) mod records;
