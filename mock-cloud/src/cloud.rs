@@ -18,7 +18,8 @@ use crate::auth::Caller;
 use crate::cloud::seed::Seed;
 use crate::control::faults::{FaultRule, InstalledRule};
 use crate::control::journal::JournalEntry;
-use crate::nova::driver::{ComputeDriver, DriverHandle};
+use crate::nova::driver::{ComputeDriver, DriverHandle, Secret};
+use crate::nova::metadata_service;
 
 /// How a cloud is started.
 #[derive(Debug, Clone)]
@@ -157,6 +158,19 @@ impl MockCloudBuilder {
             state.seed_images(&seed.images).await?;
         }
         state.db.flush().await?;
+        // The metadata service listens on loopback only, whatever the API's address: it
+        // answers whoever holds the secret, as Neutron's metadata proxy does.
+        let metadata_listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let metadata_addr = metadata_listener.local_addr()?;
+        let metadata_secret = Secret::new(crate::keystone::tokens::random_string());
+        let metadata_router = metadata_service::router(state.clone(), metadata_secret.clone());
+        let (metadata_stop, metadata_stopped) = oneshot::channel::<()>();
+        let metadata_task = tokio::spawn(serve::serve(
+            metadata_listener,
+            metadata_router,
+            idle,
+            metadata_stopped,
+        ));
         let router = app::router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve::serve(listener, router, idle, stopped));
@@ -166,6 +180,12 @@ impl MockCloudBuilder {
             state,
             stop: Some(stop),
             task: Some(task),
+            metadata: Metadata {
+                addr: metadata_addr,
+                secret: metadata_secret,
+                stop: Some(metadata_stop),
+                task: Some(metadata_task),
+            },
         })
     }
 }
@@ -238,6 +258,24 @@ pub struct MockCloud {
     pub(crate) state: AppState,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    metadata: Metadata,
+}
+
+/// The metadata service's listener.
+struct Metadata {
+    addr: SocketAddr,
+    secret: Secret,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Metadata {
+    fn stop(&mut self) -> Option<JoinHandle<()>> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.take()
+    }
 }
 
 impl MockCloud {
@@ -259,6 +297,48 @@ impl MockCloud {
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// Where Nova's metadata service listens (always on 127.0.0.1, a port of its own). It
+    /// answers as nova-api-metadata behind Neutron's metadata proxy: a request names its
+    /// server with `X-Instance-ID`, signs it with `X-Instance-ID-Signature`
+    /// ([`MockCloud::metadata_signature`]) and names the server's project with
+    /// `X-Tenant-ID`.
+    ///
+    /// ```no_run
+    /// # async fn demo(cloud: mock_cloud::MockCloud, server_id: &str, project_id: &str) -> anyhow::Result<()> {
+    /// let meta_data = reqwest::Client::new()
+    ///     .get(format!("{}/openstack/latest/meta_data.json", cloud.metadata_url()))
+    ///     .header("X-Instance-ID", server_id)
+    ///     .header("X-Instance-ID-Signature", cloud.metadata_signature(server_id))
+    ///     .header("X-Tenant-ID", project_id)
+    ///     .send()
+    ///     .await?
+    ///     .text()
+    ///     .await?;
+    /// # let _ = meta_data;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn metadata_addr(&self) -> SocketAddr {
+        self.metadata.addr
+    }
+
+    /// `http://127.0.0.1:PORT` of the metadata service ([`MockCloud::metadata_addr`]).
+    pub fn metadata_url(&self) -> String {
+        format!("http://{}", self.metadata.addr)
+    }
+
+    /// The secret the metadata service shares with whoever proxies for the guests (Neutron's
+    /// `metadata_proxy_shared_secret`). New for every cloud.
+    pub fn metadata_proxy_shared_secret(&self) -> &str {
+        self.metadata.secret.expose()
+    }
+
+    /// The `X-Instance-ID-Signature` of `instance_id`: the hex HMAC-SHA256 of the id under
+    /// [`MockCloud::metadata_proxy_shared_secret`].
+    pub fn metadata_signature(&self, instance_id: &str) -> String {
+        metadata_service::signature(&self.metadata.secret, instance_id)
     }
 
     /// Keystone's URL, as a clouds.yaml `auth_url` (`.../identity/v3`).
@@ -390,10 +470,14 @@ impl MockCloud {
 
     /// Stops serving and waits for the server task to end.
     pub async fn stop(mut self) {
+        let metadata = self.metadata.stop();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        if let Some(task) = metadata {
             let _ = task.await;
         }
         self.state.db.close();
@@ -408,6 +492,9 @@ impl Drop for MockCloud {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        if let Some(task) = self.metadata.stop() {
             task.abort();
         }
         self.state.db.close();

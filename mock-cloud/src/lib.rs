@@ -90,5 +90,6 @@ pub use neutron::hooks::PortForward;
 #[cfg(feature = "qemu")]
 pub use nova::driver::qemu::QemuDriver;
 pub use nova::driver::{
-    BootImage, BootNic, BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState,
+    BootImage, BootNic, BootRoute, BootSpec, ComputeDriver, DriverError, RemoteConsole, Secret,
+    VmState,
 };

@@ -186,6 +186,11 @@ async fn run(args: Serve) -> anyhow::Result<()> {
     if !listen.ip().is_loopback() {
         eprintln!("mock-cloud: listening on {listen}, beyond this machine (--allow-remote)");
     }
+    eprintln!(
+        "mock-cloud: Nova's metadata service on {} (loopback; requests signed as Neutron's \
+         metadata proxy signs them)",
+        cloud.metadata_url()
+    );
     // The handlers exist before the address is printed: a SIGTERM sent as soon as the line
     // is read must stop the cloud cleanly, not kill it.
     let stop = shutdown_signal()?;

@@ -5,10 +5,12 @@
 pub(crate) mod driver;
 pub(crate) mod flavors;
 pub(crate) mod images;
+pub(crate) mod instance_metadata;
 pub(crate) mod keypairs;
 pub(crate) mod limits;
 mod media;
 pub(crate) mod metadata;
+pub(crate) mod metadata_service;
 pub(crate) mod microversion;
 pub(crate) mod network;
 pub(crate) mod records;

@@ -625,3 +625,163 @@ async fn a_damaged_images_json_stops_the_start_naming_it_and_changes_nothing() {
         assert_eq!(kept, damaged);
     }
 }
+
+/// Rewrites every row of `table` in the state database of `dir` with `change`.
+fn rewrite_rows(dir: &std::path::Path, table: &str, change: impl Fn(&mut Value)) {
+    let db = rusqlite::Connection::open(dir.join("state.sqlite3")).unwrap();
+    let rows: Vec<(String, String)> = db
+        .prepare(&format!("SELECT key, doc FROM {table}"))
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!rows.is_empty(), "{table} has no rows");
+    for (key, doc) in rows {
+        let mut doc: Value = serde_json::from_str(&doc).unwrap();
+        change(&mut doc);
+        db.execute(
+            &format!("UPDATE {table} SET doc = ?1 WHERE key = ?2"),
+            (doc.to_string(), key),
+        )
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn servers_of_an_older_cloud_come_back_and_the_admin_password_is_never_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, admin_pass) = {
+        let cloud = start(dir.path()).await;
+        let demo = cloud.token("demo", "demo").unwrap();
+        let image = create_image(&cloud, &demo, "kept").await;
+        assert_eq!(
+            status_of(upload(&cloud, &demo, &image, vec![7u8; 4096])).await,
+            StatusCode::NO_CONTENT
+        );
+        let (status, _) = call(
+            &cloud,
+            &demo,
+            Method::POST,
+            "/compute/v2.1/os-keypairs",
+            Some(json!({"keypair": {"name": "k"}})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = call(
+            &cloud,
+            &demo,
+            Method::POST,
+            "/compute/v2.1/servers",
+            Some(
+                json!({"server": {"name": "old", "imageRef": image, "flavorRef": "1",
+                "key_name": "k", "config_drive": true}}),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        let server = body["server"]["id"].as_str().unwrap().to_owned();
+        let admin_pass = body["server"]["adminPass"].as_str().unwrap().to_owned();
+        assert_eq!(server_state(&cloud, &demo, &server).await.0, "ACTIVE");
+        // Nova keeps the admin password nowhere: not in the records, not in their WAL.
+        assert_eq!(
+            files_containing(dir.path(), &admin_pass),
+            Vec::<std::path::PathBuf>::new()
+        );
+        cloud.stop().await;
+        (server, admin_pass)
+    };
+    assert_eq!(
+        files_containing(dir.path(), &admin_pass),
+        Vec::<std::path::PathBuf>::new()
+    );
+    // As a mock from before servers had metadata wrote them.
+    rewrite_rows(dir.path(), "nova_boot_specs", |doc| {
+        let spec = doc.as_object_mut().unwrap();
+        for key in [
+            "key_name",
+            "key_type",
+            "project_id",
+            "availability_zone",
+            "config_drive",
+            "launch_index",
+            "reservation_id",
+            "instance_number",
+            "flavor_name",
+            "security_groups",
+        ] {
+            assert!(spec.remove(key).is_some(), "{key}");
+        }
+        for nic in spec["nics"].as_array_mut().unwrap() {
+            let nic = nic.as_object_mut().unwrap();
+            for key in [
+                "network_id",
+                "vif_type",
+                "mtu",
+                "dhcp",
+                "dns_nameservers",
+                "host_routes",
+            ] {
+                assert!(nic.remove(key).is_some(), "{key}");
+            }
+        }
+    });
+    rewrite_rows(dir.path(), "nova_servers", |doc| {
+        let record = doc.as_object_mut().unwrap();
+        for key in [
+            "config_drive",
+            "config_drive_at_spawn",
+            "key_data",
+            "key_type",
+            "password",
+        ] {
+            assert!(record.remove(key).is_some(), "{key}");
+        }
+    });
+    let cloud = start(dir.path()).await;
+    let demo = cloud.token("demo", "demo").unwrap();
+    let (status, _, fault) = server_state(&cloud, &demo, &server).await;
+    assert_eq!((status.as_str(), fault), ("SHUTOFF", Value::Null));
+    let (_, body) = call(
+        &cloud,
+        &demo,
+        Method::GET,
+        &format!("/compute/v2.1/servers/{server}"),
+        None,
+    )
+    .await;
+    assert_eq!(body["server"]["config_drive"], "");
+    // Its metadata shows the keypair as it is now (the record kept no copy of it).
+    let project = cloud.project_id("demo").unwrap();
+    let meta: Value = http()
+        .get(format!(
+            "{}/openstack/latest/meta_data.json",
+            cloud.metadata_url()
+        ))
+        .header("X-Instance-ID", &server)
+        .header("X-Instance-ID-Signature", cloud.metadata_signature(&server))
+        .header("X-Tenant-ID", &project)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["uuid"], server.as_str());
+    assert!(
+        meta["public_keys"]["k"]
+            .as_str()
+            .unwrap()
+            .starts_with("ssh-"),
+        "{meta}"
+    );
+    let (status, _) = call(
+        &cloud,
+        &demo,
+        Method::POST,
+        &format!("/compute/v2.1/servers/{server}/action"),
+        Some(json!({"os-start": null})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+}

@@ -418,6 +418,99 @@ async fn the_ami_trio_boots_stops_starts_reboots_and_is_deleted_without_a_trace(
     assert!(!cloud.work.path().join(&id).exists());
 }
 
+/// A file of an ISO image, read with `isoinfo` (genisoimage's package).
+fn isoinfo(args: &[&str]) -> String {
+    let output = std::process::Command::new("isoinfo")
+        .args(args)
+        .output()
+        .unwrap_or_else(|err| {
+            panic!("this test reads the config drive with `isoinfo` (package genisoimage): {err}")
+        });
+    assert!(output.status.success(), "isoinfo {args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_server_boots_with_its_config_drive_on_the_cdrom_kept_across_reboots() {
+    let cloud = cloud().await;
+    let tiny = tiny().await;
+    let token = tiny::random_token();
+    let command_line = format!(
+        "{} smoke_stay=1",
+        tiny::kernel_append(&token, Some("/dev/vda"))
+    );
+    let image = cloud.upload_trio(&tiny.root_raw, &command_line).await;
+    let (status, _) = cloud
+        .call(
+            Method::POST,
+            "/compute/v2.1/os-keypairs",
+            None,
+            Some(json!({"keypair": {"name": "k"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // No config_drive asked for: the driver forces one by default.
+    let body = json!({"server": {"name": "drive", "imageRef": image, "flavorRef": "1",
+        "key_name": "k", "user_data": "I2Nsb3VkLWNvbmZpZwo="}});
+    let (status, created) = cloud
+        .call(Method::POST, "/compute/v2.1/servers", None, Some(body))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{created}");
+    let id = created["server"]["id"].as_str().unwrap().to_owned();
+    let admin_pass = created["server"]["adminPass"].as_str().unwrap().to_owned();
+    let server = cloud.wait_status(&id, "ACTIVE").await;
+    assert_eq!(server["config_drive"], "True");
+    cloud.wait_marker(&id, &token, 1).await;
+
+    let drive = cloud.work.path().join(&id).join("disk.config");
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", cloud.pid(&id))).unwrap();
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    let cdrom = format!("file={},media=cdrom,readonly=on", drive.display());
+    assert!(cmdline.contains(&cdrom), "{cmdline}");
+    let iso = drive.to_str().unwrap();
+    assert!(isoinfo(&["-d", "-i", iso]).contains("Volume id: config-2"));
+    let meta: Value = serde_json::from_str(&isoinfo(&[
+        "-J",
+        "-i",
+        iso,
+        "-x",
+        "/openstack/latest/meta_data.json",
+    ]))
+    .unwrap();
+    assert_eq!(meta["uuid"], id.as_str());
+    assert_eq!(meta["admin_pass"], admin_pass.as_str());
+    assert!(
+        meta["public_keys"]["k"]
+            .as_str()
+            .unwrap()
+            .starts_with("ssh-"),
+        "{meta}"
+    );
+    assert_eq!(
+        isoinfo(&["-J", "-i", iso, "-x", "/openstack/latest/user_data"]),
+        "#cloud-config\n"
+    );
+
+    // A hard reboot attaches the very same drive (Nova never rewrites disk.config).
+    let before = std::fs::read(&drive).unwrap();
+    let (status, body) = cloud.act(&id, json!({"reboot": {"type": "HARD"}})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    cloud.wait_status(&id, "ACTIVE").await;
+    cloud.wait_marker(&id, &token, 2).await;
+    assert_eq!(std::fs::read(&drive).unwrap(), before);
+
+    let (status, _) = cloud
+        .call(
+            Method::DELETE,
+            &format!("/compute/v2.1/servers/{id}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(!drive.exists() && !cloud.work.path().join(&id).exists());
+}
+
 #[tokio::test]
 async fn kernel_panics_and_garbage_kernels_end_in_error_never_as_a_good_boot() {
     let cloud = cloud().await;

@@ -15,10 +15,12 @@ use crate::programs;
 /// The packages that come from `<codename>-backports`, always together.
 pub const QEMU_PACKAGES: &[&str] = &["qemu-system-x86", "qemu-utils"];
 
-/// The packages the image builder and the seed need, from the release itself.
+/// The packages the image builder, the seed and the mock's config drives (`genisoimage`, which
+/// also ships `isoinfo`) need, from the release itself.
 pub const BUILD_PACKAGES: &[&str] = &[
     "busybox-static",
     "e2fsprogs",
+    "genisoimage",
     "mtools",
     "syslinux",
     "syslinux-common",

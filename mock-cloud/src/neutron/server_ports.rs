@@ -13,7 +13,7 @@ use super::{Doc, Kind, ports};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::errors::{ApiError, Service};
-use crate::nova::driver::BootNic;
+use crate::nova::driver::{BootNic, BootRoute};
 use crate::nova::{bad_request, conflict, error, not_found};
 
 /// A server's network as Nova shows it and a driver would act on it.
@@ -122,7 +122,9 @@ pub(crate) fn network_info(state: &NeutronState, device: &str) -> NetworkInfo {
     }
 }
 
-/// `port` as a machine's NIC: its first IPv4 fixed IP, with that subnet's range and gateway.
+/// `port` as a machine's NIC: its first IPv4 fixed IP, with that subnet's range, gateway, DHCP,
+/// DNS servers and routes, and the network's MTU unless a DHCP port serves the subnet (Nova
+/// then leaves the MTU to DHCP: `netutils._get_link_mtu`).
 fn boot_nic(state: &NeutronState, port: &Doc) -> Option<BootNic> {
     port["fixed_ips"]
         .as_array()
@@ -130,13 +132,44 @@ fn boot_nic(state: &NeutronState, port: &Doc) -> Option<BootNic> {
         .flatten()
         .find_map(|ip| {
             let fixed_ip = ip["ip_address"].as_str()?.parse().ok()?;
-            let subnet = state.get(Kind::Subnet, ip["subnet_id"].as_str()?)?;
+            let subnet_id = ip["subnet_id"].as_str()?;
+            let subnet = state.get(Kind::Subnet, subnet_id)?;
+            let network_id = str_of(port, "network_id");
+            let dhcp_port = state.all(Kind::Port).iter().any(|p| {
+                str_of(p, "device_owner") == "network:dhcp"
+                    && p["fixed_ips"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|ip| ip["subnet_id"] == subnet_id)
+            });
+            let mtu = state
+                .get(Kind::Network, network_id)
+                .and_then(|n| n["mtu"].as_u64())
+                .and_then(|mtu| u32::try_from(mtu).ok())
+                .filter(|_| !dhcp_port);
             Some(BootNic {
                 port_id: str_of(port, "id").to_owned(),
                 mac: str_of(port, "mac_address").to_owned(),
                 fixed_ip,
                 cidr: str_of(subnet, "cidr").to_owned(),
                 gateway: subnet["gateway_ip"].as_str().and_then(|g| g.parse().ok()),
+                network_id: network_id.to_owned(),
+                vif_type: str_of(port, "binding:vif_type").to_owned(),
+                mtu,
+                dhcp: subnet["enable_dhcp"] != false,
+                dns_nameservers: list_of(subnet, "dns_nameservers")
+                    .map(str::to_owned)
+                    .collect(),
+                host_routes: subnet["host_routes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|route| BootRoute {
+                        destination: route["destination"].as_str().unwrap_or_default().to_owned(),
+                        nexthop: route["nexthop"].as_str().unwrap_or_default().to_owned(),
+                    })
+                    .collect(),
             })
         })
 }

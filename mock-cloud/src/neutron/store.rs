@@ -252,6 +252,11 @@ impl Neutron {
         super::hooks::forwards(&self.lock(), device)
     }
 
+    /// Server `device`'s network as Nova sees it now (its metadata shows it).
+    pub(crate) fn network_info_of(&self, device: &str) -> super::server_ports::NetworkInfo {
+        super::server_ports::network_info(&self.lock(), device)
+    }
+
     /// A look at the state, after the caller's project got its defaults.
     pub(crate) fn read<T>(
         &self,

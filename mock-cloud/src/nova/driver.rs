@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use futures::future::BoxFuture;
 
 /// An image as the driver needs it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BootImage {
     /// Glance id.
     pub id: String,
@@ -36,7 +36,8 @@ pub struct BootImage {
 }
 
 /// One NIC of a server: a Neutron port with an IPv4 fixed IP, as the driver needs it to give
-/// the guest that very address (by DHCP) and MAC.
+/// the guest that very address (by DHCP) and MAC, and as the instance's `network_data.json`
+/// describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BootNic {
     /// The Neutron port's id.
@@ -49,10 +50,76 @@ pub struct BootNic {
     pub cidr: String,
     /// The subnet's gateway, when it has one.
     pub gateway: Option<Ipv4Addr>,
+    /// The port's network.
+    pub network_id: String,
+    /// The port's `binding:vif_type` (`ovs` for a bound port of this cloud).
+    pub vif_type: String,
+    /// The link MTU `network_data.json` gives: the network's, or none when the subnet has a
+    /// DHCP server port (which then tells the guest), as Nova does.
+    pub mtu: Option<u32>,
+    /// Whether the subnet has DHCP (`ipv4_dhcp` in `network_data.json`; else a static
+    /// `ipv4` network with the address, routes and DNS).
+    pub dhcp: bool,
+    /// The subnet's `dns_nameservers`.
+    pub dns_nameservers: Vec<String>,
+    /// The subnet's `host_routes`.
+    pub host_routes: Vec<BootRoute>,
 }
 
-/// Everything a driver needs to boot a server.
-#[derive(Debug, Clone)]
+impl Default for BootNic {
+    fn default() -> Self {
+        BootNic {
+            port_id: String::new(),
+            mac: String::new(),
+            fixed_ip: Ipv4Addr::UNSPECIFIED,
+            cidr: String::new(),
+            gateway: None,
+            network_id: String::new(),
+            vif_type: String::new(),
+            mtu: None,
+            dhcp: true,
+            dns_nameservers: Vec::new(),
+            host_routes: Vec::new(),
+        }
+    }
+}
+
+/// A subnet's host route.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BootRoute {
+    /// The destination CIDR.
+    pub destination: String,
+    /// The next hop.
+    pub nexthop: String,
+}
+
+/// A secret (an admin password): its value is never shown by `Debug` (nor kept in the
+/// cloud's state directory by Nova's records).
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `value`.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Everything a driver needs to boot a server, and what its metadata (config drive) shows.
+/// Its `Debug` form never shows the admin password.
+#[derive(Debug, Clone, Default)]
 pub struct BootSpec {
     /// The server's id.
     pub server_id: String,
@@ -80,6 +147,31 @@ pub struct BootSpec {
     pub hostname: String,
     /// The server's NICs, in order (ports without an IPv4 address are left out).
     pub nics: Vec<BootNic>,
+    /// The keypair the server was made with.
+    pub key_name: Option<String>,
+    /// That keypair's type (`ssh` or `x509`).
+    pub key_type: Option<String>,
+    /// The project that owns the server.
+    pub project_id: String,
+    /// The server's availability zone.
+    pub availability_zone: String,
+    /// The admin password of the create request (the answer's `adminPass`). Nova hands it
+    /// to the compute driver for the first boot only and keeps it nowhere else: a driver that
+    /// makes a config drive writes it there (`admin_pass` in `meta_data.json`). `None` after
+    /// a restart of the cloud.
+    pub admin_pass: Option<Secret>,
+    /// Whether the create request asked for a config drive (`config_drive: true`).
+    pub config_drive: bool,
+    /// The server's place among those of its create request.
+    pub launch_index: u32,
+    /// The create request's reservation id (`r-...`).
+    pub reservation_id: String,
+    /// Nova's internal number of the server (its `instance-%08x` name, the EC2 `i-%08x` id).
+    pub instance_number: u64,
+    /// The flavor's name (EC2 `instance-type`).
+    pub flavor_name: String,
+    /// The names of the security groups on its ports.
+    pub security_groups: Vec<String>,
 }
 
 /// What the machine is doing, as the driver sees it.
@@ -182,6 +274,13 @@ pub trait ComputeDriver: Send + Sync + 'static {
     /// The cloud is stopping: end every machine now (a driver with real processes kills
     /// them). The default does nothing.
     fn shutdown(&self) {}
+
+    /// Whether every new server gets a config drive, asked for or not (Nova's
+    /// `force_config_drive`): the API then shows `config_drive: "True"` once the server has
+    /// booted. The default is false.
+    fn forces_config_drive(&self) -> bool {
+        false
+    }
 }
 
 /// A driver chosen when the cloud starts (`MockCloudBuilder::compute_driver`). Its Debug

@@ -51,7 +51,13 @@ pub(crate) fn take_back(
                     (server.vm_state == "error")
                         .then(|| "The server was still building when the cloud stopped.".into())
                 });
-                driver.restore(spec.clone().into_spec(), fault)
+                let mut spec = spec.clone();
+                // A server shown with a drive has one on every boot (Nova attaches it by
+                // `instance.config_drive`; `force_config_drive` itself is only for new ones).
+                if server.config_drive == "True" {
+                    spec.keep_config_drive();
+                }
+                driver.restore(spec.into_spec(), fault)
             }
             None => Err(super::driver::DriverError(
                 "the cloud kept no boot details for this server".to_owned(),
@@ -72,7 +78,10 @@ pub(crate) fn take_back(
 
 #[cfg(test)]
 mod tests {
+    use futures::future::BoxFuture;
+
     use super::*;
+    use crate::nova::driver::{BootSpec, DriverError, RemoteConsole};
     use crate::nova::flavors;
 
     fn server(vm_state: &'static str, task_state: Option<&'static str>) -> Server {
@@ -102,6 +111,11 @@ mod tests {
             user_data: None,
             kernel_id: String::new(),
             ramdisk_id: String::new(),
+            config_drive: String::new(),
+            config_drive_at_spawn: false,
+            key_data: None,
+            key_type: None,
+            password: None,
             handing_over: false,
         }
     }
@@ -124,5 +138,78 @@ mod tests {
         failed.fault = Some(("disk on fire".into(), Timestamp::UNIX_EPOCH));
         assert!(!after_restart(&mut failed));
         assert_eq!(failed.status(), "ERROR");
+    }
+
+    /// A driver that only takes servers back, keeping the specs it is given.
+    #[derive(Default)]
+    struct TakesBack(std::sync::Mutex<Vec<BootSpec>>);
+
+    impl ComputeDriver for TakesBack {
+        fn name(&self) -> &'static str {
+            "takes-back"
+        }
+        fn create(&self, _: BootSpec) -> BoxFuture<'_, Result<(), DriverError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn start<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), DriverError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn stop<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), DriverError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn reboot<'a>(&'a self, _: &'a str, _: bool) -> BoxFuture<'a, Result<(), DriverError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn delete<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), DriverError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn observe(&self, _: &str, _: bool) -> VmState {
+            VmState::Shutdown
+        }
+        fn tick(&self, _: u32) -> usize {
+            0
+        }
+        fn console_output<'a>(
+            &'a self,
+            _: &'a str,
+            _: Option<usize>,
+        ) -> BoxFuture<'a, Result<String, DriverError>> {
+            Box::pin(async { Ok(String::new()) })
+        }
+        fn vnc_console<'a>(
+            &'a self,
+            _: &'a str,
+        ) -> BoxFuture<'a, Result<RemoteConsole, DriverError>> {
+            Box::pin(async { Err(DriverError("none".into())) })
+        }
+        fn reset(&self) {}
+        fn restore(&self, spec: BootSpec, _: Option<String>) -> Result<(), DriverError> {
+            self.0.lock().unwrap().push(spec);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_server_shown_with_a_config_drive_keeps_it_after_a_restart() {
+        let record = |id: &str| {
+            let spec = BootSpec {
+                server_id: id.into(),
+                ..Default::default()
+            };
+            BootSpecRecord::from(&spec)
+        };
+        let mut with_drive = server("active", None);
+        with_drive.config_drive = "True".into();
+        let mut without = server("active", None);
+        without.id = "t".into();
+        let driver = TakesBack::default();
+        let mut servers = vec![with_drive, without];
+        take_back(&driver, &mut servers, vec![record("s"), record("t")]);
+        let specs = driver.0.lock().unwrap();
+        let drives: Vec<(&str, bool)> = specs
+            .iter()
+            .map(|s| (s.server_id.as_str(), s.config_drive))
+            .collect();
+        assert_eq!(drives, [("s", true), ("t", false)]);
     }
 }

@@ -99,6 +99,27 @@ pub(crate) struct Server {
     pub(crate) kernel_id: String,
     /// See `kernel_id`.
     pub(crate) ramdisk_id: String,
+    /// `config_drive` as Nova shows it: `"True"` when the create request asked for a drive,
+    /// or, from its first boot on, when the driver forces one or the image requires one;
+    /// else `""`.
+    #[serde(default)]
+    pub(crate) config_drive: String,
+    /// The first boot makes a config drive though none was asked for (the driver's
+    /// `force_config_drive`, the image's `img_config_drive=mandatory`).
+    #[serde(default)]
+    pub(crate) config_drive_at_spawn: bool,
+    /// The keypair's public key and type, copied at create as Nova copies them into the
+    /// instance (the metadata shows them even once the keypair is gone); records from
+    /// before they were kept show the keypair as it is now.
+    #[serde(default)]
+    pub(crate) key_data: Option<String>,
+    /// See `key_data`.
+    #[serde(default)]
+    pub(crate) key_type: Option<String>,
+    /// What the guest posted to the metadata service's `password` (Nova keeps it in the
+    /// instance's system metadata).
+    #[serde(default)]
+    pub(crate) password: Option<super::driver::Secret>,
     /// An action has set `task_state` and is handing the work to the driver: until the driver
     /// has it, what the driver reports is from before the action and must not clear the task
     /// (a concurrent look would, and a second action would then pass the state check).
@@ -144,6 +165,10 @@ impl Server {
             return faulted;
         }
         if vm_state == "active" && self.launched_at.is_none() {
+            // Nova's `configdrive.update_instance` after the first spawn.
+            if self.config_drive_at_spawn {
+                self.config_drive = "True".to_owned();
+            }
             self.launched_at = Some(now);
         }
         self.vm_state = vm_state;
@@ -190,7 +215,7 @@ impl Server {
             "accessIPv6": "",
             "links": self.links(base),
             "key_name": self.key_name,
-            "config_drive": "",
+            "config_drive": self.config_drive,
             "OS-DCF:diskConfig": "MANUAL",
             "OS-EXT-AZ:availability_zone": "nova",
             "OS-EXT-STS:vm_state": self.vm_state,

@@ -252,6 +252,7 @@ mod tests {
             public_key: None,
             hostname: "vm".into(),
             nics: Vec::new(),
+            ..BootSpec::default()
         }
     }
 

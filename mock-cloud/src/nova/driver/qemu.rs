@@ -1,6 +1,7 @@
 //! The qemu driver ([`QemuDriver`]): each server is a real `qemu-system-x86_64` booting its
 //! Glance image.
 
+mod config_drive;
 mod console;
 mod forwards;
 mod machine;
@@ -44,6 +45,14 @@ pub(crate) const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 ///   (`FIP:port` to the fixed IP), changed while the machine runs: no rule, no forward. A
 ///   range of more than 64 ports forwards only 22, 23, 80, 443 and 8080. A kernel boot gets
 ///   `ferrostack_server=<id>` on its command line.
+/// - A config drive (an ISO9660 `config-2` image of the server's metadata, made with
+///   `genisoimage` as Nova makes it, on the machine's SATA cdrom) is attached when the request
+///   asks for one, when the image says `img_config_drive=mandatory`, and for every new server
+///   while [`QemuDriver::force_config_drive`] is on, which it is by default: a guest here
+///   cannot reach a metadata service (its user-mode network reaches nothing, and
+///   169.254.169.254 is not in it), so the drive is where cloud-init finds its key, user data
+///   and network. The drive is made at the first boot and kept (as Nova keeps
+///   `disk.config`); a `genisoimage` that fails, or is missing, is the server's fault.
 /// - The console output is the serial log of every run; the VNC console URL is
 ///   `vnc://127.0.0.1:PORT`; reboot and start start a new qemu (it runs with `-no-reboot`).
 /// - Deleting a server, resetting or dropping the cloud, or dropping the driver kills its
@@ -67,6 +76,7 @@ pub struct QemuDriver {
     work_dir: PathBuf,
     settings: Arc<Settings>,
     machines: Mutex<HashMap<String, Entry>>,
+    force_config_drive: bool,
 }
 
 /// A server's machine, and how to reach its task.
@@ -83,15 +93,17 @@ impl std::fmt::Debug for QemuDriver {
         f.debug_struct("QemuDriver")
             .field("work_dir", &self.work_dir)
             .field("qemu", &self.settings.qemu)
+            .field("force_config_drive", &self.force_config_drive)
             .field("machines", &self.lock().len())
             .finish()
     }
 }
 
 impl QemuDriver {
-    /// A driver keeping each server's files (disk overlay, serial logs) in a folder of
-    /// `work_dir`, which is created when missing. Fails, naming the Debian package to install,
-    /// when `qemu-system-x86_64` or `qemu-img` is absent.
+    /// A driver keeping each server's files (disk overlay, config drive, serial logs) in a
+    /// folder of `work_dir`, which is created when missing. Fails, naming the Debian package to
+    /// install, when `qemu-system-x86_64` or `qemu-img` is absent; a missing `genisoimage`
+    /// (package `genisoimage`) fails only the servers that need a config drive, naming it.
     pub fn new(work_dir: impl Into<PathBuf>) -> Result<QemuDriver, DriverError> {
         let work_dir = work_dir.into();
         let qemu = Program::QEMU_SYSTEM_X86_64
@@ -118,9 +130,33 @@ impl QemuDriver {
                 qemu,
                 qemu_img,
                 shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+                genisoimage: config_drive::GENISOIMAGE
+                    .locate(None)
+                    .map_err(|err| err.to_string()),
             }),
             machines: Mutex::new(HashMap::new()),
+            force_config_drive: true,
         })
+    }
+
+    /// Whether every new server gets a config drive, asked for or not (Nova's
+    /// `force_config_drive`; default on, unlike Nova's, because the guests of this driver
+    /// have no metadata service to ask). A server booted before keeps what it had.
+    pub fn force_config_drive(mut self, force: bool) -> Self {
+        self.force_config_drive = force;
+        self
+    }
+
+    /// Makes config drives with this program instead of the `genisoimage` found on `PATH`
+    /// (Nova's `mkisofs_cmd`); it takes genisoimage's arguments.
+    pub fn genisoimage(mut self, program: impl Into<PathBuf>) -> Self {
+        let program = program.into();
+        if let Some(settings) = Arc::get_mut(&mut self.settings) {
+            settings.genisoimage = config_drive::GENISOIMAGE
+                .locate(Some(&program))
+                .map_err(|err| err.to_string());
+        }
+        self
     }
 
     /// How long a guest gets to power off on the ACPI button (stop, soft reboot) before
@@ -219,7 +255,10 @@ impl ComputeDriver for QemuDriver {
     }
 
     fn create(&self, spec: BootSpec) -> BoxFuture<'_, Result<(), DriverError>> {
-        let result = BootPlan::from_spec(&spec).map(|plan| {
+        let result = BootPlan::from_spec(&spec).map(|mut plan| {
+            if self.force_config_drive && plan.config_drive.is_none() {
+                plan.config_drive = config_drive::contents(&spec, true);
+            }
             let machine = Machine::new(self.work_dir.join(&spec.server_id));
             self.adopt(&spec.server_id, machine, plan, true);
         });
@@ -333,6 +372,10 @@ impl ComputeDriver for QemuDriver {
 
     fn shutdown(&self) {
         self.end_all();
+    }
+
+    fn forces_config_drive(&self) -> bool {
+        self.force_config_drive
     }
 
     /// The machine comes back off: its qemu died with the cloud. Its folder (the overlay and

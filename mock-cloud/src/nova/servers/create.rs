@@ -18,8 +18,9 @@ use crate::auth::Caller;
 use crate::db::{self, Change, Table};
 use crate::errors::ApiError;
 use crate::neutron::server_ports::NetworkInfo;
-use crate::nova::driver::{BootNic, BootSpec, VmState};
+use crate::nova::driver::{BootSpec, Secret, VmState};
 use crate::nova::images::{self, GlanceImage, ImageLookupError};
+use crate::nova::instance_metadata::{AVAILABILITY_ZONE, IMAGE_CONFIG_DRIVE};
 use crate::nova::microversion::Microversion;
 use crate::nova::records::{BootSpecRecord, NEXT_SEQ};
 use crate::nova::{bad_request, error, network, policy_forbids};
@@ -120,7 +121,7 @@ pub(crate) async fn create(
         Some(_) => return Err(bad_request("User data needs to be valid base 64.")),
     };
     let key_name = text("key_name").map(str::to_owned);
-    let public_key = match &key_name {
+    let keypair = match &key_name {
         None => None,
         Some(key) => Some(
             state
@@ -129,10 +130,20 @@ pub(crate) async fn create(
                 .keypairs
                 .iter()
                 .find(|k| &k.name == key && k.user_id == caller.user_id)
-                .map(|k| k.public_key.clone())
+                .map(|k| (k.public_key.clone(), k.kind.clone()))
                 .ok_or_else(|| bad_request("Invalid key_name provided."))?,
         ),
     };
+    let (public_key, key_type) = keypair.unzip();
+    // The schema has checked both: a boolean or one of its strings, a string.
+    let config_drive = request
+        .get("config_drive")
+        .is_some_and(super::schema::is_true);
+    let admin_pass = Secret::new(
+        text("adminPass")
+            .map(str::to_owned)
+            .unwrap_or_else(|| crate::keystone::tokens::random_string()[..12].to_owned()),
+    );
     // The schema has refused a description before 2.19.
     let description = text("description").map(str::to_owned);
 
@@ -141,6 +152,16 @@ pub(crate) async fn create(
     if image.status != "active" {
         return Err(bad_request(format!("Image {image_id} is not active.")));
     }
+    let image_wants_drive = match image.boot.properties.get(IMAGE_CONFIG_DRIVE) {
+        None => false,
+        Some(policy) if policy == "optional" => false,
+        Some(policy) if policy == "mandatory" => true,
+        Some(policy) => {
+            return Err(bad_request(format!(
+                "Image's config drive option '{policy}' is invalid"
+            )));
+        }
+    };
     if flavor.ram < image.min_ram {
         return Err(bad_request(
             "Flavor's memory is too small for requested image.",
@@ -170,7 +191,9 @@ pub(crate) async fn create(
     };
 
     let now = Timestamp::now();
-    let spec_of = |server: &Server, nics: &[BootNic]| BootSpec {
+    let drive_at_spawn =
+        config_drive || image_wants_drive || state.nova.driver().forces_config_drive();
+    let spec_of = |server: &Server, network: &NetworkInfo| BootSpec {
         server_id: server.id.clone(),
         name: server.name.clone(),
         vcpus: flavor.vcpus,
@@ -183,7 +206,18 @@ pub(crate) async fn create(
         user_data: user_data.clone(),
         public_key: public_key.clone(),
         hostname: server.hostname(),
-        nics: nics.to_vec(),
+        nics: network.nics.clone(),
+        key_name: key_name.clone(),
+        key_type: key_type.clone(),
+        project_id: server.project_id.clone(),
+        availability_zone: AVAILABILITY_ZONE.to_owned(),
+        admin_pass: Some(admin_pass.clone()),
+        config_drive,
+        launch_index: server.launch_index,
+        reservation_id: server.reservation_id(),
+        instance_number: server.seq,
+        flavor_name: flavor.name.clone(),
+        security_groups: network.security_groups.clone(),
     };
     let room = |servers: &[Server]| {
         count.allowed(
@@ -257,12 +291,17 @@ pub(crate) async fn create(
                             .map(str::to_owned),
                         kernel_id: kernel.as_ref().map(|k| k.id.clone()).unwrap_or_default(),
                         ramdisk_id: ramdisk.as_ref().map(|r| r.id.clone()).unwrap_or_default(),
+                        config_drive: if config_drive { "True" } else { "" }.to_owned(),
+                        config_drive_at_spawn: drive_at_spawn,
+                        key_data: public_key.clone(),
+                        key_type: key_type.clone(),
+                        password: None,
                         handing_over: false,
                     };
                     change = change.put(Table::NovaServers, &id, &server).put(
                         Table::NovaBootSpecs,
                         &id,
-                        &BootSpecRecord::from(&spec_of(&server, &network_info.nics)),
+                        &BootSpecRecord::from(&spec_of(&server, &network_info)),
                     );
                     servers.push(server);
                 }
@@ -287,12 +326,10 @@ pub(crate) async fn create(
     let driver = state.nova.driver().clone();
     for server in &servers {
         let id = &server.id;
-        let nics = ports
-            .iter()
-            .find(|(port_server, _)| port_server == id)
-            .map(|(_, info)| info.nics.as_slice())
-            .unwrap_or_default();
-        let outcome = driver.create(spec_of(server, nics)).await;
+        let Some((_, network)) = ports.iter().find(|(port_server, _)| port_server == id) else {
+            continue;
+        };
+        let outcome = driver.create(spec_of(server, network)).await;
         let mut inner = state.nova.lock();
         if let Some(server) = inner.servers.iter_mut().find(|s| s.id == *id) {
             let changed = match outcome {
@@ -311,13 +348,12 @@ pub(crate) async fn create(
     // The answer describes the first server.
     let server = &servers[0];
     let id = &server.id;
-    let admin_pass: String = crate::keystone::tokens::random_string()[..12].to_owned();
     let body = json!({"server": {
         "id": id,
         "links": server.links(&state.base_url),
         "OS-DCF:diskConfig": "MANUAL",
         "security_groups": security_groups.iter().map(|name| json!({"name": name})).collect::<Vec<_>>(),
-        "adminPass": admin_pass,
+        "adminPass": admin_pass.expose(),
     }});
     let mut response = (StatusCode::ACCEPTED, axum::Json(body)).into_response();
     if let Ok(location) =

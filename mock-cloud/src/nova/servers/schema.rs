@@ -106,6 +106,115 @@ fn check_positive_integer(field: &str, value: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The strings `parameter_types.boolean` takes for true, then for false (and JSON's own).
+const TRUE_STRINGS: &[&str] = &[
+    "True", "TRUE", "true", "1", "ON", "On", "on", "YES", "Yes", "yes",
+];
+const FALSE_STRINGS: &[&str] = &[
+    "False", "FALSE", "false", "0", "OFF", "Off", "off", "NO", "No", "no",
+];
+
+/// A value `parameter_types.boolean` accepted, read as the API reads it
+/// (`strutils.bool_from_string`).
+pub(crate) fn is_true(value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => *b,
+        Value::String(text) => TRUE_STRINGS.contains(&text.as_str()),
+        _ => false,
+    }
+}
+
+/// `value` as Python's `repr` prints the JSON it decodes to (jsonschema's messages quote it).
+fn python_repr(value: &Value) -> String {
+    match value {
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::String(text) => python_repr_str(text),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(python_repr).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(map) => {
+            let items: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{}: {}", python_repr_str(k), python_repr(v)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+    }
+}
+
+/// `value` as Python's `str` prints it (`Value: %s` in Nova's messages).
+fn python_str(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => python_repr(other),
+    }
+}
+
+fn python_repr_str(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::from(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// `parameter_types.boolean` (`config_drive`): a JSON boolean or one of its strings.
+fn check_boolean(field: &str, value: &Value) -> Result<(), ApiError> {
+    let refuse = |reason: String| {
+        bad_request(format!(
+            "Invalid input for field/attribute {field}. Value: {}. {reason}",
+            python_str(value)
+        ))
+    };
+    match value {
+        Value::Bool(_) => Ok(()),
+        Value::String(text)
+            if TRUE_STRINGS.contains(&text.as_str()) || FALSE_STRINGS.contains(&text.as_str()) =>
+        {
+            Ok(())
+        }
+        Value::String(_) => {
+            let choices: Vec<String> = std::iter::once("True".to_owned())
+                .chain(TRUE_STRINGS.iter().map(|s| python_repr_str(s)))
+                .chain(std::iter::once("False".to_owned()))
+                .chain(FALSE_STRINGS.iter().map(|s| python_repr_str(s)))
+                .collect();
+            Err(refuse(format!(
+                "{} is not one of [{}]",
+                python_repr(value),
+                choices.join(", ")
+            )))
+        }
+        other => Err(refuse(format!(
+            "{} is not of type 'boolean', 'string'",
+            python_repr(other)
+        ))),
+    }
+}
+
 /// The schema checks of `POST /servers` that the handler does not make itself.
 pub(crate) fn check_create(body: &Value, version: Microversion) -> Result<(), ApiError> {
     let Some(top) = body.as_object() else {
@@ -144,6 +253,16 @@ pub(crate) fn check_create(body: &Value, version: Microversion) -> Result<(), Ap
         if let Some(value) = fields.get(field) {
             check_positive_integer(field, value)?;
         }
+    }
+    if let Some(value) = fields.get("config_drive") {
+        check_boolean("config_drive", value)?;
+    }
+    if let Some(value) = fields.get("adminPass").filter(|v| !v.is_string()) {
+        return Err(bad_request(format!(
+            "Invalid input for field/attribute adminPass. Value: {}. {} is not of type 'string'",
+            python_str(value),
+            python_repr(value)
+        )));
     }
     Ok(())
 }
@@ -436,6 +555,52 @@ mod tests {
         ] {
             assert!(create(with(bad.clone()), 2).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn config_drive_is_a_boolean_or_one_of_its_strings() {
+        let with = |value: Value| json!({"server": {"name": "a", "config_drive": value}});
+        for good in [
+            json!(true),
+            json!(false),
+            json!("True"),
+            json!("yes"),
+            json!("0"),
+            json!("Off"),
+        ] {
+            assert!(create(with(good.clone()), 2).is_ok(), "{good}");
+        }
+        assert!(is_true(&json!(true)) && is_true(&json!("On")) && is_true(&json!("1")));
+        assert!(!is_true(&json!(false)) && !is_true(&json!("no")) && !is_true(&json!("False")));
+        assert_eq!(
+            create(with(json!("maybe")), 2).unwrap_err(),
+            "Invalid input for field/attribute config_drive. Value: maybe. 'maybe' is not one of \
+             [True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', False, \
+             'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no']"
+        );
+        assert_eq!(
+            create(with(json!(1)), 2).unwrap_err(),
+            "Invalid input for field/attribute config_drive. Value: 1. 1 is not of type 'boolean', 'string'"
+        );
+        assert_eq!(
+            create(with(json!(null)), 2).unwrap_err(),
+            "Invalid input for field/attribute config_drive. Value: None. None is not of type 'boolean', 'string'"
+        );
+        assert!(
+            create(with(json!("")), 2)
+                .unwrap_err()
+                .contains("'' is not one of")
+        );
+        assert_eq!(
+            create(with(json!(["it's"])), 2).unwrap_err(),
+            "Invalid input for field/attribute config_drive. Value: [\"it's\"]. [\"it's\"] is not of type 'boolean', 'string'"
+        );
+        let pass = |value: Value| json!({"server": {"name": "a", "adminPass": value}});
+        assert!(create(pass(json!("s3cret")), 2).is_ok());
+        assert_eq!(
+            create(pass(json!(5)), 2).unwrap_err(),
+            "Invalid input for field/attribute adminPass. Value: 5. 5 is not of type 'string'"
+        );
     }
 
     fn caller(admin: bool) -> Caller {

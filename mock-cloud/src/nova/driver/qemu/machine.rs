@@ -19,8 +19,8 @@ use ferrostack_qemu::{HostForward, QemuImg, Vm};
 use futures::FutureExt;
 use tokio::sync::{broadcast, mpsc, watch};
 
-use super::console;
 use super::plan::{BootPlan, ImageFile, PreparedFiles};
+use super::{config_drive, console};
 use crate::nova::driver::VmState;
 
 /// How long a QMP command may take before qemu counts as unresponsive.
@@ -35,6 +35,8 @@ pub(crate) struct Settings {
     pub(crate) qemu_img: QemuImg,
     /// How long a guest gets to power off on the ACPI button before qemu is killed.
     pub(crate) shutdown_grace: Duration,
+    /// `genisoimage`, for config drives; why not, when it is missing.
+    pub(crate) genisoimage: Result<PathBuf, String>,
 }
 
 /// What the machine is doing.
@@ -603,10 +605,15 @@ async fn prepare(
             plan.root.label
         )
     })?;
+    let config_drive = match &plan.config_drive {
+        Some(instance) => Some(config_drive::ensure(&settings.genisoimage, instance, dir).await?),
+        None => None,
+    };
     Ok(PreparedFiles {
         overlay,
         kernel,
         ramdisk,
+        config_drive,
     })
 }
 

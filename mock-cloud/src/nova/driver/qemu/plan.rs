@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use ferrostack_qemu::{Disk, Nic, SystemInfo, VmBuilder};
 
+use super::config_drive;
 use crate::nova::driver::{BootImage, BootNic, BootSpec, DriverError};
+use crate::nova::instance_metadata::Instance;
 
 /// The kernel command line of an ami booted without an `os_command_line` property.
 pub(crate) const DEFAULT_COMMAND_LINE: &str = "console=ttyS0 root=/dev/vda";
@@ -57,6 +59,8 @@ pub(crate) struct BootPlan {
     pub(crate) nics: Vec<Nic>,
     /// The server's id: the machine's SMBIOS serial and system uuid, as Nova/libvirt set them.
     pub(crate) server_id: String,
+    /// What its config drive holds, when it gets one (see `config_drive`).
+    pub(crate) config_drive: Option<Instance>,
 }
 
 /// The files of a prepared machine, in its own folder: links to the Glance files and the
@@ -69,6 +73,8 @@ pub(crate) struct PreparedFiles {
     pub(crate) kernel: Option<PathBuf>,
     /// The initrd to load.
     pub(crate) ramdisk: Option<PathBuf>,
+    /// The config drive, attached as a read-only cdrom.
+    pub(crate) config_drive: Option<PathBuf>,
 }
 
 impl ImageFile {
@@ -186,6 +192,7 @@ impl BootPlan {
             flavor_disk_bytes: (spec.disk_gb > 0).then(|| spec.disk_gb.saturating_mul(1 << 30)),
             nics,
             server_id: spec.server_id.clone(),
+            config_drive: config_drive::contents(spec, false),
         })
     }
 
@@ -221,6 +228,9 @@ impl BootPlan {
             .system_info(nova_system_info(&self.server_id));
         for nic in &self.nics {
             builder = builder.nic(nic.clone());
+        }
+        if let Some(drive) = &files.config_drive {
+            builder = builder.cdrom(drive);
         }
         if let Some(kernel) = &files.kernel {
             builder = builder.kernel(kernel);
@@ -314,6 +324,7 @@ mod tests {
             public_key: None,
             hostname: "vm".into(),
             nics: Vec::new(),
+            ..BootSpec::default()
         }
     }
 
@@ -324,6 +335,7 @@ mod tests {
             fixed_ip: [10, 0, 0, last].into(),
             cidr: "10.0.0.0/22".into(),
             gateway: Some([10, 0, 0, 1].into()),
+            ..BootNic::default()
         }
     }
 
@@ -346,6 +358,10 @@ mod tests {
                 .ramdisk
                 .as_ref()
                 .map(|_| PathBuf::from("/work/s1/ramdisk")),
+            config_drive: plan
+                .config_drive
+                .as_ref()
+                .map(|_| PathBuf::from("/work/s1/disk.config")),
         };
         let layout = RunLayout {
             accel: Accel::Tcg,
@@ -393,6 +409,30 @@ mod tests {
         })
         .unwrap();
         insta::assert_debug_snapshot!(argv(&plan));
+    }
+
+    #[test]
+    fn argv_config_drive_is_a_read_only_cdrom() {
+        let plan = BootPlan::from_spec(&BootSpec {
+            config_drive: true,
+            nics: vec![boot_nic(3)],
+            ..spec(image("q", "qcow2", &[]))
+        })
+        .unwrap();
+        assert_eq!(
+            plan.config_drive.as_ref().map(|i| i.uuid.as_str()),
+            Some("s1")
+        );
+        insta::assert_debug_snapshot!(argv(&plan));
+        let mandatory = BootPlan::from_spec(&spec(image(
+            "q",
+            "qcow2",
+            &[("img_config_drive", "mandatory")],
+        )))
+        .unwrap();
+        assert!(mandatory.config_drive.is_some());
+        let none = BootPlan::from_spec(&spec(image("q", "qcow2", &[]))).unwrap();
+        assert!(none.config_drive.is_none());
     }
 
     #[test]
