@@ -45,5 +45,5 @@ pub use img::{
 pub use install::{InstallSpec, Installation};
 pub use vm::{
     Disk, DiskBus, HostForward, HostQemu, Nic, NicModel, RtcBase, RunLayout, ScsiController,
-    SystemInfo, Uefi, Video, Vm, VmBuilder,
+    SystemInfo, Uefi, Video, Vm, VmBuilder, is_q35, machine_has_ide,
 };

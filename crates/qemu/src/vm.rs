@@ -133,7 +133,7 @@ pub struct VmBuilder {
     serial_log: Option<PathBuf>,
     nics: Vec<Nic>,
     system_info: Option<SystemInfo>,
-    scsi_controller: ScsiController,
+    scsi_controller: Option<ScsiController>,
     cdrom_bus: Option<DiskBus>,
     video: Option<Video>,
     rtc: Option<RtcBase>,
@@ -205,7 +205,7 @@ impl VmBuilder {
             serial_log: None,
             nics: Vec::new(),
             system_info: None,
-            scsi_controller: ScsiController::default(),
+            scsi_controller: None,
             cdrom_bus: None,
             video: None,
             rtc: None,
@@ -219,10 +219,10 @@ impl VmBuilder {
         self
     }
 
-    /// The model of the SCSI controller that disks on [`DiskBus::Scsi`] hang on (default
-    /// [`ScsiController::LsiLogic`], libvirt's).
+    /// Gives the machine a SCSI controller of this model, which disks on [`DiskBus::Scsi`]
+    /// hang on. Without, SCSI disks get libvirt's default ([`ScsiController::LsiLogic`]).
     pub fn scsi_controller(mut self, model: ScsiController) -> Self {
-        self.scsi_controller = model;
+        self.scsi_controller = Some(model);
         self
     }
 

@@ -363,15 +363,19 @@ impl Drive<'_> {
 /// Ports per AHCI controller (ICH9 has six).
 const SATA_PORTS: usize = 6;
 
-/// The controllers and the `-drive`/`-device` pairs of `drives` on a `machine` whose SCSI
-/// controller is `scsi`. Refuses what the machine cannot hold: IDE without an IDE controller,
+/// The controllers and the `-drive`/`-device` pairs of `drives` on a `machine`. A SCSI
+/// controller `scsi` is there even without SCSI drives (as libvirt adds the controller an
+/// image names); without one, SCSI drives get libvirt's default model. Refuses what the machine cannot hold: IDE without an IDE controller,
 /// more drives than a bus has places, a CD-ROM on virtio or on a floppy controller.
 pub(crate) fn drive_args(
     machine: &str,
-    scsi: ScsiController,
+    scsi: Option<ScsiController>,
     drives: &[Drive<'_>],
 ) -> Result<Vec<String>> {
     let mut controllers: Vec<String> = Vec::new();
+    if let Some(model) = scsi {
+        controllers.push(format!("{},id=scsi0", model.device()));
+    }
     let mut devices: Vec<String> = Vec::new();
     let mut used = [0usize; DiskBus::ALL.len()];
     let mut fdc_boot: Vec<String> = Vec::new();
@@ -406,8 +410,9 @@ pub(crate) fn drive_args(
                 format!("virtio-blk-pci,drive={}", drive.id)
             }
             DiskBus::Scsi => {
-                if first {
-                    controllers.push(format!("{},id=scsi0", scsi.device()));
+                if first && scsi.is_none() {
+                    let model = ScsiController::default();
+                    controllers.push(format!("{},id=scsi0", model.device()));
                 }
                 let kind = if drive.cdrom { "scsi-cd" } else { "scsi-hd" };
                 format!("{kind},bus=scsi0.0,drive={}", drive.id)
@@ -612,7 +617,7 @@ mod tests {
             drive("disk1", DiskBus::Sata, false),
             drive("disk2", DiskBus::Usb, false),
         ];
-        let argv = drive_args("pc", ScsiController::VirtioScsi, &drives).unwrap();
+        let argv = drive_args("pc", Some(ScsiController::VirtioScsi), &drives).unwrap();
         let controllers: Vec<&str> = argv
             .chunks(2)
             .filter(|pair| pair[0] == "-device" && !pair[1].contains("drive="))
@@ -627,7 +632,7 @@ mod tests {
             ]
         );
         // q35 has its own AHCI controller.
-        let argv = drive_args("q35", ScsiController::LsiLogic, &drives[2..3]).unwrap();
+        let argv = drive_args("q35", None, &drives[2..3]).unwrap();
         assert_eq!(argv[3], "ide-hd,bus=ide.0,drive=disk1");
     }
 
@@ -636,7 +641,7 @@ mod tests {
         let drives: Vec<Drive<'_>> = (0..4)
             .map(|n| drive(&format!("disk{n}"), DiskBus::Ide, n == 3))
             .collect();
-        let argv = drive_args("pc", ScsiController::LsiLogic, &drives).unwrap();
+        let argv = drive_args("pc", None, &drives).unwrap();
         let frontends: Vec<&str> = argv
             .chunks(2)
             .filter(|pair| pair[0] == "-device")
@@ -656,9 +661,7 @@ mod tests {
     #[test]
     fn what_a_machine_cannot_hold_is_refused_naming_the_drive() {
         let refuse = |machine: &str, drives: &[Drive<'_>]| {
-            drive_args(machine, ScsiController::LsiLogic, drives)
-                .unwrap_err()
-                .to_string()
+            drive_args(machine, None, drives).unwrap_err().to_string()
         };
         assert_eq!(
             refuse("q35", &[drive("disk0", DiskBus::Ide, false)]),
@@ -685,7 +688,7 @@ mod tests {
     fn a_floppy_boots_through_its_controller() {
         let mut floppy = drive("disk0", DiskBus::Fdc, false);
         floppy.boot_index = Some(1);
-        let argv = drive_args("q35", ScsiController::LsiLogic, &[floppy]).unwrap();
+        let argv = drive_args("q35", None, &[floppy]).unwrap();
         assert_eq!(
             argv,
             [
