@@ -3,6 +3,7 @@
 
 mod console;
 mod forwards;
+mod hardware;
 mod machine;
 pub(crate) mod plan;
 
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use ferrostack_qemu::{Program, QemuImg};
+use ferrostack_qemu::{HostQemu, Program, QemuImg};
 use futures::future::{BoxFuture, FutureExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -99,6 +100,13 @@ impl QemuDriver {
             .map_err(|err| DriverError(format!("qemu driver: {err}")))?;
         let qemu_img =
             QemuImg::locate().map_err(|err| DriverError(format!("qemu driver: {err}")))?;
+        // What libvirt reads into its capabilities: the machine types and devices qemu has.
+        let host = HostQemu::probe(&qemu).map_err(|err| {
+            DriverError(format!(
+                "qemu driver: cannot list what {} offers: {err}",
+                qemu.display()
+            ))
+        })?;
         std::fs::create_dir_all(&work_dir).map_err(|err| {
             DriverError(format!(
                 "qemu driver: cannot create the work folder {}: {err}",
@@ -118,6 +126,7 @@ impl QemuDriver {
                 qemu,
                 qemu_img,
                 shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+                host,
             }),
             machines: Mutex::new(HashMap::new()),
         })
@@ -153,6 +162,13 @@ impl QemuDriver {
         self.lock()
             .get(server_id)
             .map(|entry| entry.machine.clone())
+    }
+
+    /// The server's plan, checked against what this host's qemu offers.
+    fn plan(&self, spec: &BootSpec) -> Result<BootPlan, DriverError> {
+        let plan = BootPlan::from_spec(spec)?;
+        plan.check_host(&self.settings.host)?;
+        Ok(plan)
     }
 
     /// Marks the transition begun and hands the order to the machine's task.
@@ -219,7 +235,7 @@ impl ComputeDriver for QemuDriver {
     }
 
     fn create(&self, spec: BootSpec) -> BoxFuture<'_, Result<(), DriverError>> {
-        let result = BootPlan::from_spec(&spec).map(|plan| {
+        let result = self.plan(&spec).map(|plan| {
             let machine = Machine::new(self.work_dir.join(&spec.server_id));
             self.adopt(&spec.server_id, machine, plan, true);
         });
@@ -339,7 +355,7 @@ impl ComputeDriver for QemuDriver {
     /// the serial logs of earlier runs) is kept when it is still there; the next start
     /// prepares a fresh disk from the image, as a first boot does.
     fn restore(&self, spec: BootSpec, fault: Option<String>) -> Result<(), DriverError> {
-        let plan = BootPlan::from_spec(&spec)?;
+        let plan = self.plan(&spec)?;
         let machine = Machine::restored(self.work_dir.join(&spec.server_id), fault);
         self.adopt(&spec.server_id, machine, plan, false);
         Ok(())

@@ -19,6 +19,7 @@ use crate::db::{self, Change, Table};
 use crate::errors::ApiError;
 use crate::neutron::server_ports::NetworkInfo;
 use crate::nova::driver::{BootNic, BootSpec, VmState};
+use crate::nova::image_meta;
 use crate::nova::images::{self, GlanceImage, ImageLookupError};
 use crate::nova::microversion::Microversion;
 use crate::nova::records::{BootSpecRecord, NEXT_SEQ};
@@ -159,6 +160,9 @@ pub(crate) async fn create(
             )));
         }
     }
+    // Nova reads the image's properties into typed fields next, and answers 400 for a value
+    // outside a field's enum.
+    image_meta::check(&image.boot.properties).map_err(bad_request)?;
     let part = |key: &str| image.boot.properties.get(key).cloned();
     let kernel = match part("kernel_id") {
         Some(id) => Some(lookup_image(&state, &caller, &token, &id).await?.boot),
