@@ -232,11 +232,12 @@ pub const FIRMWARE_PREFIX: &str = "FERROSTACK-FIRMWARE ";
 
 /// The PCI devices the guest listed on `console`, as `vendor:device` in lower-case hex
 /// (`8086:100e` is an e1000), in the guest's order (all runs of a console, one after another).
+/// A line may start with what the firmware left unterminated (OVMF's screen-clearing
+/// sequences): the report is found anywhere in it.
 pub fn pci_devices(console: &str) -> Vec<String> {
     console
         .lines()
-        .filter_map(|line| line.trim().strip_prefix(PCI_PREFIX))
-        .map(str::to_owned)
+        .filter_map(|line| reported(line, PCI_PREFIX))
         .collect()
 }
 
@@ -244,8 +245,13 @@ pub fn pci_devices(console: &str) -> Vec<String> {
 pub fn firmware(console: &str) -> Option<String> {
     console
         .lines()
-        .find_map(|line| line.trim().strip_prefix(FIRMWARE_PREFIX))
-        .map(str::to_owned)
+        .find_map(|line| reported(line, FIRMWARE_PREFIX))
+}
+
+/// The word after `prefix` on a console line.
+fn reported(line: &str, prefix: &str) -> Option<String> {
+    let (_, rest) = line.split_once(prefix)?;
+    rest.split_whitespace().next().map(str::to_owned)
 }
 
 /// The kernel command line word that names the server (`ferrostack_server=<id>`); with
@@ -695,9 +701,10 @@ mod tests {
             "console=ttyS0 panic=-1 quiet smoke_token=abc root=/dev/vda"
         );
         assert_eq!(boot_marker("abc"), "SMOKE-BOOT-OK abc");
-        let console = "FERROSTACK-PCI 8086:1237\nnoise\n FERROSTACK-PCI 8086:100e \n\
+        // OVMF leaves its screen-clearing sequences before the first line.
+        let console = "[2J[01;01H[=3hFERROSTACK-PCI 8086:29c0\nnoise\n FERROSTACK-PCI 8086:100e \n\
                        FERROSTACK-FIRMWARE bios\nSMOKE-BOOT-OK abc\nFERROSTACK-FIRMWARE uefi\n";
-        assert_eq!(pci_devices(console), ["8086:1237", "8086:100e"]);
+        assert_eq!(pci_devices(console), ["8086:29c0", "8086:100e"]);
         assert_eq!(firmware(console).as_deref(), Some("bios"));
         assert_eq!(firmware("nothing"), None);
         assert_ne!(random_token(), random_token());
