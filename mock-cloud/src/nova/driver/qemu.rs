@@ -32,7 +32,17 @@ pub(crate) const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 ///   `ramdisk_id` images as kernel and initrd and itself as `/dev/vda`, with the kernel command
 ///   line of its `os_command_line` property (default `console=ttyS0 root=/dev/vda`).
 /// - Every image file is checked with the format inspector first, as Glance and Nova do: an
-///   unsafe image is never booted, the refusal becomes the server's fault.
+///   unsafe image is never booted, the refusal becomes the server's fault. A vmdk, vhd, vhdx
+///   or vdi root is then converted to raw in the server's folder (`qemu-img convert` told the
+///   declared format), as Nova does.
+/// - The image's properties make the machine, as Nova's libvirt driver makes it: `pc` unless
+///   `hw_machine_type` says otherwise (Nova's x86 default), the root disk on `hw_disk_bus`
+///   (virtio, scsi on `hw_scsi_model`'s controller, sata, ide, usb, fdc), CD-ROMs on
+///   `hw_cdrom_bus`, every NIC of model `hw_vif_model` (virtio, e1000, e1000e, igb, rtl8139,
+///   ne2k_pci, pcnet, vmxnet3), the video card of `hw_video_model` (default virtio), OVMF for
+///   `hw_firmware_type=uefi` (the server keeps its own variable store) and the RTC in local
+///   time for `os_type=windows`. What Nova or libvirt refuses (xen, an IDE disk on a q35, a
+///   machine type this qemu lacks, ...) is the server's fault, in their words.
 /// - The guest writes to a qcow2 overlay in the server's folder under the work folder; the
 ///   Glance file is never written. Flavor RAM and vCPUs become the machine's.
 /// - The server is ACTIVE while qemu runs, SHUTOFF once the guest powers off or is stopped
