@@ -4,6 +4,7 @@
 
 pub(crate) mod driver;
 pub(crate) mod flavors;
+pub(crate) mod image_meta;
 pub(crate) mod images;
 pub(crate) mod instance_metadata;
 pub(crate) mod keypairs;

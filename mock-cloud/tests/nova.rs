@@ -41,6 +41,8 @@ async fn stand_in_glance() -> String {
         image("img-bigdisk", json!({"min_disk": 30})),
         image("img-huge", json!({"size": 2_147_483_648u64})),
         image("img-fail", json!({"mock_fail_boot": "the disk is on fire"})),
+        image("img-floppy-bus", json!({"hw_disk_bus": "floppy"})),
+        image("img-old-vif", json!({"hw_vif_model": "VirtualE1000", "os_type": "Windows"})),
         image("aki", json!({"disk_format": "aki", "container_format": "aki"})),
         image("ari", json!({"disk_format": "ari", "container_format": "ari"})),
         image("ami", json!({"disk_format": "ami", "container_format": "ami", "kernel_id": "aki", "ramdisk_id": "ari"})),
@@ -599,6 +601,11 @@ async fn create_refuses_bad_requests() {
         (with("metadata", json!({"k": 1})), "metadata"),
         (with("networks", json!("none")), "networks"),
         (with("description", json!("d")), "description"),
+        // Nova reads the image's properties into its enum fields, whatever the driver.
+        (
+            with("imageRef", json!("img-floppy-bus")),
+            "Invalid image metadata. Error: Field value floppy is invalid",
+        ),
     ];
     for (body, message) in cases {
         let (status, answer) = n.create(body.clone()).await;
@@ -666,6 +673,9 @@ async fn create_refuses_bad_requests() {
             Some(json!({"server": with("description", json!("d"))})),
         )
         .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    // Legacy spellings and capitals Nova coerces pass.
+    let (status, body) = n.create(with("imageRef", json!("img-old-vif"))).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
 }
 

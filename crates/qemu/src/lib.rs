@@ -3,7 +3,10 @@
 //! - [`img`]: `qemu-img` create, info, convert, check, resize, measure.
 //! - [`vm`]: [`VmBuilder`] and the running [`Vm`] (serial console, QMP, VNC, kill on drop;
 //!   a cloud-init seed image is attached with [`VmBuilder::nocloud_seed`]; user-mode NICs
-//!   with [`VmBuilder::nic`] and host forwards into them with [`Vm::hostfwd_add`]).
+//!   with [`VmBuilder::nic`] and host forwards into them with [`Vm::hostfwd_add`]; the
+//!   hardware of libvirt's domains: disk buses ([`DiskBus`]), NIC models ([`NicModel`]), the
+//!   video card ([`Video`]), UEFI ([`Uefi`]), the clock ([`RtcBase`]), and what the host's
+//!   qemu offers ([`HostQemu`])).
 //! - [`install`]: boot a blank disk from an installer ISO over VNC, wait for power-off.
 //! - [`command`]: finding host programs ([`Program`]) and running them.
 //!
@@ -40,4 +43,7 @@ pub use img::{
     QemuImg,
 };
 pub use install::{InstallSpec, Installation};
-pub use vm::{Disk, HostForward, Nic, RunLayout, SystemInfo, Vm, VmBuilder};
+pub use vm::{
+    Disk, DiskBus, HostForward, HostQemu, Nic, NicModel, RtcBase, RunLayout, ScsiController,
+    SystemInfo, Uefi, Video, Vm, VmBuilder, is_q35, machine_has_ide,
+};

@@ -5,6 +5,7 @@
 //! unix socket in a private folder, and kills qemu's whole process group when dropped.
 
 mod console;
+mod hardware;
 mod nic;
 mod qmp;
 
@@ -21,6 +22,10 @@ use tokio::process::Child;
 use tokio::sync::broadcast;
 
 use self::console::Console;
+pub use self::hardware::{
+    DiskBus, HostQemu, NicModel, RtcBase, ScsiController, Uefi, Video, is_q35, machine_has_ide,
+};
+use self::hardware::{Drive, drive_args, drive_path};
 pub use self::nic::{HostForward, Nic};
 pub use self::qmp::Qmp;
 use crate::accel::Accel;
@@ -34,7 +39,7 @@ const QMP_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// on its own (it exits in milliseconds when it is dying).
 const EXIT_AFTER_QMP_CLOSED: Duration = Duration::from_secs(5);
 
-/// One disk attached over virtio.
+/// One disk: virtio by default, or on another [`DiskBus`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Disk {
     /// The image file.
@@ -45,6 +50,10 @@ pub struct Disk {
     pub snapshot: bool,
     /// Attach read-only.
     pub read_only: bool,
+    /// The bus it hangs on.
+    pub bus: DiskBus,
+    /// Its place in the firmware's boot order (1 first), when it has one.
+    pub boot_index: Option<u32>,
 }
 
 impl Disk {
@@ -55,6 +64,8 @@ impl Disk {
             format: format.into(),
             snapshot: true,
             read_only: false,
+            bus: DiskBus::Virtio,
+            boot_index: None,
         }
     }
 
@@ -66,25 +77,17 @@ impl Disk {
         }
     }
 
-    fn drive_arg(&self) -> String {
-        let mut arg = format!(
-            "file={},if=virtio,format={}",
-            drive_path(&self.path),
-            self.format
-        );
-        if self.snapshot {
-            arg.push_str(",snapshot=on");
-        }
-        if self.read_only {
-            arg.push_str(",readonly=on");
-        }
-        arg
+    /// Puts the disk on `bus` instead of virtio.
+    pub fn bus(mut self, bus: DiskBus) -> Self {
+        self.bus = bus;
+        self
     }
-}
 
-/// A path inside a `-drive` option: commas are doubled, as qemu's option parser expects.
-fn drive_path(path: &Path) -> String {
-    path.to_string_lossy().replace(',', ",,")
+    /// Gives the disk a place in the boot order (1 boots first).
+    pub fn boot_index(mut self, index: u32) -> Self {
+        self.boot_index = Some(index);
+        self
+    }
 }
 
 /// The parts of the argv that only exist once a run is set up (so that the rest is pure).
@@ -130,6 +133,11 @@ pub struct VmBuilder {
     serial_log: Option<PathBuf>,
     nics: Vec<Nic>,
     system_info: Option<SystemInfo>,
+    scsi_controller: Option<ScsiController>,
+    cdrom_bus: Option<DiskBus>,
+    video: Option<Video>,
+    rtc: Option<RtcBase>,
+    uefi: Option<Uefi>,
 }
 
 /// SMBIOS system information (type 1), what the guest reads from its DMI tables: cloud-init
@@ -197,7 +205,50 @@ impl VmBuilder {
             serial_log: None,
             nics: Vec::new(),
             system_info: None,
+            scsi_controller: None,
+            cdrom_bus: None,
+            video: None,
+            rtc: None,
+            uefi: None,
         }
+    }
+
+    /// The machine type (`-machine`): `q35` by default; `pc` (i440FX) has an IDE controller.
+    pub fn machine(mut self, machine: impl Into<String>) -> Self {
+        self.machine = machine.into();
+        self
+    }
+
+    /// Gives the machine a SCSI controller of this model, which disks on [`DiskBus::Scsi`]
+    /// hang on. Without, SCSI disks get libvirt's default ([`ScsiController::LsiLogic`]).
+    pub fn scsi_controller(mut self, model: ScsiController) -> Self {
+        self.scsi_controller = Some(model);
+        self
+    }
+
+    /// Puts the CD-ROM ([`VmBuilder::cdrom`]) on `bus`; without, qemu's default place
+    /// (`-drive media=cdrom`: IDE on `pc`, AHCI on q35).
+    pub fn cdrom_bus(mut self, bus: DiskBus) -> Self {
+        self.cdrom_bus = Some(bus);
+        self
+    }
+
+    /// The video card instead of qemu's default VGA.
+    pub fn video(mut self, video: Video) -> Self {
+        self.video = Some(video);
+        self
+    }
+
+    /// What the real-time clock keeps (`-rtc base=`); qemu's default is UTC.
+    pub fn rtc(mut self, base: RtcBase) -> Self {
+        self.rtc = Some(base);
+        self
+    }
+
+    /// Boots UEFI firmware instead of the BIOS.
+    pub fn uefi(mut self, uefi: Uefi) -> Self {
+        self.uefi = Some(uefi);
+        self
     }
 
     /// Sets the SMBIOS system information (type 1) the guest sees.
@@ -230,7 +281,7 @@ impl VmBuilder {
         self
     }
 
-    /// Attaches a virtio disk (in order: the first is `/dev/vda`).
+    /// Attaches a disk (in order: the first virtio disk is `/dev/vda`).
     pub fn disk(mut self, disk: Disk) -> Self {
         self.disks.push(disk);
         self
@@ -325,6 +376,13 @@ impl VmBuilder {
         if let Some(info) = &self.system_info {
             push(&["-smbios", &info.arg()]);
         }
+        if let Some(uefi) = &self.uefi {
+            argv.extend(uefi.args());
+        }
+        let mut push = |words: &[&str]| argv.extend(words.iter().map(|word| (*word).to_owned()));
+        if let Some(rtc) = self.rtc {
+            push(&["-rtc", rtc.arg()]);
+        }
         // No reboot, so that a guest reboot or panic ends qemu.
         push(&["-no-reboot"]);
         // The serial console on stdout (stdin is /dev/null), no monitor there.
@@ -335,16 +393,46 @@ impl VmBuilder {
         } else {
             push(&["-display", "none"]);
         }
+        if let Some(video) = self.video {
+            argv.extend(video.args());
+        }
+        let mut push = |words: &[&str]| argv.extend(words.iter().map(|word| (*word).to_owned()));
         let qmp_chardev = format!("socket,id=qmp,path={}", drive_path(&layout.qmp_socket));
         push(&["-chardev", &qmp_chardev, "-mon", "chardev=qmp,mode=control"]);
-        for disk in &self.disks {
-            push(&["-drive", &disk.drive_arg()]);
+        let mut drives: Vec<Drive<'_>> = self
+            .disks
+            .iter()
+            .enumerate()
+            .map(|(index, disk)| Drive {
+                id: format!("disk{index}"),
+                path: &disk.path,
+                format: &disk.format,
+                bus: disk.bus,
+                cdrom: false,
+                snapshot: disk.snapshot,
+                read_only: disk.read_only,
+                boot_index: disk.boot_index,
+            })
+            .collect();
+        if let (Some(iso), Some(bus)) = (&self.cdrom, self.cdrom_bus) {
+            drives.push(Drive {
+                id: "cdrom0".to_owned(),
+                path: iso,
+                format: "raw",
+                bus,
+                cdrom: true,
+                snapshot: false,
+                read_only: true,
+                boot_index: None,
+            });
         }
+        argv.extend(drive_args(&self.machine, self.scsi_controller, &drives)?);
+        let mut push = |words: &[&str]| argv.extend(words.iter().map(|word| (*word).to_owned()));
         if let Some(seed) = &self.nocloud_seed {
             let seed_drive = format!("file={},if=virtio,format=raw,readonly=on", drive_path(seed));
             push(&["-drive", &seed_drive]);
         }
-        if let Some(iso) = &self.cdrom {
+        if let (Some(iso), None) = (&self.cdrom, self.cdrom_bus) {
             let cdrom_drive = format!("file={},media=cdrom,readonly=on", drive_path(iso));
             push(&["-drive", &cdrom_drive]);
         }
@@ -895,6 +983,87 @@ mod tests {
             .nic(nic("port0", 3).hostname("vm-1"))
             .nic(nic("port1", 2));
         insta::assert_debug_snapshot!(builder.argv(&layout()).unwrap());
+    }
+
+    #[test]
+    fn argv_windows_style_machine_ide_disk_e1000_cirrus_localtime() {
+        let builder = VmBuilder::new()
+            .machine("pc")
+            .disk(
+                Disk::writable("/work/s1/disk.qcow2", "qcow2")
+                    .bus(DiskBus::Ide)
+                    .boot_index(1),
+            )
+            .cdrom("/work/s1/disk.config")
+            .cdrom_bus(DiskBus::Ide)
+            .nic(nic("port0", 3).model(NicModel::E1000))
+            .video(Video::Cirrus)
+            .rtc(RtcBase::LocalTime)
+            .vnc(true);
+        insta::assert_debug_snapshot!(builder.argv(&layout()).unwrap());
+    }
+
+    #[test]
+    fn argv_q35_uefi_sata_disk_scsi_cdrom_and_no_video() {
+        let builder = VmBuilder::new()
+            .machine("pc-q35-10.0")
+            .uefi(Uefi {
+                code: Uefi::DEBIAN_CODE.into(),
+                vars: "/work/s1/nvram,vars.fd".into(),
+            })
+            .disk(
+                Disk::writable("/work/s1/disk.qcow2", "qcow2")
+                    .bus(DiskBus::Sata)
+                    .boot_index(1),
+            )
+            .scsi_controller(ScsiController::VirtioScsi)
+            .cdrom("/work/s1/disk.config")
+            .cdrom_bus(DiskBus::Scsi)
+            .nic(nic("port0", 3).model(NicModel::Rtl8139))
+            .video(Video::None)
+            .rtc(RtcBase::Utc);
+        insta::assert_debug_snapshot!(builder.argv(&layout()).unwrap());
+    }
+
+    #[test]
+    fn argv_every_nic_model_keeps_the_mac_and_network() {
+        for model in NicModel::ALL {
+            let argv = VmBuilder::new()
+                .nic(nic("port0", 3).model(model))
+                .argv(&layout())
+                .unwrap();
+            let at = argv.iter().position(|word| word == "-device").unwrap();
+            assert_eq!(
+                argv[at + 1],
+                format!("{},netdev=port0,mac=fa:16:3e:00:00:03", model.device())
+            );
+            assert!(argv[at - 1].starts_with("user,id=port0,net=10.0.0.0/22"));
+        }
+    }
+
+    #[test]
+    fn argv_usb_and_floppy_disks() {
+        let builder = VmBuilder::new()
+            .machine("pc")
+            .disk(
+                Disk::snapshot("/images/usb.qcow2", "qcow2")
+                    .bus(DiskBus::Usb)
+                    .boot_index(1),
+            )
+            .disk(Disk::snapshot("/images/floppy.raw", "raw").bus(DiskBus::Fdc));
+        insta::assert_debug_snapshot!(builder.argv(&layout()).unwrap());
+    }
+
+    #[test]
+    fn an_ide_disk_on_q35_is_refused() {
+        let err = VmBuilder::new()
+            .disk(Disk::snapshot("/images/d.qcow2", "qcow2").bus(DiskBus::Ide))
+            .argv(&layout())
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "disk /images/d.qcow2: machine type q35 has no IDE controller"
+        );
     }
 
     #[test]

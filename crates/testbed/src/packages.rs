@@ -26,6 +26,10 @@ pub const BUILD_PACKAGES: &[&str] = &[
     "syslinux-common",
 ];
 
+/// The firmware the driver boots guests with besides qemu's own BIOS: OVMF, for UEFI
+/// (`hw_firmware_type=uefi`), from the release itself.
+pub const FIRMWARE_PACKAGES: &[&str] = &["ovmf"];
+
 /// What the tests log in to guests with.
 pub const CLIENT_PACKAGES: &[&str] = &["openssh-client"];
 
@@ -34,6 +38,7 @@ pub fn all_packages() -> Vec<&'static str> {
     let mut all: Vec<&'static str> = QEMU_PACKAGES
         .iter()
         .chain(BUILD_PACKAGES)
+        .chain(FIRMWARE_PACKAGES)
         .chain(crate::debian::HOST_PACKAGES)
         .chain(CLIENT_PACKAGES)
         .copied()
@@ -374,6 +379,19 @@ mod tests {
         let command = apt.command(Path::new("apt-get"), &["update"]);
         insta::assert_debug_snapshot!(command.args);
         insta::assert_snapshot!(apt.sources_list());
+    }
+
+    #[test]
+    fn every_package_is_listed_once_with_ovmf_for_uefi_guests() {
+        let all = all_packages();
+        assert!(all.contains(&"ovmf"), "{all:?}");
+        let unique: std::collections::BTreeSet<_> = all.iter().collect();
+        assert_eq!(unique.len(), all.len(), "{all:?}");
+        // OVMF comes from the release, not with qemu from backports.
+        assert_eq!(
+            manual_command(&["ovmf".to_owned()], "bookworm"),
+            "apt-get install -y --no-remove ovmf"
+        );
     }
 
     #[test]

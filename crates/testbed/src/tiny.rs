@@ -9,6 +9,10 @@
 //! - a self-booting MBR disk (syslinux on a FAT partition, the ext4 root as partition 2) in
 //!   qcow2, whose boot configuration carries the build's token.
 //!
+//! Before the marker the guest prints one `FERROSTACK-PCI vendor:device` line per PCI device
+//! (read from sysfs, so no driver is needed) and `FERROSTACK-FIRMWARE uefi|bios`: what a test
+//! checks the machine's hardware by ([`pci_devices`], [`firmware`]).
+//!
 //! After the marker the guest powers off, unless the command line says `smoke_stay=1`: then it
 //! keeps running and powers off on the ACPI power button (QMP `system_powerdown`).
 
@@ -221,15 +225,58 @@ pub fn net_up_marker(ip: &str) -> String {
 /// The start of [`net_up_marker`]'s line.
 pub const NET_UP_PREFIX: &str = "FERROSTACK-NET-UP ";
 
+/// The start of each line the guest prints per PCI device: `FERROSTACK-PCI 8086:100e`.
+pub const PCI_PREFIX: &str = "FERROSTACK-PCI ";
+
+/// The start of the line that says how the guest was booted: `FERROSTACK-FIRMWARE uefi`.
+pub const FIRMWARE_PREFIX: &str = "FERROSTACK-FIRMWARE ";
+
+/// The PCI devices the guest listed on `console`, as `vendor:device` in lower-case hex
+/// (`8086:100e` is an e1000), in the guest's order (all runs of a console, one after another).
+/// A line may start with what the firmware left unterminated (OVMF's screen-clearing
+/// sequences): the report is found anywhere in it.
+pub fn pci_devices(console: &str) -> Vec<String> {
+    console
+        .lines()
+        .filter_map(|line| reported(line, PCI_PREFIX))
+        .collect()
+}
+
+/// The firmware the guest found itself booted by (`uefi` or `bios`), from its first report.
+pub fn firmware(console: &str) -> Option<String> {
+    console
+        .lines()
+        .find_map(|line| reported(line, FIRMWARE_PREFIX))
+}
+
+/// The word after `prefix` on a console line.
+fn reported(line: &str, prefix: &str) -> Option<String> {
+    let (_, rest) = line.split_once(prefix)?;
+    rest.split_whitespace().next().map(str::to_owned)
+}
+
 /// The kernel command line word that names the server (`ferrostack_server=<id>`); with
 /// `smoke_stay=1` the guest's web server answers `/` with it.
 pub const SERVER_ARG: &str = "ferrostack_server";
 
-/// The shell code that proves the boot: bring up `eth0` by DHCP when there is one (and, with
-/// `smoke_stay=1`, serve `/` over HTTP on port 80 with the server's id, and a shell over
-/// telnet on 23), print the marker, then power off (or, with `smoke_stay=1`, wait for the ACPI
-/// power button).
+/// The shell code that proves the boot: list the PCI devices and the firmware, bring up
+/// `eth0` by DHCP when there is one (and, with `smoke_stay=1`, serve `/` over HTTP on port 80
+/// with the server's id, and a shell over telnet on 23), print the marker, then power off (or,
+/// with `smoke_stay=1`, wait for the ACPI power button).
 const PROVE: &str = r#"
+# The machine's hardware as sysfs shows it without any driver: one line per PCI device.
+[ -d /sys/bus ] || mount -t sysfs sysfs /sys
+for dev in /sys/bus/pci/devices/*; do
+    [ -r "$dev/vendor" ] || continue
+    vendor="$(cat "$dev/vendor")"
+    device="$(cat "$dev/device")"
+    echo "FERROSTACK-PCI ${vendor#0x}:${device#0x}"
+done
+if [ -d /sys/firmware/efi ]; then
+    echo "FERROSTACK-FIRMWARE uefi"
+else
+    echo "FERROSTACK-FIRMWARE bios"
+fi
 token=""
 stay=""
 server=""
@@ -655,6 +702,12 @@ mod tests {
             "console=ttyS0 panic=-1 quiet smoke_token=abc root=/dev/vda"
         );
         assert_eq!(boot_marker("abc"), "SMOKE-BOOT-OK abc");
+        // OVMF leaves its screen-clearing sequences before the first line.
+        let console = "[2J[01;01H[=3hFERROSTACK-PCI 8086:29c0\nnoise\n FERROSTACK-PCI 8086:100e \n\
+                       FERROSTACK-FIRMWARE bios\nSMOKE-BOOT-OK abc\nFERROSTACK-FIRMWARE uefi\n";
+        assert_eq!(pci_devices(console), ["8086:29c0", "8086:100e"]);
+        assert_eq!(firmware(console).as_deref(), Some("bios"));
+        assert_eq!(firmware("nothing"), None);
         assert_ne!(random_token(), random_token());
     }
 

@@ -1,9 +1,10 @@
-//! User-mode (slirp) NICs: one `-netdev user` + `-device virtio-net-pci` per NIC, laid out so
+//! User-mode (slirp) NICs: one `-netdev user` + `-device <model>` per NIC, laid out so
 //! that the guest's DHCP lease is exactly the address it was given (a Neutron port's fixed IP),
 //! and host forwards into them, added and removed over QMP while the machine runs.
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+use super::hardware::NicModel;
 use crate::error::{Error, Result};
 
 /// A user-mode NIC: the guest sees a network `network/prefix_len` with the built-in DHCP
@@ -34,6 +35,8 @@ pub struct Nic {
     pub gateway: Option<Ipv4Addr>,
     /// The host name DHCP hands out.
     pub hostname: Option<String>,
+    /// The emulated card (virtio by default).
+    pub model: NicModel,
 }
 
 impl Nic {
@@ -53,7 +56,14 @@ impl Nic {
             prefix_len,
             gateway: None,
             hostname: None,
+            model: NicModel::Virtio,
         }
+    }
+
+    /// The emulated card the guest sees (its MAC and network stay the same).
+    pub fn model(mut self, model: NicModel) -> Self {
+        self.model = model;
+        self
     }
 
     /// The guest's default gateway.
@@ -183,7 +193,12 @@ impl Nic {
         if let Some(hostname) = &self.hostname {
             netdev.push_str(&format!(",hostname={hostname}"));
         }
-        let device = format!("virtio-net-pci,netdev={},mac={}", self.id, self.mac);
+        let device = format!(
+            "{},netdev={},mac={}",
+            self.model.device(),
+            self.id,
+            self.mac
+        );
         Ok(["-netdev".to_owned(), netdev, "-device".to_owned(), device])
     }
 }

@@ -4,6 +4,7 @@
 mod config_drive;
 mod console;
 mod forwards;
+mod hardware;
 mod machine;
 pub(crate) mod plan;
 
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use ferrostack_qemu::{Program, QemuImg};
+use ferrostack_qemu::{HostQemu, Program, QemuImg};
 use futures::future::{BoxFuture, FutureExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -32,7 +33,17 @@ pub(crate) const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 ///   `ramdisk_id` images as kernel and initrd and itself as `/dev/vda`, with the kernel command
 ///   line of its `os_command_line` property (default `console=ttyS0 root=/dev/vda`).
 /// - Every image file is checked with the format inspector first, as Glance and Nova do: an
-///   unsafe image is never booted, the refusal becomes the server's fault.
+///   unsafe image is never booted, the refusal becomes the server's fault. A vmdk, vhd, vhdx
+///   or vdi root is then converted to raw in the server's folder (`qemu-img convert` told the
+///   declared format), as Nova does.
+/// - The image's properties make the machine, as Nova's libvirt driver makes it: `pc` unless
+///   `hw_machine_type` says otherwise (Nova's x86 default), the root disk on `hw_disk_bus`
+///   (virtio, scsi on `hw_scsi_model`'s controller, sata, ide, usb, fdc), CD-ROMs on
+///   `hw_cdrom_bus`, every NIC of model `hw_vif_model` (virtio, e1000, e1000e, igb, rtl8139,
+///   ne2k_pci, pcnet, vmxnet3), the video card of `hw_video_model` (default virtio), OVMF for
+///   `hw_firmware_type=uefi` (the server keeps its own variable store) and the RTC in local
+///   time for `os_type=windows`. What Nova or libvirt refuses (xen, an IDE disk on a q35, a
+///   machine type this qemu lacks, ...) is the server's fault, in their words.
 /// - The guest writes to a qcow2 overlay in the server's folder under the work folder; the
 ///   Glance file is never written. Flavor RAM and vCPUs become the machine's.
 /// - The server is ACTIVE while qemu runs, SHUTOFF once the guest powers off or is stopped
@@ -111,6 +122,13 @@ impl QemuDriver {
             .map_err(|err| DriverError(format!("qemu driver: {err}")))?;
         let qemu_img =
             QemuImg::locate().map_err(|err| DriverError(format!("qemu driver: {err}")))?;
+        // What libvirt reads into its capabilities: the machine types and devices qemu has.
+        let host = HostQemu::probe(&qemu).map_err(|err| {
+            DriverError(format!(
+                "qemu driver: cannot list what {} offers: {err}",
+                qemu.display()
+            ))
+        })?;
         std::fs::create_dir_all(&work_dir).map_err(|err| {
             DriverError(format!(
                 "qemu driver: cannot create the work folder {}: {err}",
@@ -133,6 +151,7 @@ impl QemuDriver {
                 genisoimage: config_drive::GENISOIMAGE
                     .locate(None)
                     .map_err(|err| err.to_string()),
+                host,
             }),
             machines: Mutex::new(HashMap::new()),
             force_config_drive: true,
@@ -189,6 +208,13 @@ impl QemuDriver {
         self.lock()
             .get(server_id)
             .map(|entry| entry.machine.clone())
+    }
+
+    /// The server's plan, checked against what this host's qemu offers.
+    fn plan(&self, spec: &BootSpec) -> Result<BootPlan, DriverError> {
+        let plan = BootPlan::from_spec(spec)?;
+        plan.check_host(&self.settings.host)?;
+        Ok(plan)
     }
 
     /// Marks the transition begun and hands the order to the machine's task.
@@ -255,7 +281,7 @@ impl ComputeDriver for QemuDriver {
     }
 
     fn create(&self, spec: BootSpec) -> BoxFuture<'_, Result<(), DriverError>> {
-        let result = BootPlan::from_spec(&spec).map(|mut plan| {
+        let result = self.plan(&spec).map(|mut plan| {
             if self.force_config_drive && plan.config_drive.is_none() {
                 plan.config_drive = config_drive::contents(&spec, true);
             }
@@ -382,7 +408,7 @@ impl ComputeDriver for QemuDriver {
     /// the serial logs of earlier runs) is kept when it is still there; the next start
     /// prepares a fresh disk from the image, as a first boot does.
     fn restore(&self, spec: BootSpec, fault: Option<String>) -> Result<(), DriverError> {
-        let plan = BootPlan::from_spec(&spec)?;
+        let plan = self.plan(&spec)?;
         let machine = Machine::restored(self.work_dir.join(&spec.server_id), fault);
         self.adopt(&spec.server_id, machine, plan, false);
         Ok(())

@@ -19,6 +19,7 @@ use crate::db::{self, Change, Table};
 use crate::errors::ApiError;
 use crate::neutron::server_ports::NetworkInfo;
 use crate::nova::driver::{BootSpec, Secret, VmState};
+use crate::nova::image_meta;
 use crate::nova::images::{self, GlanceImage, ImageLookupError};
 use crate::nova::instance_metadata::{AVAILABILITY_ZONE, IMAGE_CONFIG_DRIVE};
 use crate::nova::microversion::Microversion;
@@ -180,6 +181,9 @@ pub(crate) async fn create(
             )));
         }
     }
+    // Nova reads the image's properties into typed fields next, and answers 400 for a value
+    // outside a field's enum.
+    image_meta::check(&image.boot.properties).map_err(bad_request)?;
     let part = |key: &str| image.boot.properties.get(key).cloned();
     let kernel = match part("kernel_id") {
         Some(id) => Some(lookup_image(&state, &caller, &token, &id).await?.boot),

@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use ferrostack_format_inspector::{Verdict, decide, inspect_file};
-use ferrostack_qemu::img::CreateSpec;
-use ferrostack_qemu::{HostForward, QemuImg, Vm};
+use ferrostack_qemu::img::{ConvertSpec, CreateSpec};
+use ferrostack_qemu::{HostForward, HostQemu, QemuImg, Uefi, Vm};
 use futures::FutureExt;
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -37,6 +37,8 @@ pub(crate) struct Settings {
     pub(crate) shutdown_grace: Duration,
     /// `genisoimage`, for config drives; why not, when it is missing.
     pub(crate) genisoimage: Result<PathBuf, String>,
+    /// The machine types and devices `qemu` offers.
+    pub(crate) host: HostQemu,
 }
 
 /// What the machine is doing.
@@ -567,7 +569,8 @@ pub(crate) async fn supervise(
 
 /// Makes the machine's folder: links to the image files (so that deleting the image in
 /// Glance does not pull the disk from under a server), checked with the format inspector,
-/// and a qcow2 overlay over the root image, so that the Glance file is never written.
+/// the root image converted to raw when it is in a format Nova converts, a qcow2 overlay over
+/// the root image (so that the Glance file is never written), and the UEFI variable store.
 async fn prepare(
     plan: &BootPlan,
     settings: &Settings,
@@ -581,6 +584,10 @@ async fn prepare(
     })?;
     let root = link(&plan.root, &dir.join("root-image")).await;
     let root_size = check(&plan.root, &root).await?;
+    let root = match plan.convert_from {
+        Some(format) => convert_to_raw(&plan.root, format, &root, &settings.qemu_img, dir).await?,
+        None => root,
+    };
     let mut kernel = None;
     if let Some(image) = &plan.kernel {
         let path = link(image, &dir.join("kernel")).await;
@@ -593,6 +600,13 @@ async fn prepare(
         check(image, &path).await?;
         ramdisk = Some(path);
     }
+    let uefi = if plan.hardware.uefi {
+        let code = Path::new(Uefi::DEBIAN_CODE);
+        let template = Path::new(Uefi::DEBIAN_VARS_TEMPLATE);
+        Some(uefi_files(&plan.root, code, template, dir).await?)
+    } else {
+        None
+    };
     let overlay = dir.join("disk.qcow2");
     let _ = tokio::fs::remove_file(&overlay).await;
     let mut create = CreateSpec::new(&overlay, "qcow2").backing(&root, plan.root_format);
@@ -614,6 +628,79 @@ async fn prepare(
         kernel,
         ramdisk,
         config_drive,
+        uefi,
+    })
+}
+
+/// Converts the root image (already passed by the format inspector) to raw in the machine's
+/// folder, as Nova's `fetch_to_raw` does: the declared format is named to qemu-img, never
+/// probed, and a failed conversion leaves no file behind.
+async fn convert_to_raw(
+    image: &ImageFile,
+    format: &str,
+    source: &Path,
+    qemu_img: &QemuImg,
+    dir: &Path,
+) -> Result<PathBuf, String> {
+    let target = dir.join("root-image.raw");
+    let partial = dir.join("root-image.raw.part");
+    let _ = tokio::fs::remove_file(&partial).await;
+    let spec = ConvertSpec::new(source, &partial, "raw").source_format(format);
+    if let Err(err) = qemu_img.convert(&spec).await {
+        let _ = tokio::fs::remove_file(&partial).await;
+        return Err(format!(
+            "qemu driver: image {} is unacceptable: Unable to convert image to raw: {err}",
+            image.label
+        ));
+    }
+    tokio::fs::rename(&partial, &target).await.map_err(|err| {
+        format!(
+            "qemu driver: cannot keep the converted image {}: {err}",
+            target.display()
+        )
+    })?;
+    Ok(target)
+}
+
+/// The UEFI firmware and the machine's own variable store (`nvram.fd` in its folder, copied
+/// from the template once and kept across reboots, as libvirt keeps a domain's nvram). A
+/// missing firmware file names the package that ships it.
+async fn uefi_files(
+    image: &ImageFile,
+    code: &Path,
+    template: &Path,
+    dir: &Path,
+) -> Result<Uefi, String> {
+    for file in [code, template] {
+        if !tokio::fs::try_exists(file).await.unwrap_or(false) {
+            return Err(format!(
+                "qemu driver: image {} boots UEFI (hw_firmware_type=uefi), but the firmware \
+                 file {} is missing; install the Debian package `{}`",
+                image.label,
+                file.display(),
+                Uefi::DEBIAN_PACKAGE
+            ));
+        }
+    }
+    let vars = dir.join("nvram.fd");
+    if !tokio::fs::try_exists(&vars).await.unwrap_or(false) {
+        let partial = dir.join("nvram.fd.part");
+        let copied = match tokio::fs::copy(template, &partial).await {
+            Ok(_) => tokio::fs::rename(&partial, &vars).await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = copied {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(format!(
+                "qemu driver: cannot copy the UEFI variable store {} to {}: {err}",
+                template.display(),
+                vars.display()
+            ));
+        }
+    }
+    Ok(Uefi {
+        code: code.to_owned(),
+        vars,
     })
 }
 
@@ -716,6 +803,71 @@ mod tests {
             disk_format: disk_format.into(),
             container_format: "bare".into(),
         }
+    }
+
+    #[tokio::test]
+    async fn a_failed_conversion_leaves_no_file_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let qemu_img = QemuImg::locate()
+            .unwrap_or_else(|err| panic!("this test converts with qemu-img: {err}"));
+        // Not a vmdk at all: qemu-img, told the format, refuses it.
+        let source = dir.path().join("root-image");
+        std::fs::write(&source, vec![0x5a; 4096]).unwrap();
+        let err = convert_to_raw(
+            &image_file(&source, "vmdk"),
+            "vmdk",
+            &source,
+            &qemu_img,
+            dir.path(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            err.starts_with(
+                "qemu driver: image 'evil' (i1) is unacceptable: Unable to convert image to raw: "
+            ),
+            "{err}"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["root-image"]);
+    }
+
+    #[tokio::test]
+    async fn uefi_needs_ovmf_and_keeps_the_machine_s_variable_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let image = image_file(Path::new("/glance/i1"), "qcow2");
+        let code = dir.path().join("CODE.fd");
+        let template = dir.path().join("VARS.fd");
+        let err = uefi_files(&image, &code, &template, dir.path())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "qemu driver: image 'evil' (i1) boots UEFI (hw_firmware_type=uefi), but the \
+                 firmware file {} is missing; install the Debian package `ovmf`",
+                code.display()
+            )
+        );
+        std::fs::write(&code, b"code").unwrap();
+        std::fs::write(&template, b"empty").unwrap();
+        let machine = dir.path().join("machine");
+        std::fs::create_dir(&machine).unwrap();
+        let uefi = uefi_files(&image, &code, &template, &machine)
+            .await
+            .unwrap();
+        assert_eq!(uefi.code, code);
+        assert_eq!(uefi.vars, machine.join("nvram.fd"));
+        assert_eq!(std::fs::read(&uefi.vars).unwrap(), b"empty");
+        // What the guest wrote survives the next boot.
+        std::fs::write(&uefi.vars, b"boot entries").unwrap();
+        let again = uefi_files(&image, &code, &template, &machine)
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(&again.vars).unwrap(), b"boot entries");
     }
 
     #[tokio::test]

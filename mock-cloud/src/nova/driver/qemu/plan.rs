@@ -1,13 +1,15 @@
 //! What to boot, decided from a [`BootSpec`] before anything runs: which files, in which
-//! format, with which kernel command line, memory and CPUs. Pure, so every rule is a unit test;
+//! format (and which to convert first), with which kernel command line, memory, CPUs and
+//! hardware ([`Hardware`], from the image's properties). Pure, so every rule is a unit test;
 //! the qemu argv it leads to is snapshot-tested.
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use ferrostack_qemu::{Disk, Nic, SystemInfo, VmBuilder};
+use ferrostack_qemu::{Disk, HostQemu, Nic, SystemInfo, Uefi, VmBuilder};
 
 use super::config_drive;
+use super::hardware::Hardware;
 use crate::nova::driver::{BootImage, BootNic, BootSpec, DriverError};
 use crate::nova::instance_metadata::Instance;
 
@@ -41,8 +43,12 @@ pub(crate) struct ImageFile {
 pub(crate) struct BootPlan {
     /// The root disk's image: `/dev/vda`.
     pub(crate) root: ImageFile,
-    /// The format qemu reads the root image in (`qcow2` or `raw`; never probed).
+    /// The format qemu reads the root image in (`qcow2` or `raw`; never probed): `raw` for
+    /// an image converted before boot.
     pub(crate) root_format: &'static str,
+    /// The `qemu-img` format of a root image that is converted to raw before boot (vmdk, vpc,
+    /// vhdx, vdi), as Nova does with `force_raw_images`.
+    pub(crate) convert_from: Option<&'static str>,
     /// The kernel (`kernel_id`), for a direct kernel boot.
     pub(crate) kernel: Option<ImageFile>,
     /// The initrd (`ramdisk_id`), with the kernel only.
@@ -61,6 +67,8 @@ pub(crate) struct BootPlan {
     pub(crate) server_id: String,
     /// What its config drive holds, when it gets one (see `config_drive`).
     pub(crate) config_drive: Option<Instance>,
+    /// Machine type, buses, NIC model, video, firmware and clock, from the image's properties.
+    pub(crate) hardware: Hardware,
 }
 
 /// The files of a prepared machine, in its own folder: links to the Glance files and the
@@ -75,6 +83,8 @@ pub(crate) struct PreparedFiles {
     pub(crate) ramdisk: Option<PathBuf>,
     /// The config drive, attached as a read-only cdrom.
     pub(crate) config_drive: Option<PathBuf>,
+    /// The UEFI firmware and the machine's own variable store, when it boots UEFI.
+    pub(crate) uefi: Option<Uefi>,
 }
 
 impl ImageFile {
@@ -122,13 +132,19 @@ fn nova_system_info(server_id: &str) -> SystemInfo {
 impl BootPlan {
     /// Decides what to boot. Refuses, with the image named, what the driver cannot boot:
     /// an image without bytes here, a kernel or ramdisk booted on its own, a disk format
-    /// qemu would have to guess.
+    /// qemu would have to guess, hardware properties Nova or libvirt refuse.
     pub(crate) fn from_spec(spec: &BootSpec) -> Result<BootPlan, DriverError> {
         let root = ImageFile::of(&spec.image, "root")?;
-        let root_format = match root.disk_format.as_str() {
-            "qcow2" => "qcow2",
+        let (root_format, convert_from) = match root.disk_format.as_str() {
+            "qcow2" => ("qcow2", None),
             // An ami's bytes are a raw filesystem or disk (Glance does not inspect them).
-            "raw" | "ami" => "raw",
+            "raw" | "ami" => ("raw", None),
+            // Nova converts what is not raw before boot (force_raw_images), naming the
+            // declared format to qemu-img; Glance's vhd is qemu's vpc.
+            "vmdk" => ("raw", Some("vmdk")),
+            "vhd" => ("raw", Some("vpc")),
+            "vhdx" => ("raw", Some("vhdx")),
+            "vdi" => ("raw", Some("vdi")),
             "aki" | "ari" => {
                 let what = if root.disk_format == "aki" {
                     "a kernel"
@@ -149,12 +165,13 @@ impl BootPlan {
             }
             other => {
                 return Err(DriverError(format!(
-                    "qemu driver: image {} is {other}; this driver boots qcow2, raw and \
-                     ami images",
+                    "qemu driver: image {} is {other}; this driver boots qcow2, raw, ami, \
+                     vmdk, vhd, vhdx and vdi images",
                     root.label
                 )));
             }
         };
+        let hardware = Hardware::from_image(&root.label, &spec.image.properties)?;
         let kernel = spec
             .kernel
             .as_ref()
@@ -179,11 +196,14 @@ impl BootPlan {
             .nics
             .iter()
             .enumerate()
-            .map(|(index, nic)| user_nic(index, nic, &spec.hostname))
+            .map(|(index, nic)| {
+                user_nic(index, nic, &spec.hostname).map(|user| user.model(hardware.nic_model))
+            })
             .collect::<Result<_, _>>()?;
         Ok(BootPlan {
             root,
             root_format,
+            convert_from,
             kernel,
             ramdisk,
             append,
@@ -193,7 +213,14 @@ impl BootPlan {
             nics,
             server_id: spec.server_id.clone(),
             config_drive: config_drive::contents(spec, false),
+            hardware,
         })
+    }
+
+    /// Refuses what the host's qemu cannot give this plan (a machine type, a device model),
+    /// as libvirt refuses it from its capabilities.
+    pub(crate) fn check_host(&self, host: &HostQemu) -> Result<(), DriverError> {
+        self.hardware.check_host(&self.root.label, host)
     }
 
     /// Every image file, root first, with the role it plays.
@@ -210,22 +237,38 @@ impl BootPlan {
         Some(flavor.max(image_virtual_size.unwrap_or(0)))
     }
 
-    /// The machine, ready to spawn: the overlay as a writable virtio disk, the direct kernel
-    /// boot when there is a kernel, VNC on loopback, the serial console into `serial_log`.
+    /// The machine, ready to spawn: the overlay as the writable root disk on the image's bus
+    /// (first to boot), the direct kernel boot when there is a kernel, the image's hardware,
+    /// VNC on loopback, the serial console into `serial_log`.
     pub(crate) fn vm_builder(
         &self,
         qemu: &Path,
         files: &PreparedFiles,
         serial_log: &Path,
     ) -> VmBuilder {
+        let hardware = &self.hardware;
         let mut builder = VmBuilder::new()
             .qemu_binary(qemu)
+            .machine(&hardware.machine)
             .memory_mib(self.memory_mib)
             .cpus(self.cpus)
-            .disk(Disk::writable(&files.overlay, "qcow2"))
+            .disk(
+                Disk::writable(&files.overlay, "qcow2")
+                    .bus(hardware.disk_bus)
+                    .boot_index(1),
+            )
+            .cdrom_bus(hardware.cdrom_bus)
+            .video(hardware.video)
+            .rtc(hardware.rtc)
             .vnc(true)
             .serial_log(serial_log)
             .system_info(nova_system_info(&self.server_id));
+        if let Some(model) = hardware.scsi_controller {
+            builder = builder.scsi_controller(model);
+        }
+        if let Some(uefi) = &files.uefi {
+            builder = builder.uefi(uefi.clone());
+        }
         for nic in &self.nics {
             builder = builder.nic(nic.clone());
         }
@@ -362,6 +405,10 @@ mod tests {
                 .config_drive
                 .as_ref()
                 .map(|_| PathBuf::from("/work/s1/disk.config")),
+            uefi: plan.hardware.uefi.then(|| Uefi {
+                code: PathBuf::from(Uefi::DEBIAN_CODE),
+                vars: PathBuf::from("/work/s1/nvram.fd"),
+            }),
         };
         let layout = RunLayout {
             accel: Accel::Tcg,
@@ -517,8 +564,15 @@ mod tests {
         );
         assert!(refuse(spec(image("r", "ari", &[]))).contains("is a ramdisk (ari)"));
         assert_eq!(
-            refuse(spec(image("v", "vmdk", &[]))),
-            "qemu driver: image 'v-name' (v) is vmdk; this driver boots qcow2, raw and ami images"
+            refuse(spec(image("v", "iso", &[]))),
+            "qemu driver: image 'v-name' (v) is iso; this driver boots qcow2, raw, ami, vmdk, \
+             vhd, vhdx and vdi images"
+        );
+        // The image's hardware properties are read here too.
+        assert_eq!(
+            refuse(spec(image("w", "qcow2", &[("hw_disk_bus", "xen")]))),
+            "qemu driver: image 'w-name' (w): hw_disk_bus=xen: Requested hardware 'xen' is not \
+             supported by the 'qemu' virt driver"
         );
         let mut nameless = image("n", "qcow2", &[]);
         nameless.name = None;
@@ -537,6 +591,99 @@ mod tests {
         let mut kernel_elsewhere = ami(&[]);
         kernel_elsewhere.kernel.as_mut().unwrap().data_path = None;
         assert!(refuse(kernel_elsewhere).contains("the kernel image 'k-name' (k) has no data"));
+    }
+
+    #[test]
+    fn argv_ide_disk_and_e1000_nic_as_for_a_windows_guest() {
+        let plan = BootPlan::from_spec(&BootSpec {
+            nics: vec![boot_nic(3)],
+            ..spec(image(
+                "win",
+                "qcow2",
+                &[
+                    ("hw_disk_bus", "ide"),
+                    ("hw_vif_model", "e1000"),
+                    ("os_type", "windows"),
+                ],
+            ))
+        })
+        .unwrap();
+        insta::assert_debug_snapshot!(argv(&plan));
+    }
+
+    #[test]
+    fn argv_q35_uefi_sata_rtl8139_cirrus() {
+        let plan = BootPlan::from_spec(&BootSpec {
+            nics: vec![boot_nic(3)],
+            ..ami(&[
+                ("hw_machine_type", "q35"),
+                ("hw_firmware_type", "uefi"),
+                ("hw_disk_bus", "sata"),
+                ("hw_vif_model", "rtl8139"),
+                ("hw_video_model", "cirrus"),
+            ])
+        })
+        .unwrap();
+        insta::assert_debug_snapshot!(argv(&plan));
+    }
+
+    #[test]
+    fn argv_scsi_disk_on_the_named_controller() {
+        let plan = BootPlan::from_spec(&spec(image(
+            "s",
+            "qcow2",
+            &[("hw_disk_bus", "scsi"), ("hw_scsi_model", "virtio-scsi")],
+        )))
+        .unwrap();
+        let argv = argv(&plan);
+        let devices: Vec<&str> = argv
+            .windows(2)
+            .filter(|pair| pair[0] == "-device")
+            .map(|pair| pair[1].as_str())
+            .collect();
+        assert!(devices.contains(&"virtio-scsi-pci,id=scsi0"), "{devices:?}");
+        assert!(
+            devices.contains(&"scsi-hd,bus=scsi0.0,drive=disk0,bootindex=1"),
+            "{devices:?}"
+        );
+    }
+
+    #[test]
+    fn formats_nova_converts_are_converted_to_raw_naming_qemu_s_format() {
+        for (glance, qemu) in [
+            ("vmdk", "vmdk"),
+            ("vhd", "vpc"),
+            ("vhdx", "vhdx"),
+            ("vdi", "vdi"),
+        ] {
+            let plan = BootPlan::from_spec(&spec(image("c", glance, &[]))).unwrap();
+            assert_eq!(
+                (plan.root_format, plan.convert_from),
+                ("raw", Some(qemu)),
+                "{glance}"
+            );
+        }
+        let plan = BootPlan::from_spec(&spec(image("q", "qcow2", &[]))).unwrap();
+        assert_eq!(plan.convert_from, None);
+    }
+
+    #[test]
+    fn the_host_check_names_the_image() {
+        let plan = BootPlan::from_spec(&spec(image(
+            "v",
+            "qcow2",
+            &[("hw_machine_type", "pc-q35-0.1")],
+        )))
+        .unwrap();
+        let host = HostQemu {
+            machines: vec!["pc".into()],
+            devices: ["virtio-net-pci", "virtio-vga"].map(str::to_owned).into(),
+        };
+        assert_eq!(
+            plan.check_host(&host).unwrap_err().0,
+            "qemu driver: image 'v-name' (v): hw_machine_type=pc-q35-0.1: 'pc-q35-0.1' is not \
+             valid/supported machine type, Supported machine types are: ['pc']"
+        );
     }
 
     #[test]
