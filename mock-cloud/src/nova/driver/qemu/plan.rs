@@ -39,7 +39,7 @@ pub(crate) struct ImageFile {
 /// Everything needed to start the server's qemu, from its [`BootSpec`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct BootPlan {
-    /// The root disk's image: `/dev/vda`.
+    /// The root disk's image (`/dev/vda` when its bus is virtio).
     pub(crate) root: ImageFile,
     /// The format qemu reads the root image in (`qcow2` or `raw`; never probed): `raw` for
     /// an image converted before boot.
