@@ -115,6 +115,8 @@ impl QemuDriver {
     /// folder of `work_dir`, which is created when missing. Fails, naming the Debian package to
     /// install, when `qemu-system-x86_64` or `qemu-img` is absent; a missing `genisoimage`
     /// (package `genisoimage`) fails only the servers that need a config drive, naming it.
+    /// Asks qemu for its machine types and devices (two runs, about 0.1 s, blocking), as
+    /// libvirt reads its capabilities.
     pub fn new(work_dir: impl Into<PathBuf>) -> Result<QemuDriver, DriverError> {
         let work_dir = work_dir.into();
         let qemu = Program::QEMU_SYSTEM_X86_64

@@ -6,15 +6,29 @@
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use ferrostack_qemu::{Disk, HostQemu, Nic, SystemInfo, Uefi, VmBuilder};
+use ferrostack_qemu::{Disk, DiskBus, HostQemu, Nic, SystemInfo, Uefi, VmBuilder};
 
 use super::config_drive;
 use super::hardware::Hardware;
 use crate::nova::driver::{BootImage, BootNic, BootSpec, DriverError};
 use crate::nova::instance_metadata::Instance;
 
-/// The kernel command line of an ami booted without an `os_command_line` property.
+/// The kernel command line of an ami booted without an `os_command_line` property, its root
+/// on a virtio disk.
 pub(crate) const DEFAULT_COMMAND_LINE: &str = "console=ttyS0 root=/dev/vda";
+
+/// The default command line for a root disk on `bus`: the root device named as Nova names it
+/// (`hd` for ide, `sd` for scsi, sata and usb, `fd` for fdc), whatever the guest's kernel
+/// calls it.
+fn default_command_line(bus: DiskBus) -> String {
+    let prefix = match bus {
+        DiskBus::Virtio => "vd",
+        DiskBus::Ide => "hd",
+        DiskBus::Scsi | DiskBus::Sata | DiskBus::Usb => "sd",
+        DiskBus::Fdc => "fd",
+    };
+    DEFAULT_COMMAND_LINE.replace("/dev/vda", &format!("/dev/{prefix}a"))
+}
 
 /// The image property that carries an ami's kernel command line (Glance/Nova libvirt).
 pub(crate) const COMMAND_LINE_PROPERTY: &str = "os_command_line";
@@ -41,7 +55,7 @@ pub(crate) struct ImageFile {
 /// Everything needed to start the server's qemu, from its [`BootSpec`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct BootPlan {
-    /// The root disk's image: `/dev/vda`.
+    /// The root disk's image (`/dev/vda` when its bus is virtio).
     pub(crate) root: ImageFile,
     /// The format qemu reads the root image in (`qcow2` or `raw`; never probed): `raw` for
     /// an image converted before boot.
@@ -189,7 +203,7 @@ impl BootPlan {
                 .get(COMMAND_LINE_PROPERTY)
                 .map(|line| line.trim().to_owned())
                 .filter(|line| !line.is_empty())
-                .unwrap_or_else(|| DEFAULT_COMMAND_LINE.to_owned());
+                .unwrap_or_else(|| default_command_line(hardware.disk_bus));
             format!("{line} {SERVER_ARG}={}", spec.server_id)
         });
         let nics = spec
@@ -538,6 +552,18 @@ mod tests {
         assert_eq!(plan.append.as_deref(), Some(&*default));
         let blank = BootPlan::from_spec(&ami(&[("os_command_line", "  ")])).unwrap();
         assert_eq!(blank.append.as_deref(), Some(&*default));
+        // The root device as Nova names it on the image's bus.
+        for (bus, root) in [
+            ("ide", "/dev/hda"),
+            ("sata", "/dev/sda"),
+            ("fdc", "/dev/fda"),
+        ] {
+            let plan = BootPlan::from_spec(&ami(&[("hw_disk_bus", bus)])).unwrap();
+            assert_eq!(
+                plan.append.unwrap(),
+                format!("console=ttyS0 root={root} ferrostack_server=s1")
+            );
+        }
         assert_eq!(
             plan.images().map(|i| i.id.as_str()).collect::<Vec<_>>(),
             ["m", "k", "r"]
