@@ -291,7 +291,9 @@ async fn the_driver_is_handed_what_the_metadata_shows() {
         .await;
     let (_, given) = n.boot(json!({"adminPass": "Chosen-pass-1"})).await;
     assert_eq!(given["server"]["adminPass"], "Chosen-pass-1");
-    let specs = n.driver.specs.lock().unwrap();
+    // Each NIC names its network, as network_data.json does.
+    let (_, networks) = n.cloud_networks().await;
+    let specs = n.driver.specs.lock().unwrap().clone();
     assert_eq!(specs.len(), 3);
     let (first, second) = (&specs[0], &specs[1]);
     let project = n.cloud.project_id("demo").unwrap();
@@ -327,8 +329,6 @@ async fn the_driver_is_handed_what_the_metadata_shows() {
         "Chosen-pass-1"
     );
     assert!(!format!("{first:?}").contains(answer));
-    // Each NIC names its network, as network_data.json does.
-    let (_, networks) = n.cloud_networks().await;
     let private = networks["networks"]
         .as_array()
         .unwrap()

@@ -512,6 +512,56 @@ async fn a_server_boots_with_its_config_drive_on_the_cdrom_kept_across_reboots()
 }
 
 #[tokio::test]
+async fn a_failing_genisoimage_is_the_server_s_fault_naming_its_drive() {
+    let tiny = tiny().await;
+    let work = tempfile::tempdir().unwrap();
+    let driver = Arc::new(
+        QemuDriver::new(work.path())
+            .unwrap_or_else(|err| panic!("the qemu driver cannot start: {err}"))
+            .genisoimage("/bin/false"),
+    );
+    let cloud = MockCloud::builder()
+        .compute_driver(driver.clone())
+        .start()
+        .await
+        .unwrap();
+    let token = cloud.token("demo", "demo").unwrap();
+    let cloud = Cloud {
+        cloud,
+        driver,
+        token,
+        http: http(),
+        work,
+    };
+    let image = cloud
+        .upload(
+            "tiny-disk",
+            "qcow2",
+            "bare",
+            json!({}),
+            &tiny.image.bootable_qcow2,
+        )
+        .await;
+    let id = cloud.create_server("no-drive", &image).await;
+    let server = cloud.wait_status(&id, "ERROR").await;
+    let fault = server["fault"]["message"].as_str().unwrap();
+    let drive = cloud.work.path().join(&id).join("disk.config");
+    assert!(
+        fault.starts_with(&format!(
+            "qemu driver: cannot make the config drive {} of server {id}: `/bin/false -o ",
+            drive.display()
+        )),
+        "{fault}"
+    );
+    let left: Vec<String> = std::fs::read_dir(cloud.work.path().join(&id))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("config"))
+        .collect();
+    assert!(left.is_empty(), "half-made drive files: {left:?}");
+}
+
+#[tokio::test]
 async fn kernel_panics_and_garbage_kernels_end_in_error_never_as_a_good_boot() {
     let cloud = cloud().await;
     let tiny = tiny().await;
