@@ -82,22 +82,36 @@ fn names_its_type(blob: &[u8], kind: &str) -> bool {
     rest.get(..len) == Some(kind.as_bytes())
 }
 
-/// An ed25519-shaped public key line around random bytes, and a matching-looking private key.
-/// The mock has no key-generation crypto: the pair is well-formed text, not a usable key.
-fn generated(name: &str) -> (String, String) {
-    let point: [u8; 32] = rand::random();
+/// A new key pair as Nova's `crypto.generate_key_pair` makes one: RSA 2048, the private key
+/// in PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`), the public key as an OpenSSH line ending in
+/// `Generated-by-Nova`. A real key: ssh logs in with it.
+fn generated() -> Result<(String, String), String> {
+    use rsa::pkcs1::{EncodeRsaPrivateKey as _, LineEnding};
+    use rsa::traits::PublicKeyParts as _;
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
+        .map_err(|err| format!("cannot generate a key pair: {err}"))?;
+    let private = key
+        .to_pkcs1_pem(LineEnding::LF)
+        .map_err(|err| format!("cannot encode the key pair: {err}"))?;
     let mut blob = Vec::new();
-    for part in [b"ssh-ed25519".as_slice(), point.as_slice()] {
+    let mut put = |part: &[u8]| {
         blob.extend_from_slice(&(part.len() as u32).to_be_bytes());
         blob.extend_from_slice(part);
+    };
+    put(b"ssh-rsa");
+    put(&mpint(&key.e().to_bytes_be()));
+    put(&mpint(&key.n().to_bytes_be()));
+    let public = format!("ssh-rsa {} Generated-by-Nova", STANDARD.encode(&blob));
+    Ok((public, private.to_string()))
+}
+
+/// An SSH `mpint` of a positive big-endian number: a zero byte first when the top bit is set.
+fn mpint(bytes: &[u8]) -> Vec<u8> {
+    let trimmed: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
+    match trimmed.first() {
+        Some(first) if first & 0x80 != 0 => [&[0u8][..], &trimmed].concat(),
+        _ => trimmed,
     }
-    let public = format!("ssh-ed25519 {} Generated-by-Nova", STANDARD.encode(&blob));
-    let secret: [u8; 64] = rand::random();
-    let private = format!(
-        "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
-        STANDARD.encode([blob.as_slice(), secret.as_slice(), name.as_bytes()].concat())
-    );
-    (public, private)
 }
 
 fn valid_name(name: &str, version: Microversion) -> bool {
@@ -192,7 +206,7 @@ pub(crate) async fn create(
             ));
         }
         None => {
-            let (public, private) = generated(name);
+            let (public, private) = generated().map_err(bad_request)?;
             (public, Some(private))
         }
     };
@@ -304,9 +318,11 @@ mod tests {
 
     #[test]
     fn generated_keys_have_a_fingerprint() {
-        let (public, private) = generated("k");
-        assert!(public.starts_with("ssh-ed25519 "));
-        assert!(private.contains("OPENSSH PRIVATE KEY"));
+        let (public, private) = generated().unwrap();
+        assert!(public.starts_with("ssh-rsa ") && public.ends_with(" Generated-by-Nova"));
+        assert!(private.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
+        assert_eq!(mpint(&[0x00, 0x7f]), vec![0x7f]);
+        assert_eq!(mpint(&[0x80]), vec![0x00, 0x80]);
         let fp = fingerprint(&public).unwrap();
         assert_eq!(fp.len(), 47);
         assert!(fingerprint("ssh-rsa not*base64").is_err());
