@@ -20,6 +20,8 @@ impl Program {
     pub const QEMU_IMG: Program = Program::new("qemu-img", "qemu-utils");
     /// `qemu-system-x86_64`.
     pub const QEMU_SYSTEM_X86_64: Program = Program::new("qemu-system-x86_64", "qemu-system-x86");
+    /// `setpriv` (util-linux), which starts qemu so that it dies with its owner.
+    pub const SETPRIV: Program = Program::new("setpriv", "util-linux");
     /// A program named `name`, shipped by the Debian package `package`.
     pub const fn new(name: &'static str, package: &'static str) -> Self {
         Program { name, package }

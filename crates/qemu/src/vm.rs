@@ -472,14 +472,26 @@ impl VmBuilder {
         let listener = UnixListener::bind(&layout.qmp_socket)
             .map_err(|err| Error::io("cannot listen on", &layout.qmp_socket, err))?;
         tracing::info!(command = %command_line, "starting qemu");
-        let mut child = tokio::process::Command::new(&program)
+        // Killed by the kernel when the thread that started it goes (a runtime's worker: the
+        // process ending, even SIGKILLed), so that no owner leaves a qemu running: util-linux's
+        // `setpriv --pdeathsig` sets that and execs qemu in place (same pid, same argv after).
+        let mut command = match Program::SETPRIV.locate(None) {
+            Ok(setpriv) => {
+                let mut command = tokio::process::Command::new(setpriv);
+                command.args(["--pdeathsig", "KILL", "--"]).arg(&program);
+                command
+            }
+            Err(_) => tokio::process::Command::new(&program),
+        };
+        command
             .args(&argv)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             // Its own process group, so that drop can kill anything qemu started too.
-            .process_group(0)
+            .process_group(0);
+        let mut child = command
             .spawn()
             .map_err(|source| Error::Spawn {
                 command: command_line.clone(),
