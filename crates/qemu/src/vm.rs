@@ -491,12 +491,10 @@ impl VmBuilder {
             .kill_on_drop(true)
             // Its own process group, so that drop can kill anything qemu started too.
             .process_group(0);
-        let mut child = command
-            .spawn()
-            .map_err(|source| Error::Spawn {
-                command: command_line.clone(),
-                source,
-            })?;
+        let mut child = command.spawn().map_err(|source| Error::Spawn {
+            command: command_line.clone(),
+            source,
+        })?;
         let pid = child.id().unwrap_or_default();
         let serial_log = self
             .serial_log

@@ -753,9 +753,10 @@ fn image_files() -> Vec<(&'static str, String)> {
         ),
         (
             "etc/cloud/cloud.cfg.d/90-ferrostack.cfg",
-            "# ferrostack image build: no password logins, a locale that needs no generating,\n\
-             # the instance's name in /etc/hosts (sudo looks it up).\n\
-             ssh_pwauth: false\nlocale: C.UTF-8\nmanage_etc_hosts: true\n"
+            "# ferrostack image build: a locale that needs no generating, the instance's name\n\
+             # in /etc/hosts (sudo looks it up). Password logins are off in sshd's own\n\
+             # configuration: ssh_pwauth here would restart sshd under the first logins.\n\
+             locale: C.UTF-8\nmanage_etc_hosts: true\n"
                 .to_owned(),
         ),
         // Empty: systemd makes one per instance on first boot.
