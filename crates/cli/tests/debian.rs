@@ -380,7 +380,10 @@ async fn a_debian_image_boots_with_cloud_init_and_lets_the_key_in_over_ssh() {
     assert_eq!(said("cat /var/tmp/ferrostack-runcmd"), "vm-qcow2");
     assert_eq!(said("sudo blkid -s LABEL -o value /dev/sr0"), "config-2");
     let server_id = fstack(&["server", "show", "vm-qcow2", "-f", "value", "-c", "id"]);
-    assert_eq!(said("sudo cat /sys/class/dmi/id/product_uuid"), server_id.trim());
+    assert_eq!(
+        said("sudo cat /sys/class/dmi/id/product_uuid"),
+        server_id.trim()
+    );
     assert_eq!(said("sudo -n true && echo root"), "root");
 
     // A key the cloud never saw is refused by sshd.

@@ -293,7 +293,7 @@ async fn boot_to_ssh(
         let out = ssh(
             key,
             &address,
-            "cat /var/tmp/ferrostack-smoke; . /etc/os-release; echo $PRETTY_NAME",
+            "cat /var/tmp/ferrostack-smoke; echo; . /etc/os-release; echo $PRETTY_NAME",
         )
         .await?;
         if out.status.success() {
