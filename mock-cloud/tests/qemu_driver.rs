@@ -465,8 +465,16 @@ async fn a_server_boots_with_its_config_drive_on_the_cdrom_kept_across_reboots()
     let drive = cloud.work.path().join(&id).join("disk.config");
     let cmdline = std::fs::read(format!("/proc/{}/cmdline", cloud.pid(&id))).unwrap();
     let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-    let cdrom = format!("file={},media=cdrom,readonly=on", drive.display());
+    let cdrom = format!(
+        "file={},if=none,id=cdrom0,format=raw,media=cdrom,readonly=on",
+        drive.display()
+    );
     assert!(cmdline.contains(&cdrom), "{cmdline}");
+    // Nova's pc machine: the drive is an IDE cdrom, which every Linux kernel reads.
+    assert!(
+        cmdline.contains("-device ide-cd,bus=ide.0,unit=0,drive=cdrom0"),
+        "{cmdline}"
+    );
     let iso = drive.to_str().unwrap();
     assert!(isoinfo(&["-d", "-i", iso]).contains("Volume id: config-2"));
     let meta: Value = serde_json::from_str(&isoinfo(&[

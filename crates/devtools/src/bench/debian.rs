@@ -16,6 +16,21 @@ use super::measure::Tools;
 use super::report::{Cell, Section, Unit};
 use xtask::workspace_root;
 
+/// Runs the section; a build that fails is reported in it (the e2e test is what fails on
+/// a broken build, not the speed report).
+pub fn run_or_note(tools: &Tools, plan: &Plan, out_dir: &Path) -> Section {
+    run(tools, plan, out_dir).unwrap_or_else(|err| {
+        let mut section = Section::new(
+            "debian",
+            "Debian image (`fstack image build --distro debian-12`) and boot to SSH",
+            "ferrostack",
+            "none",
+        );
+        section.note(format!("Not measured: {err:#}"));
+        section
+    })
+}
+
 /// Runs the section.
 pub fn run(tools: &Tools, plan: &Plan, out_dir: &Path) -> Result<Section> {
     let mut section = Section::new(
