@@ -190,6 +190,10 @@ async fn a_debian_image_boots_with_cloud_init_and_lets_the_key_in_over_ssh() {
         started.elapsed(),
         built["root_cached"]
     );
+    // Shown only when the test fails: a full disk (the mock's Glance stores under the
+    // system's temporary directory) answers 413 to an upload.
+    let df = run(Command::new("df").args(["-h"]).arg(work.path()).arg(&cache));
+    eprintln!("{}", String::from_utf8_lossy(&df.stdout));
     let path = |field: &str| built[field].as_str().unwrap().to_owned();
     let check =
         run(Command::new("qemu-img").args(["check", "-f", "qcow2", &path("bootable_qcow2")]));

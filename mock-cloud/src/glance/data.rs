@@ -164,12 +164,24 @@ fn hashing_error() -> ApiError {
     )
 }
 
+/// Glance's answers to a store that cannot take the bytes: 413 when it is full (the
+/// store's `StorageFull`), 503 for any other failure to write (`StorageWriteDenied`).
 fn storage_error(e: std::io::Error) -> ApiError {
-    ApiError::new(
-        Service::Image,
-        StatusCode::SERVICE_UNAVAILABLE,
-        format!("Insufficient permissions on image storage media: {e}"),
-    )
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge => {
+            ApiError::new(
+                Service::Image,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("Image storage media is full: {e}"),
+            )
+        }
+        _ => ApiError::new(
+            Service::Image,
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Insufficient permissions on image storage media: {e}"),
+        ),
+    }
 }
 
 /// Checks a received stream (size promise, format gate) and makes it the image's data:
@@ -518,6 +530,24 @@ pub(crate) async fn import(
 mod tests {
     use super::*;
     use crate::cloud::seed::SeedImage;
+
+    #[test]
+    fn a_full_store_is_glance_s_413_and_other_write_failures_its_503() {
+        let full = storage_error(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        assert_eq!(full.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(
+            full.message.starts_with("Image storage media is full: "),
+            "{}",
+            full.message
+        );
+        let denied = storage_error(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert_eq!(denied.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            denied
+                .message
+                .starts_with("Insufficient permissions on image storage media: ")
+        );
+    }
 
     /// An upload whose future is dropped while it waits for more of the body (what a client
     /// reset, an HTTP/2 cancel or a shutdown does to its handler).

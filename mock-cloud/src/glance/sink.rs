@@ -9,7 +9,7 @@
 //! memory flat: the reader waits for the slowest of the three.
 
 use std::fs::File;
-use std::io::{self, IoSlice, Write};
+use std::io::{self, IoSlice, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -146,24 +146,69 @@ fn each_chunk(mut batches: mpsc::Receiver<Batch>, mut f: impl FnMut(&[u8])) {
     }
 }
 
-/// Writes each batch with as few `writev` calls as the kernel allows, then fsyncs if asked.
+/// Zero runs of the stream are left as holes rather than written, aligned on blocks of this
+/// many bytes: a 2 GiB raw disk that is mostly empty takes the disk space of its data only.
+/// Holes read back as zeros, so what is stored is byte for byte what was sent.
+const HOLE: usize = 64 * 1024;
+
+/// Writes each batch with as few `writev` calls as the kernel allows, skipping every piece
+/// that is all zeros (a hole the file gets by seeking past it), then fsyncs if asked.
 /// Returning (early, on an error) closes the feed, which the sender notices.
 fn write_batches(mut file: File, mut batches: mpsc::Receiver<Batch>, sync: bool) -> io::Result<()> {
+    // `offset` is how far into the stream we are; `cursor` is where the file's is.
+    let (mut offset, mut cursor) = (0u64, 0u64);
     while let Some(batch) = batches.blocking_recv() {
-        let mut slices: Vec<IoSlice<'_>> = batch.iter().map(|c| IoSlice::new(c)).collect();
-        let mut rest = &mut slices[..];
-        while !rest.is_empty() {
-            match file.write_vectored(rest) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => IoSlice::advance_slices(&mut rest, n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+        let mut run: Vec<IoSlice<'_>> = Vec::new();
+        for chunk in batch.iter() {
+            let mut rest = &chunk[..];
+            while !rest.is_empty() {
+                // Up to the next HOLE boundary of the stream.
+                let room = HOLE - (offset % HOLE as u64) as usize;
+                let (piece, after) = rest.split_at(room.min(rest.len()));
+                if is_zero(piece) {
+                    write_all_vectored(&mut file, &mut run)?;
+                } else {
+                    if run.is_empty() && cursor != offset {
+                        file.seek(SeekFrom::Start(offset))?;
+                    }
+                    run.push(IoSlice::new(piece));
+                    cursor = offset + piece.len() as u64;
+                }
+                offset += piece.len() as u64;
+                rest = after;
             }
         }
+        write_all_vectored(&mut file, &mut run)?;
+    }
+    if cursor != offset {
+        // The stream ended in a hole: the file still has the stream's length.
+        file.set_len(offset)?;
     }
     if sync {
         file.sync_all()?;
     }
+    Ok(())
+}
+
+/// Whether every byte of `piece` is zero (word-wide ORs: the compiler vectorises them).
+fn is_zero(piece: &[u8]) -> bool {
+    piece
+        .chunks(256)
+        .all(|block| block.iter().fold(0u8, |acc, &b| acc | b) == 0)
+}
+
+/// Writes all of `run` at the file's cursor, and empties it.
+fn write_all_vectored(file: &mut File, run: &mut Vec<IoSlice<'_>>) -> io::Result<()> {
+    let mut rest = &mut run[..];
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    run.clear();
     Ok(())
 }
 
@@ -225,5 +270,30 @@ mod tests {
             Ok(()) => sink.finish().await.unwrap_err(),
         };
         assert!(matches!(err, SinkError::Write(_)), "{err:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn zero_runs_become_holes_and_read_back_as_zeros() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data");
+        // Data, 8 MiB of zeros, data cut across a HOLE boundary, and a stream that ends in
+        // zeros: the file keeps the stream's length.
+        let mut data = vec![7u8; 3000];
+        data.resize(3000 + 8 * BATCH, 0);
+        data.extend((0..2 * HOLE).map(|i| (i % 251) as u8 | 1));
+        data.resize(data.len() + 3 * BATCH + 17, 0);
+        let mut sink = Sink::start(File::create(&path).unwrap(), false);
+        for chunk in data.chunks(40_961) {
+            sink.push(Bytes::copy_from_slice(chunk)).await.unwrap();
+        }
+        assert_eq!(sink.finish().await.unwrap(), expected(&data));
+        assert!(std::fs::read(&path).unwrap() == data);
+        let allocated = std::fs::metadata(&path).unwrap().blocks() * 512;
+        assert!(
+            allocated < 1024 * 1024,
+            "{allocated} bytes allocated for {} of data",
+            3000 + 2 * HOLE
+        );
     }
 }
