@@ -23,7 +23,8 @@ pub enum Cell {
     Plain(Value),
     /// A list shown as `a, b` in tables (osc's `ListColumn`), a list elsewhere.
     List(Vec<String>),
-    /// A mapping shown as `k='v', k2='v2'` in tables (osc's `DictColumn`), a map elsewhere.
+    /// A mapping shown as `k='v', k2='v2'` in tables (osc's `DictColumn`), a map elsewhere:
+    /// in its own order in json and `value`, sorted in yaml and tables, as osc prints a dict.
     Dict(Vec<(String, Value)>),
     /// A value with its own table rendering (osc's other formattable columns: a power
     /// state shown as `Running` but carried as `1`, addresses shown as `net=10.0.0.3`).
@@ -38,7 +39,8 @@ pub enum Cell {
     Ordered {
         /// What tables show.
         human: String,
-        /// What json and yaml carry.
+        /// What json carries, objects made with [`ordered`] keeping their order (yaml
+        /// sorts them, as PyYAML does).
         machine: Value,
         /// What `value`, `csv` and `shell` print.
         repr: String,
@@ -81,7 +83,21 @@ impl Cell {
             Cell::Plain(v) => v.clone(),
             Cell::List(items) => Value::Array(items.iter().cloned().map(Value::String).collect()),
             Cell::Dict(pairs) => Value::Object(pairs.iter().cloned().collect()),
-            Cell::Formatted { machine, .. } | Cell::Ordered { machine, .. } => machine.clone(),
+            Cell::Formatted { machine, .. } => machine.clone(),
+            Cell::Ordered { machine, .. } => self::json::unordered(machine),
+        }
+    }
+
+    /// What json carries: the machine value, a mapping's keys in its own order (Python's
+    /// `json.dump` keeps a dict's insertion order, where YAML's dump sorts them).
+    fn json_value(&self) -> Value {
+        match self {
+            Cell::Dict(pairs) => {
+                let names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+                ordered_object(&names, pairs.iter().map(|(_, v)| v.clone()))
+            }
+            Cell::Ordered { machine, .. } => machine.clone(),
+            other => other.machine(),
         }
     }
 
@@ -306,7 +322,7 @@ pub fn render_list(
         Format::Json => {
             let items: Vec<Value> = rows
                 .iter()
-                .map(|r| ordered_object(&names, r.iter().map(|c| c.machine())))
+                .map(|r| ordered_object(&names, r.iter().map(|c| c.json_value())))
                 .collect();
             json_text(&Value::Array(items), opts)
         }
@@ -376,7 +392,7 @@ pub fn render_one(
         Format::Json => json_text(
             &ordered_object(
                 &fields.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
-                fields.iter().map(|(_, c)| c.machine()),
+                fields.iter().map(|(_, c)| c.json_value()),
             ),
             opts,
         ),

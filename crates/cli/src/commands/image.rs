@@ -135,7 +135,10 @@ async fn show(ctx: &Context, args: ImageShow) -> Result<()> {
         .images()
         .find(&args.image)
         .await?;
-    print::one(&args.output, fields::show(&image, args.human_readable))
+    print::one(
+        &args.output,
+        fields::show(&image, args.human_readable, args.layout),
+    )
 }
 
 /// `image set`: (de)activation first, then the membership answer, then one JSON-patch with

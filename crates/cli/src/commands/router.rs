@@ -177,6 +177,7 @@ fn interfaces_info(info: &[(String, Option<String>, Option<String>)]) -> Cell {
         .iter()
         .map(|i| crate::output::ordered(&KEYS, values(i).into_iter()))
         .collect();
+    let human = display::py_json(&Value::Array(ordered.clone()));
     let repr: Vec<String> = info
         .iter()
         .map(|i| {
@@ -189,12 +190,8 @@ fn interfaces_info(info: &[(String, Option<String>, Option<String>)]) -> Cell {
         })
         .collect();
     Cell::Ordered {
-        human: display::py_json(&Value::Array(ordered)),
-        machine: Value::Array(
-            info.iter()
-                .map(|i| Value::Object(KEYS.iter().map(|k| k.to_string()).zip(values(i)).collect()))
-                .collect(),
-        ),
+        human,
+        machine: Value::Array(ordered),
         repr: format!("[{}]", repr.join(", ")),
     }
 }

@@ -22,6 +22,29 @@ pub fn ordered_object(names: &[&str], values: impl Iterator<Item = Value>) -> Va
 
 const ORDERED: &str = "\u{0}ordered";
 
+/// `v` with every object made by [`ordered_object`] turned back into a plain (sorted) one.
+pub fn unordered(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => match map.get(ORDERED) {
+            Some(Value::Array(pairs)) if map.len() == 1 => Value::Object(
+                pairs
+                    .iter()
+                    .filter_map(|p| match p {
+                        Value::Array(kv) if kv.len() == 2 => Some((
+                            kv[0].as_str().unwrap_or_default().to_owned(),
+                            unordered(&kv[1]),
+                        )),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => Value::Object(map.iter().map(|(k, v)| (k.clone(), unordered(v))).collect()),
+        },
+        Value::Array(items) => Value::Array(items.iter().map(unordered).collect()),
+        other => other.clone(),
+    }
+}
+
 /// JSON as Python's `json.dump(indent=2)` writes it (or compact `, ` / `: ` with `--noindent`).
 pub fn json_text(v: &Value, opts: &Options) -> String {
     let mut out = String::new();

@@ -131,7 +131,7 @@ pub fn same_json(t: &TestCloud, args: &[&str]) {
         our_json, osc_json,
         "{args:?}\n--- openstack\n{osc}\n--- fstack\n{ours}"
     );
-    // The columns come in the same order too (serde_json sorts keys: read the text).
+    // The keys come in the same order too, nested ones included: byte for byte.
     assert!(
         !top_level_keys(&ours).is_empty(),
         "{args:?}: no keys in\n{ours}"
@@ -140,6 +140,10 @@ pub fn same_json(t: &TestCloud, args: &[&str]) {
         top_level_keys(&ours),
         top_level_keys(&osc),
         "{args:?}: column order"
+    );
+    assert_eq!(
+        ours, osc,
+        "{args:?}: the same values, but not the same text"
     );
 }
 

@@ -4,7 +4,7 @@
 //! extra property survives in [`Image::properties`], and timestamps accept every form the
 //! services emit. A field of the wrong type is still an error, and it names its JSON path.
 
-use std::collections::BTreeMap;
+use indexmap::IndexMap;
 use std::fmt;
 
 use jiff::Timestamp;
@@ -304,10 +304,12 @@ pub struct Image {
     pub file: Option<String>,
     /// The path of its schema (`/v2/schemas/image`).
     pub schema: Option<String>,
-    /// Every other key, as sent: extra properties (`kernel_id`, `os_distro`...), and
-    /// deployment-dependent fields (`direct_url`, `locations`, `stores`, `os_glance_*`).
+    /// Every other key, as sent and in the order sent: extra properties (`kernel_id`,
+    /// `os_distro`...), and deployment-dependent fields (`direct_url`, `locations`,
+    /// `stores`, `os_glance_*`). The order is the server's, which clients such as
+    /// openstackclient print as they received it.
     #[serde(flatten)]
-    pub properties: BTreeMap<String, Value>,
+    pub properties: IndexMap<String, Value>,
 }
 
 /// The base fields of a Glance v2 image: never extra properties.
@@ -457,7 +459,7 @@ impl<'de> Visitor<'de> for ImageVisitor {
             self_link: None,
             file: None,
             schema: None,
-            properties: BTreeMap::new(),
+            properties: IndexMap::new(),
         };
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {

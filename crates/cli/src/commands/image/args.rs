@@ -177,7 +177,19 @@ pub struct ImageShow {
     #[arg(long = "human-readable")]
     pub human_readable: bool,
     #[command(flatten)]
+    pub layout: ImageLayout,
+    #[command(flatten)]
     pub output: ShowOutput,
+}
+
+/// fstack's own ways of printing an image, off by default: by default it is printed as
+/// openstackclient prints it.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct ImageLayout {
+    /// Show os_hidden, os_hash_algo and os_hash_value at the top level, where Glance's image
+    /// schema has them, instead of under `properties` as openstackclient does (ours).
+    #[arg(long = "lift-hash-fields")]
+    pub lift_hash_fields: bool,
 }
 
 /// `image create`.
@@ -240,6 +252,8 @@ pub struct ImageCreate {
     /// --kernel).
     #[arg(long, value_name = "file", requires = "kernel")]
     pub ramdisk: Option<PathBuf>,
+    #[command(flatten)]
+    pub layout: ImageLayout,
     #[command(flatten)]
     pub output: ShowOutput,
 }
@@ -436,6 +450,8 @@ pub struct ImageImport {
     /// Wait until the image is active.
     #[arg(long)]
     pub wait: bool,
+    #[command(flatten)]
+    pub layout: ImageLayout,
     #[command(flatten)]
     pub output: ShowOutput,
 }

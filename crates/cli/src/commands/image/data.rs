@@ -167,7 +167,7 @@ pub async fn create(ctx: &Context, args: args::ImageCreate) -> Result<()> {
             image?
         }
     };
-    print::one(&args.output, fields::show(&image, false))
+    print::one(&args.output, fields::show(&image, false, args.layout))
 }
 
 /// `image create NAME --kernel K --ramdisk R --file F` (ours): the kernel (aki), the ramdisk
@@ -222,7 +222,10 @@ async fn create_three_part(
         .await;
     bar.finish();
     let three = three?;
-    print::one(&args.output, fields::show(&three.machine, false))
+    print::one(
+        &args.output,
+        fields::show(&three.machine, false, args.layout),
+    )
 }
 
 /// `image stage`: data into the image's staging area, for a later `image import`.
@@ -328,7 +331,7 @@ pub async fn import(ctx: &Context, args: ImageImport) -> Result<()> {
     } else {
         images.get(&image.id).await?
     };
-    print::one(&args.output, fields::show(&image, false))
+    print::one(&args.output, fields::show(&image, false, args.layout))
 }
 
 /// Counts the bytes written through it into a progress bar (`image save` to stdout).

@@ -2,14 +2,15 @@
 //! `image list`, and the client-side `--sort` and `--property` of `image list`, all as
 //! python-openstackclient 10 does them.
 //!
-//! One deliberate difference: openstackclient files `os_hidden`, `os_hash_algo` and
-//! `os_hash_value` under `properties` (its SDK renames them, so they miss its list of base
-//! fields); they are base fields of Glance's image schema, so fstack shows them at the top.
+//! openstackclient files `os_hidden`, `os_hash_algo` and `os_hash_value` under `properties`
+//! (its SDK renames them, so they miss its list of base fields), and so does fstack by
+//! default; `--lift-hash-fields` shows them at the top, where Glance's image schema has them.
 
 use anyhow::{Result, bail};
 use ferrostack::image::Image;
 use serde_json::Value;
 
+use super::args::ImageLayout;
 use crate::output::{Cell, python_str};
 
 /// The columns of `image list`.
@@ -32,12 +33,144 @@ pub const LONG_COLUMNS: [&str; 13] = [
     "Tags",
 ];
 
-/// Keys openstackclient never shows (its SDK drops them before formatting).
-const NOT_SHOWN: &[&str] = &["location"];
+/// The base fields of Glance's schema that openstackclient files under `properties`, in
+/// the order its SDK's image resource declares them.
+const HASH_FIELDS: [&str; 3] = ["os_hidden", "os_hash_algo", "os_hash_value"];
+
+/// How openstacksdk's image resource types an attribute it knows.
+#[derive(Clone, Copy)]
+enum SdkType {
+    /// Kept as sent.
+    Any,
+    Int,
+    Float,
+    Str,
+    Dict,
+    /// `FlexibleBoolStr`: a bool, or true for `1`, `t`, `true`, `on`, `y`, `yes`.
+    FlexibleBool,
+}
+
+/// The attributes openstacksdk's image resource knows beyond the fields openstackclient
+/// shows at the top, in the order it declares them: `to_dict` (and so openstackclient's
+/// `properties`) lists them in this order, after the keys it does not know.
+const SDK_ATTRIBUTES: &[(&str, SdkType)] = &[
+    ("store", SdkType::Any),
+    ("locations", SdkType::Any),
+    ("direct_url", SdkType::Any),
+    ("url", SdkType::Any),
+    ("metadata", SdkType::Dict),
+    ("architecture", SdkType::Any),
+    ("hypervisor_type", SdkType::Any),
+    ("instance_type_rxtx_factor", SdkType::Float),
+    ("instance_uuid", SdkType::Any),
+    ("img_config_drive", SdkType::Any),
+    ("kernel_id", SdkType::Any),
+    ("os_distro", SdkType::Any),
+    ("os_version", SdkType::Any),
+    ("os_secure_boot", SdkType::Any),
+    ("os_shutdown_timeout", SdkType::Int),
+    ("ramdisk_id", SdkType::Any),
+    ("vm_mode", SdkType::Any),
+    ("hw_cpu_sockets", SdkType::Int),
+    ("hw_cpu_cores", SdkType::Int),
+    ("hw_cpu_threads", SdkType::Int),
+    ("hw_disk_bus", SdkType::Any),
+    ("hw_cpu_policy", SdkType::Any),
+    ("hw_cpu_thread_policy", SdkType::Any),
+    ("hw_rng_model", SdkType::Any),
+    ("hw_machine_type", SdkType::Any),
+    ("hw_scsi_model", SdkType::Any),
+    ("hw_serial_port_count", SdkType::Int),
+    ("hw_video_model", SdkType::Any),
+    ("hw_video_ram", SdkType::Int),
+    ("hw_watchdog_action", SdkType::Any),
+    ("os_command_line", SdkType::Any),
+    ("hw_vif_model", SdkType::Any),
+    ("hw_vif_multiqueue_enabled", SdkType::FlexibleBool),
+    ("hw_boot_menu", SdkType::FlexibleBool),
+    ("vmware_adaptertype", SdkType::Any),
+    ("vmware_ostype", SdkType::Any),
+    ("auto_disk_config", SdkType::Any),
+    ("os_type", SdkType::Any),
+    ("os_admin_user", SdkType::Any),
+    ("hw_qemu_guest_agent", SdkType::Str),
+    ("os_require_quiesce", SdkType::FlexibleBool),
+];
+
+impl SdkType {
+    /// `value` as openstacksdk's `_convert_type` makes it.
+    fn convert(self, value: &Value) -> Value {
+        match (self, value) {
+            (SdkType::Any, v) => v.clone(),
+            (SdkType::Int, Value::Bool(_)) => value.clone(),
+            (SdkType::Int, Value::Number(n)) => n
+                .as_i64()
+                .map(Value::from)
+                .or_else(|| n.as_u64().map(Value::from))
+                // int() of a float truncates.
+                .or_else(|| n.as_f64().map(|f| Value::from(f.trunc() as i64)))
+                .unwrap_or(Value::from(0)),
+            (SdkType::Int, Value::String(s))
+                if !s.is_empty() && s.chars().all(char::is_numeric) =>
+            {
+                s.parse::<i64>().map_or(Value::from(0), Value::from)
+            }
+            (SdkType::Int, _) => Value::from(0),
+            (SdkType::Float, Value::Number(n)) => n.as_f64().map_or(Value::Null, Value::from),
+            (SdkType::Float, Value::String(s)) => s
+                .trim()
+                .parse::<f64>()
+                .map_or_else(|_| value.clone(), Value::from),
+            (SdkType::Float, Value::Bool(b)) => Value::from(if *b { 1.0 } else { 0.0 }),
+            (SdkType::Float, _) => Value::from(0.0),
+            (SdkType::Str, v) => Value::String(python_str(v)),
+            (SdkType::Dict, Value::Object(_)) => value.clone(),
+            (SdkType::Dict, _) => Value::Object(serde_json::Map::new()),
+            (SdkType::FlexibleBool, Value::Bool(_)) => value.clone(),
+            (SdkType::FlexibleBool, v) => {
+                let text = python_str(v).trim().to_lowercase();
+                Value::Bool(["1", "t", "true", "on", "y", "yes"].contains(&text.as_str()))
+            }
+        }
+    }
+}
+
+/// openstackclient's `properties` of an image, in its order: the hash fields, the keys its
+/// SDK does not know in the order the server sent them (nulls kept), then the attributes it
+/// knows in their declared order, typed as it types them (nulls left out).
+fn osc_properties(image: &Image, hash_fields: bool) -> Vec<(String, Value)> {
+    let mut properties: Vec<(String, Value)> = Vec::new();
+    if hash_fields {
+        let values = [
+            Some(Value::Bool(image.os_hidden)),
+            image.os_hash_algo.clone().map(Value::String),
+            image.os_hash_value.clone().map(Value::String),
+        ];
+        for (name, value) in HASH_FIELDS.into_iter().zip(values) {
+            if let Some(value) = value {
+                properties.push((name.to_owned(), value));
+            }
+        }
+    }
+    let known = |key: &str| SDK_ATTRIBUTES.iter().any(|(name, _)| *name == key);
+    properties.extend(
+        image
+            .properties
+            .iter()
+            .filter(|(k, _)| !known(k))
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    for (name, kind) in SDK_ATTRIBUTES {
+        if let Some(value) = image.properties.get(*name).filter(|v| !v.is_null()) {
+            properties.push(((*name).to_owned(), kind.convert(value)));
+        }
+    }
+    properties
+}
 
 /// The fields of one image, sorted by name as openstackclient sorts them; fields Glance
 /// left unset are left out (openstackclient formats with `ignore_none`).
-pub fn show(image: &Image, human_readable: bool) -> Vec<(&'static str, Cell)> {
+pub fn show(image: &Image, human_readable: bool, layout: ImageLayout) -> Vec<(&'static str, Cell)> {
     let mut fields: Vec<(&'static str, Cell)> = Vec::new();
     let mut opt = |name: &'static str, value: Option<Cell>| {
         if let Some(cell) = value {
@@ -62,16 +195,13 @@ pub fn show(image: &Image, human_readable: bool) -> Vec<(&'static str, Cell)> {
     opt("min_disk", Some(Cell::json(image.min_disk)));
     opt("min_ram", Some(Cell::json(image.min_ram)));
     opt("name", image.name.clone().map(Cell::str));
-    opt("os_hash_algo", image.os_hash_algo.clone().map(Cell::str));
-    opt("os_hash_value", image.os_hash_value.clone().map(Cell::str));
-    opt("os_hidden", Some(Cell::json(image.os_hidden)));
+    if layout.lift_hash_fields {
+        opt("os_hash_algo", image.os_hash_algo.clone().map(Cell::str));
+        opt("os_hash_value", image.os_hash_value.clone().map(Cell::str));
+        opt("os_hidden", Some(Cell::json(image.os_hidden)));
+    }
     opt("owner", image.owner.clone().map(Cell::str));
-    let properties: Vec<(String, Value)> = image
-        .properties
-        .iter()
-        .filter(|(k, v)| !NOT_SHOWN.contains(&k.as_str()) && !v.is_null())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let properties = osc_properties(image, !layout.lift_hash_fields);
     opt(
         "properties",
         (!properties.is_empty()).then_some(Cell::Dict(properties)),
@@ -249,18 +379,44 @@ mod tests {
         assert_eq!(format_size(Some(16_777_216)), "16.8M");
     }
 
+    fn names(fields: &[(&'static str, Cell)]) -> Vec<&'static str> {
+        fields.iter().map(|(n, _)| *n).collect()
+    }
+
     #[test]
-    fn show_puts_the_hash_fields_on_top_and_the_rest_in_properties() {
-        let fields = show(&image("cirros", 1), false);
-        let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+    fn show_files_the_hash_fields_under_properties_as_openstackclient_does() {
+        let fields = show(&image("cirros", 1), false, ImageLayout::default());
+        let names = names(&fields);
         let mut sorted = names.clone();
         sorted.sort_unstable();
         assert_eq!(names, sorted, "sorted as openstackclient sorts them");
-        for name in ["os_hash_algo", "os_hash_value", "os_hidden", "created_at"] {
-            assert!(names.contains(&name), "{name}");
+        assert!(names.contains(&"created_at"));
+        for name in HASH_FIELDS {
+            assert!(
+                !names.contains(&name),
+                "{name} is a property in openstackclient"
+            );
         }
         // Unset fields are left out, as openstackclient's ignore_none does.
         assert!(!names.contains(&"checksum") && !names.contains(&"virtual_size"));
+        let properties = &fields.iter().find(|(n, _)| *n == "properties").unwrap().1;
+        assert_eq!(
+            properties.human(),
+            "os_distro='cirros', os_hash_algo='sha512', os_hash_value='abc', \
+             os_hidden='False', stores='fs'"
+        );
+    }
+
+    #[test]
+    fn lift_hash_fields_shows_them_at_the_top_as_glance_has_them() {
+        let layout = ImageLayout {
+            lift_hash_fields: true,
+        };
+        let fields = show(&image("cirros", 1), false, layout);
+        let names = names(&fields);
+        for name in HASH_FIELDS {
+            assert!(names.contains(&name), "{name}");
+        }
         let properties = &fields.iter().find(|(n, _)| *n == "properties").unwrap().1;
         assert_eq!(properties.human(), "os_distro='cirros', stores='fs'");
     }
