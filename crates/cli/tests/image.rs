@@ -124,7 +124,7 @@ fn three_images(t: &TestCloud) {
     write(t, "alpha.qcow2", &qcow2());
     write(t, "beta.raw", &raw());
     for line in [
-        "image create alpha --file alpha.qcow2 --public --tag a --tag common --property os_distro=cirros",
+        "image create alpha --file alpha.qcow2 --detect-disk-format --public --tag a --tag common --property os_distro=cirros",
         "image create beta --file beta.raw --disk-format raw --private --tag common --min-disk 1",
         "image create gamma --shared",
     ] {
@@ -250,7 +250,7 @@ async fn create_from_a_file_from_stdin_and_without_data() {
         &t,
         "mock-admin",
         &[
-            "image create from-file --file disk.qcow2 --min-disk 2 --min-ram 128 --protected --property os_distro=cirros --property hw_disk_bus=scsi --tag x -f json",
+            "image create from-file --file disk.qcow2 --disk-format qcow2 --min-disk 2 --min-ram 128 --protected --property os_distro=cirros --property hw_disk_bus=scsi --tag x -f json",
             "image create with-id --id 6b1f1b1e-0d0b-4c32-9f6c-3a4f3a1c2b11 --container-format ovf --disk-format vmdk -f value -c id -c status -c disk_format -c container_format",
             "image create no-data -f shell",
         ],
@@ -297,6 +297,10 @@ async fn create_errors_leave_no_image_behind() {
                 "image create x --file missing.img",
                 "image create x --size 10",
                 "image create x --size 0 --file disk.qcow2",
+                // raw by default whatever the file holds, as in openstackclient.
+                "image create x --file disk.qcow2 -f value -c disk_format",
+                "image delete x",
+                "image create x --file disk.qcow2 --detect-disk-format --disk-format raw",
                 "image create x --import",
                 "image create x --kernel disk.qcow2 --file disk.qcow2",
                 "image create x --public --private",
@@ -357,7 +361,7 @@ async fn create_with_the_interoperable_import() {
             &t,
             "mock-admin",
             &[
-                "image create imported --file disk.qcow2 --import -f value -c name -c status -c disk_format -c size -c virtual_size"
+                "image create imported --file disk.qcow2 --detect-disk-format --import -f value -c name -c status -c disk_format -c size -c virtual_size"
             ],
         )
     );
@@ -582,7 +586,7 @@ async fn server_failures_leave_nothing_half_made() {
         &t,
         "mock-admin",
         &[
-            "image create broken --file disk.qcow2",
+            "image create broken --file disk.qcow2 --disk-format qcow2",
             "image list --all -f value",
         ],
     );
@@ -594,7 +598,7 @@ async fn server_failures_leave_nothing_half_made() {
         &[
             "image create tiny --kernel vmlinuz --ramdisk initrd.img --file disk.qcow2",
             "image list --all -f value",
-            "image create good --file disk.qcow2 -f value -c status",
+            "image create good --file disk.qcow2 --disk-format qcow2 -f value -c status",
         ],
     ));
     // A download that does not match Glance's hash is refused, and no file is left.

@@ -59,7 +59,7 @@ async fn cloud() -> TestCloud {
     for line in [
         // Properties openstacksdk knows and types (an int, a bool read from text, one that is
         // not a number) and some it does not, whose order is the server's.
-        "image create cirros --file disk.qcow2 --public --tag tiny --tag test --property os_distro=cirros --min-disk 1 --property zeta=1 --property hw_cpu_cores=2 --property alpha=x --property hw_vif_multiqueue_enabled=yes --property hw_video_ram=lots",
+        "image create cirros --file disk.qcow2 --disk-format qcow2 --public --tag tiny --tag test --property os_distro=cirros --min-disk 1 --property zeta=1 --property hw_cpu_cores=2 --property alpha=x --property hw_vif_multiqueue_enabled=yes --property hw_video_ram=lots",
         "image create plain --file disk.raw --disk-format raw --private --protected",
         "image create empty --shared --container-format ovf --disk-format vmdk",
         "image create ghost --community --tag test",

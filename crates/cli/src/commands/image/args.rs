@@ -204,7 +204,7 @@ pub struct ImageCreate {
     /// Container format (default: bare, or aki/ari/ami for those disk formats).
     #[arg(long = "container-format", value_name = "container-format", value_parser = CONTAINER_FORMATS)]
     pub container_format: Option<String>,
-    /// Disk format (default: detected from the file, else raw).
+    /// Disk format (default: raw, as openstackclient's).
     #[arg(long = "disk-format", value_name = "disk-format", value_parser = DISK_FORMATS)]
     pub disk_format: Option<String>,
     /// Minimum disk in GiB.
@@ -244,6 +244,10 @@ pub struct ImageCreate {
     /// Upload without inspecting the file first (ours; the server still inspects it).
     #[arg(long = "no-inspect")]
     pub no_inspect: bool,
+    /// Without --disk-format, use the format the file's inspection finds instead of raw
+    /// (ours).
+    #[arg(long = "detect-disk-format", conflicts_with_all = ["disk_format", "no_inspect"])]
+    pub detect_disk_format: bool,
     /// Kernel file: upload it as an aki image and link it with kernel_id (ours; needs
     /// --ramdisk, and --file for the machine image).
     #[arg(long, value_name = "file", requires_all = ["ramdisk", "file"], conflicts_with = "import")]

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
+use ferrostack::ErrorKind;
 use ferrostack::image::{
     ContainerFormat, CreateImage, DiskFormat, ImageData, ImageStatus, ImportMethod,
     ImportMethodName, Visibility,
@@ -153,6 +154,11 @@ pub async fn create(ctx: &Context, args: args::ImageCreate) -> Result<()> {
             create.send().await?
         }
         Some(source) => {
+            // openstackclient's default is raw whatever the file holds; detecting is ours.
+            let defaulted = args.disk_format.is_none() && !args.detect_disk_format;
+            if defaulted {
+                create = create.disk_format(DiskFormat::Raw);
+            }
             let bar = progress::bytes(ctx, source.size, &format!("Uploading {}", source.label));
             let create = create
                 .skip_inspection(args.no_inspect)
@@ -164,7 +170,15 @@ pub async fn create(ctx: &Context, args: args::ImageCreate) -> Result<()> {
             };
             let image = create.send().await;
             bar.finish();
-            image?
+            match image {
+                Err(err) if defaulted && *err.kind() == ErrorKind::UnsafeImage => {
+                    bail!(
+                        "{err}. --disk-format defaults to raw, as openstackclient's does: pass \
+                         the file's format with --disk-format, or --detect-disk-format"
+                    );
+                }
+                image => image?,
+            }
         }
     };
     print::one(&args.output, fields::show(&image, false, args.layout))
