@@ -8,6 +8,8 @@
 //!   it, prove it booted; with `--distro debian`, a Debian image logged in to over SSH.
 //! - `bench [--quick]`: the benchmarks, side by side with their peers.
 //! - `conformance`: the SDK against real Keystone + Glance, real clients against the mock.
+//! - `osc-functional [--full]`: python-openstackclient's own functional tests against the
+//!   mock, with `openstack` and with `fstack` in its place.
 //! - `fuzz [--target NAME] [--seconds N]`: a fuzz target (the format inspector's, the SDK's
 //!   response decoding, or the mock's JSON handlers).
 //! - `public-api`: the public surface of the SDK and the mock, and its diff to the baseline.
@@ -32,6 +34,11 @@ fn main() -> Result<()> {
         "smoke" => devtools::exec("smoke", rest),
         "bench" => bench::run(rest, bench::Then::Exec),
         "conformance" => devtools::exec("conformance", rest),
+        "osc-functional" => {
+            // The tests run the fstack binary as `openstack`.
+            xtask::run(xtask::cargo().args(["build", "-p", "ferrostack-cli", "--bin", "fstack"]))?;
+            devtools::exec("osc-functional", rest)
+        }
         "fuzz" => {
             let seconds = flag_value(rest, "--seconds")?.unwrap_or(60);
             let target: Option<String> = flag_value(rest, "--target")?;
@@ -64,6 +71,8 @@ fn print_usage() {
          --only throughput,growth runs just those sections\n  \
          conformance [--case TEXT] [--with-nova] [--with-neutron]\n                            \
          real Keystone + Glance (+ Nova, + Neutron) from PyPI, side by side with the mock\n  \
+         osc-functional [--full] [--tests PATH,...] [-k EXPR]\n                            \
+         python-openstackclient's own functional tests with openstack, then fstack\n  \
          fuzz [--target NAME] [--seconds N]\n                            \
          fuzz for N seconds (default 60): inspect (the format inspector, the default),\n                            \
          responses (the SDK's decoding of service answers) or mock-json (the mock's handlers)\n  \

@@ -11,9 +11,9 @@ use crate::{bench, devtools};
 
 const USAGE: &str = "usage: cargo xtask test [--full]";
 
-/// Runs formatting, clippy, every test, the docs, smoke, conformance and the quick bench.
-/// Installs the prerequisites first. `--full` adds what does not fit in CI (real Nova and
-/// real Neutron).
+/// Runs formatting, clippy, every test, the docs, smoke, conformance, openstackclient's
+/// functional tests and the quick bench. Installs the prerequisites first. `--full` adds
+/// what does not fit in CI (real Nova and real Neutron, openstackclient's server tests).
 pub fn all(args: &[String]) -> Result<()> {
     let mut full = false;
     for arg in args {
@@ -93,6 +93,22 @@ fn steps(full: bool, times: &mut Times) -> Result<()> {
         } else {
             step("cargo xtask conformance: the SDK suite against real Keystone + Glance and the mock");
             devtools::run_built("conformance", &[])
+        }
+    })?;
+
+    times.time("osc functional", || {
+        if full {
+            step(
+                "cargo xtask osc-functional --full: python-openstackclient's own functional \
+                 tests, server tests included, with openstack and with fstack",
+            );
+            devtools::run_built("osc-functional", &["--full".to_owned()])
+        } else {
+            step(
+                "cargo xtask osc-functional: python-openstackclient's own functional tests \
+                 (image, compute, identity) with openstack and with fstack",
+            );
+            devtools::run_built("osc-functional", &[])
         }
     })?;
 

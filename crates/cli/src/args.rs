@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use ferrostack::Secret;
 
 use crate::commands::catalog::args::CatalogCommand;
+use crate::commands::versions::args::VersionsCommand;
 use crate::commands::console::args::ConsoleCommand;
 use crate::commands::disk::args::DiskCommand;
 use crate::commands::extension::args::ExtensionCommand;
@@ -279,6 +280,11 @@ pub enum Command {
     Catalog {
         #[command(subcommand)]
         command: CatalogCommand,
+    },
+    /// The API versions of the catalog's services.
+    Versions {
+        #[command(subcommand)]
+        command: VersionsCommand,
     },
     /// Local disk images, with qemu-img (ours).
     Disk {

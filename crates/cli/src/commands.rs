@@ -18,6 +18,7 @@ pub(crate) mod security_group;
 pub(crate) mod server;
 pub(crate) mod subnet;
 pub(crate) mod token;
+pub(crate) mod versions;
 pub(crate) mod vm;
 
 use anyhow::Result;
@@ -43,6 +44,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Floating { command } => floating_ip::run(ctx, command).await,
         Command::Token { command } => token::run(ctx, command).await,
         Command::Catalog { command } => catalog::run(ctx, command).await,
+        Command::Versions { command } => versions::run(ctx, command).await,
         Command::Disk { command } => disk::run(ctx, command).await,
         Command::Vm { command } => vm::run(ctx, command).await,
         Command::Completion { shell } => completion(shell),

@@ -90,6 +90,15 @@ async fn flavor_list_and_server_show_print_what_openstack_prints() {
     same_text(&t, &["server", "list", "--sort-column", "Name"]);
     same_json(&t, &["catalog", "list", "-f", "json"]);
     same_text(&t, &["catalog", "show", "compute"]);
+    same_text(&t, &["versions", "show"]);
+    same_json(&t, &["versions", "show", "--all-interfaces", "-f", "json"]);
+    same_text(
+        &t,
+        &[
+            "versions", "show", "--service", "network", "-f", "value", "-c", "Version",
+        ],
+    );
+    same_text(&t, &["versions", "show", "--status", "current", "-f", "csv"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

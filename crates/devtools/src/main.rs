@@ -9,12 +9,15 @@
 //! - `conformance [--case TEXT] [--with-nova] [--with-neutron]`: the SDK against real
 //!   Keystone + Glance (+ Nova, + Neutron), real clients against the mock, and the raw-HTTP
 //!   differential check.
+//! - `osc-functional [--tests PATH,...] [-k EXPR]`: python-openstackclient's own functional
+//!   tests against the mock cloud, with `openstack` and then with `fstack` in its place.
 //!
 //! Run it through `cargo xtask <command>`, which installs the prerequisites first.
 
 mod bench;
 mod conformance;
 mod differential;
+mod osc_functional;
 mod real_cloud;
 mod real_neutron;
 mod real_nova;
@@ -29,12 +32,18 @@ fn main() -> Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((task, rest)) = args.split_first() else {
-        bail!("usage: devtools smoke|bench|conformance [args] (run it as `cargo xtask <task>`)");
+        bail!(
+            "usage: devtools smoke|bench|conformance|osc-functional [args] (run it as \
+             `cargo xtask <task>`)"
+        );
     };
     match task.as_str() {
         "smoke" => smoke::run(rest),
         "bench" => bench::run(rest),
         "conformance" => conformance::run(rest),
-        other => bail!("devtools: unknown task `{other}` (smoke, bench or conformance)"),
+        "osc-functional" => osc_functional::run(rest),
+        other => bail!(
+            "devtools: unknown task `{other}` (smoke, bench, conformance or osc-functional)"
+        ),
     }
 }

@@ -54,6 +54,7 @@ mod retry;
 mod timeouts;
 mod tls;
 mod transport;
+mod versions;
 
 /// The decoders of discovery documents, links and bodies, for the fuzz target.
 #[cfg(fuzzing)]
@@ -61,6 +62,7 @@ pub(crate) use self::{discovery::choose, links::version_url, response::decode_js
 use discovery::Discovered;
 pub use response::{MAX_BODY, Response};
 pub use retry::RetryPolicy;
+pub use versions::{ServiceVersion, VersionsQuery};
 use timeouts::Timeouts;
 
 /// A streamed body on its way, and when it last moved.

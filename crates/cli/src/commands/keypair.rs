@@ -1,11 +1,11 @@
-//! `fstack keypair create|list|delete`.
+//! `fstack keypair create|list|delete|show`.
 
 pub(crate) mod args;
 
 use anyhow::{Context as _, Result, bail};
 use ferrostack::compute::{Keypair, KeypairType, Microversion};
 
-use self::args::{KeypairCommand, KeypairCreate, KeypairDelete, KeypairList};
+use self::args::{KeypairCommand, KeypairCreate, KeypairDelete, KeypairList, KeypairShow};
 use crate::context::Context;
 use crate::output::Cell;
 use crate::print;
@@ -16,7 +16,16 @@ pub async fn run(ctx: &Context, command: KeypairCommand) -> Result<()> {
         KeypairCommand::Create(args) => create(ctx, args).await,
         KeypairCommand::List(args) => list(ctx, args).await,
         KeypairCommand::Delete(args) => delete(ctx, args).await,
+        KeypairCommand::Show(args) => show(ctx, args).await,
     }
+}
+
+/// A key pair made here, as openstackclient 10 makes one when no public key is given:
+/// Ed25519, the private half in OpenSSH's format, the public half as an OpenSSH line.
+/// The key wipes itself when dropped.
+fn generate() -> Result<ssh_key::PrivateKey> {
+    ssh_key::PrivateKey::random(&mut ssh_key::rand_core::OsRng, ssh_key::Algorithm::Ed25519)
+        .context("cannot generate an Ed25519 key")
 }
 
 async fn create(ctx: &Context, args: KeypairCreate) -> Result<()> {
@@ -33,8 +42,21 @@ async fn create(ctx: &Context, args: KeypairCreate) -> Result<()> {
         Some("x509") => Some(KeypairType::X509),
         Some(other) => bail!("--type {other}: expected ssh or x509"),
     };
+    // Generated here and only the public half sent, as openstackclient does: the private
+    // key never crosses the network.
+    let generated = match public_key {
+        Some(_) => None,
+        None => Some(generate()?),
+    };
+    let public_key = match (&generated, public_key) {
+        (Some(key), _) => Some(
+            key.public_key()
+                .to_openssh()
+                .context("cannot encode the generated public key")?,
+        ),
+        (None, imported) => imported,
+    };
     let compute = ctx.cloud().await?.compute();
-    let generate = public_key.is_none();
     let mut create = compute
         .keypairs()
         .create(args.name.as_str())
@@ -46,20 +68,46 @@ async fn create(ctx: &Context, args: KeypairCreate) -> Result<()> {
         .send()
         .await
         .with_context(|| format!("cannot create keypair {}", args.name))?;
-    if generate {
-        let private = keypair.private_key.as_ref().with_context(|| {
-            format!(
-                "Nova created keypair {} without a private key to hand back",
-                args.name
-            )
-        })?;
+    if let Some(generated) = &generated {
+        let private = generated
+            .to_openssh(ssh_key::LineEnding::LF)
+            .context("cannot encode the generated key")?;
         match &args.private_key {
-            Some(path) => write_private_key(path, private.expose())?,
+            Some(path) => write_private_key(path, &private)?,
             // As osc: the private key alone, on stdout, since it is shown only this once.
-            None => return print::write_stdout(private.expose()),
+            None => return print::write_stdout(&private),
         }
     }
     print::one(&args.output, keypair_fields(&keypair))
+}
+
+/// `keypair show`: openstacksdk's attributes but the public key (and the private key
+/// Nova never keeps), or `--public-key`: the public key alone, as stored.
+async fn show(ctx: &Context, args: KeypairShow) -> Result<()> {
+    let compute = ctx.cloud().await?.compute();
+    let keypair = match compute.keypairs().get(args.name.as_str()).await {
+        Ok(keypair) => keypair,
+        Err(err) if *err.kind() == ferrostack::ErrorKind::NotFound => {
+            bail!("No Keypair found for {}", args.name)
+        }
+        Err(err) => return Err(err.into()),
+    };
+    if args.public_key {
+        return print::write_stdout(&keypair.public_key);
+    }
+    let mut fields = keypair_fields(&keypair);
+    let deleted = keypair.extra.get("deleted").and_then(serde_json::Value::as_bool);
+    for (name, cell) in &mut fields {
+        if *name == "is_deleted" {
+            *cell = deleted.map_or(Cell::opt(None::<String>), Cell::json);
+        }
+    }
+    let at = fields
+        .iter()
+        .position(|(name, _)| *name == "type")
+        .unwrap_or(fields.len());
+    fields.insert(at, ("private_key", Cell::opt(None::<String>)));
+    print::one(&args.output, fields)
 }
 
 /// Writes a private key readable by its owner only (osc leaves it to the umask; a key

@@ -161,6 +161,104 @@ fn microversions(version: &Version) -> Option<(String, String)> {
     Some((min, max))
 }
 
+/// One version as a discovery document lists it, in keystoneauth's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Listed {
+    pub(crate) version: String,
+    pub(crate) status: String,
+    pub(crate) url: String,
+    pub(crate) min_microversion: Option<String>,
+    pub(crate) max_microversion: Option<String>,
+}
+
+/// Every usable version of a document fetched from `fetched`, oldest first, as keystoneauth
+/// lists them: stable, current, supported and deprecated ones (experimental and unknown
+/// statuses left out), each with a `self` link; `None` when it is not such a document.
+pub(crate) fn list(body: &[u8], fetched: &Url) -> Option<Vec<Listed>> {
+    let versions = match serde_json::from_slice::<Document>(body).ok()? {
+        Document::One { version } => vec![version],
+        Document::Many {
+            versions: Versions::Keystone { values },
+        } => values,
+        Document::Many {
+            versions: Versions::List(list),
+        } => list,
+    };
+    let text = |(major, minor): (u64, u64)| format!("{major}.{minor}");
+    let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+    let mut listed: Vec<((u64, u64), Listed)> = versions
+        .iter()
+        .filter_map(|v| {
+            let raw = v.status.as_deref()?;
+            let kept = ["stable", "current", "supported", "deprecated"];
+            if !kept.contains(&raw.to_ascii_lowercase().as_str()) {
+                return None;
+            }
+            let parsed = parse_version_id(&v.id)?;
+            let url = fetched.join(self_link(v)?).ok()?;
+            let status = match raw.to_ascii_uppercase().as_str() {
+                "STABLE" => "CURRENT".to_owned(),
+                other => other.to_owned(),
+            };
+            let micro = |s: Option<String>| s.and_then(|s| parse_version_id(&s)).map(text);
+            Some((
+                parsed,
+                Listed {
+                    version: text(parsed),
+                    status,
+                    url: url.to_string(),
+                    min_microversion: micro(nonempty(&v.min_version)),
+                    max_microversion: micro(
+                        nonempty(&v.max_version).or_else(|| nonempty(&v.version)),
+                    ),
+                },
+            ))
+        })
+        .collect();
+    listed.sort_by_key(|(parsed, _)| *parsed);
+    Some(listed.into_iter().map(|(_, l)| l).collect())
+}
+
+/// The service's root for discovery: `url` without a trailing version segment (and the
+/// project id after one), as keystoneauth tries first.
+pub(crate) fn unversioned(url: &Url) -> Url {
+    let base = version_parent(url).unwrap_or_else(|| url.clone());
+    let segments: Vec<&str> = base
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    match segments.split_last() {
+        Some((last, rest)) if last.starts_with(['v', 'V']) && parse_version_id(last).is_some() => {
+            let mut root = base.clone();
+            let path = rest.iter().map(|s| format!("/{s}")).collect::<String>() + "/";
+            root.set_path(&path);
+            root
+        }
+        _ => url.clone(),
+    }
+}
+
+/// What keystoneauth shows for an endpoint without a document: the version its URL names
+/// (if any), `CURRENT`, the URL with a trailing `/`.
+pub(crate) fn inferred(url: &Url) -> Option<Listed> {
+    let base = version_parent(url).unwrap_or_else(|| url.clone());
+    let last = base
+        .path_segments()?
+        .rfind(|s| !s.is_empty())
+        .map(str::to_owned)?;
+    let version = last
+        .starts_with(['v', 'V'])
+        .then(|| parse_version_id(&last))
+        .flatten()?;
+    Some(Listed {
+        version: format!("{}.{}", version.0, version.1),
+        status: "CURRENT".to_owned(),
+        url: format!("{}/", base.as_str().trim_end_matches('/')),
+        min_microversion: None,
+        max_microversion: None,
+    })
+}
+
 /// `https://h/v2/` -> `https://h/v2`, so request paths (which start with `/`) append cleanly.
 pub(crate) fn trim_trailing_slash(mut url: Url) -> Url {
     let path = url.path().trim_end_matches('/').to_owned();
@@ -251,5 +349,51 @@ mod tests {
         assert_eq!(parse_version_id("v2.1"), Some((2, 1)));
         assert_eq!(parse_version_id("v3"), Some((3, 0)));
         assert_eq!(parse_version_id("volume"), None);
+    }
+
+    #[test]
+    fn every_version_is_listed_oldest_first_as_keystoneauth_lists_them() {
+        let glance = br#"{"versions":[{"id":"v2.17","status":"CURRENT","links":[{"rel":"self","href":"http://g/image/v2/"}]},{"id":"v2.1","status":"SUPPORTED","links":[{"rel":"self","href":"http://g/image/v2/"}]},{"id":"v2.0","status":"EXPERIMENTAL","links":[{"rel":"self","href":"http://g/image/v2/"}]},{"id":"v1.1","status":"DEPRECATED","links":[{"rel":"self","href":"v1/"}]}]}"#;
+        let listed = list(glance, &url("http://g/image")).unwrap();
+        let rows: Vec<(&str, &str, &str)> = listed
+            .iter()
+            .map(|l| (l.version.as_str(), l.status.as_str(), l.url.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("1.1", "DEPRECATED", "http://g/v1/"),
+                ("2.1", "SUPPORTED", "http://g/image/v2/"),
+                ("2.17", "CURRENT", "http://g/image/v2/"),
+            ]
+        );
+        let nova = br#"{"versions":[{"id":"v2.1","status":"CURRENT","min_version":"2.1","version":"2.96","links":[{"rel":"self","href":"http://n/compute/v2.1/"}]},{"id":"v2.0","status":"SUPPORTED","min_version":"","version":"","links":[{"rel":"self","href":"http://n/compute/v2/"}]}]}"#;
+        let listed = list(nova, &url("http://n/compute/")).unwrap();
+        assert_eq!(listed[0].version, "2.0");
+        assert_eq!(listed[0].max_microversion, None, "an empty version is none");
+        assert_eq!(listed[1].min_microversion.as_deref(), Some("2.1"));
+        assert_eq!(listed[1].max_microversion.as_deref(), Some("2.96"));
+        let keystone = br#"{"versions":{"values":[{"id":"v3.14","status":"stable","links":[{"rel":"self","href":"http://k/identity/v3/"}]}]}}"#;
+        let listed = list(keystone, &url("http://k/identity")).unwrap();
+        assert_eq!(
+            (listed[0].version.as_str(), listed[0].status.as_str()),
+            ("3.14", "CURRENT")
+        );
+        assert_eq!(list(b"{}", &url("http://k/")), None);
+    }
+
+    #[test]
+    fn discovery_starts_at_the_unversioned_root() {
+        let root = |u: &str| unversioned(&url(u)).to_string();
+        assert_eq!(root("http://n/compute/v2.1"), "http://n/compute/");
+        assert_eq!(root("http://n/compute/v2.1/abc123"), "http://n/compute/");
+        assert_eq!(root("http://g/image"), "http://g/image");
+        assert_eq!(root("http://k:5000/v3/"), "http://k:5000/");
+        let inferred = inferred(&url("http://n/compute/v2.1/abc123")).unwrap();
+        assert_eq!(
+            (inferred.version.as_str(), inferred.url.as_str()),
+            ("2.1", "http://n/compute/v2.1/")
+        );
+        assert_eq!(super::inferred(&url("http://g/image")), None);
     }
 }

@@ -15,6 +15,8 @@ pub enum KeypairCommand {
     List(KeypairList),
     /// Delete keypairs.
     Delete(KeypairDelete),
+    /// Show a keypair.
+    Show(KeypairShow),
 }
 
 /// `keypair create`.
@@ -22,7 +24,7 @@ pub enum KeypairCommand {
 pub struct KeypairCreate {
     /// The keypair's name.
     pub name: String,
-    /// Import this public key instead of generating one.
+    /// Import this public key instead of generating an Ed25519 key pair here.
     #[arg(
         long = "public-key",
         value_name = "file",
@@ -52,4 +54,17 @@ pub struct KeypairDelete {
     /// Keypairs.
     #[arg(required = true)]
     pub names: Vec<String>,
+}
+
+/// `keypair show`.
+#[derive(Debug, Args)]
+pub struct KeypairShow {
+    /// The keypair's name.
+    #[arg(value_name = "key")]
+    pub name: String,
+    /// Print only the bare public key.
+    #[arg(long = "public-key")]
+    pub public_key: bool,
+    #[command(flatten)]
+    pub output: ShowOutput,
 }
