@@ -10,7 +10,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use ferrostack::Secret;
 
 use crate::commands::catalog::args::CatalogCommand;
-use crate::commands::versions::args::VersionsCommand;
 use crate::commands::console::args::ConsoleCommand;
 use crate::commands::disk::args::DiskCommand;
 use crate::commands::extension::args::ExtensionCommand;
@@ -25,6 +24,7 @@ use crate::commands::security_group::args::SecurityCommand;
 use crate::commands::server::args::ServerCommand;
 use crate::commands::subnet::args::SubnetCommand;
 use crate::commands::token::args::TokenCommand;
+use crate::commands::versions::args::VersionsCommand;
 use crate::commands::vm::args::VmCommand;
 
 /// fstack: the openstack command line, in milliseconds.

@@ -140,20 +140,28 @@ async fn keypairs_are_imported_generated_listed_and_deleted() {
         t.fstack("mock-admin")
             .args(["keypair", "create", "generated"]),
     );
-    assert!(out.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----\n"), "{out}");
-    assert!(out.ends_with("-----END OPENSSH PRIVATE KEY-----\n"), "{out}");
+    assert!(
+        out.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("-----END OPENSSH PRIVATE KEY-----\n"),
+        "{out}"
+    );
     // Made here, as osc makes it: an Ed25519 key whose public half is what Nova keeps.
     let key = t.path().join("generated.key");
     std::fs::write(&key, &out).unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let derived = run(std::process::Command::new("ssh-keygen").arg("-y").arg("-f").arg(&key));
+    let derived = run(std::process::Command::new("ssh-keygen")
+        .arg("-y")
+        .arg("-f")
+        .arg(&key));
     assert!(derived.status.success(), "ssh-keygen -y: {derived:?}");
-    let stored = stdout(t.fstack("mock-admin").args([
-        "keypair",
-        "show",
-        "generated",
-        "--public-key",
-    ]));
+    let stored =
+        stdout(
+            t.fstack("mock-admin")
+                .args(["keypair", "show", "generated", "--public-key"]),
+        );
     assert!(stored.starts_with("ssh-ed25519 "), "{stored}");
     assert_eq!(
         String::from_utf8_lossy(&derived.stdout).trim_end(),

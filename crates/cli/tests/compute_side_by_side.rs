@@ -95,10 +95,20 @@ async fn flavor_list_and_server_show_print_what_openstack_prints() {
     same_text(
         &t,
         &[
-            "versions", "show", "--service", "network", "-f", "value", "-c", "Version",
+            "versions",
+            "show",
+            "--service",
+            "network",
+            "-f",
+            "value",
+            "-c",
+            "Version",
         ],
     );
-    same_text(&t, &["versions", "show", "--status", "current", "-f", "csv"]);
+    same_text(
+        &t,
+        &["versions", "show", "--status", "current", "-f", "csv"],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -192,3 +192,18 @@ async fn image_show_prints_what_openstackclient_prints() {
     );
     assert_eq!(ours, osc, "--human-readable");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn image_import_info_and_stores_print_what_openstackclient_prints() {
+    let t = TestCloud::start().await;
+    for args in [
+        &["image", "import", "info"][..],
+        &["image", "import", "info", "-f", "json"],
+        &["image", "stores", "list"],
+        &["image", "stores", "list", "-f", "json"],
+        &["image", "stores", "list", "-f", "csv"],
+    ] {
+        let (osc, ours) = both(&t, args);
+        assert_eq!(ours, osc, "{}", args.join(" "));
+    }
+}

@@ -42,8 +42,8 @@ fn main() -> Result<()> {
         "bench" => bench::run(rest),
         "conformance" => conformance::run(rest),
         "osc-functional" => osc_functional::run(rest),
-        other => bail!(
-            "devtools: unknown task `{other}` (smoke, bench, conformance or osc-functional)"
-        ),
+        other => {
+            bail!("devtools: unknown task `{other}` (smoke, bench, conformance or osc-functional)")
+        }
     }
 }

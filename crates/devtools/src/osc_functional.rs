@@ -127,7 +127,10 @@ pub fn run(args: &[String]) -> Result<()> {
     let paths: Vec<PathBuf> = tests.iter().map(|t| functional.join(t)).collect();
     for path in &paths {
         if !path.exists() {
-            bail!("--tests: {} is not in openstackclient's wheel", path.display());
+            bail!(
+                "--tests: {} is not in openstackclient's wheel",
+                path.display()
+            );
         }
     }
 
@@ -145,14 +148,7 @@ pub fn run(args: &[String]) -> Result<()> {
         let seed = Seed::parse(SEED, false)?;
         let cloud = runtime.block_on(MockCloud::builder().seed(seed).start())?;
         let home = dir.join(client);
-        let run = run_pytest(
-            &venv,
-            &cloud,
-            &home,
-            &openstack,
-            &paths,
-            keyword.as_deref(),
-        )?;
+        let run = run_pytest(&venv, &cloud, &home, &openstack, &paths, keyword.as_deref())?;
         step(format!(
             "{client}: {} passed of {} in {:.0} s (log: {})",
             run.outcomes
@@ -206,17 +202,15 @@ struct Verdict {
     caught_up: Vec<String>,
 }
 
-fn verdict(
-    osc: &Run,
-    ours: &Run,
-    functional: &Path,
-    pending: &[(&str, &'static str)],
-) -> Verdict {
+fn verdict(osc: &Run, ours: &Run, functional: &Path, pending: &[(&str, &'static str)]) -> Verdict {
     let mut verdict = Verdict::default();
     for (id, outcome) in &osc.outcomes {
         let test = short(id, functional);
         let passes = ours.outcomes.get(id) == Some(&Outcome::Passed);
-        let pending = pending.iter().find(|(p, _)| *p == test).map(|(_, why)| *why);
+        let pending = pending
+            .iter()
+            .find(|(p, _)| *p == test)
+            .map(|(_, why)| *why);
         match (*outcome == Outcome::Passed, passes, pending) {
             (true, false, Some(why)) => verdict.pending.push((test, why)),
             (true, false, None) => verdict.behind.push(test),
@@ -296,8 +290,8 @@ fn run_pytest(
     let started = Instant::now();
     let out = cmd.output().context("running pytest")?;
     let took = started.elapsed();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     std::fs::write(&log, &text)?;
     // pytest: 0 all passed, 1 some failed; anything else is pytest itself failing.
     if !matches!(out.status.code(), Some(0 | 1)) {
@@ -436,10 +430,7 @@ FAILED /v/functional/x.py::T::t - AssertionError
     #[test]
     fn the_table_marks_a_test_fstack_is_behind_on() {
         let run = |pairs: &[(&str, Outcome)]| Run {
-            outcomes: pairs
-                .iter()
-                .map(|(id, o)| ((*id).to_owned(), *o))
-                .collect(),
+            outcomes: pairs.iter().map(|(id, o)| ((*id).to_owned(), *o)).collect(),
             took: Duration::from_secs(3),
             log: PathBuf::new(),
         };

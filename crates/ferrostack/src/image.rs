@@ -48,7 +48,7 @@ pub use list::{Comparison, ListImages, SortDir};
 pub use members::{ImageMembers, ListMembers};
 pub use model::{
     ContainerFormat, DiskFormat, Image, ImageId, ImagePage, ImageStatus, ImportInfo,
-    ImportMethodName, ImportMethods, Member, MemberStatus, Visibility,
+    ImportMethodName, ImportMethods, Member, MemberStatus, Store, Visibility,
 };
 pub use requests::ImportMethod;
 pub use three_part::{CreateThreePart, ThreePartImage};
@@ -85,5 +85,12 @@ impl ImageClient {
     /// The import methods this cloud offers (`GET /v2/info/import`).
     pub async fn import_info(&self) -> Result<ImportInfo> {
         self.session.send_json(requests::import_info()).await
+    }
+
+    /// The stores of a multi-store Glance (`GET /v2/info/stores`); a Glance with one store
+    /// answers 404, [`ErrorKind::NotFound`](crate::ErrorKind::NotFound).
+    pub async fn stores(&self) -> Result<Vec<Store>> {
+        let list: model::StoreList = self.session.send_json(requests::stores()).await?;
+        Ok(list.stores)
     }
 }

@@ -62,8 +62,8 @@ pub(crate) use self::{discovery::choose, links::version_url, response::decode_js
 use discovery::Discovered;
 pub use response::{MAX_BODY, Response};
 pub use retry::RetryPolicy;
-pub use versions::{ServiceVersion, VersionsQuery};
 use timeouts::Timeouts;
+pub use versions::{ServiceVersion, VersionsQuery};
 
 /// A streamed body on its way, and when it last moved.
 pub(crate) struct Upload {

@@ -47,8 +47,44 @@ pub async fn run(ctx: &Context, command: ImageCommand) -> Result<()> {
             command: ImageMemberCommand::List(args),
         } => member_list(ctx, args).await,
         ImageCommand::Stage(args) => data::stage(ctx, args).await,
+        ImageCommand::Import(args) if args.image == "info" => import_info(ctx, args).await,
         ImageCommand::Import(args) => data::import(ctx, args).await,
+        ImageCommand::Stores {
+            command: args::ImageStoresCommand::List(args),
+        } => stores_list(ctx, args).await,
     }
+}
+
+/// `image import info`: the methods this cloud's import offers.
+async fn import_info(ctx: &Context, args: args::ImageImport) -> Result<()> {
+    let info = ctx.cloud().await?.image().import_info().await?;
+    let methods = info
+        .import_methods
+        .value
+        .iter()
+        .map(|m| m.as_str().to_owned())
+        .collect();
+    print::one(&args.output, vec![("import-methods", Cell::List(methods))])
+}
+
+/// `image stores list`: a Glance with one store answers 404, in osc's words.
+async fn stores_list(ctx: &Context, args: args::ImageStoresList) -> Result<()> {
+    let stores = match ctx.cloud().await?.image().stores().await {
+        Ok(stores) => stores,
+        Err(e) if e.is_not_found() => bail!("Multi Backend support not enabled"),
+        Err(e) => return Err(e.into()),
+    };
+    let rows = stores
+        .into_iter()
+        .map(|s| {
+            vec![
+                Cell::str(s.id),
+                Cell::opt(s.description),
+                Cell::json(s.default),
+            ]
+        })
+        .collect();
+    print::list(&args.output, &["ID", "Description", "Default"], rows)
 }
 
 /// `image list`: Glance filters on the server; `--property` and `--sort` on the client, as

@@ -96,7 +96,10 @@ async fn show(ctx: &Context, args: KeypairShow) -> Result<()> {
         return print::write_stdout(&keypair.public_key);
     }
     let mut fields = keypair_fields(&keypair);
-    let deleted = keypair.extra.get("deleted").and_then(serde_json::Value::as_bool);
+    let deleted = keypair
+        .extra
+        .get("deleted")
+        .and_then(serde_json::Value::as_bool);
     for (name, cell) in &mut fields {
         if *name == "is_deleted" {
             *cell = deleted.map_or(Cell::opt(None::<String>), Cell::json);

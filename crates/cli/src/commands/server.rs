@@ -66,7 +66,59 @@ pub async fn run(ctx: &Context, command: ServerCommand) -> Result<()> {
         ServerCommand::Add { command } => network::add(ctx, command).await,
         ServerCommand::Remove { command } => network::remove(ctx, command).await,
         ServerCommand::Ssh(args) => ssh::ssh(ctx, args).await,
+        ServerCommand::Set(args) => set(ctx, args).await,
+        ServerCommand::Unset(args) => unset(ctx, args).await,
     }
+}
+
+/// `server set`: the name first, then the properties, as osc does; prints nothing.
+async fn set(ctx: &Context, args: args::ServerSet) -> Result<()> {
+    let compute = ctx.cloud().await?.compute();
+    let server = find(&compute, &args.server).await?;
+    if let Some(name) = &args.name {
+        compute
+            .servers()
+            .update(server.id.clone())
+            .name(name.as_str())
+            .send()
+            .await?;
+    }
+    if !args.property.is_empty() {
+        let metadata = args
+            .property
+            .iter()
+            .map(|p| (p.key.clone(), p.value.clone()))
+            .collect();
+        compute
+            .servers()
+            .set_metadata(server.id.clone(), &metadata)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `server unset --property KEY...`: each key removed in turn; prints nothing.
+async fn unset(ctx: &Context, args: args::ServerUnset) -> Result<()> {
+    let compute = ctx.cloud().await?.compute();
+    let server = find(&compute, &args.server).await?;
+    for key in &args.property {
+        let removed = compute
+            .servers()
+            .delete_metadata(server.id.clone(), key)
+            .await;
+        if let Err(e) = removed {
+            // openstacksdk's words: `NotFoundException: 404: Client Error for url: ...`.
+            let path = format!("/servers/{}/metadata/{key}", server.id.as_str());
+            return Err(super::neutron::request_error(
+                compute.session(),
+                &ferrostack::request::ServiceType::Compute,
+                &path,
+                e,
+            )
+            .await);
+        }
+    }
+    Ok(())
 }
 
 /// A server by id or name; the error names what was asked for.

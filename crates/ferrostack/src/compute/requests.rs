@@ -94,6 +94,38 @@ pub(crate) fn rename_server(id: &ServerId, name: &str, version: Microversion) ->
         .json(json!({ "server": { "name": name } })))
 }
 
+/// `POST /servers/{id}/metadata`: `metadata` merged into the server's (keys it names are
+/// replaced, others kept). Nova's limits (keys of 1 to 255 characters, values up to 255).
+pub(crate) fn merge_server_metadata(
+    id: &ServerId,
+    metadata: &std::collections::BTreeMap<String, String>,
+    version: Microversion,
+) -> Result<Request> {
+    for (key, value) in metadata {
+        if key.is_empty() || key.chars().count() > 255 || value.chars().count() > 255 {
+            return Err(Error::invalid_input(format!(
+                "server {id}: metadata {key:?}={value:?}: keys are 1 to 255 characters, \
+                 values up to 255"
+            )));
+        }
+    }
+    Ok(compute(
+        http::Method::POST,
+        format!("{}/metadata", server_path(id)),
+        version,
+    )
+    .json(json!({ "metadata": metadata })))
+}
+
+/// `DELETE /servers/{id}/metadata/{key}`.
+pub(crate) fn delete_server_metadata(id: &ServerId, key: &str, version: Microversion) -> Request {
+    compute(
+        http::Method::DELETE,
+        format!("{}/metadata/{}", server_path(id), segment(key)),
+        version,
+    )
+}
+
 /// `DELETE /servers/{id}`.
 pub(crate) fn delete_server(id: &ServerId, version: Microversion) -> Request {
     compute(http::Method::DELETE, server_path(id), version)
@@ -401,6 +433,26 @@ mod tests {
             by_version(|v| rename_server(&id(), "web-2", v).unwrap())
         );
         insta::assert_json_snapshot!("delete_server", by_version(|v| delete_server(&id(), v)));
+        let metadata = [
+            ("a".to_owned(), "b".to_owned()),
+            ("c d".to_owned(), String::new()),
+        ]
+        .into_iter()
+        .collect();
+        insta::assert_json_snapshot!(
+            "merge_server_metadata",
+            by_version(|v| merge_server_metadata(&id(), &metadata, v).unwrap())
+        );
+        insta::assert_json_snapshot!(
+            "delete_server_metadata",
+            by_version(|v| delete_server_metadata(&id(), "c d/e", v))
+        );
+        let long = [("k".repeat(256), "v".to_owned())].into_iter().collect();
+        let err = merge_server_metadata(&id(), &long, Microversion::CLIENT_MAX).unwrap_err();
+        assert!(
+            err.to_string().contains("keys are 1 to 255 characters"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -81,6 +81,35 @@ impl Servers {
         }
     }
 
+    /// Merges `metadata` into the server's (`openstack server set --property`): keys it
+    /// names are replaced, the others kept. Answers the server's metadata after the merge.
+    pub async fn set_metadata(
+        &self,
+        id: impl Into<ServerId>,
+        metadata: &std::collections::BTreeMap<String, String>,
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        #[derive(serde::Deserialize)]
+        struct Envelope {
+            metadata: std::collections::BTreeMap<String, String>,
+        }
+        let request = requests::merge_server_metadata(
+            &id.into(),
+            metadata,
+            self.compute.microversion().await?,
+        )?;
+        let envelope: Envelope = self.compute.session.send_json(request).await?;
+        Ok(envelope.metadata)
+    }
+
+    /// Removes one metadata key (`openstack server unset --property`); a missing key is
+    /// Nova's 404.
+    pub async fn delete_metadata(&self, id: impl Into<ServerId>, key: &str) -> Result<()> {
+        let request =
+            requests::delete_server_metadata(&id.into(), key, self.compute.microversion().await?);
+        self.compute.session.send(request).await?;
+        Ok(())
+    }
+
     /// Deletes a server. Nova deletes in the background: see [`Servers::wait_for_delete`].
     /// A locked server, or one mid-task, is a `Conflict` error that says which state.
     pub async fn delete(&self, id: impl Into<ServerId>) -> Result<()> {

@@ -567,6 +567,33 @@ pub(crate) struct MemberList {
     pub members: Vec<Member>,
 }
 
+/// One store of a multi-store Glance (`GET /v2/info/stores`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Store {
+    /// Its id (`fs`, `ceph`...).
+    pub id: String,
+    /// Its description, when the operator gave one.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Whether images go there when no store is named (Glance sends `"true"` as text).
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub default: bool,
+}
+
+fn flexible_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Bool(b) => b,
+        Value::String(s) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct StoreList {
+    pub(crate) stores: Vec<Store>,
+}
+
 /// What the cloud's interoperable import offers (`GET /v2/info/import`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[non_exhaustive]

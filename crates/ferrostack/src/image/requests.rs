@@ -73,6 +73,11 @@ pub(crate) fn import(id: &ImageId, method: &ImportMethod) -> Request {
     Request::post(ServiceType::Image, format!("{}/import", image_path(id))).json(body)
 }
 
+/// `GET /info/stores`: the stores of a multi-store Glance.
+pub(crate) fn stores() -> Request {
+    Request::get(ServiceType::Image, "/info/stores")
+}
+
 /// `GET /info/import`: the import methods the cloud offers.
 pub(crate) fn import_info() -> Request {
     Request::get(ServiceType::Image, "/info/import")
@@ -194,6 +199,7 @@ mod tests {
             )
         );
         snap!("import_info", import_info());
+        snap!("stores", stores());
         snap!("add_tag", add_tag(&id, "golden image"));
         snap!("remove_tag", remove_tag(&id, "golden image"));
         snap!(

@@ -108,7 +108,10 @@ impl Session {
             }
             for endpoint in &entry.endpoints {
                 let interface = endpoint.interface.trim_end_matches("URL").to_owned();
-                let Some(region) = endpoint.region_id.clone().or_else(|| endpoint.region.clone())
+                let Some(region) = endpoint
+                    .region_id
+                    .clone()
+                    .or_else(|| endpoint.region.clone())
                 else {
                     continue;
                 };

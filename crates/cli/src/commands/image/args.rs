@@ -98,10 +98,30 @@ pub enum ImageCommand {
     },
     /// Upload data to an image's staging area.
     Stage(ImageStage),
-    /// Start the import of an image's data.
+    /// Start the import of an image's data (`image import info`: the import methods on
+    /// offer, as cliff takes the longer command).
     Import(ImageImport),
+    /// The stores of a multi-store Glance.
+    Stores {
+        #[command(subcommand)]
+        command: ImageStoresCommand,
+    },
     /// Build the tiny bootable test image, offline, from Debian packages (ours).
     Build(ImageBuild),
+}
+
+/// `image stores ...`.
+#[derive(Debug, Subcommand)]
+pub enum ImageStoresCommand {
+    /// List the stores.
+    List(ImageStoresList),
+}
+
+/// `image stores list`.
+#[derive(Debug, Args)]
+pub struct ImageStoresList {
+    #[command(flatten)]
+    pub output: ListOutput,
 }
 
 /// The disk formats Glance knows (openstackclient's choices for `--disk-format`).

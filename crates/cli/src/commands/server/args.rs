@@ -35,6 +35,35 @@ pub enum ServerCommand {
     },
     /// SSH to a server (runs the system `ssh`).
     Ssh(ServerSsh),
+    /// Set a server's name or properties.
+    Set(ServerSet),
+    /// Unset a server's properties.
+    Unset(ServerUnset),
+}
+
+/// `server set`.
+#[derive(Debug, Args)]
+pub struct ServerSet {
+    /// Server (name or id).
+    #[arg(value_name = "server")]
+    pub server: String,
+    /// New server name.
+    #[arg(long, value_name = "new-name")]
+    pub name: Option<String>,
+    /// A property to add or change (repeatable).
+    #[arg(long, value_name = "key=value")]
+    pub property: Vec<KeyValue>,
+}
+
+/// `server unset`.
+#[derive(Debug, Args)]
+pub struct ServerUnset {
+    /// Server (name or id).
+    #[arg(value_name = "server")]
+    pub server: String,
+    /// A property key to remove (repeatable).
+    #[arg(long, value_name = "key")]
+    pub property: Vec<String>,
 }
 
 /// `server add ...`.
