@@ -58,6 +58,38 @@ impl Cell {
         Cell::Plain(s.map_or(Value::Null, |s| Value::String(s.into())))
     }
 
+    /// osc's `ListDictColumn`: each dict as `k='v', ...` on a line of its own in tables, the
+    /// list of dicts, keys in their order, elsewhere.
+    pub fn list_of_dicts(dicts: &[Vec<(String, Value)>]) -> Cell {
+        let human = dicts
+            .iter()
+            .map(|d| format_dict(d))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let machine = Value::Array(
+            dicts
+                .iter()
+                .map(|d| {
+                    let names: Vec<&str> = d.iter().map(|(k, _)| k.as_str()).collect();
+                    ordered_object(&names, d.iter().map(|(_, v)| v.clone()))
+                })
+                .collect(),
+        );
+        let repr = format!(
+            "[{}]",
+            dicts
+                .iter()
+                .map(|d| python_repr_pairs(d))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Cell::Ordered {
+            human,
+            machine,
+            repr,
+        }
+    }
+
     /// A cell from any JSON value.
     pub fn json(v: impl Into<Value>) -> Cell {
         Cell::Plain(v.into())

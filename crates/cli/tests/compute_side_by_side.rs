@@ -136,3 +136,111 @@ async fn network_list_prints_what_openstack_prints() {
         &["network", "list", "--no-share", "--sort-column", "Name"],
     );
 }
+
+/// `server set/unset` and `server add fixed ip`: each client changes a server of its own,
+/// and what they print (and what the servers show after) is the same but for ids.
+#[tokio::test(flavor = "multi_thread")]
+async fn server_set_unset_and_add_fixed_ip_print_what_openstack_prints() {
+    let t = cloud().await;
+    let create = |name: &str| {
+        stdout(t.fstack("mock-admin").args([
+            "server",
+            "create",
+            "--image",
+            "cirros",
+            "--flavor",
+            "m1.tiny",
+            "--network",
+            "private",
+            "--wait",
+            name,
+        ]))
+    };
+    create("by-osc");
+    create("by-fstack");
+    let (osc, ours) = (
+        |args: &[&str]| stdout(t.openstack("mock-admin").args(args)),
+        |args: &[&str]| stdout(t.fstack("mock-admin").args(args)),
+    );
+    for (client, server) in [
+        (&osc as &dyn Fn(&[&str]) -> String, "by-osc"),
+        (&ours, "by-fstack"),
+    ] {
+        assert_eq!(
+            client(&[
+                "server",
+                "set",
+                "--property",
+                "a=b",
+                "--property",
+                "c=d",
+                server
+            ]),
+            ""
+        );
+        assert_eq!(client(&["server", "unset", "--property", "a", server]), "");
+    }
+    let properties =
+        |server: &str| ours(&["server", "show", server, "-f", "json", "-c", "properties"]);
+    assert_eq!(properties("by-fstack"), properties("by-osc"));
+    assert!(properties("by-osc").contains("\"c\": \"d\""));
+
+    // Ids, MAC addresses and the address asked for differ; the rest is byte for byte.
+    let scrub = |text: String| {
+        let uuid =
+            regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+                .unwrap();
+        let mac = regex::Regex::new(r"([0-9a-f]{2}:){5}[0-9a-f]{2}").unwrap();
+        let text = uuid.replace_all(&text, "UUID").into_owned();
+        let text = mac.replace_all(&text, "MAC").into_owned();
+        text.replace("10.0.0.50", "IP").replace("10.0.0.51", "IP")
+    };
+    for format in ["json", "value", "table"] {
+        let by_osc = osc(&[
+            "server",
+            "add",
+            "fixed",
+            "ip",
+            "--fixed-ip-address",
+            "10.0.0.50",
+            "by-osc",
+            "private",
+            "-f",
+            format,
+        ]);
+        let by_fstack = ours(&[
+            "server",
+            "add",
+            "fixed",
+            "ip",
+            "--fixed-ip-address",
+            "10.0.0.51",
+            "by-fstack",
+            "private",
+            "-f",
+            format,
+        ]);
+        assert_eq!(scrub(by_fstack), scrub(by_osc.clone()), "-f {format}");
+        assert!(by_osc.contains("10.0.0.50"), "{by_osc}");
+        for (server, ip) in [("by-osc", "10.0.0.50"), ("by-fstack", "10.0.0.51")] {
+            ours(&["server", "remove", "port", server, &port_of(&t, ip)]);
+        }
+    }
+}
+
+/// The port holding `ip`.
+fn port_of(t: &TestCloud, ip: &str) -> String {
+    let filter = format!("ip-address={ip}");
+    stdout(t.fstack("mock-admin").args([
+        "port",
+        "list",
+        "--fixed-ip",
+        &filter,
+        "-f",
+        "value",
+        "-c",
+        "ID",
+    ]))
+    .trim()
+    .to_owned()
+}

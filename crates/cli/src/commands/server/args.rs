@@ -83,6 +83,34 @@ pub enum ServerAdd {
     Port(ServerPort),
     /// Add a network to a server (a new port on it).
     Network(ServerNetwork),
+    /// `server add fixed ip`.
+    Fixed {
+        #[command(subcommand)]
+        command: AddFixed,
+    },
+}
+
+/// `server add fixed ip`.
+#[derive(Debug, Subcommand)]
+pub enum AddFixed {
+    /// Attach a new port on a network to the server, with this address if given.
+    Ip(AddFixedIp),
+}
+
+/// `server add fixed ip SERVER NETWORK [--fixed-ip-address IP]`.
+#[derive(Debug, Args)]
+pub struct AddFixedIp {
+    /// The server (name or id).
+    #[arg(value_name = "server")]
+    pub server: String,
+    /// The network to allocate the address from (name or id).
+    #[arg(value_name = "network")]
+    pub network: String,
+    /// The address to ask for.
+    #[arg(long = "fixed-ip-address", value_name = "ip-address")]
+    pub fixed_ip_address: Option<std::net::IpAddr>,
+    #[command(flatten)]
+    pub output: ShowOutput,
 }
 
 /// `server remove ...`.

@@ -14,6 +14,7 @@ use super::args::{
 use crate::commands::floating_ip::{self, address, find_network, find_port};
 use crate::commands::neutron::{http_error, http_error_at, lookup_error};
 use crate::context::Context;
+use crate::output::Cell;
 
 /// A server by id or name, in openstacksdk's words when none matches (these commands use
 /// the SDK's `find_server`, not osc_lib's lookup).
@@ -46,7 +47,65 @@ pub async fn add(ctx: &Context, command: ServerAdd) -> Result<()> {
             let network = find_network(cloud, &args.network).await?;
             attach(cloud, &server, NetworkAttachment::network(network.id)).await
         }
+        ServerAdd::Fixed {
+            command: super::args::AddFixed::Ip(args),
+        } => add_fixed_ip(cloud, args).await,
     }
+}
+
+/// `server add fixed ip`: a new interface on the network (with the address when given),
+/// shown as osc shows the interface Nova answers.
+async fn add_fixed_ip(cloud: &Cloud, args: super::args::AddFixedIp) -> Result<()> {
+    let server = find(cloud, &args.server).await?;
+    let network = find_network(cloud, &args.network).await?;
+    let attachment = match args.fixed_ip_address {
+        Some(ip) => NetworkAttachment::fixed_ip(network.id, ip),
+        None => NetworkAttachment::network(network.id),
+    };
+    let interfaces = cloud.compute().interfaces(server.id.clone());
+    let interface = match interfaces.create(attachment).send().await {
+        Ok(interface) => interface,
+        Err(e) => {
+            let path = format!("/servers/{}/os-interface", server.id);
+            return Err(http_error_at(cloud, &ServiceType::Compute, &path, e).await);
+        }
+    };
+    let ips: Vec<Vec<(String, serde_json::Value)>> = interface
+        .fixed_ips
+        .iter()
+        .map(|ip| {
+            // The mock's order; Neutron (and so Nova) sends subnet_id first, which the
+            // SDK's typed model does not keep.
+            vec![
+                (
+                    "ip_address".to_owned(),
+                    serde_json::json!(ip.ip_address.map(|a| a.to_string())),
+                ),
+                (
+                    "subnet_id".to_owned(),
+                    serde_json::json!(ip.subnet_id.as_ref().map(|s| s.as_str())),
+                ),
+            ]
+        })
+        .collect();
+    let fixed_ips = Cell::list_of_dicts(&ips);
+    let row = vec![
+        Cell::str(interface.port_id.as_str()),
+        Cell::str(server.id.as_str()),
+        Cell::opt(interface.net_id.as_ref().map(|n| n.as_str().to_owned())),
+        Cell::opt(interface.mac_addr.clone()),
+        Cell::opt(interface.port_state.clone()),
+        fixed_ips,
+    ];
+    let names = [
+        "Port ID",
+        "Server ID",
+        "Network ID",
+        "MAC Address",
+        "Port State",
+        "Fixed IPs",
+    ];
+    crate::print::one(&args.output, names.into_iter().zip(row).collect())
 }
 
 /// Runs `server remove ...`.
