@@ -28,7 +28,10 @@ use crate::context::Context;
 /// Runs `fstack` with the process's arguments and environment; the exit code follows
 /// openstackclient: 0 on success, 1 when a command fails, 2 for a usage error.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     // reqwest is built without a default TLS provider; ring is the one this project uses.
     let _ = rustls::crypto::ring::default_provider().install_default();
     if cli.global.debug {
@@ -62,6 +65,59 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A command line clap refuses: an unknown command as cliff words it (`fstack: 'image frob
+/// -f json' is not an fstack command. See 'fstack --help'.`), anything else as clap does;
+/// exit code 2 either way, help and version 0.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() == ErrorKind::InvalidSubcommand
+        && let Some(ContextValue::String(word)) = err.get(ContextKind::InvalidSubcommand)
+    {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        eprintln!(
+            "fstack: '{}' is not an fstack command. See 'fstack --help'.",
+            unknown_command(err, word, &args)
+        );
+        return ExitCode::from(2);
+    }
+    let _ = err.print();
+    if err.use_stderr() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The words cliff names for an unknown command: the known command path clap's usage shows
+/// (`image`), then everything from the unknown word on.
+fn unknown_command(err: &clap::Error, word: &str, args: &[String]) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    let usage = match err.get(ContextKind::Usage) {
+        Some(ContextValue::StyledStr(usage)) => usage.to_string(),
+        _ => String::new(),
+    };
+    command_words(&usage, word, args)
+}
+
+fn command_words(usage: &str, word: &str, args: &[String]) -> String {
+    let path: Vec<&str> = usage
+        .trim()
+        .trim_start_matches("Usage:")
+        .split_whitespace()
+        .skip(1)
+        .take_while(|w| !w.starts_with(['[', '<', '-']))
+        .collect();
+    let rest = args
+        .iter()
+        .rposition(|a| a == word)
+        .map_or_else(|| vec![word.to_owned()], |at| args[at..].to_vec());
+    path.iter()
+        .map(|w| (*w).to_owned())
+        .chain(rest)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// One clear line, then the causes that add something.
 fn report(error: &anyhow::Error) {
     eprintln!("{error}");
@@ -88,4 +144,41 @@ fn init_debug_logging() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(args: &str) -> Vec<String> {
+        args.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn an_unknown_command_is_named_as_cliff_names_it() {
+        assert_eq!(
+            command_words(
+                "Usage: fstack image [OPTIONS] <COMMAND>",
+                "frob",
+                &words("--os-cloud c image frob -f json x")
+            ),
+            "image frob -f json x"
+        );
+        assert_eq!(
+            command_words(
+                "Usage: fstack [OPTIONS] <COMMAND>",
+                "frobnicate",
+                &words("frobnicate list")
+            ),
+            "frobnicate list"
+        );
+        assert_eq!(
+            command_words(
+                "Usage: fstack server add <COMMAND>",
+                "fixd",
+                &words("server add fixd")
+            ),
+            "server add fixd"
+        );
+    }
 }

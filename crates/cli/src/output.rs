@@ -327,10 +327,16 @@ fn select(columns: &[&str], wanted: &[String]) -> Result<Vec<usize>, FormatError
         .filter(|&i| wanted.iter().any(|w| w == columns[i]))
         .collect();
     if keep.is_empty() {
+        // cliff's words: the names as a Python list, the columns as a tuple.
+        let list: Vec<String> = wanted.iter().map(|w| python_repr_str(w)).collect();
+        let tuple: Vec<String> = columns.iter().map(|c| python_repr_str(c)).collect();
+        let tuple = match tuple.as_slice() {
+            [one] => format!("({one},)"),
+            many => format!("({})", many.join(", ")),
+        };
         return Err(FormatError(format!(
-            "-c {}: no such column (choose from {})",
-            wanted.join(", -c "),
-            columns.join(", ")
+            "No recognized column names in [{}]. Recognized columns are {tuple}.",
+            list.join(", ")
         )));
     }
     Ok(keep)

@@ -20,6 +20,26 @@ fn usage_errors_exit_2_and_name_the_flag() {
     assert!(err.contains("--private"), "{err}");
 }
 
+#[test]
+fn an_unknown_command_is_named_as_openstack_names_it_and_exits_2() {
+    for (args, named) in [
+        (&["frobnicate", "list"][..], "frobnicate list"),
+        (
+            &["--os-cloud", "x", "image", "frob", "-f", "json"],
+            "image frob -f json",
+        ),
+    ] {
+        let out = run(std::process::Command::new(env!("CARGO_BIN_EXE_fstack")).args(args));
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("fstack: '{named}' is not an fstack command. See 'fstack --help'.\n")
+        );
+    }
+    let help = run(std::process::Command::new(env!("CARGO_BIN_EXE_fstack")).arg("--help"));
+    assert_eq!(help.status.code(), Some(0), "--help is not an error");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_cloud_is_named_and_exits_1() {
     let t = TestCloud::start().await;

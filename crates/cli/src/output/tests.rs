@@ -209,10 +209,17 @@ fn columns_are_selected_in_the_commands_order_as_cliff_does() {
         ..Default::default()
     };
     let err = render_list(Format::Value, COLUMNS, &rows(), &bad).unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with("-c Nmae, -c Nmae2: no such column"),
-        "{err}"
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "No recognized column names in ['Nmae', 'Nmae2']. Recognized columns are ({}).",
+            COLUMNS
+                .iter()
+                .map(|c| format!("'{c}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        "cliff's words"
     );
 }
 
