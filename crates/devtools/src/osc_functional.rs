@@ -99,6 +99,15 @@ struct Run {
     log: PathBuf,
 }
 
+impl Run {
+    fn passed(&self) -> usize {
+        self.outcomes
+            .values()
+            .filter(|o| **o == Outcome::Passed)
+            .count()
+    }
+}
+
 /// Runs the suites with both clients and compares.
 pub fn run(args: &[String]) -> Result<()> {
     let full = args.iter().any(|a| a == "--full");
@@ -151,10 +160,7 @@ pub fn run(args: &[String]) -> Result<()> {
         let run = run_pytest(&venv, &cloud, &home, &openstack, &paths, keyword.as_deref())?;
         step(format!(
             "{client}: {} passed of {} in {:.0} s (log: {})",
-            run.outcomes
-                .values()
-                .filter(|o| **o == Outcome::Passed)
-                .count(),
+            run.passed(),
             run.outcomes.len(),
             run.took.as_secs_f64(),
             run.log.display()
@@ -364,19 +370,13 @@ fn table(osc: &Run, ours: &Run, functional: &Path) -> String {
         };
         let _ = writeln!(out, "| {} | {a} | {b}{mark} |", short(id, functional));
     }
-    let passed = |run: &Run| {
-        run.outcomes
-            .values()
-            .filter(|o| **o == Outcome::Passed)
-            .count()
-    };
     let _ = write!(
         out,
         "| **passed** | {} of {} in {:.0} s | {} of {} in {:.0} s |",
-        passed(osc),
+        osc.passed(),
         osc.outcomes.len(),
         osc.took.as_secs_f64(),
-        passed(ours),
+        ours.passed(),
         ours.outcomes.len(),
         ours.took.as_secs_f64()
     );

@@ -78,7 +78,7 @@ async fn create(ctx: &Context, args: KeypairCreate) -> Result<()> {
             None => return print::write_stdout(&private),
         }
     }
-    print::one(&args.output, keypair_fields(&keypair))
+    print::one(&args.output, keypair_fields(&keypair, false))
 }
 
 /// `keypair show`: openstacksdk's attributes but the public key (and the private key
@@ -95,22 +95,7 @@ async fn show(ctx: &Context, args: KeypairShow) -> Result<()> {
     if args.public_key {
         return print::write_stdout(&keypair.public_key);
     }
-    let mut fields = keypair_fields(&keypair);
-    let deleted = keypair
-        .extra
-        .get("deleted")
-        .and_then(serde_json::Value::as_bool);
-    for (name, cell) in &mut fields {
-        if *name == "is_deleted" {
-            *cell = deleted.map_or(Cell::opt(None::<String>), Cell::json);
-        }
-    }
-    let at = fields
-        .iter()
-        .position(|(name, _)| *name == "type")
-        .unwrap_or(fields.len());
-    fields.insert(at, ("private_key", Cell::opt(None::<String>)));
-    print::one(&args.output, fields)
+    print::one(&args.output, keypair_fields(&keypair, true))
 }
 
 /// Writes a private key readable by its owner only (osc leaves it to the umask; a key
@@ -130,9 +115,11 @@ fn write_private_key(path: &std::path::Path, key: &str) -> Result<()> {
         .with_context(|| format!("Key file {} can not be saved", path.display()))
 }
 
-/// osc's fields after a create: openstacksdk's attributes, keys hidden, sorted.
-fn keypair_fields(k: &Keypair) -> Vec<(&'static str, Cell)> {
-    vec![
+/// osc's fields of a keypair: openstacksdk's attributes, sorted, the public key hidden;
+/// `show` lists `private_key` too (always none: Nova never keeps it), `create` does not.
+fn keypair_fields(k: &Keypair, with_private_key: bool) -> Vec<(&'static str, Cell)> {
+    let deleted = k.extra.get("deleted").and_then(serde_json::Value::as_bool);
+    let mut fields = vec![
         (
             "created_at",
             Cell::opt(
@@ -143,11 +130,18 @@ fn keypair_fields(k: &Keypair) -> Vec<(&'static str, Cell)> {
         ("fingerprint", Cell::str(&k.fingerprint)),
         // openstacksdk's id of a keypair is its name.
         ("id", Cell::str(k.name.to_string())),
-        ("is_deleted", Cell::opt(None::<String>)),
+        (
+            "is_deleted",
+            deleted.map_or(Cell::opt(None::<String>), Cell::json),
+        ),
         ("name", Cell::str(k.name.to_string())),
         ("type", Cell::opt(k.kind.as_ref().map(|t| t.to_string()))),
         ("user_id", Cell::opt(k.user_id.clone())),
-    ]
+    ];
+    if with_private_key {
+        fields.insert(5, ("private_key", Cell::opt(None::<String>)));
+    }
+    fields
 }
 
 async fn list(ctx: &Context, args: KeypairList) -> Result<()> {
