@@ -67,8 +67,9 @@ impl AppState {
         // learns what to forward when they boot again.
         let ids: Vec<String> = nova.lock().servers.iter().map(|s| s.id.clone()).collect();
         for id in ids {
+            let info = neutron.network_info_of(&id);
             nova.driver()
-                .network_changed(&id, &neutron.forwards_of(&id));
+                .network_changed(&id, &info.nics, &info.forwards);
         }
         let control = control::Control::new(&options);
         Ok(Self(Arc::new(Shared {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use axum::extract::Path;
 use axum::response::IntoResponse;
 use mock_cloud::{
-    BootSpec, ComputeDriver, DriverError, MockCloud, PortForward, RemoteConsole, VmState,
+    BootNic, BootSpec, ComputeDriver, DriverError, MockCloud, PortForward, RemoteConsole, VmState,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -32,10 +32,11 @@ async fn stand_in_glance() -> String {
     format!("http://{addr}")
 }
 
-/// A driver that boots at once and records what it was told to boot and to forward.
+/// A driver that boots at once and records what it was told to boot, plug in and forward.
 #[derive(Default)]
 struct Recorder {
     forwards: Mutex<HashMap<String, Vec<PortForward>>>,
+    nics: Mutex<HashMap<String, Vec<BootNic>>>,
     specs: Mutex<Vec<BootSpec>>,
 }
 
@@ -93,7 +94,11 @@ impl ComputeDriver for Recorder {
         Box::pin(async { Err(DriverError("no console".into())) })
     }
     fn reset(&self) {}
-    fn network_changed(&self, server_id: &str, forwards: &[PortForward]) {
+    fn network_changed(&self, server_id: &str, nics: &[BootNic], forwards: &[PortForward]) {
+        self.nics
+            .lock()
+            .unwrap()
+            .insert(server_id.to_owned(), nics.to_vec());
         self.forwards
             .lock()
             .unwrap()
@@ -458,6 +463,16 @@ async fn os_interface_and_security_group_actions() {
         server["addresses"]["second"][0]["addr"], "10.3.0.50",
         "{server}"
     );
+    // The driver is told the server's NICs now, the new one last, to plug it in.
+    let plugged = |c: &Cloud| -> Vec<(String, String)> {
+        c.driver.nics.lock().unwrap()[&id]
+            .iter()
+            .map(|nic| (nic.port_id.clone(), nic.fixed_ip.to_string()))
+            .collect()
+    };
+    let nics = plugged(&c);
+    assert_eq!(nics.len(), 2, "{nics:?}");
+    assert_eq!(nics[1], (attached.clone(), "10.3.0.50".to_owned()));
     let (status, body) = c
         .call(Method::GET, &format!("{path}/{attached}"), None)
         .await;
@@ -554,6 +569,9 @@ async fn os_interface_and_security_group_actions() {
         "a port Nova made goes when detached"
     );
     assert!(c.server(&id).await["addresses"].get("second").is_none());
+    let nics = plugged(&c);
+    assert_eq!(nics.len(), 1, "the detached NIC is unplugged: {nics:?}");
+    assert_ne!(nics[0].0, attached);
     let (status, _) = c
         .call(Method::DELETE, &format!("{path}/{attached}"), None)
         .await;

@@ -274,7 +274,7 @@ async fn an_ide_disk_and_an_e1000_nic_are_what_the_guest_sees() {
     );
     assert!(
         argv.iter()
-            .any(|word| word.starts_with("e1000,netdev=port0,mac=fa:16:3e:")),
+            .any(|word| word.starts_with("e1000,id=nic-port0,netdev=port0,mac=fa:16:3e:")),
         "the port's MAC on the e1000: {argv:?}"
     );
 }

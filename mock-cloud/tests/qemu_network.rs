@@ -2,7 +2,8 @@
 //! python-openstackclient 10.5 against the mock with the qemu driver boots the tiny image on
 //! `private`, the guest takes its port's fixed IP by DHCP and serves its server id over HTTP,
 //! and `FIP:80` on this machine answers exactly while a security group rule lets port 80 in
-//! and the floating IP is on the server.
+//! and the floating IP is on the server. An interface attached to the running server is
+//! plugged into its qemu, reached through a floating IP of its own, and unplugged again.
 //!
 //! FAILS (never skips) when qemu, the tiny image's build tools or the client venv are missing
 //! (`FERROSTACK_CLIENT_VENV`, or `target/venv/clients`).
@@ -321,6 +322,74 @@ async fn a_floating_ip_reaches_the_guest_exactly_while_a_rule_lets_port_80_in() 
         .await;
     let _ = wait_get(web, "closed after the floating IP left", refused).await;
 
+    hot_plug(&h, &id, &marker).await;
+
     h.run(&["server", "delete", "--wait", "vm1"]).await;
     eprintln!("the whole flow took {:.1?}", started.elapsed());
+}
+
+/// An interface attached to the running server is plugged into its qemu (no new boot): the
+/// guest takes the new port's fixed IP by DHCP, and a floating IP on that port reaches it
+/// through the new NIC. The next boot has the NIC too; detached, it leaves the guest, and
+/// its forward goes with it.
+async fn hot_plug(h: &Harness, id: &str, marker: &str) {
+    let started = Instant::now();
+    h.run(&["network", "create", "second"]).await;
+    h.run(&[
+        "subnet",
+        "create",
+        "--network",
+        "second",
+        "--subnet-range",
+        "10.20.0.0/24",
+        "second-subnet",
+    ])
+    .await;
+    h.run(&["router", "add", "subnet", "router1", "second-subnet"])
+        .await;
+    h.run(&["server", "add", "network", "vm1", "second"]).await;
+    let ports = h
+        .json(&["port", "list", "--server", id, "--network", "second"])
+        .await;
+    let port = ports[0]["ID"].as_str().unwrap().to_owned();
+    let new_ip = ports[0]["Fixed IP Addresses"][0]["ip_address"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no fixed IP: {ports}"))
+        .to_owned();
+    assert!(new_ip.starts_with("10.20.0."), "{ports}");
+    let up = tiny::net_up_marker(&new_ip);
+    h.wait_console(id, "the hot-plugged NIC's address", 1, |line| line == up)
+        .await;
+    eprintln!("hot-plugged NIC up after {:.1?}", started.elapsed());
+    // Plugged into the running qemu: still the second boot.
+    let boots = |console: &str| console.lines().filter(|l| l.trim() == marker).count();
+    assert_eq!(boots(&h.console(id).await), 2);
+
+    let fip = h
+        .json(&["floating", "ip", "create", "public", "--port", &port])
+        .await;
+    let address = fip["floating_ip_address"].as_str().unwrap().to_owned();
+    let web: SocketAddr = format!("{address}:80").parse().unwrap();
+    let answer = wait_get(web, "the guest's answer on the new NIC", Result::is_ok).await;
+    assert_eq!(answer.as_deref(), Ok(id));
+
+    // Every later boot has the NIC.
+    h.run(&["server", "reboot", "--hard", "vm1"]).await;
+    h.wait_console(id, "the hot-plugged NIC at the next boot", 2, |line| {
+        line == up
+    })
+    .await;
+    assert_eq!(boots(&h.console(id).await), 3);
+    let answer = wait_get(web, "the guest's answer after a reboot", Result::is_ok).await;
+    assert_eq!(answer.as_deref(), Ok(id));
+
+    // Detached: the guest lets the card go, and nothing answers on its floating IP.
+    h.run(&["server", "remove", "network", "vm1", "second"])
+        .await;
+    let gone = tiny::net_gone_marker("eth1");
+    h.wait_console(id, "the NIC unplugged", 1, |line| line == gone)
+        .await;
+    let _ = wait_get(web, "closed after the interface left", refused).await;
+    assert_eq!(boots(&h.console(id).await), 3);
+    eprintln!("hot-plug steps took {:.1?}", started.elapsed());
 }

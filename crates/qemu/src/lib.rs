@@ -44,6 +44,6 @@ pub use img::{
 };
 pub use install::{InstallSpec, Installation};
 pub use vm::{
-    Disk, DiskBus, HostForward, HostQemu, Nic, NicModel, RtcBase, RunLayout, ScsiController,
-    SystemInfo, Uefi, Video, Vm, VmBuilder, is_q35, machine_has_ide,
+    Disk, DiskBus, HOTPLUG_PORTS, HostForward, HostQemu, Nic, NicModel, RtcBase, RunLayout,
+    ScsiController, SystemInfo, Uefi, Video, Vm, VmBuilder, is_q35, machine_has_ide,
 };

@@ -132,6 +132,7 @@ pub struct VmBuilder {
     vnc: bool,
     serial_log: Option<PathBuf>,
     nics: Vec<Nic>,
+    hotplug_ports: u8,
     system_info: Option<SystemInfo>,
     scsi_controller: Option<ScsiController>,
     cdrom_bus: Option<DiskBus>,
@@ -204,6 +205,7 @@ impl VmBuilder {
             vnc: false,
             serial_log: None,
             nics: Vec::new(),
+            hotplug_ports: HOTPLUG_PORTS,
             system_info: None,
             scsi_controller: None,
             cdrom_bus: None,
@@ -342,6 +344,25 @@ impl VmBuilder {
         self
     }
 
+    /// How many NICs a q35 can take while it runs ([`Vm::nic_add`]), besides its own:
+    /// each NIC sits on a PCI Express root port of its own, as libvirt places devices on a
+    /// q35, so that it can also be unplugged, and `ports` more root ports stay free. An
+    /// i440FX (`pc`) takes NICs on its PCI bus as they come. Default [`HOTPLUG_PORTS`].
+    pub fn hotplug_ports(mut self, ports: u8) -> Self {
+        self.hotplug_ports = ports;
+        self
+    }
+
+    /// The PCI Express root ports of a q35 for its NICs (none on other machines).
+    fn nic_ports(&self) -> Vec<String> {
+        if !is_q35(&self.machine) {
+            return Vec::new();
+        }
+        (0..self.nics.len() + usize::from(self.hotplug_ports))
+            .map(|index| format!("nicport{index}"))
+            .collect()
+    }
+
     /// The arguments (without the program) for a run laid out as `layout`.
     pub fn argv(&self, layout: &RunLayout) -> Result<Vec<String>> {
         if self.kernel.is_none() && (self.initrd.is_some() || self.append.is_some()) {
@@ -363,6 +384,12 @@ impl VmBuilder {
             // No network (saves the iPXE ROM).
             push(&["-nic", "none"]);
         }
+        let ports = self.nic_ports();
+        for (index, port) in ports.iter().enumerate() {
+            // chassis numbers PCI Express slots; each root port needs its own.
+            argv.push("-device".to_owned());
+            argv.push(format!("pcie-root-port,id={port},chassis={}", index + 1));
+        }
         for (index, nic) in self.nics.iter().enumerate() {
             if self.nics[..index].iter().any(|other| other.id == nic.id) {
                 return Err(Error::invalid(
@@ -370,7 +397,7 @@ impl VmBuilder {
                     "two NICs have this id",
                 ));
             }
-            argv.extend(nic.args()?);
+            argv.extend(nic.args(ports.get(index).map(String::as_str))?);
         }
         let mut push = |words: &[&str]| argv.extend(words.iter().map(|word| (*word).to_owned()));
         if let Some(info) = &self.system_info {
@@ -463,6 +490,12 @@ impl VmBuilder {
             qmp_socket: run_dir.path().join("qmp.sock"),
         };
         let argv = self.argv(&layout)?;
+        let nic_ports = self
+            .nic_ports()
+            .into_iter()
+            .enumerate()
+            .map(|(index, port)| (port, self.nics.get(index).map(|nic| nic.id.clone())))
+            .collect();
         let command_line = std::iter::once(program.to_string_lossy().into_owned())
             .chain(argv.iter().cloned())
             .map(|word| shell_quote(&word))
@@ -518,6 +551,8 @@ impl VmBuilder {
             stderr_task: Some(stderr_task),
             qmp: None,
             vnc: None,
+            nics: self.nics.clone(),
+            nic_ports,
             _run_dir: run_dir,
         };
         let stream = {
@@ -557,6 +592,9 @@ fn parse_vnc_address(answer: &Value) -> Result<SocketAddr> {
     }
 }
 
+/// The PCI Express root ports a q35 keeps free for NICs plugged in while it runs.
+pub const HOTPLUG_PORTS: u8 = 4;
+
 /// A running qemu. Dropping it kills qemu (its whole process group) at once and reaps it: in
 /// a task of the current runtime, or before `drop` returns off a runtime. [`Vm::kill`]
 /// waits for the reaping.
@@ -570,6 +608,10 @@ pub struct Vm {
     stderr_task: Option<tokio::task::JoinHandle<String>>,
     qmp: Option<Qmp>,
     vnc: Option<SocketAddr>,
+    /// The NICs the machine has now: its own, then those added since, less those removed.
+    nics: Vec<Nic>,
+    /// A q35's PCI Express root ports for NICs, and the NIC on each (empty on other machines).
+    nic_ports: Vec<(String, Option<String>)>,
     // Held for its Drop: removes the QMP socket and the default serial log.
     _run_dir: tempfile::TempDir,
 }
@@ -678,6 +720,93 @@ impl Vm {
         forward.check()?;
         let reply = self.human_monitor(&forward.remove_command()).await?;
         nic::check_remove_reply(forward, &reply)
+    }
+
+    /// The NICs the machine has now.
+    pub fn nics(&self) -> &[Nic] {
+        &self.nics
+    }
+
+    /// Plugs `nic` into the running machine (QMP `netdev_add`, then `device_add`); a guest
+    /// with PCI hot-plug sees a new card. On a q35 it takes a free root port, and fails when
+    /// none is left ([`VmBuilder::hotplug_ports`]). A failure leaves nothing half-made.
+    pub async fn nic_add(&mut self, nic: Nic) -> Result<()> {
+        let what = format!("NIC {}", nic.id);
+        if self.nics.iter().any(|other| other.id == nic.id) {
+            return Err(Error::invalid(
+                what,
+                "the machine already has a NIC with this id",
+            ));
+        }
+        let netdev = nic.netdev_add_arguments()?;
+        let port = if self.nic_ports.is_empty() {
+            None
+        } else {
+            let free = self.nic_ports.iter().position(|(_, used)| used.is_none());
+            let Some(free) = free else {
+                return Err(Error::invalid(
+                    what,
+                    format!(
+                        "every one of the machine's {} PCI Express root ports for NICs is taken",
+                        self.nic_ports.len()
+                    ),
+                ));
+            };
+            Some(free)
+        };
+        let bus = port.map(|index| self.nic_ports[index].0.clone());
+        self.qmp("netdev_add", Some(netdev)).await?;
+        let device = nic.device_add_arguments(bus.as_deref());
+        if let Err(err) = self.qmp("device_add", Some(device)).await {
+            let id = serde_json::json!({ "id": nic.id });
+            if let Err(also) = self.qmp("netdev_del", Some(id)).await {
+                tracing::warn!(nic = %nic.id, %also, "cannot take back the netdev of a NIC that did not plug in");
+            }
+            return Err(err);
+        }
+        if let Some(index) = port {
+            self.nic_ports[index].1 = Some(nic.id.clone());
+        }
+        self.nics.push(nic);
+        Ok(())
+    }
+
+    /// Unplugs NIC `id` (QMP `device_del`), waits up to `deadline` for the guest to let it
+    /// go (the `DEVICE_DELETED` event: PCI hot-unplug needs the guest's consent), then removes
+    /// its netdev, and with it the host forwards into it. When the guest does not let go, the
+    /// NIC stays and the error says so.
+    pub async fn nic_remove(&mut self, id: &str, deadline: Duration) -> Result<()> {
+        let Some(index) = self.nics.iter().position(|nic| nic.id == id) else {
+            return Err(Error::invalid(
+                format!("NIC {id}"),
+                "the machine has no such NIC",
+            ));
+        };
+        let device = self.nics[index].device_id();
+        self.qmp("device_del", Some(serde_json::json!({ "id": device })))
+            .await?;
+        let qmp = self
+            .qmp
+            .as_mut()
+            .ok_or_else(|| Error::Qmp("no QMP session".to_owned()))?;
+        let deleted = |event: &Value| {
+            event["event"] == "DEVICE_DELETED" && event["data"]["device"] == device.as_str()
+        };
+        qmp.wait_event(deleted, deadline).await.map_err(|_| {
+            Error::Qmp(format!(
+                "the guest did not let NIC {id} go within {deadline:?} (device_del needs the \
+                 guest's PCI hot-plug)"
+            ))
+        })?;
+        self.qmp("netdev_del", Some(serde_json::json!({ "id": id })))
+            .await?;
+        self.nics.remove(index);
+        for (_, used) in &mut self.nic_ports {
+            if used.as_deref() == Some(id) {
+                *used = None;
+            }
+        }
+        Ok(())
     }
 
     /// Runs an HMP command over QMP and returns its text output.
@@ -868,6 +997,8 @@ mod tests {
             stderr_task: None,
             qmp: None,
             vnc: None,
+            nics: Vec::new(),
+            nic_ports: Vec::new(),
             _run_dir: run_dir,
         }
     }
@@ -1042,12 +1173,22 @@ mod tests {
                 .nic(nic("port0", 3).model(model))
                 .argv(&layout())
                 .unwrap();
-            let at = argv.iter().position(|word| word == "-device").unwrap();
+            let at = argv.iter().position(|word| word == "-netdev").unwrap();
+            assert!(argv[at + 1].starts_with("user,id=port0,net=10.0.0.0/22"));
+            assert_eq!(argv[at + 2], "-device");
+            // A q35's NIC sits on a root port of its own (the first of five: one + four free).
             assert_eq!(
-                argv[at + 1],
-                format!("{},netdev=port0,mac=fa:16:3e:00:00:03", model.device())
+                argv[at + 3],
+                format!(
+                    "{},id=nic-port0,netdev=port0,mac=fa:16:3e:00:00:03,bus=nicport0",
+                    model.device()
+                )
             );
-            assert!(argv[at - 1].starts_with("user,id=port0,net=10.0.0.0/22"));
+            let ports = argv
+                .iter()
+                .filter(|word| word.starts_with("pcie-root-port,"))
+                .count();
+            assert_eq!(ports, 1 + usize::from(HOTPLUG_PORTS));
         }
     }
 

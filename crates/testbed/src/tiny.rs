@@ -217,13 +217,20 @@ fn has_interpreter(elf: &[u8]) -> bool {
     (0..count).any(|index| read(table + index * size, 4) == Some(3))
 }
 
-/// The line the guest prints once `eth0` has its DHCP address: `FERROSTACK-NET-UP <ip>`.
+/// The line the guest prints once an interface has its DHCP address: `FERROSTACK-NET-UP <ip>`
+/// (`eth0` at boot, and with `smoke_stay=1` each NIC plugged in later).
 pub fn net_up_marker(ip: &str) -> String {
     format!("{NET_UP_PREFIX}{ip}")
 }
 
 /// The start of [`net_up_marker`]'s line.
 pub const NET_UP_PREFIX: &str = "FERROSTACK-NET-UP ";
+
+/// The line a guest booted with `smoke_stay=1` prints when interface `name` (`eth1`) was
+/// unplugged; a NIC plugged in while it runs gets its lease and a [`net_up_marker`] line.
+pub fn net_gone_marker(name: &str) -> String {
+    format!("FERROSTACK-NET-GONE {name}")
+}
 
 /// The start of each line the guest prints per PCI device: `FERROSTACK-PCI 8086:100e`.
 pub const PCI_PREFIX: &str = "FERROSTACK-PCI ";
@@ -306,6 +313,27 @@ if [ -n "$stay" ] && [ -n "$net_ip" ]; then
     mount -t devpts devpts /dev/pts && telnetd -p 23 -l /bin/sh
 fi
 if [ -n "$stay" ]; then
+    # NICs plugged in while the machine runs get a lease too, and one unplugged is named.
+    grep -q "eth0:" /proc/net/dev && : > /var/run/ferrostack-up-eth0
+    while :; do
+        for dev in /sys/class/net/eth*; do
+            name="${dev##*/}"
+            [ -e "$dev" ] && [ ! -e "/var/run/ferrostack-up-$name" ] || continue
+            : > "/var/run/ferrostack-up-$name"
+            if udhcpc -i "$name" -s /etc/udhcpc.script -q -n -t 10 -T 1 >/dev/null 2>&1; then
+                echo "FERROSTACK-NET-UP $(cat /var/run/ferrostack-ip)"
+            else
+                echo "FERROSTACK-NET-FAIL $name"
+            fi
+        done
+        for mark in /var/run/ferrostack-up-*; do
+            name="${mark##*/ferrostack-up-}"
+            [ -e "$mark" ] && [ ! -e "/sys/class/net/$name" ] || continue
+            rm -f "$mark"
+            echo "FERROSTACK-NET-GONE $name"
+        done
+        sleep 1
+    done &
     # In the foreground (-f) but as a job; it logs to /var/log/acpid.log, or exits.
     acpid -f -c /etc/acpi &
     acpid_pid=$!

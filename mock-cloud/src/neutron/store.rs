@@ -247,11 +247,6 @@ impl Neutron {
         Ok(())
     }
 
-    /// What a driver forwards into server `device`'s NICs now.
-    pub(crate) fn forwards_of(&self, device: &str) -> Vec<super::hooks::PortForward> {
-        super::hooks::forwards(&self.lock(), device)
-    }
-
     /// Server `device`'s network as Nova sees it now (its metadata shows it).
     pub(crate) fn network_info_of(&self, device: &str) -> super::server_ports::NetworkInfo {
         super::server_ports::network_info(&self.lock(), device)

@@ -263,12 +263,15 @@ pub trait ComputeDriver: Send + Sync + 'static {
         )))
     }
 
-    /// Neutron changed what reaches `server_id`: `forwards` is, for each floating IP on one of
-    /// its ports, the TCP ports its security groups let in (all forwards of the server, not a
-    /// difference). A driver that can forward host traffic into a NIC makes exactly these.
-    /// The default does nothing.
-    fn network_changed(&self, server_id: &str, forwards: &[crate::PortForward]) {
-        let _ = (server_id, forwards);
+    /// Neutron changed what reaches `server_id`: `nics` are its ports now, in order (an
+    /// interface attached or detached changes them), and `forwards` is, for each floating IP
+    /// on one of them, the TCP ports its security groups let in. Both are the whole of it,
+    /// not a difference. A driver that can plug NICs into a running machine (as libvirt
+    /// does for Nova's attach_interface) does so, and every later boot has them; one that
+    /// can forward host traffic into a NIC makes exactly these forwards. The default does
+    /// nothing.
+    fn network_changed(&self, server_id: &str, nics: &[BootNic], forwards: &[crate::PortForward]) {
+        let _ = (server_id, nics, forwards);
     }
 
     /// The cloud is stopping: end every machine now (a driver with real processes kills

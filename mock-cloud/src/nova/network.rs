@@ -32,7 +32,8 @@ impl Nova {
                 self.save(server);
             }
         }
-        self.driver().network_changed(server_id, &info.forwards);
+        self.driver()
+            .network_changed(server_id, &info.nics, &info.forwards);
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+use serde_json::{Value, json};
+
 use super::hardware::NicModel;
 use crate::error::{Error, Result};
 
@@ -182,24 +184,72 @@ impl Nic {
         Ok(())
     }
 
-    /// The `-netdev` and `-device` arguments.
-    pub(crate) fn args(&self) -> Result<[String; 4]> {
+    /// The id of the NIC's device (its netdev is [`Nic::id`]): what `device_del` names.
+    pub fn device_id(&self) -> String {
+        format!("nic-{}", self.id)
+    }
+
+    /// slirp's settings, in `-netdev user` order: `(key, value)` pairs after `id`.
+    fn user_settings(&self) -> Result<Vec<(&'static str, String)>> {
         self.check()?;
         let (host, dns) = self.slirp_addresses()?;
-        let mut netdev = format!(
-            "user,id={},net={}/{},host={host},dns={dns},dhcpstart={},restrict=on",
-            self.id, self.network, self.prefix_len, self.address
-        );
+        let mut settings = vec![
+            ("net", format!("{}/{}", self.network, self.prefix_len)),
+            ("host", host.to_string()),
+            ("dns", dns.to_string()),
+            ("dhcpstart", self.address.to_string()),
+            ("restrict", "on".to_owned()),
+        ];
         if let Some(hostname) = &self.hostname {
-            netdev.push_str(&format!(",hostname={hostname}"));
+            settings.push(("hostname", hostname.clone()));
         }
-        let device = format!(
-            "{},netdev={},mac={}",
+        Ok(settings)
+    }
+
+    /// The `-netdev` and `-device` arguments, the device on PCI bus `bus` when given.
+    pub(crate) fn args(&self, bus: Option<&str>) -> Result<[String; 4]> {
+        let mut netdev = format!("user,id={}", self.id);
+        for (key, value) in self.user_settings()? {
+            netdev.push_str(&format!(",{key}={value}"));
+        }
+        let mut device = format!(
+            "{},id={},netdev={},mac={}",
             self.model.device(),
+            self.device_id(),
             self.id,
             self.mac
         );
+        if let Some(bus) = bus {
+            device.push_str(&format!(",bus={bus}"));
+        }
         Ok(["-netdev".to_owned(), netdev, "-device".to_owned(), device])
+    }
+
+    /// The arguments of QMP `netdev_add` for this NIC (the same settings as `-netdev`).
+    pub(crate) fn netdev_add_arguments(&self) -> Result<Value> {
+        let mut arguments = json!({ "type": "user", "id": self.id });
+        for (key, value) in self.user_settings()? {
+            arguments[key] = if key == "restrict" {
+                Value::Bool(true)
+            } else {
+                Value::String(value)
+            };
+        }
+        Ok(arguments)
+    }
+
+    /// The arguments of QMP `device_add` for this NIC, on PCI bus `bus` when given.
+    pub(crate) fn device_add_arguments(&self, bus: Option<&str>) -> Value {
+        let mut arguments = json!({
+            "driver": self.model.device(),
+            "id": self.device_id(),
+            "netdev": self.id,
+            "mac": self.mac,
+        });
+        if let Some(bus) = bus {
+            arguments["bus"] = Value::String(bus.to_owned());
+        }
+        arguments
     }
 }
 
@@ -343,8 +393,48 @@ mod tests {
     }
 
     #[test]
+    fn a_hot_plugged_nic_gets_the_settings_of_the_command_line() {
+        let nic = nic([10, 0, 0, 5])
+            .gateway([10, 0, 0, 1].into())
+            .hostname("vm-1")
+            .model(NicModel::E1000);
+        let [_, netdev, _, device] = nic.args(Some("nicport1")).unwrap();
+        assert_eq!(
+            netdev,
+            "user,id=port0,net=10.0.0.0/22,host=10.0.0.1,dns=10.0.3.254,dhcpstart=10.0.0.5,\
+             restrict=on,hostname=vm-1"
+        );
+        assert_eq!(
+            device,
+            "e1000,id=nic-port0,netdev=port0,mac=fa:16:3e:00:00:01,bus=nicport1"
+        );
+        assert_eq!(
+            nic.netdev_add_arguments().unwrap(),
+            json!({
+                "type": "user", "id": "port0", "net": "10.0.0.0/22", "host": "10.0.0.1",
+                "dns": "10.0.3.254", "dhcpstart": "10.0.0.5", "restrict": true,
+                "hostname": "vm-1",
+            })
+        );
+        assert_eq!(
+            nic.device_add_arguments(Some("nicport1")),
+            json!({
+                "driver": "e1000", "id": "nic-port0", "netdev": "port0",
+                "mac": "fa:16:3e:00:00:01", "bus": "nicport1",
+            })
+        );
+        assert_eq!(nic.device_add_arguments(None).get("bus"), None);
+        // A bad NIC is refused before anything is sent.
+        let bad = Nic {
+            mac: "nope".into(),
+            ..nic
+        };
+        assert!(bad.netdev_add_arguments().is_err());
+    }
+
+    #[test]
     fn bad_nics_are_refused_naming_the_nic() {
-        let refuse = |nic: Nic| nic.args().unwrap_err().to_string();
+        let refuse = |nic: Nic| nic.args(None).unwrap_err().to_string();
         assert_eq!(
             refuse(Nic {
                 id: "0port".into(),

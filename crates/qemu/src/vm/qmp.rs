@@ -1,6 +1,8 @@
 //! A minimal QMP client: one JSON object per line, commands answered by `return` or `error`,
 //! asynchronous `event`s kept aside.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::UnixStream;
@@ -60,6 +62,34 @@ impl Qmp {
     /// The events received so far (e.g. `POWERDOWN`, `SHUTDOWN`), oldest first.
     pub fn events(&self) -> &[Value] {
         &self.events
+    }
+
+    /// Waits for an event for which `matches` is true (one already received counts, and is
+    /// taken out of [`Qmp::events`]), for at most `deadline`.
+    pub async fn wait_event(
+        &mut self,
+        matches: impl Fn(&Value) -> bool,
+        deadline: Duration,
+    ) -> Result<Value> {
+        if let Some(index) = self.events.iter().position(&matches) {
+            return Ok(self.events.remove(index));
+        }
+        let waiting = async {
+            loop {
+                let message = self.read_message().await?;
+                if message.get("event").is_none() {
+                    continue;
+                }
+                if matches(&message) {
+                    return Ok(message);
+                }
+                self.events.push(message);
+            }
+        };
+        // Cancelling is safe: a line is either read whole or left in the buffer.
+        tokio::time::timeout(deadline, waiting)
+            .await
+            .map_err(|_| Error::Qmp(format!("no such event within {deadline:?}")))?
     }
 
     async fn read_message(&mut self) -> Result<Value> {

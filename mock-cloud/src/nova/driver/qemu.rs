@@ -18,11 +18,11 @@ use futures::future::{BoxFuture, FutureExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use ferrostack_qemu::Nic;
+use ferrostack_qemu::{Nic, NicModel};
 
 use self::machine::{Command, Machine, Phase, Settings};
 use self::plan::BootPlan;
-use super::{BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState};
+use super::{BootNic, BootSpec, ComputeDriver, DriverError, RemoteConsole, VmState};
 
 /// How long a guest gets to power off on the ACPI button by default (stop, soft reboot).
 pub(crate) const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -95,6 +95,12 @@ struct Entry {
     machine: Arc<Machine>,
     /// Its NICs, which host forwards go into.
     nics: Vec<Nic>,
+    /// What a NIC attached later is made with: the host name DHCP hands out, the card.
+    hostname: String,
+    nic_model: NicModel,
+    /// The index of the next NIC's netdev id: never one the machine had before, so that a
+    /// NIC still leaving is not confused with the next one.
+    next_nic: usize,
     commands: mpsc::UnboundedSender<Command>,
     task: JoinHandle<()>,
 }
@@ -234,9 +240,11 @@ impl QemuDriver {
     }
 
     /// Runs `machine`'s task (booting it now when `boot`), replacing any machine the server had.
-    fn adopt(&self, server_id: &str, machine: Arc<Machine>, plan: BootPlan, boot: bool) {
+    fn adopt(&self, spec: &BootSpec, machine: Arc<Machine>, plan: BootPlan, boot: bool) {
+        let server_id = &spec.server_id;
         let (commands, orders) = mpsc::unbounded_channel();
         let nics = plan.nics.clone();
+        let nic_model = plan.hardware.nic_model;
         let task = tokio::spawn(machine::supervise(
             machine.clone(),
             plan,
@@ -246,7 +254,10 @@ impl QemuDriver {
         ));
         let entry = Entry {
             machine,
+            next_nic: nics.len(),
             nics,
+            hostname: spec.hostname.clone(),
+            nic_model,
             commands,
             task,
         };
@@ -264,6 +275,37 @@ impl QemuDriver {
             entry.task.abort();
             let _ = std::fs::remove_dir_all(entry.machine.dir());
         }
+    }
+}
+
+impl Entry {
+    /// Makes the NICs follow the server's ports `ports`: a port the machine has keeps its
+    /// NIC (and netdev id), a new one gets a NIC of its own. Whether anything changed. A port
+    /// that cannot be a NIC (its subnet too small) is logged and left out, as at boot.
+    fn follow(&mut self, server_id: &str, ports: &[BootNic]) -> bool {
+        let mut nics = Vec::with_capacity(ports.len());
+        for port in ports {
+            if let Some(nic) = self
+                .nics
+                .iter()
+                .find(|nic| nic.mac.eq_ignore_ascii_case(&port.mac))
+            {
+                nics.push(nic.clone());
+                continue;
+            }
+            match plan::user_nic(self.next_nic, port, &self.hostname) {
+                Ok(nic) => {
+                    self.next_nic += 1;
+                    nics.push(nic.model(self.nic_model));
+                }
+                Err(err) => {
+                    tracing::warn!(server = %server_id, port = %port.port_id, %err, "the port gets no NIC");
+                }
+            }
+        }
+        let changed = nics != self.nics;
+        self.nics = nics;
+        changed
     }
 }
 
@@ -288,7 +330,7 @@ impl ComputeDriver for QemuDriver {
                 plan.config_drive = config_drive::contents(&spec, true);
             }
             let machine = Machine::new(self.work_dir.join(&spec.server_id));
-            self.adopt(&spec.server_id, machine, plan, true);
+            self.adopt(&spec, machine, plan, true);
         });
         async move { result }.boxed()
     }
@@ -386,15 +428,18 @@ impl ComputeDriver for QemuDriver {
     /// Forwards `FIP:port` to the NIC's fixed IP for each port let in (ranges wider than 64
     /// ports on 22, 23, 80, 443 and 8080 only), now when the machine runs and on every later
     /// boot.
-    fn network_changed(&self, server_id: &str, forwards: &[crate::PortForward]) {
-        let machines = self.lock();
-        let Some(entry) = machines.get(server_id) else {
+    fn network_changed(&self, server_id: &str, nics: &[BootNic], forwards: &[crate::PortForward]) {
+        let mut machines = self.lock();
+        let Some(entry) = machines.get_mut(server_id) else {
             return;
         };
+        if entry.follow(server_id, nics) {
+            // A task that is gone has nothing running to plug into.
+            let _ = entry.commands.send(Command::Nics(entry.nics.clone()));
+        }
         entry
             .machine
             .want(forwards::wanted(server_id, &entry.nics, forwards));
-        // A task that is gone has nothing running to forward into.
         let _ = entry.commands.send(Command::Forwards);
     }
 
@@ -412,7 +457,7 @@ impl ComputeDriver for QemuDriver {
     fn restore(&self, spec: BootSpec, fault: Option<String>) -> Result<(), DriverError> {
         let plan = self.plan(&spec)?;
         let machine = Machine::restored(self.work_dir.join(&spec.server_id), fault);
-        self.adopt(&spec.server_id, machine, plan, false);
+        self.adopt(&spec, machine, plan, false);
         Ok(())
     }
 }

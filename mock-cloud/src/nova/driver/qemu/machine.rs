@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use ferrostack_format_inspector::{Verdict, decide, inspect_file};
 use ferrostack_qemu::img::{ConvertSpec, CreateSpec};
-use ferrostack_qemu::{HostForward, HostQemu, QemuImg, Uefi, Vm};
+use ferrostack_qemu::{HostForward, HostQemu, Nic, QemuImg, Uefi, Vm};
 use futures::FutureExt;
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -25,6 +25,10 @@ use crate::nova::driver::VmState;
 
 /// How long a QMP command may take before qemu counts as unresponsive.
 const QMP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a guest gets to let go of an unplugged NIC (ACPI or PCIe hot-unplug), as
+/// libvirt waits for `DEVICE_DELETED` before it calls a detach failed.
+const UNPLUG_DEADLINE: Duration = Duration::from_secs(20);
 
 /// What every machine of a driver shares.
 #[derive(Debug)]
@@ -57,7 +61,7 @@ pub(crate) enum Phase {
 }
 
 /// An order for the machine's task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Command {
     /// Boot a machine that is off.
     Start,
@@ -71,6 +75,9 @@ pub(crate) enum Command {
     },
     /// The wanted host forwards changed ([`Machine::want`]): make the running qemu's match.
     Forwards,
+    /// The server's NICs are now these (an interface attached or detached): the running qemu
+    /// gets them plugged in and out, and every later boot has them.
+    Nics(Vec<Nic>),
 }
 
 #[derive(Debug)]
@@ -227,6 +234,55 @@ impl Machine {
                 }
                 Err(_) => {
                     tracing::warn!(%server, host = %forward.host, "qemu did not answer hostfwd_add");
+                }
+            }
+        }
+        let mut state = self.lock();
+        if state.gone {
+            drop(state);
+            drop(vm);
+        } else {
+            state.vm = Some(vm);
+        }
+    }
+
+    /// Plugs NICs in and out of the running qemu until it has `wanted`. A NIC unplugged
+    /// takes its host forwards with it. What fails (no free slot, a guest that does not let
+    /// go) is logged with the server and the NIC; the next boot has exactly `wanted`.
+    async fn sync_nics(&self, live: &mut Live, wanted: &[Nic]) {
+        let Some(mut vm) = self.lock().vm.take() else {
+            return;
+        };
+        let server = self.server_id();
+        let gone: Vec<String> = vm
+            .nics()
+            .iter()
+            .filter(|nic| !wanted.iter().any(|w| w.id == nic.id))
+            .map(|nic| nic.id.clone())
+            .collect();
+        for id in gone {
+            match vm.nic_remove(&id, UNPLUG_DEADLINE).await {
+                Ok(()) => {
+                    tracing::info!(%server, nic = %id, "NIC unplugged");
+                    live.forwards.retain(|forward| forward.netdev != id);
+                }
+                Err(err) => tracing::warn!(%server, nic = %id, %err, "cannot unplug a NIC"),
+            }
+        }
+        let new: Vec<Nic> = wanted
+            .iter()
+            .filter(|nic| !vm.nics().iter().any(|had| had.id == nic.id))
+            .cloned()
+            .collect();
+        for nic in new {
+            let (id, mac) = (nic.id.clone(), nic.mac.clone());
+            match tokio::time::timeout(QMP_TIMEOUT, vm.nic_add(nic)).await {
+                Ok(Ok(())) => tracing::info!(%server, nic = %id, %mac, "NIC plugged in"),
+                Ok(Err(err)) => {
+                    tracing::warn!(%server, nic = %id, %mac, %err, "cannot plug a NIC in");
+                }
+                Err(_) => {
+                    tracing::warn!(%server, nic = %id, "qemu did not answer netdev_add/device_add")
                 }
             }
         }
@@ -498,7 +554,7 @@ enum Event {
 /// server is deleted (the task is aborted) or the driver is gone (the channel closes).
 pub(crate) async fn supervise(
     machine: Arc<Machine>,
-    plan: BootPlan,
+    mut plan: BootPlan,
     settings: Arc<Settings>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     boot: bool,
@@ -550,6 +606,12 @@ pub(crate) async fn supervise(
                 if let Some(live) = run.as_mut() {
                     machine.sync_forwards(live).await;
                 }
+            }
+            Event::Command(Some(Command::Nics(nics))) => {
+                if let Some(live) = run.as_mut() {
+                    machine.sync_nics(live, &nics).await;
+                }
+                plan.nics = nics;
             }
             Event::Exited => {
                 run = None;

@@ -309,7 +309,7 @@ pub(crate) fn netdev_id(index: usize) -> String {
 
 /// A port as a user-mode NIC: its MAC, its fixed IP as the one DHCP lease, its subnet's range
 /// and gateway, the server's host name (cut to a DNS label).
-fn user_nic(index: usize, nic: &BootNic, hostname: &str) -> Result<Nic, DriverError> {
+pub(crate) fn user_nic(index: usize, nic: &BootNic, hostname: &str) -> Result<Nic, DriverError> {
     let bad = |why: String| DriverError(format!("qemu driver: port {}: {why}", nic.port_id));
     let (network, prefix) = nic
         .cidr
