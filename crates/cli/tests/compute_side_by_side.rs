@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{TestCloud, same_json, same_text, stdout};
+use common::{TestCloud, same_text, stdout};
 use mock_cloud::{MockCloud, Seed};
 
 async fn cloud() -> TestCloud {
@@ -52,28 +52,28 @@ async fn flavor_list_and_server_show_print_what_openstack_prints() {
         "db",
     ]));
 
-    same_json(&t, &["flavor", "list", "-f", "json"]);
-    same_text(&t, &["flavor", "list", "-f", "value"]);
-    same_text(&t, &["flavor", "list", "-f", "csv"]);
-    same_text(&t, &["flavor", "list", "-f", "yaml"]);
-    same_text(&t, &["flavor", "list", "--long"]);
-    same_text(&t, &["flavor", "show", "m1.tiny"]);
-    same_json(&t, &["flavor", "show", "m1.small", "-f", "json"]);
+    t.checks("mock-admin")
+        .json(&["flavor", "list", "-f", "json"])
+        .text(&["flavor", "list", "-f", "value"])
+        .text(&["flavor", "list", "-f", "csv"])
+        .text(&["flavor", "list", "-f", "yaml"])
+        .text(&["flavor", "list", "--long"])
+        .text(&["flavor", "show", "m1.tiny"])
+        .json(&["flavor", "show", "m1.small", "-f", "json"])
+        .run();
 
     for server in ["web", "db"] {
-        same_json(&t, &["server", "show", server, "-f", "json"]);
-        same_text(&t, &["server", "show", server, "-f", "value"]);
-        same_text(&t, &["server", "show", server, "-f", "shell"]);
+        t.checks("mock-admin")
+            .json(&["server", "show", server, "-f", "json"])
+            .text(&["server", "show", server, "-f", "value"])
+            .text(&["server", "show", server, "-f", "shell"])
+            .run();
         // Timestamps quoted as PyYAML quotes them.
         same_text(&t, &["server", "show", server, "-f", "yaml"]);
     }
-    same_json(
-        &t,
-        &["server", "list", "-f", "json", "--sort-column", "Name"],
-    );
-    same_json(
-        &t,
-        &[
+    t.checks("mock-admin")
+        .json(&["server", "list", "-f", "json", "--sort-column", "Name"])
+        .json(&[
             "server",
             "list",
             "-f",
@@ -81,20 +81,14 @@ async fn flavor_list_and_server_show_print_what_openstack_prints() {
             "--long",
             "--sort-column",
             "Name",
-        ],
-    );
-    same_text(
-        &t,
-        &["server", "list", "-f", "value", "--sort-column", "Name"],
-    );
-    same_text(&t, &["server", "list", "--sort-column", "Name"]);
-    same_json(&t, &["catalog", "list", "-f", "json"]);
-    same_text(&t, &["catalog", "show", "compute"]);
-    same_text(&t, &["versions", "show"]);
-    same_json(&t, &["versions", "show", "--all-interfaces", "-f", "json"]);
-    same_text(
-        &t,
-        &[
+        ])
+        .text(&["server", "list", "-f", "value", "--sort-column", "Name"])
+        .text(&["server", "list", "--sort-column", "Name"])
+        .json(&["catalog", "list", "-f", "json"])
+        .text(&["catalog", "show", "compute"])
+        .text(&["versions", "show"])
+        .json(&["versions", "show", "--all-interfaces", "-f", "json"])
+        .text(&[
             "versions",
             "show",
             "--service",
@@ -103,12 +97,9 @@ async fn flavor_list_and_server_show_print_what_openstack_prints() {
             "value",
             "-c",
             "Version",
-        ],
-    );
-    same_text(
-        &t,
-        &["versions", "show", "--status", "current", "-f", "csv"],
-    );
+        ])
+        .text(&["versions", "show", "--status", "current", "-f", "csv"])
+        .run();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -124,17 +115,16 @@ async fn network_list_prints_what_openstack_prints() {
             "{user}: no public network in\n{ours}"
         );
     }
-    same_json(&t, &["network", "list", "-f", "json"]);
-    same_text(&t, &["network", "list", "-f", "value"]);
-    same_text(&t, &["network", "list", "-f", "csv"]);
-    same_text(&t, &["network", "list", "-f", "yaml"]);
-    same_text(&t, &["network", "list", "--external", "-c", "Name"]);
-    same_text(&t, &["network", "list", "--internal", "-f", "value"]);
-    same_text(&t, &["network", "list", "--name", "public", "-f", "value"]);
-    same_text(
-        &t,
-        &["network", "list", "--no-share", "--sort-column", "Name"],
-    );
+    t.checks("mock-admin")
+        .json(&["network", "list", "-f", "json"])
+        .text(&["network", "list", "-f", "value"])
+        .text(&["network", "list", "-f", "csv"])
+        .text(&["network", "list", "-f", "yaml"])
+        .text(&["network", "list", "--external", "-c", "Name"])
+        .text(&["network", "list", "--internal", "-f", "value"])
+        .text(&["network", "list", "--name", "public", "-f", "value"])
+        .text(&["network", "list", "--no-share", "--sort-column", "Name"])
+        .run();
 }
 
 /// `server set/unset` and `server add fixed ip`: each client changes a server of its own,

@@ -10,20 +10,20 @@ mod common;
 
 use std::process::Output;
 
-use common::{TestCloud, both, run, same_json, same_text, stdout};
+use common::{Checks, TestCloud, both, run, same_json, same_text, stdout};
 use serde_json::Value;
 
 const USERS: [&str; 2] = ["mock-admin", "mock-demo"];
 
-/// The same command as `user` with both tools prints the same stdout.
-fn same_as(t: &TestCloud, user: &str, args: &[&str]) {
-    let osc = stdout(t.openstack(user).args(args));
-    let ours = stdout(t.fstack(user).args(args));
-    assert_eq!(ours, osc, "{user}: {args:?}");
+/// Every list format, as `user`.
+fn every_format(t: &TestCloud, user: &'static str, args: &[&str]) {
+    let mut checks = t.checks(user);
+    every_format_into(&mut checks, args);
+    checks.run();
 }
 
-/// Every list format, as `user`.
-fn every_format(t: &TestCloud, user: &str, args: &[&str]) {
+/// Every list format of `args`, added to `checks`.
+fn every_format_into(checks: &mut Checks<'_>, args: &[&str]) {
     for format in [
         &["-f", "json"][..],
         &["-f", "value"],
@@ -32,7 +32,7 @@ fn every_format(t: &TestCloud, user: &str, args: &[&str]) {
         &[],
     ] {
         let line: Vec<&str> = args.iter().chain(format).copied().collect();
-        same_as(t, user, &line);
+        checks.text(&line);
     }
 }
 
@@ -92,23 +92,21 @@ fn create_both(t: &TestCloud, args: &[&str], name: &str, masked: &[&str]) -> (St
 
 /// `show` of one object prints the same in every show format.
 fn show_everyway(t: &TestCloud, what: &str, name: &str) {
-    same_json(t, &[what, "show", name, "-f", "json"]);
+    let mut checks = t.checks("mock-admin");
+    checks.json(&[what, "show", name, "-f", "json"]);
     for format in ["table", "value", "shell", "yaml"] {
-        same_text(t, &[what, "show", name, "-f", format]);
+        checks.text(&[what, "show", name, "-f", format]);
     }
+    checks.run();
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn networks_print_what_openstack_prints() {
     let t = TestCloud::start().await;
-    same_json(&t, &["network", "list", "--long", "-f", "json"]);
-    same_text(
-        &t,
-        &["network", "list", "--long", "-c", "Router Type", "-c", "ID"],
-    );
-    same_text(
-        &t,
-        &[
+    t.checks("mock-admin")
+        .json(&["network", "list", "--long", "-f", "json"])
+        .text(&["network", "list", "--long", "-c", "Router Type", "-c", "ID"])
+        .text(&[
             "network",
             "list",
             "--sort-column",
@@ -116,9 +114,9 @@ async fn networks_print_what_openstack_prints() {
             "--sort-descending",
             "-f",
             "value",
-        ],
-    );
-    same_text(&t, &["network", "list", "--external", "-f", "value"]);
+        ])
+        .text(&["network", "list", "--external", "-f", "value"])
+        .run();
     show_everyway(&t, "network", "private");
 
     let (osc, ours) = create_both(
@@ -200,20 +198,22 @@ async fn networks_print_what_openstack_prints() {
     // Last: a member's first Neutron call makes its own private network and router,
     // whose names would make the admin's lookups ambiguous.
     for user in USERS {
-        every_format(&t, user, &["network", "list"]);
-        same_as(&t, user, &["network", "list", "--long"]);
-        same_as(&t, user, &["network", "show", "public"]);
+        let mut checks = t.checks(user);
+        every_format_into(&mut checks, &["network", "list"]);
+        checks
+            .text(&["network", "list", "--long"])
+            .text(&["network", "show", "public"])
+            .run();
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn subnets_print_what_openstack_prints() {
     let t = TestCloud::start().await;
-    same_text(&t, &["subnet", "list", "--ip-version", "4", "-f", "value"]);
-    same_text(
-        &t,
-        &["subnet", "list", "--name", "private-subnet", "-f", "value"],
-    );
+    t.checks("mock-admin")
+        .text(&["subnet", "list", "--ip-version", "4", "-f", "value"])
+        .text(&["subnet", "list", "--name", "private-subnet", "-f", "value"])
+        .run();
     show_everyway(&t, "subnet", "private-subnet");
 
     stdout(t.fstack("mock-admin").args(["network", "create", "both"]));
@@ -319,42 +319,38 @@ async fn subnets_print_what_openstack_prints() {
     // Last: a member's first Neutron call makes its own private network and router,
     // whose names would make the admin's lookups ambiguous.
     for user in USERS {
-        every_format(&t, user, &["subnet", "list"]);
-        every_format(&t, user, &["subnet", "list", "--long"]);
-        same_as(&t, user, &["subnet", "list", "--network", "public"]);
+        let mut checks = t.checks(user);
+        every_format_into(&mut checks, &["subnet", "list"]);
+        every_format_into(&mut checks, &["subnet", "list", "--long"]);
+        checks
+            .text(&["subnet", "list", "--network", "public"])
+            .run();
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ports_print_what_openstack_prints() {
     let t = TestCloud::start().await;
-    same_text(&t, &["port", "list", "--network", "private", "-f", "value"]);
-    same_text(
-        &t,
-        &["port", "list", "--device-owner", "network:router_interface"],
-    );
-    same_text(
-        &t,
-        &[
+    t.checks("mock-admin")
+        .text(&["port", "list", "--network", "private", "-f", "value"])
+        .text(&["port", "list", "--device-owner", "network:router_interface"])
+        .text(&[
             "port",
             "list",
             "--fixed-ip",
             "subnet=private-subnet",
             "-f",
             "value",
-        ],
-    );
-    same_text(
-        &t,
-        &[
+        ])
+        .text(&[
             "port",
             "list",
             "--fixed-ip",
             "ip-address=10.0.0.1",
             "-f",
             "value",
-        ],
-    );
+        ])
+        .run();
     let router_port = stdout(t.fstack("mock-admin").args([
         "port",
         "list",
@@ -480,8 +476,10 @@ async fn ports_print_what_openstack_prints() {
     // Last: a member's first Neutron call makes its own private network and router,
     // whose names would make the admin's lookups ambiguous.
     for user in USERS {
-        every_format(&t, user, &["port", "list"]);
-        every_format(&t, user, &["port", "list", "--long"]);
+        let mut checks = t.checks(user);
+        every_format_into(&mut checks, &["port", "list"]);
+        every_format_into(&mut checks, &["port", "list", "--long"]);
+        checks.run();
     }
 }
 
@@ -598,8 +596,9 @@ async fn routers_print_what_openstack_prints() {
     // Last: a member's first Neutron call makes its own private network and router,
     // whose names would make the admin's lookups ambiguous.
     for user in USERS {
-        every_format(&t, user, &["router", "list"]);
-        same_as(&t, user, &["router", "list", "--long"]);
+        let mut checks = t.checks(user);
+        every_format_into(&mut checks, &["router", "list"]);
+        checks.text(&["router", "list", "--long"]).run();
     }
 }
 
@@ -609,11 +608,10 @@ async fn extension_list_prints_what_openstack_prints() {
     for user in USERS {
         every_format(&t, user, &["extension", "list", "--network"]);
     }
-    same_json(
-        &t,
-        &["extension", "list", "--network", "--long", "-f", "json"],
-    );
-    same_text(&t, &["extension", "list", "--network", "--long"]);
+    t.checks("mock-admin")
+        .json(&["extension", "list", "--network", "--long", "-f", "json"])
+        .text(&["extension", "list", "--network", "--long"])
+        .run();
     // Without a service flag osc asks Compute too, warns that it cannot, and lists Neutron's.
     let osc = run(t.openstack("mock-admin").args(["extension", "list"]));
     let ours = run(t.fstack("mock-admin").args(["extension", "list"]));

@@ -163,13 +163,12 @@ async fn security_groups_and_rules_print_what_openstack_prints() {
     );
     assert!(!demo.contains("web"), "{demo}");
 
-    same_json(&t, &["security", "group", "list", "-f", "json"]);
-    same_text(&t, &["security", "group", "list", "-f", "value"]);
-    same_text(&t, &["security", "group", "list", "-f", "csv"]);
-    same_text(&t, &["security", "group", "list", "-f", "yaml"]);
-    same_text(
-        &t,
-        &[
+    t.checks("mock-admin")
+        .json(&["security", "group", "list", "-f", "json"])
+        .text(&["security", "group", "list", "-f", "value"])
+        .text(&["security", "group", "list", "-f", "csv"])
+        .text(&["security", "group", "list", "-f", "yaml"])
+        .text(&[
             "security",
             "group",
             "list",
@@ -177,16 +176,13 @@ async fn security_groups_and_rules_print_what_openstack_prints() {
             "demo",
             "--sort-column",
             "Name",
-        ],
-    );
-    same_text(
-        &t,
-        &["security", "group", "list", "--tags", "a", "-c", "Name"],
-    );
-    same_text(&t, &["security", "group", "show", "web"]);
-    same_json(&t, &["security", "group", "show", "web", "-f", "json"]);
-    same_text(&t, &["security", "group", "show", "web", "-f", "value"]);
-    same_text(&t, &["security", "group", "show", "web", "-f", "yaml"]);
+        ])
+        .text(&["security", "group", "list", "--tags", "a", "-c", "Name"])
+        .text(&["security", "group", "show", "web"])
+        .json(&["security", "group", "show", "web", "-f", "json"])
+        .text(&["security", "group", "show", "web", "-f", "value"])
+        .text(&["security", "group", "show", "web", "-f", "yaml"])
+        .run();
 
     // Rules: each client adds the same rules, to a group of its own.
     for (who, group) in [("openstack", "web"), ("fstack", "web2")] {
@@ -277,8 +273,10 @@ async fn security_groups_and_rules_print_what_openstack_prints() {
         "security", "group", "rule", "list", "web2", "-f", "value", "-c", "ID",
     ]));
     for id in rule_ids.lines().take(7) {
-        same_text(&t, &["security", "group", "rule", "show", id]);
-        same_json(&t, &["security", "group", "rule", "show", id, "-f", "json"]);
+        t.checks("mock-admin")
+            .text(&["security", "group", "rule", "show", id])
+            .json(&["security", "group", "rule", "show", id, "-f", "json"])
+            .run();
     }
     same_text(&t, &["security", "group", "show", "web2", "-f", "json"]);
 
@@ -500,14 +498,13 @@ async fn floating_ips_print_what_openstack_prints() {
         );
         assert_eq!(ours, osc, "{user}: floating ip list");
     }
-    same_json(&t, &["floating", "ip", "list", "-f", "json", "--long"]);
-    same_text(&t, &["floating", "ip", "list", "--long"]);
-    same_text(&t, &["floating", "ip", "list", "-f", "value"]);
-    same_text(&t, &["floating", "ip", "list", "-f", "csv", "--long"]);
-    same_text(&t, &["floating", "ip", "list", "-f", "yaml"]);
-    same_text(
-        &t,
-        &[
+    t.checks("mock-admin")
+        .json(&["floating", "ip", "list", "-f", "json", "--long"])
+        .text(&["floating", "ip", "list", "--long"])
+        .text(&["floating", "ip", "list", "-f", "value"])
+        .text(&["floating", "ip", "list", "-f", "csv", "--long"])
+        .text(&["floating", "ip", "list", "-f", "yaml"])
+        .text(&[
             "floating",
             "ip",
             "list",
@@ -515,11 +512,8 @@ async fn floating_ips_print_what_openstack_prints() {
             "public",
             "--status",
             "DOWN",
-        ],
-    );
-    same_text(
-        &t,
-        &[
+        ])
+        .text(&[
             "floating",
             "ip",
             "list",
@@ -527,23 +521,22 @@ async fn floating_ips_print_what_openstack_prints() {
             "demo",
             "-c",
             "Floating IP Address",
-        ],
-    );
-    same_text(
-        &t,
-        &[
+        ])
+        .text(&[
             "floating",
             "ip",
             "list",
             "--sort-column",
             "Floating IP Address",
-        ],
-    );
+        ])
+        .run();
     for ip in [&ours_ip, &osc_ip] {
-        same_text(&t, &["floating", "ip", "show", ip]);
-        same_json(&t, &["floating", "ip", "show", ip, "-f", "json"]);
-        same_text(&t, &["floating", "ip", "show", ip, "-f", "value"]);
-        same_text(&t, &["floating", "ip", "show", ip, "-f", "yaml"]);
+        t.checks("mock-admin")
+            .text(&["floating", "ip", "show", ip])
+            .json(&["floating", "ip", "show", ip, "-f", "json"])
+            .text(&["floating", "ip", "show", ip, "-f", "value"])
+            .text(&["floating", "ip", "show", ip, "-f", "yaml"])
+            .run();
     }
 
     // Set --port on a server's port, show it (port details), unset it. The admin sees the
@@ -592,11 +585,13 @@ async fn floating_ips_print_what_openstack_prints() {
         t.fstack("mock-admin")
             .args(["floating", "ip", "set", "--port", port, &ours_ip]),
     );
-    same_text(&t, &["floating", "ip", "show", &ours_ip]);
-    same_json(&t, &["floating", "ip", "show", &ours_ip, "-f", "json"]);
-    same_text(&t, &["floating", "ip", "show", &ours_ip, "-f", "value"]);
-    same_text(&t, &["floating", "ip", "list", "--port", port, "--long"]);
-    same_text(&t, &["server", "show", "web", "-c", "addresses"]);
+    t.checks("mock-admin")
+        .text(&["floating", "ip", "show", &ours_ip])
+        .json(&["floating", "ip", "show", &ours_ip, "-f", "json"])
+        .text(&["floating", "ip", "show", &ours_ip, "-f", "value"])
+        .text(&["floating", "ip", "list", "--port", port, "--long"])
+        .text(&["server", "show", "web", "-c", "addresses"])
+        .run();
     // A second floating IP for the same fixed IP: Neutron refuses, nothing changes.
     let said = same_failure(
         &t,
