@@ -559,8 +559,12 @@ async fn list_users(
     Ok(axum::Json(json!({"users": users, "links": list_links(&state, "users")})).into_response())
 }
 
-/// `GET /v3/roles`: any caller holding a role may read them.
-async fn list_roles(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+/// `GET /v3/roles`: any caller holding a role may read them; filtered by `name`.
+async fn list_roles(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(filter): Query<NameFilter>,
+) -> Result<Response, ApiError> {
     if caller.roles.is_empty() {
         return Err(forbidden("identity:list_roles"));
     }
@@ -568,6 +572,7 @@ async fn list_roles(State(state): State<AppState>, caller: Caller) -> Result<Res
     let roles: Vec<Value> = directory
         .roles
         .iter()
+        .filter(|r| filter.name.as_ref().is_none_or(|n| &r.name == n))
         .map(|r| {
             json!({
                 "id": r.id,
@@ -582,8 +587,32 @@ async fn list_roles(State(state): State<AppState>, caller: Caller) -> Result<Res
     Ok(axum::Json(json!({"roles": roles, "links": list_links(&state, "roles")})).into_response())
 }
 
-/// `GET /v3/domains` (admins).
-async fn list_domains(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+/// `name` and `enabled` filters of a listing.
+#[derive(Deserialize)]
+struct NameFilter {
+    name: Option<String>,
+    enabled: Option<String>,
+}
+
+impl NameFilter {
+    /// Whether an enabled thing passes `enabled=` (every domain here is enabled; Keystone
+    /// reads `0`, `false`, `f`, `no`, `n` and `off` as false, in any case).
+    fn lets_enabled_in(&self) -> bool {
+        self.enabled.as_deref().is_none_or(|value| {
+            !matches!(
+                value.to_ascii_lowercase().as_str(),
+                "0" | "false" | "f" | "no" | "n" | "off"
+            )
+        })
+    }
+}
+
+/// `GET /v3/domains` (admins), filtered by `name` and `enabled`.
+async fn list_domains(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(filter): Query<NameFilter>,
+) -> Result<Response, ApiError> {
     if !caller.is_admin() {
         return Err(forbidden("identity:list_domains"));
     }
@@ -591,6 +620,8 @@ async fn list_domains(State(state): State<AppState>, caller: Caller) -> Result<R
     let domains: Vec<Value> = directory
         .domains
         .iter()
+        .filter(|d| filter.name.as_ref().is_none_or(|n| &d.name == n))
+        .filter(|_| filter.lets_enabled_in())
         .map(|d| domain_json(&state, d))
         .collect();
     Ok(

@@ -834,10 +834,23 @@ async fn admins_list_users_roles_and_domains() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["admin", "member", "reader"]);
+    let (_, body) = get(&cloud, &demo, "/identity/v3/roles?name=member").await;
+    assert_eq!(body["roles"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(body["roles"][0]["name"], "member");
 
     let (status, body) = get(&cloud, &admin, "/identity/v3/domains").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["domains"][0]["id"], "default");
+    // Filtered by name and enabled, as Keystone filters them.
+    let count = |body: &Value| body["domains"].as_array().map(Vec::len);
+    let (_, body) = get(&cloud, &admin, "/identity/v3/domains?name=Default").await;
+    assert_eq!(count(&body), Some(1), "{body}");
+    let (_, body) = get(&cloud, &admin, "/identity/v3/domains?name=nope").await;
+    assert_eq!(count(&body), Some(0), "{body}");
+    let (_, body) = get(&cloud, &admin, "/identity/v3/domains?enabled=False").await;
+    assert_eq!(count(&body), Some(0), "{body}");
+    let (_, body) = get(&cloud, &admin, "/identity/v3/domains?enabled=true").await;
+    assert_eq!(count(&body), Some(1), "{body}");
     assert_eq!(
         get(&cloud, &demo, "/identity/v3/domains").await.0,
         StatusCode::FORBIDDEN

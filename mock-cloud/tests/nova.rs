@@ -359,6 +359,78 @@ async fn flavors_list_detail_show_and_pages() {
 }
 
 #[tokio::test]
+async fn flavors_filter_as_nova_filters_them() {
+    let seed = Seed::parse(
+        "flavors: [{id: \"77\", name: m1.secret, ram: 4096, disk: 40, vcpus: 2, is_public: false}]",
+        false,
+    )
+    .unwrap();
+    let n = nova_with(MockCloud::builder().seed(seed)).await;
+    let admin = n.cloud.token("admin", "admin").unwrap();
+    let names = |body: &Value| -> Vec<String> {
+        body["flavors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let as_admin = |query: &'static str| {
+        let n = &n;
+        let admin = admin.clone();
+        async move {
+            let (s, _, b) = n
+                .call_as(
+                    &admin,
+                    Method::GET,
+                    &format!("/v2.1/flavors{query}"),
+                    None,
+                    None,
+                )
+                .await;
+            (s, b)
+        }
+    };
+    // Public ones by default, for everyone; a member's is_public is ignored.
+    let (_, body) = n.get("/v2.1/flavors").await;
+    assert!(!names(&body).contains(&"m1.secret".to_owned()));
+    let (_, body) = n.get("/v2.1/flavors?is_public=false").await;
+    assert!(!names(&body).is_empty());
+    assert!(!names(&body).contains(&"m1.secret".to_owned()));
+    let (_, body) = as_admin("").await;
+    assert!(!names(&body).contains(&"m1.secret".to_owned()));
+    // An admin asks for private ones, or for all.
+    let (_, body) = as_admin("?is_public=false").await;
+    assert_eq!(names(&body), ["m1.secret"]);
+    let (_, body) = as_admin("/detail?is_public=None").await;
+    assert!(names(&body).contains(&"m1.secret".to_owned()));
+    assert!(names(&body).contains(&"m1.tiny".to_owned()));
+    let (status, body) = as_admin("?is_public=maybe").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["badRequest"]["message"],
+        "Invalid is_public filter [maybe]"
+    );
+    // minRam and minDisk.
+    let (_, body) = n.get("/v2.1/flavors/detail?minRam=4096&minDisk=80").await;
+    assert!(
+        body["flavors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["ram"].as_u64() >= Some(4096) && f["disk"].as_u64() >= Some(80)),
+        "{body}"
+    );
+    assert_eq!(names(&body), ["m1.large", "m1.xlarge"]);
+    let (status, body) = n.get("/v2.1/flavors?minDisk=big").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["badRequest"]["message"],
+        "Invalid minDisk filter [big]"
+    );
+}
+
+#[tokio::test]
 async fn keypairs_import_generate_list_show_delete() {
     let n = nova().await;
     let public =
@@ -374,6 +446,24 @@ async fn keypairs_import_generate_list_show_delete() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["keypair"]["public_key"], public);
     assert_eq!(body["keypair"]["fingerprint"].as_str().unwrap().len(), 47);
+    // Nova keeps an imported key as sent, the line break of a .pub file included.
+    let with_newline = format!("{public}\n");
+    let (status, _, body) = n
+        .call(
+            Method::POST,
+            "/v2.1/os-keypairs",
+            None,
+            Some(json!({"keypair": {"name": "from-file", "public_key": with_newline}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["keypair"]["public_key"], with_newline.as_str());
+    let (_, body) = n.get("/v2.1/os-keypairs/from-file").await;
+    assert_eq!(body["keypair"]["public_key"], with_newline.as_str());
+    let (status, _, _) = n
+        .call(Method::DELETE, "/v2.1/os-keypairs/from-file", None, None)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
     assert!(body["keypair"].get("private_key").is_none());
 
     let (status, _, body) = n

@@ -132,15 +132,69 @@ fn sorted(state: &AppState) -> Vec<Flavor> {
     flavors
 }
 
+/// The last value of `key` in the query.
+fn param<'a>(query: &'a ListQuery, key: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Nova's flavor filters: `is_public` (an admin's alone: `true`, the default, `false`, or
+/// `none` for all; anyone else sees public flavors only), `minRam` and `minDisk`.
+fn filtered(
+    flavors: Vec<Flavor>,
+    query: &ListQuery,
+    caller: &Caller,
+) -> Result<Vec<Flavor>, ApiError> {
+    let is_public = match param(query, "is_public") {
+        Some(_) if !caller.is_admin() => Some(true),
+        None => Some(true),
+        Some(value) if value.eq_ignore_ascii_case("none") => None,
+        Some(value) => Some(
+            bool_from_string(value)
+                .ok_or_else(|| super::bad_request(format!("Invalid is_public filter [{value}]")))?,
+        ),
+    };
+    let minimum = |key: &str, what: &str| -> Result<Option<u64>, ApiError> {
+        param(query, key)
+            .map(|value| {
+                value
+                    .parse()
+                    .map_err(|_| super::bad_request(format!("Invalid {what} filter [{value}]")))
+            })
+            .transpose()
+    };
+    let min_ram = minimum("minRam", "minRam")?;
+    let min_disk = minimum("minDisk", "minDisk")?;
+    Ok(flavors
+        .into_iter()
+        .filter(|f| is_public.is_none_or(|public| f.is_public == public))
+        .filter(|f| min_ram.is_none_or(|ram| f.ram >= ram))
+        .filter(|f| min_disk.is_none_or(|disk| f.disk >= disk))
+        .collect())
+}
+
+/// oslo's strict `bool_from_string`.
+fn bool_from_string(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "t" | "true" | "on" | "y" | "yes" => Some(true),
+        "0" | "f" | "false" | "off" | "n" | "no" => Some(false),
+        _ => None,
+    }
+}
+
 /// `GET /flavors` and `GET /flavors/detail`.
 async fn list(
     state: &AppState,
+    caller: &Caller,
     version: Microversion,
     query: &ListQuery,
     detail: bool,
     path: &str,
 ) -> Result<Response, ApiError> {
-    let flavors = sorted(state);
+    let flavors = filtered(sorted(state), query, caller)?;
     let (items, next) = page(
         &flavors,
         |f| &f.id,
@@ -167,22 +221,31 @@ async fn list(
 /// `GET /flavors`.
 pub(crate) async fn index(
     State(state): State<AppState>,
-    _caller: Caller,
-    Extension(version): Extension<Microversion>,
-    Query(query): Query<ListQuery>,
-) -> Result<Response, ApiError> {
-    list(&state, version, &query, false, "/compute/v2.1/flavors").await
-}
-
-/// `GET /flavors/detail`.
-pub(crate) async fn detail(
-    State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Extension(version): Extension<Microversion>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
     list(
         &state,
+        &caller,
+        version,
+        &query,
+        false,
+        "/compute/v2.1/flavors",
+    )
+    .await
+}
+
+/// `GET /flavors/detail`.
+pub(crate) async fn detail(
+    State(state): State<AppState>,
+    caller: Caller,
+    Extension(version): Extension<Microversion>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    list(
+        &state,
+        &caller,
         version,
         &query,
         true,

@@ -199,7 +199,8 @@ pub(crate) async fn create(
         _ => "ssh".to_owned(),
     };
     let (public_key, private_key) = match keypair.get("public_key").and_then(Value::as_str) {
-        Some(key) => (key.trim().to_owned(), None),
+        // Kept as sent, as Nova keeps it; the fingerprint is of the key itself.
+        Some(key) => (key.to_owned(), None),
         None if version.at_least(92) => {
             return Err(bad_request(
                 "Invalid input for field/attribute keypair. 'public_key' is a required property",
