@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result, ensure};
 use ferrostack::ErrorKind;
-use ferrostack::network::{ExternalGateway, FixedIp};
+use ferrostack::network::{ExternalGateway, FixedIp, HostRoute};
 
 use super::{interface_ports, ip, network_with_subnet, public, sorted};
 use crate::{Case, Fixture, expect, network_case};
@@ -21,8 +21,9 @@ fn is_public(address: std::net::IpAddr) -> bool {
     address.to_string().starts_with("127.42.0.")
 }
 
-/// A router with a gateway on `public`, an interface by subnet and one by port; in use it
-/// cannot go; the interfaces removed, the gateway cleared, the router deleted.
+/// A router with a gateway on `public` (its address Neutron's choice: choosing is the
+/// admin's), an interface by subnet and one by port, static routes; in use it cannot go; the
+/// interfaces removed, the gateway cleared, the router deleted.
 async fn routers(f: &Fixture) -> Result<()> {
     let network = f.demo.network();
     let routers = network.routers();
@@ -51,6 +52,21 @@ async fn routers(f: &Fixture) -> Result<()> {
         is_public(gateway_ip),
         "the gateway address {gateway_ip} is not one of public's"
     );
+
+    // Choosing the gateway's address is the admin's (policy), not the member's.
+    let chosen = routers
+        .create(f.name("router-chosen"))
+        .external_gateway(
+            ExternalGateway::new(public.id.clone()).fixed_ip(FixedIp::address(ip("127.42.0.250"))),
+        )
+        .send()
+        .await;
+    expect::error(
+        "the member choosing the gateway address",
+        chosen,
+        ErrorKind::Forbidden,
+        Some(403),
+    )?;
 
     let interface = routers
         .add_router_interface(router.id.clone(), by_subnet.id.clone())
@@ -114,6 +130,36 @@ async fn routers(f: &Fixture) -> Result<()> {
         sorted(interface_ports(&network, &router.id).await?),
         sorted([&interface.port_id, &by_port.id]),
     )?;
+
+    // Static routes through a neighbour on a connected subnet; one through nowhere refused.
+    let routed = routers
+        .update(router.id.clone())
+        .routes(vec![HostRoute::new("10.99.0.0/24", ip("10.40.0.50"))])
+        .send()
+        .await?;
+    expect::equal(
+        "routes",
+        routed.routes.clone(),
+        vec![HostRoute::new("10.99.0.0/24", ip("10.40.0.50"))],
+    )?;
+    let nowhere = routers
+        .update(router.id.clone())
+        .routes(vec![HostRoute::new("10.98.0.0/24", ip("10.97.0.1"))])
+        .send()
+        .await;
+    let err = expect::error(
+        "a route through no connected subnet",
+        nowhere,
+        ErrorKind::BadRequest,
+        Some(400),
+    )?;
+    expect::equal("its type", err.error_type(), Some("InvalidRoutes"))?;
+    let unrouted = routers
+        .update(router.id.clone())
+        .routes(Vec::new())
+        .send()
+        .await?;
+    expect::equal("routes cleared", unrouted.routes, vec![])?;
 
     let in_use = routers.delete(router.id.clone()).await;
     let err = expect::error(
@@ -193,8 +239,9 @@ async fn routers(f: &Fixture) -> Result<()> {
 }
 
 /// Floating IPs of the member: made on `public`, forwarded to a port on its `private`
-/// network (behind the seeded `router1`), moved off it, deleted; one on a network that is
-/// not external refused; one port, one floating IP.
+/// network (behind the seeded `router1`), moved off it, deleted; one port, one floating IP;
+/// a chosen address (the admin's to choose, once); one on a network that is not external
+/// refused.
 async fn floating_ips(f: &Fixture) -> Result<()> {
     let network = f.demo.network();
     let fips = network.floating_ips();
@@ -311,6 +358,59 @@ async fn floating_ips(f: &Fixture) -> Result<()> {
         Some(404),
     )?;
     expect::equal("its type", err.error_type(), Some("FloatingIPNotFound"))?;
+
+    // Choosing the address is the admin's; the same address twice is refused.
+    let member_chose = fips
+        .create(public.id.clone())
+        .floating_ip_address(ip("127.42.0.251"))
+        .description(f.tag())
+        .send()
+        .await;
+    expect::error(
+        "the member choosing the address",
+        member_chose,
+        ErrorKind::Forbidden,
+        Some(403),
+    )?;
+    let admin_fips = f.admin.network().floating_ips();
+    let chosen = admin_fips
+        .create(public.id.clone())
+        .floating_ip_address(ip("127.42.0.251"))
+        .description(f.tag())
+        .send()
+        .await?;
+    expect::equal(
+        "the admin's chosen address",
+        chosen.floating_ip_address,
+        ip("127.42.0.251"),
+    )?;
+    let twice = admin_fips
+        .create(public.id.clone())
+        .floating_ip_address(ip("127.42.0.251"))
+        .description(f.tag())
+        .send()
+        .await;
+    let err = expect::error(
+        "the same address twice",
+        twice,
+        ErrorKind::Conflict,
+        Some(409),
+    )?;
+    expect::equal(
+        "its type",
+        err.error_type(),
+        Some("IpAddressAlreadyAllocated"),
+    )?;
+    let described = admin_fips
+        .update(chosen.id.clone())
+        .description(format!("{} changed", f.tag()))
+        .send()
+        .await?;
+    expect::equal(
+        "new description",
+        described.description,
+        format!("{} changed", f.tag()),
+    )?;
 
     let internal = fips
         .create(private.id.clone())

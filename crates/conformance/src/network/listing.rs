@@ -19,7 +19,7 @@ fn names(networks: &[Network]) -> Vec<&str> {
 }
 
 /// Five networks tagged with the case's tag, listed two by two, in both orders, from a
-/// marker, and narrowed by `fields=`.
+/// marker, and narrowed by `fields=`; the default group's rules one by one.
 async fn pages_and_sorting(f: &Fixture) -> Result<()> {
     let networks = f.demo.network().networks();
     let mut made = Vec::new();
@@ -102,6 +102,23 @@ async fn pages_and_sorting(f: &Fixture) -> Result<()> {
             .all(|n| n.tags.is_empty() && n.status.is_none()),
         "fields=name answered more than the id and the name"
     );
+
+    // Pages of another collection: the default group's four rules, one a page.
+    let network = f.demo.network();
+    let default = network.security_groups().find("default").await?;
+    let rules = network
+        .security_group_rules()
+        .list()
+        .security_group_id(default.id.clone())
+        .sort("id", SortDir::Asc)
+        .limit(1)
+        .collect_all()
+        .await?;
+    let mut ids: Vec<String> = rules.iter().map(|r| r.id.to_string()).collect();
+    expect::equal("the default group's rules, one a page", ids.len(), 4)?;
+    let in_order = ids.clone();
+    ids.sort();
+    expect::equal("sorted by id", in_order, ids)?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, ensure};
 use ferrostack::ErrorKind;
-use ferrostack::network::{AllocationPool, FixedIp, Status};
+use ferrostack::network::{AllocationPool, FixedIp, HostRoute, Status};
 
 use super::{ip, network_with_subnet, project_id, sorted};
 use crate::{Case, Fixture, expect, network_case};
@@ -246,6 +246,49 @@ async fn subnets(f: &Fixture) -> Result<()> {
         .await?;
     expect::equal("renamed", updated.name.as_str(), renamed.as_str())?;
     expect::equal("gateway removed", updated.gateway_ip, None)?;
+
+    let repooled = subnets
+        .update(updated.id.clone())
+        .allocation_pools(vec![
+            AllocationPool::new(ip("10.21.0.30"), ip("10.21.0.39")),
+            AllocationPool::new(ip("10.21.0.50"), ip("10.21.0.59")),
+        ])
+        .host_routes(vec![HostRoute::new("10.88.0.0/24", ip("10.21.0.5"))])
+        .send()
+        .await?;
+    expect::equal(
+        "new pools",
+        repooled.allocation_pools,
+        vec![
+            AllocationPool::new(ip("10.21.0.30"), ip("10.21.0.39")),
+            AllocationPool::new(ip("10.21.0.50"), ip("10.21.0.59")),
+        ],
+    )?;
+    expect::equal(
+        "host routes",
+        repooled.host_routes,
+        vec![HostRoute::new("10.88.0.0/24", ip("10.21.0.5"))],
+    )?;
+    let pool_outside = subnets
+        .create(made.id.clone(), "10.24.0.0/24")
+        .name(f.name("pool-outside"))
+        .allocation_pools(vec![AllocationPool::new(
+            ip("10.25.0.10"),
+            ip("10.25.0.20"),
+        )])
+        .send()
+        .await;
+    let err = expect::error(
+        "a pool outside the range",
+        pool_outside,
+        ErrorKind::BadRequest,
+        Some(400),
+    )?;
+    expect::equal(
+        "its type",
+        err.error_type(),
+        Some("OutOfBoundsAllocationPool"),
+    )?;
 
     let overlapping = subnets
         .create(made.id.clone(), "10.20.0.128/25")

@@ -277,6 +277,40 @@ async fn rules(f: &Fixture) -> Result<()> {
         dns.remote_group_id.as_ref(),
         Some(&group.id),
     )?;
+    // An IPv6 prefix makes an IPv6 rule; an IPv4 one with it is refused.
+    let v6 = rules
+        .create(group.id.clone(), Direction::Egress)
+        .protocol("tcp")
+        .port_range(443, 443)
+        .remote_ip_prefix("::/0")
+        .description(f.tag())
+        .send()
+        .await?;
+    expect::equal(
+        "IPv6 ethertype",
+        v6.ethertype.as_ref(),
+        Some(&EtherType::Ipv6),
+    )?;
+    let mixed = rules
+        .create(group.id.clone(), Direction::Egress)
+        .ethertype(EtherType::Ipv4)
+        .protocol("tcp")
+        .port_range(443, 443)
+        .remote_ip_prefix("::/0")
+        .description(f.tag())
+        .send()
+        .await;
+    let err = expect::error(
+        "an IPv4 rule from an IPv6 prefix",
+        mixed,
+        ErrorKind::BadRequest,
+        Some(400),
+    )?;
+    expect::equal(
+        "its type",
+        err.error_type(),
+        Some("SecurityGroupRuleParameterConflict"),
+    )?;
     let listed = rules
         .list()
         .security_group_id(group.id.clone())
@@ -291,11 +325,12 @@ async fn rules(f: &Fixture) -> Result<()> {
     let tcp = rules
         .list()
         .security_group_id(group.id.clone())
+        .direction(Direction::Ingress)
         .protocol("tcp")
         .collect_all()
         .await?;
     expect::equal(
-        "the group's tcp rules",
+        "the group's ingress tcp rules",
         sorted(tcp.iter().map(|r| &r.id)),
         vec![rule.id.to_string()],
     )?;
@@ -323,6 +358,13 @@ async fn rules(f: &Fixture) -> Result<()> {
         .await?;
     expect::equal("renamed", updated.name.as_str(), renamed.as_str())?;
     expect::equal("new description", updated.description.as_str(), "changed")?;
+
+    let stateless = groups
+        .create(f.name("stateless"))
+        .stateful(false)
+        .send()
+        .await?;
+    expect::equal("stateless", stateless.stateful, Some(false))?;
 
     // A group a port is in cannot go.
     let (made, _) = network_with_subnet(f, &network, "net", "10.31.0.0/24").await?;
