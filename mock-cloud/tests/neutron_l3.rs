@@ -306,6 +306,80 @@ async fn routers_attach_and_detach_subnets() {
     );
 }
 
+/// As real Neutron 29 answers (found by the conformance suite's network.routers case): the
+/// gateway's address is the admin's to choose, and a static route's next hop must be on a
+/// subnet of the router's, and not one of its own addresses.
+#[tokio::test]
+async fn gateway_addresses_are_the_admins_and_routes_need_a_connected_next_hop() {
+    let cloud = cloud().await;
+    let demo = As::new(&cloud, "demo", "demo");
+    let admin = As::new(&cloud, "admin", "admin");
+    let public = demo.id_of("networks", "public").await;
+    let chosen = json!({"network_id": public,
+        "external_fixed_ips": [{"ip_address": "127.42.0.250"}]});
+    let (status, body) = demo
+        .post(
+            "/routers",
+            json!({"router": {"name": "chosen", "external_gateway_info": chosen}}),
+        )
+        .await;
+    assert_error(
+        &(status, body),
+        StatusCode::FORBIDDEN,
+        "PolicyNotAuthorized",
+    );
+    let (_, body) = demo.get("/routers?name=chosen").await;
+    assert_eq!(body["routers"], json!([]), "a refused router was kept");
+    let router1 = demo.id_of("routers", "router1").await;
+    assert_error(
+        &demo
+            .put(
+                &format!("/routers/{router1}"),
+                json!({"router": {"external_gateway_info": chosen}}),
+            )
+            .await,
+        StatusCode::FORBIDDEN,
+        "PolicyNotAuthorized",
+    );
+    let (status, body) = admin
+        .post(
+            "/routers",
+            json!({"router": {"name": "chosen", "external_gateway_info": chosen}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body["router"]["external_gateway_info"]["external_fixed_ips"][0]["ip_address"],
+        "127.42.0.250"
+    );
+
+    // router1 is on private-subnet (10.0.0.0/22, itself at 10.0.0.1) and on public.
+    let path = format!("/routers/{router1}");
+    let routes = |nexthop: &str| json!({"router": {"routes": [{"destination": "10.99.0.0/24", "nexthop": nexthop}]}});
+    assert_error(
+        &demo.put(&path, routes("10.97.0.1")).await,
+        StatusCode::BAD_REQUEST,
+        "InvalidRoutes",
+    );
+    assert_error(
+        &demo.put(&path, routes("10.0.0.1")).await,
+        StatusCode::BAD_REQUEST,
+        "InvalidRoutes",
+    );
+    let (status, body) = demo.put(&path, routes("10.0.0.50")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["router"]["routes"][0]["nexthop"], "10.0.0.50");
+    let (status, body) = demo.put(&path, routes("127.42.0.9")).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a next hop on the gateway's subnet: {body}"
+    );
+    let (status, body) = demo.put(&path, json!({"router": {"routes": []}})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["router"]["routes"], json!([]));
+}
+
 #[tokio::test]
 async fn security_group_rules_are_checked_as_neutron_checks_them() {
     let cloud = cloud().await;
@@ -492,14 +566,18 @@ async fn floating_ips_need_an_external_network_and_a_router() {
         "clients take the address for its name: {fip}"
     );
     let address = fip["floating_ip_address"].as_str().unwrap().to_owned();
-    let (status, body) = demo
-        .post(
-            "/floatingips",
-            json!({"floatingip": {"floating_network_id": public, "floating_ip_address": address}}),
-        )
-        .await;
+    // Choosing the address is the admin's (policy create_floatingip:floating_ip_address);
+    // the admin cannot have one that is taken.
+    let chosen =
+        json!({"floatingip": {"floating_network_id": public, "floating_ip_address": address}});
     assert_error(
-        &(status, body),
+        &demo.post("/floatingips", chosen.clone()).await,
+        StatusCode::FORBIDDEN,
+        "PolicyNotAuthorized",
+    );
+    let admin = As::new(&cloud, "admin", "admin");
+    assert_error(
+        &admin.post("/floatingips", chosen).await,
         StatusCode::CONFLICT,
         "IpAddressAlreadyAllocated",
     );
@@ -628,7 +706,7 @@ async fn floating_ips_need_an_external_network_and_a_router() {
     assert_eq!(body["floatingip"]["port_id"], Value::Null);
     let (status, _) = demo.delete(&format!("/floatingips/{fip_id}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = demo
+    let (status, body) = admin
         .post(
             "/floatingips",
             json!({"floatingip": {"floating_network_id": public, "floating_ip_address": address}}),

@@ -1,5 +1,6 @@
 //! What one case works with: connected clouds, names and a tag of its own, and the list of
-//! what it made, deleted when it ends.
+//! what it made, deleted when it ends (images by tag; Neutron's resources by the case's
+//! prefix, see [`Fixture::clean_up`]).
 
 use std::sync::Mutex;
 
@@ -32,6 +33,8 @@ pub struct Fixture {
     pub demo: Cloud,
     prefix: String,
     made: Mutex<Vec<Made>>,
+    /// Whether the case uses Neutron, whose resources are cleaned up too.
+    network: bool,
 }
 
 impl Fixture {
@@ -48,7 +51,15 @@ impl Fixture {
             target: target.clone(),
             prefix: format!("conf-{:06x}-{short}", rand::random::<u32>() & 0xff_ffff),
             made: Mutex::new(Vec::new()),
+            network: false,
         })
+    }
+
+    /// The same fixture, cleaning up Neutron's resources as well when `network` (a case
+    /// that needs a network service).
+    pub(crate) fn cleaning_network(mut self, network: bool) -> Fixture {
+        self.network = network;
+        self
     }
 
     /// A name unique to this case run: `conf-<random>-<case>-<what>`.
@@ -56,7 +67,9 @@ impl Fixture {
         format!("{}-{what}", self.prefix)
     }
 
-    /// The tag every image of this case carries (clean-up finds them by it).
+    /// The tag every image of this case carries (clean-up finds them by it). Neutron's
+    /// resources carry it as the start of their name (networks, subnets, ports, routers,
+    /// security groups) or of their description (floating IPs, rules), see [`Fixture::name`].
     pub fn tag(&self) -> &str {
         &self.prefix
     }
@@ -109,7 +122,10 @@ impl Fixture {
     }
 
     /// Deletes everything the case made (tracked, or tagged), then checks that no tagged
-    /// image is left. Every deletion is tried even when one fails.
+    /// image is left. Every deletion is tried even when one fails. For a network case,
+    /// Neutron's resources go first, in dependency order: floating IPs, router interfaces,
+    /// routers, ports, networks (their subnets with them), rules, security groups; then none
+    /// of them may be left.
     pub(crate) async fn clean_up(&self) -> Result<()> {
         let mut problems = Vec::new();
         let made: Vec<Made> = std::mem::take(&mut *self.made_list());
@@ -130,6 +146,9 @@ impl Fixture {
                 }
             }
         }
+        if self.network {
+            crate::network::clean_up(self, &mut problems).await;
+        }
         match self.tagged_images().await {
             Ok(tagged) => images.extend(tagged.into_iter().map(|i| i.id)),
             Err(err) => problems.push(format!("{err:#}")),
@@ -140,6 +159,9 @@ impl Fixture {
             if let Err(err) = self.delete_image(id).await {
                 problems.push(format!("image {id}: {err:#}"));
             }
+        }
+        if problems.is_empty() && self.network {
+            crate::network::left_behind(self, &mut problems).await;
         }
         if problems.is_empty() {
             match self.tagged_images().await {

@@ -1,6 +1,9 @@
-//! The conformance suite: one set of SDK calls for identity and image, each a named async
-//! case that takes a [`Target`] (cloud configurations for an admin, a member and a domain
-//! administrator), run against real Keystone + Glance and against the mock cloud alike.
+//! The conformance suite: one set of SDK calls for identity, image and network, each a named
+//! async case that takes a [`Target`] (cloud configurations for an admin, a member and a
+//! domain administrator), run against the real services and against the mock cloud alike.
+//!
+//! The network cases need a Neutron: a target without one ([`Target::without_network`], real
+//! Keystone + Glance alone) reports them as skipped instead of running them.
 //!
 //! ```no_run
 //! # async fn demo(auth_url: &str) {
@@ -12,8 +15,10 @@
 //! ```
 //!
 //! Every case cleans up what it made (images are tagged with the case's own tag and deleted,
-//! protected or not, when it ends), so the suite can run against a long-lived cloud, and a
-//! case that leaves anything behind fails.
+//! protected or not, when it ends; networks, ports, routers and security groups carry the
+//! case's prefix in their name, floating IPs and rules in their description, and are deleted
+//! in dependency order), so the suite can run against a long-lived cloud, and a case that
+//! leaves anything behind fails.
 //!
 //! Both backends are set up with the same accounts ([`ADMIN`], [`DEMO`], [`DOMAIN_ADMIN`]):
 //! the mock cloud seeds them from [`MOCK_SEED`], the real services are given them over HTTP.
@@ -31,6 +36,7 @@ mod expect;
 mod fixture;
 mod identity;
 mod image;
+mod network;
 mod report;
 
 pub use fixture::Fixture;
@@ -89,6 +95,9 @@ pub struct Target {
     pub domain_admin: CloudConfig,
     /// A folder for the disk images the cases make (with qemu-img); it must exist.
     pub scratch: PathBuf,
+    /// Whether the cloud has a network service (Neutron) in its catalog: the network cases
+    /// are skipped when it has not.
+    pub network: bool,
 }
 
 impl Target {
@@ -105,7 +114,20 @@ impl Target {
             demo: password_config(auth_url, &DEMO),
             domain_admin,
             scratch: scratch.to_owned(),
+            network: true,
         }
+    }
+
+    /// The same target, known to have no network service (real Keystone + Glance alone):
+    /// the network cases are skipped, not failed.
+    pub fn without_network(mut self) -> Target {
+        self.network = false;
+        self
+    }
+
+    /// Whether `case` can run here (its services are in the target's catalog).
+    pub fn can_run(&self, case: &Case) -> bool {
+        self.network || !case.network
     }
 }
 
@@ -135,6 +157,8 @@ type CaseFn = Arc<dyn for<'a> Fn(&'a Fixture) -> BoxFuture<'a, anyhow::Result<()
 pub struct Case {
     /// `area.what`, e.g. `image.upload.qcow2`.
     pub name: String,
+    /// Whether it needs a network service (Neutron).
+    network: bool,
     run: CaseFn,
 }
 
@@ -152,8 +176,22 @@ impl Case {
     ) -> Case {
         Case {
             name: name.into(),
+            network: false,
             run: Arc::new(run),
         }
+    }
+
+    /// The same case, needing a network service: skipped on a target without one, and its
+    /// fixture cleans up the networks, ports, routers, security groups and floating IPs it
+    /// made.
+    pub fn needing_network(mut self) -> Case {
+        self.network = true;
+        self
+    }
+
+    /// Whether it needs a network service (Neutron).
+    pub fn needs_network(&self) -> bool {
+        self.network
     }
 }
 
@@ -163,13 +201,27 @@ macro_rules! case {
         $crate::Case::new($name, |fixture| Box::pin($f(fixture)))
     };
 }
-pub(crate) use case;
 
-/// Every case, in the order they run: identity first (the image cases need its tokens).
+/// Declares a case that needs Neutron, as [`case!`] does.
+macro_rules! network_case {
+    ($name:literal, $f:path) => {
+        $crate::case!($name, $f).needing_network()
+    };
+}
+pub(crate) use {case, network_case};
+
+/// Every case, in the order they run: identity first (the image cases need its tokens),
+/// then image, then network.
 pub fn cases() -> Vec<Case> {
     let mut all = identity::cases();
     all.extend(image::cases());
+    all.extend(network::cases());
     all
+}
+
+/// The network cases alone (those that need Neutron), in the order they run.
+pub fn network_cases() -> Vec<Case> {
+    cases().into_iter().filter(Case::needs_network).collect()
 }
 
 /// Runs every case against `target`, one after another.
@@ -179,16 +231,28 @@ pub async fn run(target: &Target) -> Report {
 
 /// Runs the cases whose name contains `filter` (every case when `None`).
 pub async fn run_matching(target: &Target, filter: Option<&str>) -> Report {
+    run_cases(target, &cases(), filter).await
+}
+
+/// Runs those of `cases` whose name contains `filter` (all of them when `None`), one after
+/// another; a case the target cannot run (no network service) is reported as skipped.
+pub async fn run_cases(target: &Target, cases: &[Case], filter: Option<&str>) -> Report {
     let mut outcomes = Vec::new();
-    for case in cases() {
+    let mut skipped = Vec::new();
+    for case in cases {
         if filter.is_some_and(|f| !case.name.contains(f)) {
             continue;
         }
-        outcomes.push(run_case(target, &case).await);
+        if target.can_run(case) {
+            outcomes.push(run_case(target, case).await);
+        } else {
+            skipped.push(case.name.clone());
+        }
     }
     Report {
         target: target.name.clone(),
         outcomes,
+        skipped,
     }
 }
 
@@ -196,7 +260,7 @@ pub async fn run_matching(target: &Target, filter: Option<&str>) -> Report {
 async fn run_case(target: &Target, case: &Case) -> Outcome {
     let started = Instant::now();
     let result = async {
-        let fixture = Fixture::new(target, &case.name)?;
+        let fixture = Fixture::new(target, &case.name)?.cleaning_network(case.network);
         let body = tokio::time::timeout(CASE_DEADLINE, (case.run)(&fixture)).await;
         let body = body.unwrap_or_else(|_| {
             Err(anyhow::anyhow!(

@@ -22,6 +22,8 @@ pub struct Report {
     pub target: String,
     /// In the order the cases ran.
     pub outcomes: Vec<Outcome>,
+    /// The cases not run because the target lacks a service they need (Neutron).
+    pub skipped: Vec<String>,
 }
 
 impl Report {
@@ -52,7 +54,8 @@ impl Report {
 }
 
 /// A markdown table `case | <first> | <second> | ...`, one row per case in the order of the
-/// first report, with `ok` or `FAIL` and the time taken.
+/// first report, with `ok` or `FAIL` and the time taken (`skipped` where the target lacks a
+/// service the case needs).
 pub fn table(reports: &[&Report]) -> String {
     let mut out = String::from("| case |");
     for report in reports {
@@ -64,7 +67,12 @@ pub fn table(reports: &[&Report]) -> String {
     let mut seen = BTreeSet::new();
     let names = reports
         .iter()
-        .flat_map(|r| r.outcomes.iter().map(|o| o.case.as_str()))
+        .flat_map(|r| {
+            r.outcomes
+                .iter()
+                .map(|o| o.case.as_str())
+                .chain(r.skipped.iter().map(String::as_str))
+        })
         .filter(|name| seen.insert(*name));
     for name in names {
         let _ = write!(out, "| {name} |");
@@ -72,6 +80,7 @@ pub fn table(reports: &[&Report]) -> String {
             let cell = match report.outcome(name) {
                 Some(o) if o.error.is_none() => format!("ok ({:.2} s)", o.elapsed.as_secs_f64()),
                 Some(o) => format!("FAIL ({:.2} s)", o.elapsed.as_secs_f64()),
+                None if report.skipped.iter().any(|s| s == name) => "skipped".to_owned(),
                 None => "not run".to_owned(),
             };
             let _ = write!(out, " {cell} |");
@@ -96,18 +105,24 @@ mod tests {
                     elapsed: Duration::from_millis(250),
                 })
                 .collect(),
+            skipped: Vec::new(),
         }
     }
 
     #[test]
     fn the_table_puts_targets_side_by_side() {
         let real = report("real", &[("a", None), ("b", Some("boom"))]);
-        let mock = report("mock", &[("a", None)]);
+        let mut mock = report("mock", &[("a", None), ("c", None)]);
+        let mut real = real;
+        real.skipped.push("c".into());
+        mock.skipped.push("d".into());
         assert_eq!(
             table(&[&real, &mock]),
             "| case | real | mock |\n|---|---|---|\n\
              | a | ok (0.25 s) | ok (0.25 s) |\n\
-             | b | FAIL (0.25 s) | not run |\n"
+             | b | FAIL (0.25 s) | not run |\n\
+             | c | skipped | ok (0.25 s) |\n\
+             | d | not run | skipped |\n"
         );
         assert!(!real.passed());
         assert!(mock.passed());

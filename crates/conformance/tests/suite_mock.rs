@@ -1,6 +1,7 @@
-//! The whole conformance suite against an embedded mock cloud: what `cargo test` proves
-//! about the SDK and the mock together on every run (`cargo xtask conformance` runs the
-//! same suite against real Keystone + Glance too, side by side).
+//! The whole conformance suite against an embedded mock cloud, network cases included: what
+//! `cargo test` proves about the SDK and the mock together on every run (`cargo xtask
+//! conformance` runs the same suite against real Keystone + Glance too, side by side, and
+//! the network cases against real Neutron with `--with-neutron`).
 
 use std::collections::BTreeSet;
 

@@ -1,7 +1,8 @@
 //! `cargo xtask conformance --with-neutron`: real Neutron 29 (its API only: the WSGI
 //! application `neutron.wsgi.api` under gunicorn, the ML2 plugin and the L3 router service,
-//! no agents) on a MariaDB of its own, next to the real Keystone + Glance, and the network
-//! part of the differential check against it and the mock cloud.
+//! no agents) on a MariaDB of its own, next to the real Keystone + Glance (registered in its
+//! catalog as the `network` service), then the network part of the differential check and
+//! the SDK suite's network cases against it and the mock cloud.
 //!
 //! Facts are in shared/REAL-OPENSTACK.md (Neutron). MariaDB comes from Debian's packages
 //! (installed when missing) and runs from a folder of this run, as root, on a unix socket
@@ -57,18 +58,44 @@ const READY_DEADLINE: Duration = Duration::from_secs(180);
 const PUBLIC_CIDR: &str = "127.42.0.0/24";
 const PRIVATE_CIDR: &str = "10.0.0.0/22";
 
-/// Brings up Neutron and runs the network differential cases when `--with-neutron` is among
-/// `args`; returns how many cases differ (0 without the flag).
-pub fn check_if_asked(args: &[String], cloud: &RealCloud, dir: &Path) -> Result<usize> {
+/// Brings up Neutron when `--with-neutron` is among `args`, runs the network differential
+/// cases, then the SDK suite's network cases (those matching `filter`) against it and a mock
+/// cloud; answers how many differential cases differ and the suite's reports (nothing
+/// without the flag).
+pub fn check_if_asked(
+    args: &[String],
+    cloud: &RealCloud,
+    dir: &Path,
+    filter: Option<&str>,
+) -> Result<(usize, Vec<ferrostack_conformance::Report>)> {
     if !args.iter().any(|a| a == "--with-neutron") {
-        return Ok(0);
+        return Ok((0, Vec::new()));
     }
     crate::smoke::ensure_packages("real Neutron's database", &["mariadb-server"])?;
     let venv = prerequisites::ensure_venv("neutron", NEUTRON_PACKAGES, "neutron-db-manage")?;
     let neutron = RealNeutron::start(&venv, cloud, &dir.join("neutron"))?;
-    let differing = network_differential(&neutron, cloud);
+    // The differential first: it expects the networks as seeded, and the suite's cases
+    // each clean up after themselves.
+    let differing = network_differential(&neutron, cloud)?;
+    step("the SDK suite's network cases against real Neutron and the mock cloud");
+    let runtime = tokio::runtime::Runtime::new()?;
+    let reports = crate::conformance::run_suite(
+        &runtime,
+        &crate::conformance::Suite {
+            cloud,
+            dir,
+            filter,
+            cases: &ferrostack_conformance::network_cases(),
+            real_network: true,
+            scratch: "neutron",
+        },
+    )?;
+    step(format!(
+        "Neutron's logs in {}",
+        neutron.services.dir.display()
+    ));
     drop(neutron);
-    differing
+    Ok((differing, reports))
 }
 
 /// A running MariaDB + Neutron API.

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::resources::{Actor, base, check_attrs, text};
 use super::store::{NeutronState, str_of};
-use super::{Doc, Kind, bad_request, conflict, error, ports, routers};
+use super::{Doc, Kind, bad_request, conflict, error, policy_forbids, ports, routers};
 use crate::errors::ApiError;
 
 const KNOWN: [&str; 10] = [
@@ -46,6 +46,11 @@ pub(super) fn create(
     attrs: &Doc,
 ) -> Result<Doc, ApiError> {
     check_attrs(attrs, &KNOWN, &CREATE, "POST")?;
+    // Neutron's policy `create_floatingip:floating_ip_address` is admin or the project's
+    // manager; the mock knows no manager role, so it is the admin's alone here.
+    if attrs.contains_key("floating_ip_address") && !actor.admin {
+        return Err(policy_forbids("create_floatingip:floating_ip_address"));
+    }
     let network_id = text(attrs, "floating_network_id", 36)?.ok_or_else(|| {
         bad_request(
             "Failed to parse request. Required attribute 'floating_network_id' not specified",

@@ -8,9 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::ipam::Cidr;
 use super::resources::{Actor, base, boolean, check_attrs, parse_body, update_common, writable};
 use super::store::{NeutronState, str_of};
-use super::{Doc, Kind, conflict, error, ports};
+use super::{Doc, Kind, conflict, error, policy_forbids, ports};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::errors::ApiError;
@@ -56,6 +57,7 @@ pub(super) fn create(
     doc.insert("availability_zone_hints".into(), json!([]));
     doc.insert("availability_zones".into(), json!([]));
     doc.insert("flavor_id".into(), Value::Null);
+    gateway_policy(actor, attrs, "create")?;
     let id = str_of(&doc, "id").to_owned();
     state.insert(Kind::Router, doc);
     if let Some(info) = attrs.get("external_gateway_info") {
@@ -72,11 +74,13 @@ pub(super) fn update(
     attrs: &Doc,
 ) -> Result<Doc, ApiError> {
     check_attrs(attrs, &KNOWN, &WRITABLE, "PUT")?;
+    gateway_policy(actor, attrs, "update")?;
     update_common(&mut doc, attrs)?;
     if let Some(up) = boolean(attrs, "admin_state_up")? {
         doc.insert("admin_state_up".into(), json!(up));
     }
     if let Some(routes) = attrs.get("routes") {
+        check_routes(state, str_of(&doc, "id"), routes)?;
         doc.insert("routes".into(), routes.clone());
     }
     let id = str_of(&doc, "id").to_owned();
@@ -85,6 +89,68 @@ pub(super) fn update(
         set_gateway(state, actor, &id, info)?;
     }
     Ok(state.get(Kind::Router, &id).cloned().unwrap_or_default())
+}
+
+/// Choosing the gateway port's addresses is the admin's: Neutron's policy
+/// `{create,update}_router:external_gateway_info:external_fixed_ips` is `role:admin`.
+fn gateway_policy(actor: &Actor, attrs: &Doc, verb: &str) -> Result<(), ApiError> {
+    let chosen = attrs
+        .get("external_gateway_info")
+        .and_then(|info| info.get("external_fixed_ips"))
+        .is_some_and(|fixed| !fixed.is_null());
+    if chosen && !actor.admin {
+        return Err(policy_forbids(&format!(
+            "{verb}_router:external_gateway_info:external_fixed_ips"
+        )));
+    }
+    Ok(())
+}
+
+/// Neutron's check of static routes (extraroute): each next hop must be inside a subnet
+/// one of the router's ports (interfaces and gateway) is on, and none of their addresses;
+/// else 400 `InvalidRoutes`.
+fn check_routes(state: &NeutronState, router: &str, routes: &Value) -> Result<(), ApiError> {
+    let invalid = |reason: &str| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRoutes",
+            format!("Invalid format for routes: {routes}, {reason}"),
+        )
+    };
+    let mut cidrs = Vec::new();
+    let mut addresses = Vec::new();
+    for port in state
+        .all(Kind::Port)
+        .iter()
+        .filter(|p| p["device_id"] == router)
+    {
+        for fixed in port["fixed_ips"].as_array().into_iter().flatten() {
+            let subnet = state.get(
+                Kind::Subnet,
+                fixed["subnet_id"].as_str().unwrap_or_default(),
+            );
+            if let Some(cidr) = subnet.and_then(|s| Cidr::parse(str_of(s, "cidr"))) {
+                cidrs.push(cidr);
+            }
+            addresses.push(fixed["ip_address"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    let Some(routes_list) = routes.as_array() else {
+        return Err(invalid("the routes must be a list"));
+    };
+    for route in routes_list {
+        let nexthop = route["nexthop"].as_str().unwrap_or_default();
+        let Ok(ip) = nexthop.parse::<std::net::Ipv4Addr>() else {
+            return Err(invalid("the nexthop is not connected with router"));
+        };
+        if !cidrs.iter().any(|c| c.contains(ip)) {
+            return Err(invalid("the nexthop is not connected with router"));
+        }
+        if addresses.iter().any(|a| a == nexthop) {
+            return Err(invalid("the nexthop is used by router"));
+        }
+    }
+    Ok(())
 }
 
 /// The router's gateway port, if any.
