@@ -237,6 +237,12 @@ impl Machine {
                 }
             }
         }
+        self.put_back(vm);
+    }
+
+    /// Gives back the qemu a QMP exchange took out of the state; a machine deleted meanwhile
+    /// has it killed instead (outside the lock: Vm's Drop reaps it).
+    fn put_back(&self, vm: Vm) {
         let mut state = self.lock();
         if state.gone {
             drop(state);
@@ -286,13 +292,7 @@ impl Machine {
                 }
             }
         }
-        let mut state = self.lock();
-        if state.gone {
-            drop(state);
-            drop(vm);
-        } else {
-            state.vm = Some(vm);
-        }
+        self.put_back(vm);
     }
 
     /// How many runs have a serial log.
