@@ -37,3 +37,21 @@ pub(crate) fn equal<T: PartialEq + Debug>(what: &str, actual: T, expected: T) ->
     }
     Ok(())
 }
+
+/// `result` must be an error of `kind` and HTTP `status` whose Neutron type (`NeutronError`'s
+/// `type`, which the SDK keeps) is `error_type`. Returns the error for further checks.
+pub(crate) fn neutron_error<T>(
+    what: &str,
+    result: ferrostack::Result<T>,
+    kind: ErrorKind,
+    status: Option<u16>,
+    error_type: &str,
+) -> Result<ferrostack::Error> {
+    let err = error(what, result, kind, status)?;
+    equal(
+        &format!("{what}: its type"),
+        err.error_type(),
+        Some(error_type),
+    )?;
+    Ok(err)
+}

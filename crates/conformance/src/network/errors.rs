@@ -89,20 +89,20 @@ async fn in_use(f: &Fixture) -> Result<()> {
         .name(f.name("port"))
         .send()
         .await?;
-    let err = expect::error(
+    expect::neutron_error(
         "deleting a network with a port",
         network.networks().delete(made.id.clone()).await,
         ErrorKind::Conflict,
         Some(409),
+        "NetworkInUse",
     )?;
-    expect::equal("its type", err.error_type(), Some("NetworkInUse"))?;
-    let err = expect::error(
+    expect::neutron_error(
         "deleting a subnet with a port",
         network.subnets().delete(subnet.id.clone()).await,
         ErrorKind::Conflict,
         Some(409),
+        "SubnetInUse",
     )?;
-    expect::equal("its type", err.error_type(), Some("SubnetInUse"))?;
     network.ports().delete(port.id).await?;
     network.subnets().delete(subnet.id).await?;
     network.networks().delete(made.id).await?;

@@ -147,13 +147,13 @@ async fn routers(f: &Fixture) -> Result<()> {
         .routes(vec![HostRoute::new("10.98.0.0/24", ip("10.97.0.1"))])
         .send()
         .await;
-    let err = expect::error(
+    expect::neutron_error(
         "a route through no connected subnet",
         nowhere,
         ErrorKind::BadRequest,
         Some(400),
+        "InvalidRoutes",
     )?;
-    expect::equal("its type", err.error_type(), Some("InvalidRoutes"))?;
     let unrouted = routers
         .update(router.id.clone())
         .routes(Vec::new())
@@ -162,13 +162,13 @@ async fn routers(f: &Fixture) -> Result<()> {
     expect::equal("routes cleared", unrouted.routes, vec![])?;
 
     let in_use = routers.delete(router.id.clone()).await;
-    let err = expect::error(
+    expect::neutron_error(
         "deleting a router with interfaces",
         in_use,
         ErrorKind::Conflict,
         Some(409),
+        "RouterInUse",
     )?;
-    expect::equal("its type", err.error_type(), Some("RouterInUse"))?;
 
     // Removing by port deletes the port; by subnet, the port Neutron made.
     routers
@@ -228,13 +228,13 @@ async fn routers(f: &Fixture) -> Result<()> {
     )?;
     routers.delete(router.id.clone()).await?;
     let after = routers.get(router.id.clone()).await;
-    let err = expect::error(
+    expect::neutron_error(
         "showing a deleted router",
         after,
         ErrorKind::NotFound,
         Some(404),
+        "RouterNotFound",
     )?;
-    expect::equal("its type", err.error_type(), Some("RouterNotFound"))?;
     Ok(())
 }
 
@@ -314,16 +314,12 @@ async fn floating_ips(f: &Fixture) -> Result<()> {
         .send()
         .await?;
     let both = fips.associate(second.id.clone(), port.id.clone()).await;
-    let err = expect::error(
+    expect::neutron_error(
         "a second floating IP for the same address",
         both,
         ErrorKind::Conflict,
         Some(409),
-    )?;
-    expect::equal(
-        "its type",
-        err.error_type(),
-        Some("FloatingIPPortAlreadyAssociated"),
+        "FloatingIPPortAlreadyAssociated",
     )?;
 
     let alone = fips.disassociate(fip.id.clone()).await?;
@@ -351,13 +347,13 @@ async fn floating_ips(f: &Fixture) -> Result<()> {
 
     fips.delete(fip.id.clone()).await?;
     let after = fips.get(fip.id.clone()).await;
-    let err = expect::error(
+    expect::neutron_error(
         "showing a deleted floating IP",
         after,
         ErrorKind::NotFound,
         Some(404),
+        "FloatingIPNotFound",
     )?;
-    expect::equal("its type", err.error_type(), Some("FloatingIPNotFound"))?;
 
     // Choosing the address is the admin's; the same address twice is refused.
     let member_chose = fips
@@ -390,16 +386,12 @@ async fn floating_ips(f: &Fixture) -> Result<()> {
         .description(f.tag())
         .send()
         .await;
-    let err = expect::error(
+    expect::neutron_error(
         "the same address twice",
         twice,
         ErrorKind::Conflict,
         Some(409),
-    )?;
-    expect::equal(
-        "its type",
-        err.error_type(),
-        Some("IpAddressAlreadyAllocated"),
+        "IpAddressAlreadyAllocated",
     )?;
     let described = admin_fips
         .update(chosen.id.clone())

@@ -38,13 +38,13 @@ async fn projects(f: &Fixture) -> Result<()> {
 
     // The admin's private network is not there for the member.
     let hidden = demo.networks().get(private.id.clone()).await;
-    let err = expect::error(
+    expect::neutron_error(
         "the member showing the admin's private network",
         hidden,
         ErrorKind::NotFound,
         Some(404),
+        "NetworkNotFound",
     )?;
-    expect::equal("its type", err.error_type(), Some("NetworkNotFound"))?;
     let listed = demo.networks().list().collect_all().await?;
     let names: Vec<&str> = listed.iter().map(|n| n.name.as_str()).collect();
     ensure!(

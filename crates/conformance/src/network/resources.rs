@@ -130,13 +130,13 @@ async fn networks(f: &Fixture) -> Result<()> {
 
     networks.delete(made.id.clone()).await?;
     let after = networks.get(made.id.clone()).await;
-    let err = expect::error(
+    expect::neutron_error(
         "showing a deleted network",
         after,
         ErrorKind::NotFound,
         Some(404),
+        "NetworkNotFound",
     )?;
-    expect::equal("its type", err.error_type(), Some("NetworkNotFound"))?;
     let again = networks.delete(made.id.clone()).await;
     expect::error("deleting it again", again, ErrorKind::NotFound, Some(404))?;
     Ok(())
@@ -282,16 +282,12 @@ async fn subnets(f: &Fixture) -> Result<()> {
         )])
         .send()
         .await;
-    let err = expect::error(
+    expect::neutron_error(
         "a pool outside the range",
         pool_outside,
         ErrorKind::BadRequest,
         Some(400),
-    )?;
-    expect::equal(
-        "its type",
-        err.error_type(),
-        Some("OutOfBoundsAllocationPool"),
+        "OutOfBoundsAllocationPool",
     )?;
 
     let overlapping = subnets
@@ -314,13 +310,13 @@ async fn subnets(f: &Fixture) -> Result<()> {
 
     subnets.delete(picked.id.clone()).await?;
     let after = subnets.get(picked.id.clone()).await;
-    let err = expect::error(
+    expect::neutron_error(
         "showing a deleted subnet",
         after,
         ErrorKind::NotFound,
         Some(404),
+        "SubnetNotFound",
     )?;
-    expect::equal("its type", err.error_type(), Some("SubnetNotFound"))?;
     Ok(())
 }
 
@@ -397,11 +393,12 @@ async fn ports(f: &Fixture) -> Result<()> {
         .fixed_ips(vec![FixedIp::address(ip("10.30.0.10"))])
         .send()
         .await;
-    let err = expect::error("an address in use", taken, ErrorKind::Conflict, Some(409))?;
-    expect::equal(
-        "its type",
-        err.error_type(),
-        Some("IpAddressAlreadyAllocated"),
+    expect::neutron_error(
+        "an address in use",
+        taken,
+        ErrorKind::Conflict,
+        Some(409),
+        "IpAddressAlreadyAllocated",
     )?;
     let same_mac = ports
         .create(made.id.clone())
@@ -409,21 +406,26 @@ async fn ports(f: &Fixture) -> Result<()> {
         .mac_address(mac)
         .send()
         .await;
-    let err = expect::error("a MAC in use", same_mac, ErrorKind::Conflict, Some(409))?;
-    expect::equal("its type", err.error_type(), Some("MacAddressInUse"))?;
+    expect::neutron_error(
+        "a MAC in use",
+        same_mac,
+        ErrorKind::Conflict,
+        Some(409),
+        "MacAddressInUse",
+    )?;
     let outside = ports
         .create(made.id.clone())
         .name(f.name("outside"))
         .fixed_ips(vec![FixedIp::new(ip("10.99.0.5"), subnet.id.clone())])
         .send()
         .await;
-    let err = expect::error(
+    expect::neutron_error(
         "an address off the subnet",
         outside,
         ErrorKind::BadRequest,
         Some(400),
+        "InvalidIpForSubnet",
     )?;
-    expect::equal("its type", err.error_type(), Some("InvalidIpForSubnet"))?;
 
     let group = network
         .security_groups()
@@ -483,13 +485,13 @@ async fn ports(f: &Fixture) -> Result<()> {
 
     ports.delete(picked.id.clone()).await?;
     let after = ports.get(picked.id.clone()).await;
-    let err = expect::error(
+    expect::neutron_error(
         "showing a deleted port",
         after,
         ErrorKind::NotFound,
         Some(404),
+        "PortNotFound",
     )?;
-    expect::equal("its type", err.error_type(), Some("PortNotFound"))?;
     // The address of a deleted port is free again.
     let reused = ports
         .create(made.id.clone())

@@ -107,13 +107,13 @@ async fn default_group(f: &Fixture) -> Result<()> {
         vec![default.id.clone()],
     )?;
     let deleted = groups.delete(default.id.clone()).await;
-    let err = expect::error(
+    expect::neutron_error(
         "the member deleting its default group in use",
         deleted,
         ErrorKind::Conflict,
         Some(409),
+        "SecurityGroupInUse",
     )?;
-    expect::equal("its type", err.error_type(), Some("SecurityGroupInUse"))?;
     network.ports().delete(port.id).await?;
     // Other ports of the project may still be in it (a long-lived cloud's, or those the
     // differential check made before the suite): then it is still in use.
@@ -197,11 +197,12 @@ async fn rules(f: &Fixture) -> Result<()> {
     expect::equal("shown", rules.get(rule.id.clone()).await?, rule.clone())?;
 
     let twice = ssh().send().await;
-    let err = expect::error("the same rule twice", twice, ErrorKind::Conflict, Some(409))?;
-    expect::equal(
-        "its type",
-        err.error_type(),
-        Some("SecurityGroupRuleExists"),
+    expect::neutron_error(
+        "the same rule twice",
+        twice,
+        ErrorKind::Conflict,
+        Some(409),
+        "SecurityGroupRuleExists",
     )?;
     let port_zero = rules
         .create(group.id.clone(), Direction::Ingress)
@@ -210,16 +211,12 @@ async fn rules(f: &Fixture) -> Result<()> {
         .description(f.tag())
         .send()
         .await;
-    let err = expect::error(
+    expect::neutron_error(
         "a port range from 0",
         port_zero,
         ErrorKind::BadRequest,
         Some(400),
-    )?;
-    expect::equal(
-        "its type",
-        err.error_type(),
-        Some("SecurityGroupInvalidPortValue"),
+        "SecurityGroupInvalidPortValue",
     )?;
     let no_protocol = rules
         .create(group.id.clone(), Direction::Ingress)
@@ -227,16 +224,12 @@ async fn rules(f: &Fixture) -> Result<()> {
         .description(f.tag())
         .send()
         .await;
-    let err = expect::error(
+    expect::neutron_error(
         "ports without a protocol",
         no_protocol,
         ErrorKind::BadRequest,
         Some(400),
-    )?;
-    expect::equal(
-        "its type",
-        err.error_type(),
-        Some("SecurityGroupProtocolRequiredWithPorts"),
+        "SecurityGroupProtocolRequiredWithPorts",
     )?;
     // A range that ends before it starts never leaves the SDK.
     let backwards = rules
@@ -300,16 +293,12 @@ async fn rules(f: &Fixture) -> Result<()> {
         .description(f.tag())
         .send()
         .await;
-    let err = expect::error(
+    expect::neutron_error(
         "an IPv4 rule from an IPv6 prefix",
         mixed,
         ErrorKind::BadRequest,
         Some(400),
-    )?;
-    expect::equal(
-        "its type",
-        err.error_type(),
-        Some("SecurityGroupRuleParameterConflict"),
+        "SecurityGroupRuleParameterConflict",
     )?;
     let listed = rules
         .list()
@@ -337,16 +326,12 @@ async fn rules(f: &Fixture) -> Result<()> {
 
     rules.delete(rule.id.clone()).await?;
     let after = rules.get(rule.id.clone()).await;
-    let err = expect::error(
+    expect::neutron_error(
         "showing a deleted rule",
         after,
         ErrorKind::NotFound,
         Some(404),
-    )?;
-    expect::equal(
-        "its type",
-        err.error_type(),
-        Some("SecurityGroupRuleNotFound"),
+        "SecurityGroupRuleNotFound",
     )?;
 
     let renamed = f.name("sg-renamed");
@@ -376,22 +361,22 @@ async fn rules(f: &Fixture) -> Result<()> {
         .send()
         .await?;
     let in_use = groups.delete(group.id.clone()).await;
-    let err = expect::error(
+    expect::neutron_error(
         "deleting a group in use",
         in_use,
         ErrorKind::Conflict,
         Some(409),
+        "SecurityGroupInUse",
     )?;
-    expect::equal("its type", err.error_type(), Some("SecurityGroupInUse"))?;
     network.ports().delete(port.id).await?;
     groups.delete(group.id.clone()).await?;
     let after = groups.get(group.id.clone()).await;
-    let err = expect::error(
+    expect::neutron_error(
         "showing a deleted group",
         after,
         ErrorKind::NotFound,
         Some(404),
+        "SecurityGroupNotFound",
     )?;
-    expect::equal("its type", err.error_type(), Some("SecurityGroupNotFound"))?;
     Ok(())
 }
