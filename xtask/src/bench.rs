@@ -12,15 +12,6 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use xtask::{cargo, step, target_dir};
 
-/// What to do once the binaries are built.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Then {
-    /// Become the bench (`cargo xtask bench`: Ctrl-C reaches it alone).
-    Exec,
-    /// Run it and wait (`cargo xtask test`).
-    Wait,
-}
-
 /// The packages of the bench's one release build.
 const RELEASE_PACKAGES: [&str; 3] = ["ferrostack-devtools", "mock-cloud", "ferrostack-cli"];
 
@@ -34,28 +25,33 @@ pub fn release_build() -> Command {
     cargo
 }
 
-/// Builds the measured binaries in release mode, then runs the bench with `args`.
-pub fn run(args: &[String], then: Then) -> Result<()> {
+/// Builds the measured binaries in release mode, then becomes the bench with `args` (Ctrl-C
+/// reaches it alone).
+pub fn run(args: &[String]) -> Result<()> {
     step(
         "building what the bench measures, in one release build: cargo build --release \
          -p ferrostack-devtools -p mock-cloud -p ferrostack-cli (the probes, mock-cloud, fstack)",
     );
     let started = Instant::now();
     xtask::run(&mut release_build())?;
-    run_built(args, then, started.elapsed().as_secs_f64())
+    let built = started.elapsed().as_secs_f64();
+    Err(bench_command(args, built).exec()).context("could not run the release devtools")
 }
 
-/// Runs the bench with `args` from the release build, which took `built` seconds.
-pub fn run_built(args: &[String], then: Then, built: f64) -> Result<()> {
+/// Runs the bench with `args` after a [`BackgroundBuild`] that took `built` seconds of wall
+/// time beside other work (the report says so).
+pub fn run_after_background(args: &[String], built: f64) -> Result<()> {
+    xtask::run(bench_command(args, built).arg("--built-in-background"))
+}
+
+/// The release devtools' `bench` with `args`, told how long the build took.
+fn bench_command(args: &[String], built: f64) -> Command {
     let mut bench = Command::new(target_dir().join("release").join("devtools"));
     bench
         .arg("bench")
         .args(args)
         .args(["--build-seconds", &format!("{built:.3}")]);
-    match then {
-        Then::Exec => Err(bench.exec()).context("could not run the release devtools"),
-        Then::Wait => xtask::run(&mut bench),
-    }
+    bench
 }
 
 /// The bench's release build running in the background at the lowest priority (`nice -n

@@ -32,7 +32,7 @@ fn main() -> Result<()> {
     match task.as_str() {
         "test" => test::all(rest),
         "smoke" => devtools::exec("smoke", rest),
-        "bench" => bench::run(rest, bench::Then::Exec),
+        "bench" => bench::run(rest),
         "conformance" => devtools::exec("conformance", rest),
         "osc-functional" => {
             // The tests run the fstack binary as `openstack`.

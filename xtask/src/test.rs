@@ -133,7 +133,7 @@ fn steps(full: bool, times: &mut Times) -> Result<()> {
     // A report, never a pass/fail on speed: it fails only if the bench itself cannot run.
     times.time("bench", || {
         step("cargo xtask bench --quick: the speed report (never fails on speed)");
-        bench::run_built(&["--quick".to_owned()], bench::Then::Wait, built)
+        bench::run_after_background(&["--quick".to_owned()], built)
     })?;
     Ok(())
 }
