@@ -68,9 +68,28 @@ fn is_control(path: &str) -> bool {
     path == "/_mock" || path.starts_with("/_mock/")
 }
 
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being served (`req-<uuid>`, the `x-openstack-request-id` it is
+/// answered with), as Nova records it in a server's instance actions.
+pub(crate) fn request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
 /// The middleware: a request id on every answer; for service requests, faults and the journal.
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let request_id = format!("req-{}", uuid::Uuid::new_v4());
+    REQUEST_ID
+        .scope(
+            request_id.clone(),
+            observe_as(state, request, next, request_id),
+        )
+        .await
+}
+
+async fn observe_as(state: AppState, request: Request, next: Next, request_id: String) -> Response {
     let path = request.uri().path().to_owned();
     if is_control(&path) {
         let mut response = next.run(request).await;

@@ -68,6 +68,12 @@ pub(crate) enum Table {
     NovaFlavors,
     /// Nova's keypairs.
     NovaKeypairs,
+    /// Nova's server groups.
+    NovaServerGroups,
+    /// Nova's host aggregates.
+    NovaAggregates,
+    /// Nova's instance actions, by `<server> <request id>`.
+    NovaInstanceActions,
     /// Nova's servers.
     NovaServers,
     /// What each server's driver was asked to boot, to take the server back after a restart.
@@ -80,7 +86,7 @@ pub(crate) enum Table {
 
 impl Table {
     /// Every table.
-    pub(crate) const ALL: [Table; 19] = [
+    pub(crate) const ALL: [Table; 22] = [
         Table::GlanceImages,
         Table::KeystoneRegions,
         Table::KeystoneDomains,
@@ -96,6 +102,9 @@ impl Table {
         Table::KeystoneTokens,
         Table::NovaFlavors,
         Table::NovaKeypairs,
+        Table::NovaServerGroups,
+        Table::NovaAggregates,
+        Table::NovaInstanceActions,
         Table::NovaServers,
         Table::NovaBootSpecs,
         Table::Counters,
@@ -120,6 +129,9 @@ impl Table {
             Table::KeystoneTokens => "keystone_tokens",
             Table::NovaFlavors => "nova_flavors",
             Table::NovaKeypairs => "nova_keypairs",
+            Table::NovaServerGroups => "nova_server_groups",
+            Table::NovaAggregates => "nova_aggregates",
+            Table::NovaInstanceActions => "nova_instance_actions",
             Table::NovaServers => "nova_servers",
             Table::NovaBootSpecs => "nova_boot_specs",
             Table::Counters => "counters",

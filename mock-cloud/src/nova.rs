@@ -2,10 +2,13 @@
 //! and their actions and consoles. Servers change state through a [`driver::ComputeDriver`];
 //! the default is the [`driver::fake::FakeDriver`].
 
+mod aggregates;
 pub(crate) mod driver;
 pub(crate) mod flavors;
+pub(crate) mod fleet;
 pub(crate) mod image_meta;
 pub(crate) mod images;
+mod instance_actions;
 pub(crate) mod instance_metadata;
 pub(crate) mod keypairs;
 pub(crate) mod limits;
@@ -16,6 +19,7 @@ pub(crate) mod microversion;
 pub(crate) mod network;
 pub(crate) mod records;
 pub(crate) mod restart;
+pub(crate) mod server_groups;
 pub(crate) mod servers;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -44,6 +48,8 @@ pub(crate) struct Nova {
     driver: Arc<dyn ComputeDriver>,
     db: Db,
     inner: Mutex<NovaState>,
+    /// Server groups, aggregates and instance actions (locked after `inner`).
+    fleet: fleet::Fleet,
 }
 
 /// What the API remembers.
@@ -107,6 +113,7 @@ impl Nova {
             .max(servers.iter().map(|s| s.seq + 1).max().unwrap_or(1));
         Ok(Self {
             driver,
+            fleet: fleet::Fleet::load(db)?,
             db: db.clone(),
             inner: Mutex::new(NovaState {
                 flavors,
@@ -120,6 +127,11 @@ impl Nova {
     /// The driver.
     pub(crate) fn driver(&self) -> &Arc<dyn ComputeDriver> {
         &self.driver
+    }
+
+    /// Server groups, aggregates and instance actions.
+    pub(crate) fn fleet(&self) -> &fleet::Fleet {
+        &self.fleet
     }
 
     /// The API state, locked. Never held across an await.
@@ -154,6 +166,7 @@ impl Nova {
         .into_iter()
         .fold(Change::new(), Change::clear);
         self.db.submit(saved_flavors(change, &inner.flavors))?;
+        self.fleet.reset();
         self.driver.reset();
         Ok(())
     }
@@ -327,6 +340,40 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
                 .delete(servers::delete),
         )
         .route("/servers/{id}/action", post(servers::action))
+        .route(
+            "/servers/{id}/os-instance-actions",
+            get(instance_actions::index),
+        )
+        .route(
+            "/servers/{id}/os-instance-actions/{request_id}",
+            get(instance_actions::show),
+        )
+        .route(
+            "/os-server-groups",
+            get(server_groups::index).post(server_groups::create),
+        )
+        .route(
+            "/os-server-groups/{id}",
+            get(server_groups::show).delete(server_groups::delete),
+        )
+        .route(
+            "/os-aggregates",
+            get(aggregates::index).post(aggregates::create),
+        )
+        .route(
+            "/os-aggregates/{id}",
+            get(aggregates::show)
+                .put(aggregates::update)
+                .delete(aggregates::delete),
+        )
+        .route("/os-aggregates/{id}/action", post(aggregates::action))
+        .route("/os-hypervisors", get(aggregates::hypervisors))
+        .route(
+            "/os-hypervisors/detail",
+            get(aggregates::hypervisors_detail),
+        )
+        .route("/os-hypervisors/{id}", get(aggregates::hypervisor_show))
+        .route("/os-services", get(aggregates::services))
         .route(
             "/servers/{id}/metadata",
             get(metadata::index)

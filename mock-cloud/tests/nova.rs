@@ -1044,14 +1044,14 @@ async fn list_detail_filters_and_pages() {
 #[tokio::test]
 async fn unknown_routes_and_methods_are_nova_faults() {
     let n = nova().await;
-    let (status, body) = n.get("/v2.1/os-hypervisors").await;
+    let (status, body) = n.get("/v2.1/os-migrations").await;
     assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
     assert_fault(&body, "notImplemented", 501);
     assert!(
         body["notImplemented"]["message"]
             .as_str()
             .unwrap()
-            .contains("GET /compute/v2.1/os-hypervisors")
+            .contains("GET /compute/v2.1/os-migrations")
     );
     let (status, _, body) = n.call(Method::PATCH, "/v2.1/servers", None, None).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);

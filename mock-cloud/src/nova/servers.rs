@@ -452,12 +452,15 @@ pub(crate) async fn delete(
         if !caller.can_write() {
             return Err(policy_forbids("os_compute_api:servers:delete"));
         }
-        inner.servers.remove(index);
+        let gone = inner.servers.remove(index);
         state.nova.submit(
             Change::new()
                 .delete(Table::NovaServers, &id)
                 .delete(Table::NovaBootSpecs, &id),
         );
+        let fleet = state.nova.fleet();
+        fleet.record(&id, &gone.project_id, &caller, "delete");
+        fleet.server_deleted(&id);
     }
     state.neutron.release_server(&state, &id);
     let _ = state.nova.driver().delete(&id).await;

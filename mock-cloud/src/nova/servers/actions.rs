@@ -126,6 +126,10 @@ fn begin<'a>(
     server.handing_over = true;
     server.updated = Timestamp::now();
     state.nova.save(server);
+    state
+        .nova
+        .fleet()
+        .record(id, &server.project_id, caller, action);
     Ok(Handover {
         state,
         id,

@@ -148,6 +148,7 @@ pub(crate) async fn create(
     // The schema has refused a description before 2.19.
     let description = text("description").map(str::to_owned);
 
+    let group = crate::nova::server_groups::hinted_group(&state, &caller, &body)?;
     let token = token_of(&headers);
     let image = lookup_image(&state, &caller, &token, image_id).await?;
     if image.status != "active" {
@@ -327,6 +328,16 @@ pub(crate) async fn create(
             return Err(err);
         }
     };
+    for server in &servers {
+        state
+            .nova
+            .fleet()
+            .record(&server.id, &server.project_id, &caller, "create");
+    }
+    if let Some(group) = &group {
+        let ids: Vec<String> = servers.iter().map(|s| s.id.clone()).collect();
+        crate::nova::server_groups::join(&state, group, &ids);
+    }
     let driver = state.nova.driver().clone();
     for server in &servers {
         let id = &server.id;
