@@ -46,6 +46,7 @@ mod interfaces;
 mod keypair;
 mod keypairs;
 mod microversion;
+mod operator;
 mod requests;
 mod server;
 mod server_network;
@@ -62,6 +63,10 @@ pub use interfaces::{CreateInterface, Interface, Interfaces, ListInterfaces};
 pub use keypair::{Keypair, KeypairType};
 pub use keypairs::{CreateKeypair, Keypairs, ListKeypairs};
 pub use microversion::{Microversion, VersionRequest};
+pub use operator::{
+    ActionEvent, Aggregate, Aggregates, Hosts, InstanceAction, InstanceActions, ServerGroup,
+    ServerGroups,
+};
 pub use requests::{RebootKind, VncConsole};
 pub use server::{
     Address, AddressKind, CreatedServer, EmbeddedFlavor, Fault, PowerState, Server, ServerFlavor,
@@ -117,6 +122,26 @@ impl ComputeClient {
     /// Keypairs: get, list, create (import or generate), delete.
     pub fn keypairs(&self) -> Keypairs {
         Keypairs::new(self.clone())
+    }
+
+    /// Server groups: create, list, get, find, delete.
+    pub fn server_groups(&self) -> ServerGroups {
+        ServerGroups::new(self.clone())
+    }
+
+    /// Host aggregates (admin): list, get, find, create, update, hosts, metadata, delete.
+    pub fn aggregates(&self) -> Aggregates {
+        Aggregates::new(self.clone())
+    }
+
+    /// The actions asked of one server, with their events (`server event list/show`).
+    pub fn instance_actions(&self, server: impl Into<ServerId>) -> InstanceActions {
+        InstanceActions::new(self.clone(), server.into())
+    }
+
+    /// The compute hosts (admin): hypervisors and services.
+    pub fn hosts(&self) -> Hosts {
+        Hosts::new(self.clone())
     }
 
     /// The network interfaces of one server (`os-interface`): list, get, create (attach a

@@ -13,6 +13,7 @@ use crate::image::ImageId;
 use crate::request::{Request, ServiceType, segment};
 
 mod network;
+pub(crate) mod operator;
 pub(crate) use network::{
     add_security_group, attach_interface, detach_interface, list_interfaces, remove_security_group,
     show_interface,
