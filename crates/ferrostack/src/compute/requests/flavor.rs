@@ -40,24 +40,6 @@ fn flavor_path(id: &FlavorId) -> String {
     format!("/flavors/{}", segment(id.as_str()))
 }
 
-/// Nova's flavor ids: `[a-zA-Z0-9. _-]`, 1 to 255 long, no space at either end.
-fn valid_id(id: &str) -> bool {
-    (1..=255).contains(&id.len())
-        && !id.starts_with(' ')
-        && !id.ends_with(' ')
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ". _-".contains(c))
-}
-
-/// Nova's extra spec keys: `[a-zA-Z0-9-_:. ]`, 1 to 255 long.
-fn valid_spec_key(key: &str) -> bool {
-    (1..=255).contains(&key.len())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_:. ".contains(c))
-}
-
 fn needs_description(what: &str, version: Microversion) -> Result<()> {
     if version < Microversion::FLAVOR_DESCRIPTION {
         return Err(Error::invalid_input(format!(
@@ -68,33 +50,18 @@ fn needs_description(what: &str, version: Microversion) -> Result<()> {
     Ok(())
 }
 
-/// `POST /flavors`, refusing what Nova's schema would refuse before anything is sent.
+/// `POST /flavors`. Sizes, names and ids are left to Nova's schema, whose 400 names the
+/// field at fault (so a client shows Nova's own words); only what this client can know
+/// better is refused here: a description at a microversion without one, a factor that is
+/// not a number.
 pub(crate) fn create_flavor(spec: &FlavorSpec, version: Microversion) -> Result<Request> {
-    let name = &spec.name;
-    let what = format!("flavor {name:?}");
-    if name.is_empty() || name.chars().count() > 255 || name.trim() != name {
-        return Err(Error::invalid_input(format!(
-            "{what}: a name is 1 to 255 characters, without spaces at either end"
-        )));
-    }
-    if spec.ram == 0 || spec.vcpus == 0 {
-        return Err(Error::invalid_input(format!(
-            "{what}: ram ({}) and vcpus ({}) must be at least 1",
-            spec.ram, spec.vcpus
-        )));
-    }
+    let what = format!("flavor {:?}", spec.name);
     let mut flavor = Map::new();
-    flavor.insert("name".into(), json!(name));
+    flavor.insert("name".into(), json!(spec.name));
     flavor.insert("ram".into(), json!(spec.ram));
     flavor.insert("vcpus".into(), json!(spec.vcpus));
     flavor.insert("disk".into(), json!(spec.disk));
     if let Some(id) = &spec.id {
-        if !valid_id(id.as_str()) {
-            return Err(Error::invalid_input(format!(
-                "{what}: id {:?} must be 1 to 255 of a-z A-Z 0-9 . _ - and inner spaces",
-                id.as_str()
-            )));
-        }
         flavor.insert("id".into(), json!(id.as_str()));
     }
     if let Some(ephemeral) = spec.ephemeral {
@@ -104,9 +71,9 @@ pub(crate) fn create_flavor(spec: &FlavorSpec, version: Microversion) -> Result<
         flavor.insert("swap".into(), json!(swap));
     }
     if let Some(factor) = spec.rxtx_factor {
-        if !(factor.is_finite() && factor > 0.0) {
+        if !factor.is_finite() {
             return Err(Error::invalid_input(format!(
-                "{what}: rxtx_factor {factor} must be above 0"
+                "{what}: rxtx_factor {factor} is not a number"
             )));
         }
         flavor.insert("rxtx_factor".into(), json!(factor));
@@ -147,16 +114,13 @@ pub(crate) fn list_extra_specs(id: &FlavorId, version: Microversion) -> Request 
 }
 
 fn spec_path(id: &FlavorId, key: &str) -> Result<String> {
-    if !valid_spec_key(key) {
+    // An empty key would address the whole list instead; other keys Nova's schema judges.
+    if key.is_empty() {
         return Err(Error::invalid_input(format!(
-            "flavor {id}: extra spec key {key:?} must be 1 to 255 of a-z A-Z 0-9 - _ : . and spaces"
+            "flavor {id}: an extra spec key is empty"
         )));
     }
-    Ok(format!(
-        "{}/os-extra_specs/{}",
-        flavor_path(id),
-        segment(key)
-    ))
+    Ok(format!("{}/os-extra_specs/{}", flavor_path(id), segment(key)))
 }
 
 /// `GET /flavors/{id}/os-extra_specs/{key}`.
@@ -175,13 +139,10 @@ pub(crate) fn set_extra_specs(
             "flavor {id}: no extra specs to set"
         )));
     }
-    for (key, value) in specs {
-        spec_path(id, key)?;
-        if value.chars().count() > 255 {
-            return Err(Error::invalid_input(format!(
-                "flavor {id}: extra spec {key}: a value is at most 255 characters"
-            )));
-        }
+    if specs.keys().any(String::is_empty) {
+        return Err(Error::invalid_input(format!(
+            "flavor {id}: an extra spec key is empty"
+        )));
     }
     Ok(compute(
         http::Method::POST,
@@ -357,42 +318,12 @@ mod tests {
             (
                 create_flavor(
                     &FlavorSpec {
-                        name: " x".into(),
+                        rxtx_factor: Some(f64::NAN),
                         ..minimal()
                     },
                     v,
                 ),
-                "flavor \" x\": a name is 1 to 255 characters",
-            ),
-            (
-                create_flavor(
-                    &FlavorSpec {
-                        ram: 0,
-                        ..minimal()
-                    },
-                    v,
-                ),
-                "ram (0) and vcpus (1) must be at least 1",
-            ),
-            (
-                create_flavor(
-                    &FlavorSpec {
-                        id: Some(FlavorId::new("a/b")),
-                        ..minimal()
-                    },
-                    v,
-                ),
-                "id \"a/b\" must be",
-            ),
-            (
-                create_flavor(
-                    &FlavorSpec {
-                        rxtx_factor: Some(0.0),
-                        ..minimal()
-                    },
-                    v,
-                ),
-                "rxtx_factor 0 must be above 0",
+                "flavor \"m1.test\": rxtx_factor NaN is not a number",
             ),
             (
                 create_flavor(
@@ -415,20 +346,15 @@ mod tests {
             (
                 set_extra_specs(
                     &id(),
-                    &BTreeMap::from([("a/b".to_owned(), "c".to_owned())]),
+                    &BTreeMap::from([(String::new(), "c".to_owned())]),
                     v,
                 ),
-                "extra spec key \"a/b\"",
+                "flavor my flavor/1: an extra spec key is empty",
             ),
             (
-                set_extra_specs(
-                    &id(),
-                    &BTreeMap::from([("a".to_owned(), "c".repeat(256))]),
-                    v,
-                ),
-                "extra spec a: a value is at most 255 characters",
+                delete_extra_spec(&id(), "", v),
+                "an extra spec key is empty",
             ),
-            (delete_extra_spec(&id(), "", v), "extra spec key \"\""),
             (
                 flavor_access_action(&id(), " ", true, v),
                 "project id \" \" must be",
