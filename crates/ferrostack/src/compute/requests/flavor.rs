@@ -120,7 +120,11 @@ fn spec_path(id: &FlavorId, key: &str) -> Result<String> {
             "flavor {id}: an extra spec key is empty"
         )));
     }
-    Ok(format!("{}/os-extra_specs/{}", flavor_path(id), segment(key)))
+    Ok(format!(
+        "{}/os-extra_specs/{}",
+        flavor_path(id),
+        segment(key)
+    ))
 }
 
 /// `GET /flavors/{id}/os-extra_specs/{key}`.
@@ -344,11 +348,7 @@ mod tests {
                 "no extra specs to set",
             ),
             (
-                set_extra_specs(
-                    &id(),
-                    &BTreeMap::from([(String::new(), "c".to_owned())]),
-                    v,
-                ),
+                set_extra_specs(&id(), &BTreeMap::from([(String::new(), "c".to_owned())]), v),
                 "flavor my flavor/1: an extra spec key is empty",
             ),
             (
