@@ -1,5 +1,6 @@
-//! Nova v2.1 at `/compute`: discovery, microversions (2.1-2.96), flavors, keypairs, servers
-//! and their actions and consoles. Servers change state through a [`driver::ComputeDriver`];
+//! Nova v2.1 at `/compute`: discovery, microversions (2.1-2.96), flavors (and their extra
+//! specs and access lists), keypairs, servers and their actions and consoles. Servers change
+//! state through a [`driver::ComputeDriver`];
 //! the default is the [`driver::fake::FakeDriver`].
 
 mod aggregates;
@@ -312,13 +313,31 @@ pub(crate) fn page<'a, T>(
 /// Routes under `/compute`.
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let api = Router::new()
-        .route("/flavors", get(flavors::index))
+        .route(
+            "/flavors",
+            get(flavors::index).post(flavors::manage::create),
+        )
         .route("/flavors/detail", get(flavors::detail))
-        .route("/flavors/{id}", get(flavors::show))
-        .route("/flavors/{id}/os-extra_specs", get(flavors::extra_specs))
+        .route(
+            "/flavors/{id}",
+            get(flavors::show)
+                .put(flavors::manage::update)
+                .delete(flavors::manage::delete),
+        )
+        .route("/flavors/{id}/action", post(flavors::access::action))
+        .route(
+            "/flavors/{id}/os-flavor-access",
+            get(flavors::access::index),
+        )
+        .route(
+            "/flavors/{id}/os-extra_specs",
+            get(flavors::extra_specs::index).post(flavors::extra_specs::create),
+        )
         .route(
             "/flavors/{id}/os-extra_specs/{key}",
-            get(flavors::extra_spec),
+            get(flavors::extra_specs::show)
+                .put(flavors::extra_specs::update)
+                .delete(flavors::extra_specs::delete),
         )
         .route("/limits", get(limits::limits))
         .route("/os-availability-zone", get(limits::availability_zones))

@@ -234,3 +234,256 @@ fn port_of(t: &TestCloud, ip: &str) -> String {
     .trim()
     .to_owned()
 }
+
+/// What a command left behind: its exit code, stdout and stderr.
+type Outcome = (Option<i32>, String, String);
+
+fn outcome(cmd: &mut std::process::Command) -> Outcome {
+    let out = common::run(cmd);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A command that changes the cloud, run by both clients from the same state: `setup`
+/// (fstack commands, checked alike by these tests; python starts slowly) makes that state, `args` runs with openstack, `reset` undoes both,
+/// `setup` again, then `args` with fstack. Exit code, stdout and stderr must be the same.
+fn same_write(t: &TestCloud, cloud: &str, setup: &[&[&str]], args: &[&str], reset: &[&[&str]]) {
+    let quietly = |commands: &[&[&str]]| {
+        for command in commands {
+            common::run(t.fstack("mock-admin").args(*command));
+        }
+    };
+    quietly(setup);
+    let osc = outcome(t.openstack(cloud).args(args));
+    quietly(reset);
+    quietly(setup);
+    let ours = outcome(t.fstack(cloud).args(args));
+    quietly(reset);
+    assert_eq!(ours, osc, "{cloud}: {args:?} (exit code, stdout, stderr)");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flavor_create_delete_set_unset_do_what_openstack_does() {
+    let t = cloud().await;
+    let drop_f1: &[&[&str]] = &[&["flavor", "delete", "f1"]];
+    let none: &[&[&str]] = &[];
+    let private_f1: &[&[&str]] = &[&[
+        "flavor",
+        "create",
+        "--id",
+        "f1",
+        "--private",
+        "--ram",
+        "64",
+        "--property",
+        "a=b",
+        "--property",
+        "c=d",
+        "flavor-one",
+    ]];
+    let full = [
+        "flavor",
+        "create",
+        "--id",
+        "f1",
+        "--ram",
+        "128",
+        "--disk",
+        "1",
+        "--ephemeral",
+        "2",
+        "--swap",
+        "16",
+        "--vcpus",
+        "2",
+        "--rxtx-factor",
+        "1.5",
+        "--description",
+        "for tests",
+        "--property",
+        "k1=v1",
+        "--property",
+        "k2=v2",
+        "flavor-one",
+    ];
+    for format in ["table", "json", "yaml", "value", "shell"] {
+        let mut args = full.to_vec();
+        args.extend(["-f", format]);
+        same_write(&t, "mock-admin", none, &args, drop_f1);
+    }
+    let private = [
+        "flavor",
+        "create",
+        "--id",
+        "f1",
+        "--private",
+        "--project",
+        "demo",
+        "--ram",
+        "64",
+        "flavor-one",
+    ];
+    same_write(&t, "mock-admin", none, &private, drop_f1);
+    // Refused before or by Nova, and partial failures, in openstack's words.
+    for bad in [
+        &[
+            "flavor",
+            "create",
+            "--id",
+            "f1",
+            "--project",
+            "demo",
+            "flavor-one",
+        ][..],
+        &["flavor", "create", "--id", "f1", "--ram", "0", "flavor-one"],
+        &["flavor", "create", "--id", "a/b", "flavor-one"],
+        &[
+            "flavor",
+            "create",
+            "--id",
+            "f1",
+            "--rxtx-factor",
+            "-1",
+            "flavor-one",
+        ],
+        &["flavor", "create", "--id", "f1", "m1.tiny"],
+        &["flavor", "create", "--id", "1", "flavor-one"],
+        &[
+            "flavor",
+            "create",
+            "--id",
+            "f1",
+            "--private",
+            "--project",
+            "nosuch",
+            "flavor-one",
+        ],
+        &[
+            "flavor",
+            "create",
+            "--id",
+            "f1",
+            "--property",
+            "a/b=c",
+            "flavor-one",
+        ],
+    ] {
+        same_write(&t, "mock-admin", none, bad, drop_f1);
+    }
+    same_write(&t, "mock-demo", none, &full, drop_f1);
+
+    // Delete: by name, several, some missing; a member may not.
+    same_write(
+        &t,
+        "mock-admin",
+        private_f1,
+        &["flavor", "delete", "flavor-one"],
+        drop_f1,
+    );
+    same_write(
+        &t,
+        "mock-admin",
+        private_f1,
+        &["flavor", "delete", "f1", "nope", "also-nope"],
+        drop_f1,
+    );
+    same_write(
+        &t,
+        "mock-demo",
+        private_f1,
+        &["flavor", "delete", "m1.tiny"],
+        drop_f1,
+    );
+
+    // Set and unset: properties, description, access; public flavors refuse access.
+    for args in [
+        &[
+            "flavor",
+            "set",
+            "flavor-one",
+            "--no-property",
+            "--property",
+            "e=f",
+            "--description",
+            "changed",
+            "--project",
+            "demo",
+        ][..],
+        &["flavor", "set", "flavor-one", "--project", "nosuch"],
+        &["flavor", "set", "m1.tiny", "--project", "demo"],
+        &["flavor", "set", "nope", "--property", "a=b"],
+        &["flavor", "set", "f1", "--property", "a/b=c"],
+        &[
+            "flavor",
+            "unset",
+            "f1",
+            "--property",
+            "a",
+            "--property",
+            "zz",
+        ],
+        &["flavor", "unset", "f1", "--project", "demo"],
+        &["flavor", "unset", "f1", "--project", "nosuch"],
+        &["flavor", "unset", "m1.tiny", "--project", "demo"],
+        &["flavor", "unset", "nope", "--property", "a"],
+    ] {
+        same_write(&t, "mock-admin", private_f1, args, drop_f1);
+    }
+    let with_access: &[&[&str]] = &[private_f1[0], &["flavor", "set", "f1", "--project", "demo"]];
+    same_write(
+        &t,
+        "mock-admin",
+        with_access,
+        &["flavor", "set", "f1", "--project", "demo"],
+        drop_f1,
+    );
+    same_write(
+        &t,
+        "mock-admin",
+        with_access,
+        &[
+            "flavor",
+            "unset",
+            "f1",
+            "--project",
+            "demo",
+            "--property",
+            "c",
+        ],
+        drop_f1,
+    );
+    same_write(
+        &t,
+        "mock-demo",
+        with_access,
+        &["flavor", "set", "f1", "--property", "x=y"],
+        drop_f1,
+    );
+
+    // What the writes leave is shown alike, to admins and to the project given access.
+    for command in with_access {
+        stdout(t.openstack("mock-admin").args(*command));
+    }
+    stdout(
+        t.openstack("mock-admin")
+            .args(["flavor", "set", "f1", "--description", "d"]),
+    );
+    for format in ["table", "json", "yaml", "value", "shell"] {
+        same_text(&t, &["flavor", "show", "flavor-one", "-f", format]);
+    }
+    t.checks("mock-admin")
+        .text(&["flavor", "list", "--all", "--long"])
+        .text(&["flavor", "list", "--private", "-f", "csv"])
+        .json(&["flavor", "list", "--all", "-f", "json"])
+        .run();
+    for args in [
+        &["flavor", "show", "f1"][..],
+        &["flavor", "list"],
+        &["flavor", "show", "nope"],
+    ] {
+        same_write(&t, "mock-demo", none, args, none);
+    }
+}

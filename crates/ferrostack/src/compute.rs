@@ -56,8 +56,8 @@ mod wire;
 
 pub use crate::paginate::Link;
 pub use create::{CreateServer, NetworkAttachment, Networks, PendingServer};
-pub use flavor::Flavor;
-pub use flavors::{Flavors, ListFlavors};
+pub use flavor::{Flavor, FlavorAccess};
+pub use flavors::{CreateFlavor, Flavors, ListFlavors};
 pub use ids::{FlavorId, KeypairName, ServerId};
 pub use interfaces::{CreateInterface, Interface, Interfaces, ListInterfaces};
 pub use keypair::{Keypair, KeypairType};
@@ -114,7 +114,7 @@ impl ComputeClient {
         Servers::new(self.clone())
     }
 
-    /// Flavors: get, find, list.
+    /// Flavors: get, find, list, create, delete, description, extra specs, access.
     pub fn flavors(&self) -> Flavors {
         Flavors::new(self.clone())
     }

@@ -1,5 +1,12 @@
-//! Flavors: Nova's standard m1.* set (plus devstack's m1.nano for tiny test images) and any
-//! seeded ones. List, detail, show, with limit/marker pagination, and their (empty) extra specs.
+//! Flavors: Nova's standard m1.* set (plus devstack's m1.nano for tiny test images), seeded
+//! ones and those an admin creates. List, detail, show, with limit/marker pagination; writes
+//! in [`manage`], extra specs in [`extra_specs`], who may use a private one in [`access`].
+
+pub(crate) mod access;
+pub(crate) mod extra_specs;
+pub(crate) mod manage;
+
+use std::collections::BTreeMap;
 
 use axum::Extension;
 use axum::extract::{Path, Query, State};
@@ -14,7 +21,7 @@ use crate::cloud::seed::SeedFlavor;
 use crate::errors::ApiError;
 
 /// A flavor.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Flavor {
     /// Its id (a string, often a small number).
     pub(crate) id: String,
@@ -32,6 +39,22 @@ pub(crate) struct Flavor {
     pub(crate) swap: u64,
     /// Whether every project sees it.
     pub(crate) is_public: bool,
+    /// The network bandwidth factor.
+    #[serde(default = "one")]
+    pub(crate) rxtx_factor: f64,
+    /// Its description (2.55 and later).
+    #[serde(default)]
+    pub(crate) description: Option<String>,
+    /// Its extra specs.
+    #[serde(default)]
+    pub(crate) extra_specs: BTreeMap<String, String>,
+    /// The projects given access to it (private flavors), in the order they were added.
+    #[serde(default)]
+    pub(crate) projects: Vec<String>,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl From<&SeedFlavor> for Flavor {
@@ -45,6 +68,10 @@ impl From<&SeedFlavor> for Flavor {
             ephemeral: f.ephemeral,
             swap: f.swap,
             is_public: f.is_public,
+            rxtx_factor: 1.0,
+            description: None,
+            extra_specs: BTreeMap::new(),
+            projects: Vec::new(),
         }
     }
 }
@@ -69,6 +96,10 @@ pub(crate) fn defaults() -> Vec<Flavor> {
         ephemeral: 0,
         swap: 0,
         is_public: true,
+        rxtx_factor: 1.0,
+        description: None,
+        extra_specs: BTreeMap::new(),
+        projects: Vec::new(),
     })
     .collect()
 }
@@ -85,7 +116,7 @@ impl Flavor {
     pub(crate) fn summary(&self, base: &str, version: Microversion) -> Value {
         let mut v = json!({"id": self.id, "name": self.name, "links": self.links(base)});
         if version.at_least(55) {
-            v["description"] = Value::Null;
+            v["description"] = json!(self.description);
         }
         v
     }
@@ -105,9 +136,9 @@ impl Flavor {
         v["OS-FLV-EXT-DATA:ephemeral"] = json!(self.ephemeral);
         v["OS-FLV-DISABLED:disabled"] = json!(false);
         v["os-flavor-access:is_public"] = json!(self.is_public);
-        v["rxtx_factor"] = json!(1.0);
+        v["rxtx_factor"] = json!(self.rxtx_factor);
         if version.at_least(61) {
-            v["extra_specs"] = json!({});
+            v["extra_specs"] = json!(self.extra_specs);
         }
         v
     }
@@ -121,9 +152,32 @@ impl Flavor {
             "disk": self.disk,
             "ephemeral": self.ephemeral,
             "swap": self.swap,
-            "extra_specs": {},
+            "extra_specs": self.extra_specs,
         })
     }
+
+    /// Whether `caller` may see it: an admin sees every flavor, anyone else the public ones
+    /// and those given to their project (Nova's flavor access query).
+    pub(crate) fn visible_to(&self, caller: &Caller) -> bool {
+        self.is_public || caller.is_admin() || self.has_access(caller)
+    }
+
+    /// Whether it was given to the caller's project.
+    fn has_access(&self, caller: &Caller) -> bool {
+        caller
+            .project_id
+            .as_ref()
+            .is_some_and(|p| self.projects.contains(p))
+    }
+}
+
+/// The flavor `id` as `caller` may see it, or Nova's 404.
+pub(crate) fn visible(state: &AppState, caller: &Caller, id: &str) -> Result<Flavor, ApiError> {
+    state
+        .nova
+        .flavor(id)
+        .filter(|f| f.visible_to(caller))
+        .ok_or_else(|| not_found(format!("Flavor {id} could not be found.")))
 }
 
 fn sorted(state: &AppState) -> Vec<Flavor> {
@@ -142,7 +196,8 @@ fn param<'a>(query: &'a ListQuery, key: &str) -> Option<&'a str> {
 }
 
 /// Nova's flavor filters: `is_public` (an admin's alone: `true`, the default, `false`, or
-/// `none` for all; anyone else sees public flavors only), `minRam` and `minDisk`.
+/// `none` for all; anyone else sees public flavors and those given to their project), `minRam`
+/// and `minDisk`.
 fn filtered(
     flavors: Vec<Flavor>,
     query: &ListQuery,
@@ -170,7 +225,10 @@ fn filtered(
     let min_disk = minimum("minDisk", "minDisk")?;
     Ok(flavors
         .into_iter()
-        .filter(|f| is_public.is_none_or(|public| f.is_public == public))
+        // Nova's `is_public=True` also takes in the flavors given to the caller's project.
+        .filter(|f| {
+            is_public.is_none_or(|public| f.is_public == public || (public && f.has_access(caller)))
+        })
         .filter(|f| min_ram.is_none_or(|ram| f.ram >= ram))
         .filter(|f| min_disk.is_none_or(|disk| f.disk >= disk))
         .collect())
@@ -257,42 +315,10 @@ pub(crate) async fn detail(
 /// `GET /flavors/{id}`.
 pub(crate) async fn show(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Extension(version): Extension<Microversion>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let flavor = state
-        .nova
-        .flavor(&id)
-        .ok_or_else(|| not_found(format!("Flavor {id} could not be found.")))?;
+    let flavor = visible(&state, &caller, &id)?;
     Ok(axum::Json(json!({"flavor": flavor.detail(&state.base_url, version)})).into_response())
-}
-
-/// `GET /flavors/{id}/os-extra_specs`: no flavor here has extra specs, but clients ask
-/// (`openstack flavor show` does before 2.61).
-pub(crate) async fn extra_specs(
-    State(state): State<AppState>,
-    _caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    state
-        .nova
-        .flavor(&id)
-        .ok_or_else(|| not_found(format!("Flavor {id} could not be found.")))?;
-    Ok(axum::Json(json!({"extra_specs": {}})).into_response())
-}
-
-/// `GET /flavors/{id}/os-extra_specs/{key}`: always Nova's 404 for a missing key.
-pub(crate) async fn extra_spec(
-    State(state): State<AppState>,
-    _caller: Caller,
-    Path((id, key)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    state
-        .nova
-        .flavor(&id)
-        .ok_or_else(|| not_found(format!("Flavor {id} could not be found.")))?;
-    Err(not_found(format!(
-        "Flavor {id} has no extra specs with key {key}."
-    )))
 }

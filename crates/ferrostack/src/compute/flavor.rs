@@ -64,3 +64,26 @@ fn public_by_default() -> bool {
 pub(crate) struct FlavorEnvelope {
     pub(crate) flavor: Flavor,
 }
+
+/// One project's access to a private flavor (`GET /flavors/{id}/os-flavor-access`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FlavorAccess {
+    /// The flavor.
+    pub flavor_id: FlavorId,
+    /// The project that may use it.
+    pub tenant_id: String,
+}
+
+/// The `{"flavor_access": [...]}` envelope.
+#[derive(Deserialize)]
+pub(crate) struct FlavorAccessEnvelope {
+    pub(crate) flavor_access: Vec<FlavorAccess>,
+}
+
+/// The `{"extra_specs": {...}}` envelope.
+#[derive(Deserialize)]
+pub(crate) struct ExtraSpecsEnvelope {
+    #[serde(deserialize_with = "wire::map_or_null")]
+    pub(crate) extra_specs: BTreeMap<String, String>,
+}

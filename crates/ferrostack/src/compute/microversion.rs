@@ -29,6 +29,8 @@ impl Microversion {
     pub const NETWORKS_REQUIRED: Microversion = Microversion(2, 37);
     /// 2.47: a server embeds its flavor (name, vcpus, ram, disk...) instead of linking to it.
     pub const EMBEDDED_FLAVOR: Microversion = Microversion(2, 47);
+    /// 2.55: flavors have a description, set on create and changed with `PUT /flavors/{id}`.
+    pub const FLAVOR_DESCRIPTION: Microversion = Microversion(2, 55);
     /// 2.92: Nova no longer generates keypairs; a public key is required.
     pub const NO_KEYPAIR_GENERATION: Microversion = Microversion(2, 92);
     /// The oldest version this client speaks.

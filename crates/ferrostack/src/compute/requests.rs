@@ -12,8 +12,14 @@ use crate::error::{Error, Result};
 use crate::image::ImageId;
 use crate::request::{Request, ServiceType, segment};
 
+mod flavor;
 mod network;
 pub(crate) mod operator;
+pub(crate) use flavor::{
+    FlavorSpec, create_flavor, delete_extra_spec, delete_flavor, flavor_access_action,
+    list_extra_specs, list_flavor_access, set_extra_specs, show_extra_spec,
+    update_flavor_description,
+};
 pub(crate) use network::{
     add_security_group, attach_interface, detach_interface, list_interfaces, remove_security_group,
     show_interface,
@@ -240,6 +246,8 @@ pub(crate) struct FlavorQuery {
     /// `is_public`: `Some(true)` public only, `Some(false)` private only (admins and the
     /// projects they were given to); `None` Nova's default (public, plus an admin's own).
     pub(crate) is_public: Option<bool>,
+    /// `is_public=None`: public and private flavors alike (wins over `is_public`).
+    pub(crate) all: bool,
     /// `minDisk`, GiB.
     pub(crate) min_disk: Option<u64>,
     /// `minRam`, MiB.
@@ -253,7 +261,14 @@ pub(crate) struct FlavorQuery {
 /// `GET /flavors/detail` with `query`.
 pub(crate) fn list_flavors(query: &FlavorQuery, version: Microversion) -> Request {
     compute(http::Method::GET, "/flavors/detail".into(), version)
-        .query_opt("is_public", query.is_public.map(|p| p.to_string()))
+        .query_opt(
+            "is_public",
+            if query.all {
+                Some("None".to_owned())
+            } else {
+                query.is_public.map(|p| p.to_string())
+            },
+        )
         .query_opt("minDisk", query.min_disk.map(|d| d.to_string()))
         .query_opt("minRam", query.min_ram.map(|r| r.to_string()))
         .query_opt("sort_key", query.sort.as_ref().map(|(k, _)| k.clone()))
@@ -601,6 +616,21 @@ mod tests {
         insta::assert_json_snapshot!(
             "list_flavors",
             by_version(|v| list_flavors(&FlavorQuery::default(), v))
+        );
+        insta::assert_json_snapshot!(
+            "list_flavors_all",
+            serde_json::to_value(
+                list_flavors(
+                    &FlavorQuery {
+                        all: true,
+                        is_public: Some(true),
+                        ..FlavorQuery::default()
+                    },
+                    Microversion::CLIENT_MAX
+                )
+                .redacted()
+            )
+            .unwrap()
         );
         insta::assert_json_snapshot!(
             "show_flavor",

@@ -103,6 +103,7 @@ pub(crate) async fn create(
     let flavor = state
         .nova
         .flavor(flavor_id)
+        .filter(|f| f.visible_to(&caller))
         .ok_or_else(|| bad_request(format!("Flavor {flavor_id} could not be found.")))?;
     let image_ref = text("imageRef").ok_or_else(|| missing("imageRef"))?;
     let image_id = image_ref.rsplit('/').next().unwrap_or(image_ref);

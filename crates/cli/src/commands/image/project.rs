@@ -25,11 +25,24 @@ struct Project {
 /// (Keystone says 403) gets the value back as an id, as openstackclient does: Glance
 /// takes member and owner ids without asking Keystone either.
 pub async fn id(cloud: &Cloud, name_or_id: &str, domain: Option<&str>) -> Result<String> {
+    match lookup(cloud, name_or_id, domain).await? {
+        Some(id) => Ok(id),
+        None => bail!("--project {name_or_id}: no project has this name or id"),
+    }
+}
+
+/// As [`id`], but `None` when no project has this name or id (openstackclient's
+/// `CommandError()` without words, or the value itself when it does not validate).
+pub async fn lookup(
+    cloud: &Cloud,
+    name_or_id: &str,
+    domain: Option<&str>,
+) -> Result<Option<String>> {
     let session = cloud.session();
     let by_id = Request::get(ServiceType::Identity, format!("/projects/{name_or_id}"));
     match session.send_json::<One>(by_id).await {
-        Ok(one) => return Ok(one.project.id),
-        Err(e) if e.status() == Some(403) => return Ok(name_or_id.to_owned()),
+        Ok(one) => return Ok(Some(one.project.id)),
+        Err(e) if e.status() == Some(403) => return Ok(Some(name_or_id.to_owned())),
         Err(e) if e.is_not_found() => {}
         Err(e) => return Err(e).with_context(|| format!("--project {name_or_id}")),
     }
@@ -39,12 +52,12 @@ pub async fn id(cloud: &Cloud, name_or_id: &str, domain: Option<&str>) -> Result
     }
     let found = match session.send_json::<Many>(by_name).await {
         Ok(many) => many.projects,
-        Err(e) if e.status() == Some(403) => return Ok(name_or_id.to_owned()),
+        Err(e) if e.status() == Some(403) => return Ok(Some(name_or_id.to_owned())),
         Err(e) => return Err(e).with_context(|| format!("--project {name_or_id}")),
     };
     match found.as_slice() {
-        [one] => Ok(one.id.clone()),
-        [] => bail!("--project {name_or_id}: no project has this name or id"),
+        [one] => Ok(Some(one.id.clone())),
+        [] => Ok(None),
         many => bail!(
             "--project {name_or_id}: {} projects have this name: add --project-domain",
             many.len()
