@@ -33,7 +33,12 @@ pub async fn keystone_error(identity: &IdentityClient, path: &str, e: Error) -> 
 /// openstackclient's `_find_sdk_id`: the id of what `find` finds; a 403 gives the value back
 /// as an id, and so does a miss when `validate` is off. A miss when it is on fails with
 /// openstackclient's empty `CommandError`.
-pub async fn sdk_id<F, T>(found: F, name_or_id: &str, validate: bool) -> Result<String>
+pub async fn sdk_id<F, T>(
+    identity: &IdentityClient,
+    found: F,
+    name_or_id: &str,
+    validate: bool,
+) -> Result<String>
 where
     F: Future<Output = ferrostack::Result<T>>,
     T: HasId,
@@ -49,19 +54,35 @@ where
             }
         }
         Err(e) if e.kind() == &ErrorKind::Lookup => Err(anyhow!("{}", e.message())),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(keystone_error(identity, &format!("{}/{name_or_id}", T::PATH), e).await),
+    }
+}
+
+/// What a `find` answers, its errors as openstacksdk words them: a miss or several
+/// (`No Project found for x`), a failed request (`HttpException: 501: ...` for the lookup by id).
+pub async fn found<F, T>(identity: &IdentityClient, name_or_id: &str, find: F) -> Result<T>
+where
+    F: Future<Output = ferrostack::Result<T>>,
+    T: HasId,
+{
+    match find.await {
+        Ok(t) => Ok(t),
+        Err(e) => Err(keystone_error(identity, &format!("{}/{name_or_id}", T::PATH), e).await),
     }
 }
 
 /// What [`sdk_id`] takes the id of.
 pub trait HasId {
+    /// Keystone's collection (`/projects`).
+    const PATH: &'static str;
     /// The id.
     fn id(&self) -> &str;
 }
 
 macro_rules! has_id {
-    ($($t:ty),*) => {
+    ($($t:ty => $path:literal),*) => {
         $(impl HasId for $t {
+            const PATH: &'static str = $path;
             fn id(&self) -> &str {
                 &self.id
             }
@@ -70,12 +91,12 @@ macro_rules! has_id {
 }
 
 has_id!(
-    ferrostack::identity::Domain,
-    ferrostack::identity::Project,
-    ferrostack::identity::User,
-    ferrostack::identity::Group,
-    ferrostack::identity::Role,
-    ferrostack::identity::Service
+    ferrostack::identity::Domain => "/domains",
+    ferrostack::identity::Project => "/projects",
+    ferrostack::identity::User => "/users",
+    ferrostack::identity::Group => "/groups",
+    ferrostack::identity::Role => "/roles",
+    ferrostack::identity::Service => "/services"
 );
 
 /// `find_domain(name_or_id, ignore_missing=False)`: the domain, or openstacksdk's words.
@@ -83,11 +104,7 @@ pub async fn find_domain(
     identity: &IdentityClient,
     name_or_id: &str,
 ) -> Result<ferrostack::identity::Domain> {
-    identity
-        .domains()
-        .find(name_or_id)
-        .await
-        .map_err(lookup)
+    found(identity, name_or_id, identity.domains().find(name_or_id)).await
 }
 
 /// A lookup's error as openstacksdk words it; any other as it is.

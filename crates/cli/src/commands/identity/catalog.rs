@@ -6,7 +6,7 @@ use ferrostack::ErrorKind;
 use ferrostack::identity::{Endpoint, IdentityClient, Region, Service};
 
 use super::domain::EnableFlags;
-use super::{keystone_error, lookup, plain, wire};
+use super::{found, keystone_error, lookup, plain, wire};
 use crate::args::{ListOutput, ShowOutput};
 use crate::context::Context;
 use crate::output::Cell;
@@ -596,11 +596,12 @@ pub async fn run_endpoint(ctx: &Context, command: EndpointCommand) -> Result<()>
             };
             let mut rows = Vec::new();
             for ep in &endpoints {
-                let service = identity
-                    .services()
-                    .find(&ep.service_id)
-                    .await
-                    .map_err(lookup)?;
+                let service = found(
+                    &identity,
+                    &ep.service_id,
+                    identity.services().find(&ep.service_id),
+                )
+                .await?;
                 rows.push(vec![
                     Cell::str(&ep.id),
                     Cell::opt(ep.region_id.clone()),

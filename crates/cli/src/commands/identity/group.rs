@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use ferrostack::ErrorKind;
 use ferrostack::identity::{Group, IdentityClient};
 
-use super::{delete_each, keystone_error, lookup, plain, sdk_id, wire};
+use super::{delete_each, found, keystone_error, plain, sdk_id, wire};
 use crate::args::{ListOutput, ShowOutput};
 use crate::context::Context;
 use crate::output::Cell;
@@ -187,10 +187,11 @@ async fn group_id(
     validate: bool,
 ) -> Result<String> {
     let domain = match domain {
-        Some(d) => Some(sdk_id(identity.domains().find(d), d, validate).await?),
+        Some(d) => Some(sdk_id(identity, identity.domains().find(d), d, validate).await?),
         None => None,
     };
     sdk_id(
+        identity,
         identity.groups().find(group, domain.as_deref()),
         group,
         validate,
@@ -205,10 +206,11 @@ async fn user_id(
     validate: bool,
 ) -> Result<String> {
     let domain = match domain {
-        Some(d) => Some(sdk_id(identity.domains().find(d), d, validate).await?),
+        Some(d) => Some(sdk_id(identity, identity.domains().find(d), d, validate).await?),
         None => None,
     };
     sdk_id(
+        identity,
         identity.users().find(user, domain.as_deref()),
         user,
         validate,
@@ -261,16 +263,20 @@ pub async fn run(ctx: &Context, command: GroupCommand) -> Result<()> {
                 create = create.description(d);
             }
             if let Some(d) = &args.domain {
-                create = create.domain_id(sdk_id(identity.domains().find(d), d, true).await?);
+                create =
+                    create.domain_id(sdk_id(&identity, identity.domains().find(d), d, true).await?);
             }
             let group = match create.send().await {
                 Ok(g) => g,
                 // osc looks the existing one up with --domain as given.
-                Err(e) if args.or_show && e.kind() == &ErrorKind::Conflict => identity
-                    .groups()
-                    .find(&args.name, args.domain.as_deref())
-                    .await
-                    .map_err(lookup)?,
+                Err(e) if args.or_show && e.kind() == &ErrorKind::Conflict => {
+                    found(
+                        &identity,
+                        &args.name,
+                        identity.groups().find(&args.name, args.domain.as_deref()),
+                    )
+                    .await?
+                }
                 Err(e) => return Err(keystone_error(&identity, "/groups", e).await),
             };
             print::one(&args.output, group_fields(&group))
@@ -292,7 +298,8 @@ pub async fn run(ctx: &Context, command: GroupCommand) -> Result<()> {
             } else {
                 let mut list = identity.groups().list();
                 if let Some(d) = &args.domain {
-                    list = list.domain_id(sdk_id(identity.domains().find(d), d, true).await?);
+                    list = list
+                        .domain_id(sdk_id(&identity, identity.domains().find(d), d, true).await?);
                 }
                 list.collect_all().await
             };
@@ -334,14 +341,15 @@ pub async fn run(ctx: &Context, command: GroupCommand) -> Result<()> {
         }
         GroupCommand::Show(args) => {
             let domain = match &args.domain {
-                Some(d) => Some(sdk_id(identity.domains().find(d), d, true).await?),
+                Some(d) => Some(sdk_id(&identity, identity.domains().find(d), d, true).await?),
                 None => None,
             };
-            let group = identity
-                .groups()
-                .find(&args.group, domain.as_deref())
-                .await
-                .map_err(lookup)?;
+            let group = found(
+                &identity,
+                &args.group,
+                identity.groups().find(&args.group, domain.as_deref()),
+            )
+            .await?;
             print::one(&args.output, group_fields(&group))
         }
     }

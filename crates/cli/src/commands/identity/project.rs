@@ -7,7 +7,7 @@ use ferrostack::identity::{IdentityClient, Project};
 use serde_json::Value;
 
 use super::domain::{EnableFlags, ImmutableFlags};
-use super::{delete_each, fields, keystone_error, lookup, sdk_id, wire};
+use super::{delete_each, fields, found, keystone_error, lookup, sdk_id, wire};
 use crate::args::{KeyValue, ListOutput, ShowOutput};
 use crate::context::Context;
 use crate::output::Cell;
@@ -167,11 +167,12 @@ pub async fn run(ctx: &Context, command: ProjectCommand) -> Result<()> {
         ProjectCommand::Create(args) => create(&identity, args).await,
         ProjectCommand::Delete(args) => {
             let domain = match &args.domain {
-                Some(d) => Some(sdk_id(identity.domains().find(d), d, false).await?),
+                Some(d) => Some(sdk_id(&identity, identity.domains().find(d), d, false).await?),
                 None => None,
             };
             delete_each(&args.projects, "project", "projects", async |name| {
                 let id = sdk_id(
+                    &identity,
                     identity.projects().find(name, domain.as_deref()),
                     name,
                     true,
@@ -188,14 +189,15 @@ pub async fn run(ctx: &Context, command: ProjectCommand) -> Result<()> {
         ProjectCommand::Set(args) => set(&identity, args).await,
         ProjectCommand::Show(args) => {
             let domain = match &args.domain {
-                Some(d) => Some(sdk_id(identity.domains().find(d), d, true).await?),
+                Some(d) => Some(sdk_id(&identity, identity.domains().find(d), d, true).await?),
                 None => None,
             };
-            let project = identity
-                .projects()
-                .find(&args.project, domain.as_deref())
-                .await
-                .map_err(lookup)?;
+            let project = found(
+                &identity,
+                &args.project,
+                identity.projects().find(&args.project, domain.as_deref()),
+            )
+            .await?;
             print::one(&args.output, project_fields(&project))
         }
     }
@@ -223,7 +225,7 @@ async fn create(identity: &IdentityClient, args: ProjectCreate) -> Result<()> {
         create = create.description(d);
     }
     let domain = match &args.domain {
-        Some(d) => Some(sdk_id(identity.domains().find(d), d, true).await?),
+        Some(d) => Some(sdk_id(identity, identity.domains().find(d), d, true).await?),
         None => None,
     };
     if let Some(domain) = &domain {
@@ -231,6 +233,7 @@ async fn create(identity: &IdentityClient, args: ProjectCreate) -> Result<()> {
     }
     if let Some(parent) = &args.parent {
         let id = sdk_id(
+            identity,
             identity.projects().find(parent, domain.as_deref()),
             parent,
             true,
@@ -253,11 +256,14 @@ async fn create(identity: &IdentityClient, args: ProjectCreate) -> Result<()> {
     }
     let project = match create.send().await {
         Ok(p) => p,
-        Err(e) if args.or_show && e.kind() == &ErrorKind::Conflict => identity
-            .projects()
-            .find(&args.name, domain.as_deref())
-            .await
-            .map_err(lookup)?,
+        Err(e) if args.or_show && e.kind() == &ErrorKind::Conflict => {
+            found(
+                identity,
+                &args.name,
+                identity.projects().find(&args.name, domain.as_deref()),
+            )
+            .await?
+        }
         Err(e) => return Err(keystone_error(identity, "/projects", e).await),
     };
     print::one(&args.output, project_fields(&project))
@@ -266,7 +272,7 @@ async fn create(identity: &IdentityClient, args: ProjectCreate) -> Result<()> {
 async fn list(ctx: &Context, identity: &IdentityClient, args: ProjectList) -> Result<()> {
     let mut list = identity.projects().list();
     let domain = match &args.domain {
-        Some(d) => Some(sdk_id(identity.domains().find(d), d, true).await?),
+        Some(d) => Some(sdk_id(identity, identity.domains().find(d), d, true).await?),
         None => None,
     };
     if let Some(domain) = &domain {
@@ -274,6 +280,7 @@ async fn list(ctx: &Context, identity: &IdentityClient, args: ProjectList) -> Re
     }
     if let Some(parent) = &args.parent {
         let id = sdk_id(
+            identity,
             identity.projects().find(parent, domain.as_deref()),
             parent,
             true,
@@ -282,7 +289,15 @@ async fn list(ctx: &Context, identity: &IdentityClient, args: ProjectList) -> Re
         list = list.parent_id(id);
     }
     let mut user = match &args.user {
-        Some(u) => Some(sdk_id(identity.users().find(u, domain.as_deref()), u, true).await?),
+        Some(u) => Some(
+            sdk_id(
+                identity,
+                identity.users().find(u, domain.as_deref()),
+                u,
+                true,
+            )
+            .await?,
+        ),
         None => None,
     };
     if args.enabled {
@@ -405,7 +420,7 @@ fn sort_items(projects: &mut [Project], sort: &str) -> Result<()> {
 
 async fn set(identity: &IdentityClient, args: ProjectSet) -> Result<()> {
     let domain = match &args.domain {
-        Some(d) => Some(sdk_id(identity.domains().find(d), d, false).await?),
+        Some(d) => Some(sdk_id(identity, identity.domains().find(d), d, false).await?),
         None => None,
     };
     let project = match identity

@@ -8,7 +8,7 @@ use ferrostack::identity::{
     Actor, AssignmentRef, Grant, IdentityClient, Role, RoleAssignment, Target,
 };
 
-use super::{delete_each, find_domain, keystone_error, lookup, plain, sdk_id, wire};
+use super::{delete_each, find_domain, found, keystone_error, plain, sdk_id, wire};
 use crate::args::{ListOutput, ShowOutput};
 use crate::context::Context;
 use crate::output::Cell;
@@ -237,7 +237,7 @@ pub async fn run(ctx: &Context, command: RoleCommand) -> Result<()> {
         RoleCommand::Remove(args) => grant(&identity, args, false).await,
         RoleCommand::Create(args) => {
             let domain = match &args.domain {
-                Some(d) => Some(sdk_id(identity.domains().find(d), d, true).await?),
+                Some(d) => Some(sdk_id(&identity, identity.domains().find(d), d, true).await?),
                 None => None,
             };
             let mut create = identity.roles().create(&args.name);
@@ -253,22 +253,31 @@ pub async fn run(ctx: &Context, command: RoleCommand) -> Result<()> {
             let role = match create.send().await {
                 Ok(r) => r,
                 // osc looks the existing one up by the --domain as given.
-                Err(e) if args.or_show && e.kind() == &ErrorKind::Conflict => identity
-                    .roles()
-                    .find(&args.name, args.domain.as_deref())
-                    .await
-                    .map_err(lookup)?,
+                Err(e) if args.or_show && e.kind() == &ErrorKind::Conflict => {
+                    found(
+                        &identity,
+                        &args.name,
+                        identity.roles().find(&args.name, args.domain.as_deref()),
+                    )
+                    .await?
+                }
                 Err(e) => return Err(keystone_error(&identity, "/roles", e).await),
             };
             print::one(&args.output, role_fields(&role))
         }
         RoleCommand::Delete(args) => {
             let domain = match &args.domain {
-                Some(d) => Some(sdk_id(identity.domains().find(d), d, true).await?),
+                Some(d) => Some(sdk_id(&identity, identity.domains().find(d), d, true).await?),
                 None => None,
             };
             delete_each(&args.roles, "role", "roles", async |name| {
-                let id = sdk_id(identity.roles().find(name, domain.as_deref()), name, true).await?;
+                let id = sdk_id(
+                    &identity,
+                    identity.roles().find(name, domain.as_deref()),
+                    name,
+                    true,
+                )
+                .await?;
                 match identity.roles().delete(&id).await {
                     Ok(()) => Ok(()),
                     Err(e) => Err(keystone_error(&identity, &format!("/roles/{id}"), e).await),
@@ -308,10 +317,11 @@ pub async fn run(ctx: &Context, command: RoleCommand) -> Result<()> {
         }
         RoleCommand::Set(args) => {
             let domain = match &args.domain {
-                Some(d) => Some(sdk_id(identity.domains().find(d), d, true).await?),
+                Some(d) => Some(sdk_id(&identity, identity.domains().find(d), d, true).await?),
                 None => None,
             };
             let id = sdk_id(
+                &identity,
                 identity.roles().find(&args.role, domain.as_deref()),
                 &args.role,
                 true,
@@ -334,14 +344,15 @@ pub async fn run(ctx: &Context, command: RoleCommand) -> Result<()> {
         }
         RoleCommand::Show(args) => {
             let domain = match &args.domain {
-                Some(d) => Some(sdk_id(identity.domains().find(d), d, true).await?),
+                Some(d) => Some(sdk_id(&identity, identity.domains().find(d), d, true).await?),
                 None => None,
             };
-            let role = identity
-                .roles()
-                .find(&args.role, domain.as_deref())
-                .await
-                .map_err(lookup)?;
+            let role = found(
+                &identity,
+                &args.role,
+                identity.roles().find(&args.role, domain.as_deref()),
+            )
+            .await?;
             print::one(&args.output, role_fields(&role))
         }
         RoleCommand::Assignment {
@@ -368,7 +379,9 @@ async fn domain_of(
     validate: bool,
 ) -> Result<Option<String>> {
     match domain {
-        Some(d) => Ok(Some(sdk_id(identity.domains().find(d), d, validate).await?)),
+        Some(d) => Ok(Some(
+            sdk_id(identity, identity.domains().find(d), d, validate).await?,
+        )),
         None => Ok(None),
     }
 }
@@ -386,6 +399,7 @@ async fn grant(identity: &IdentityClient, args: RoleGrant, add: bool) -> Result<
     }
     let role_domain = domain_of(identity, s.role_domain.as_deref(), true).await?;
     let role = sdk_id(
+        identity,
         identity.roles().find(&args.role, role_domain.as_deref()),
         &args.role,
         true,
@@ -398,6 +412,7 @@ async fn grant(identity: &IdentityClient, args: RoleGrant, add: bool) -> Result<
             let domain = domain_of(identity, s.user_domain.as_deref(), validate).await?;
             Actor::User(
                 sdk_id(
+                    identity,
                     identity.users().find(user, domain.as_deref()),
                     user,
                     validate,
@@ -409,6 +424,7 @@ async fn grant(identity: &IdentityClient, args: RoleGrant, add: bool) -> Result<
             let domain = domain_of(identity, s.group_domain.as_deref(), validate).await?;
             Actor::Group(
                 sdk_id(
+                    identity,
                     identity.groups().find(group, domain.as_deref()),
                     group,
                     validate,
@@ -422,13 +438,14 @@ async fn grant(identity: &IdentityClient, args: RoleGrant, add: bool) -> Result<
     };
     let target = match (&s.system, &s.domain, &s.project) {
         (Some(_), _, _) => Target::System,
-        (None, Some(domain), _) => {
-            Target::Domain(sdk_id(identity.domains().find(domain), domain, validate).await?)
-        }
+        (None, Some(domain), _) => Target::Domain(
+            sdk_id(identity, identity.domains().find(domain), domain, validate).await?,
+        ),
         (None, None, Some(project)) => {
             let domain = domain_of(identity, s.project_domain.as_deref(), validate).await?;
             Target::Project(
                 sdk_id(
+                    identity,
                     identity.projects().find(project, domain.as_deref()),
                     project,
                     validate,
@@ -470,6 +487,7 @@ async fn assignments(ctx: &Context, identity: &IdentityClient, args: AssignmentL
     if let Some(role) = &args.role {
         list = list.role_id(
             sdk_id(
+                identity,
                 identity.roles().find(role, role_domain.as_deref()),
                 role,
                 true,
@@ -481,6 +499,7 @@ async fn assignments(ctx: &Context, identity: &IdentityClient, args: AssignmentL
     if let Some(user) = &s.user {
         list = list.user_id(
             sdk_id(
+                identity,
                 identity.users().find(user, user_domain.as_deref()),
                 user,
                 true,
@@ -490,19 +509,21 @@ async fn assignments(ctx: &Context, identity: &IdentityClient, args: AssignmentL
     } else if args.auth_user {
         let token = identity.tokens().current().await?;
         let id = token.user.id.clone();
-        list = list.user_id(sdk_id(identity.users().find(&id, None), &id, true).await?);
+        list = list.user_id(sdk_id(identity, identity.users().find(&id, None), &id, true).await?);
     }
     if s.system.is_some() {
         list = list.system();
     }
     if let Some(domain) = &s.domain {
-        list = list.domain_id(sdk_id(identity.domains().find(domain), domain, true).await?);
+        list =
+            list.domain_id(sdk_id(identity, identity.domains().find(domain), domain, true).await?);
     }
     let project_domain = domain_of(identity, s.project_domain.as_deref(), true).await?;
     if let Some(project) = &s.project {
         let project = token_project(ctx, project).await;
         list = list.project_id(
             sdk_id(
+                identity,
                 identity
                     .projects()
                     .find(&project, project_domain.as_deref()),
@@ -516,12 +537,14 @@ async fn assignments(ctx: &Context, identity: &IdentityClient, args: AssignmentL
         let Some(id) = token.project_id().map(str::to_owned) else {
             bail!("missing auth info");
         };
-        list = list.project_id(sdk_id(identity.projects().find(&id, None), &id, true).await?);
+        list = list
+            .project_id(sdk_id(identity, identity.projects().find(&id, None), &id, true).await?);
     }
     let group_domain = domain_of(identity, s.group_domain.as_deref(), true).await?;
     if let Some(group) = &s.group {
         list = list.group_id(
             sdk_id(
+                identity,
                 identity.groups().find(group, group_domain.as_deref()),
                 group,
                 true,

@@ -8,7 +8,7 @@ use ferrostack::identity::{IdentityClient, User};
 use ferrostack::{ErrorKind, Secret};
 
 use super::domain::EnableFlags;
-use super::{delete_each, find_domain, keystone_error, lookup, plain, wire};
+use super::{delete_each, find_domain, found, keystone_error, lookup, plain, wire};
 use crate::args::{ListOutput, ShowOutput, secret};
 use crate::context::Context;
 use crate::output::Cell;
@@ -278,11 +278,12 @@ pub async fn run(ctx: &Context, command: UserCommand) -> Result<()> {
                 None => None,
             };
             delete_each(&args.users, "user", "users", async |name| {
-                let user = identity
-                    .users()
-                    .find(name, domain.as_deref())
-                    .await
-                    .map_err(lookup)?;
+                let user = found(
+                    &identity,
+                    name,
+                    identity.users().find(name, domain.as_deref()),
+                )
+                .await?;
                 match identity.users().delete(&user.id).await {
                     Ok(()) => Ok(()),
                     Err(e) => {
@@ -299,11 +300,12 @@ pub async fn run(ctx: &Context, command: UserCommand) -> Result<()> {
                 Some(d) => identity.domains().find(d).await.ok().map(|d| d.id),
                 None => None,
             };
-            let user = identity
-                .users()
-                .find(&args.user, domain.as_deref())
-                .await
-                .map_err(lookup)?;
+            let user = found(
+                &identity,
+                &args.user,
+                identity.users().find(&args.user, domain.as_deref()),
+            )
+            .await?;
             print::one(&args.output, user_fields(&user))
         }
     }
@@ -318,11 +320,12 @@ async fn default_project(identity: &IdentityClient, fields: &UserFields) -> Resu
         Some(d) => Some(find_domain(identity, d).await?.id),
         None => None,
     };
-    let project = identity
-        .projects()
-        .find(project, domain.as_deref())
-        .await
-        .map_err(lookup)?;
+    let project = found(
+        identity,
+        project,
+        identity.projects().find(project, domain.as_deref()),
+    )
+    .await?;
     Ok(Some(project.id))
 }
 
@@ -356,11 +359,14 @@ async fn create(identity: &IdentityClient, args: UserCreate) -> Result<()> {
     }
     let user = match create.send().await {
         Ok(u) => u,
-        Err(e) if args.or_show && e.kind() == &ErrorKind::Conflict => identity
-            .users()
-            .find(&args.name, domain.as_deref())
-            .await
-            .map_err(lookup)?,
+        Err(e) if args.or_show && e.kind() == &ErrorKind::Conflict => {
+            found(
+                identity,
+                &args.name,
+                identity.users().find(&args.name, domain.as_deref()),
+            )
+            .await?
+        }
         Err(e) => return Err(keystone_error(identity, "/users", e).await),
     };
     print::one(&args.output, user_fields(&user))
@@ -372,11 +378,12 @@ async fn list(identity: &IdentityClient, args: UserList) -> Result<()> {
         None => None,
     };
     let users: Vec<User> = if let Some(project) = &args.project {
-        let project = identity
-            .projects()
-            .find(project, domain.as_deref())
-            .await
-            .map_err(lookup)?;
+        let project = found(
+            identity,
+            project,
+            identity.projects().find(project, domain.as_deref()),
+        )
+        .await?;
         let assignments = identity
             .role_assignments()
             .project_id(&project.id)
@@ -393,11 +400,12 @@ async fn list(identity: &IdentityClient, args: UserList) -> Result<()> {
         }
         users
     } else if let Some(group) = &args.group {
-        let group = identity
-            .groups()
-            .find(group, args.domain.as_deref())
-            .await
-            .map_err(lookup)?;
+        let group = found(
+            identity,
+            group,
+            identity.groups().find(group, args.domain.as_deref()),
+        )
+        .await?;
         identity
             .groups()
             .users(&group.id)
@@ -460,11 +468,12 @@ async fn set(identity: &IdentityClient, args: UserSet) -> Result<()> {
         Some(d) => Some(find_domain(identity, d).await?.id),
         None => None,
     };
-    let user = identity
-        .users()
-        .find(&args.user, domain.as_deref())
-        .await
-        .map_err(lookup)?;
+    let user = found(
+        identity,
+        &args.user,
+        identity.users().find(&args.user, domain.as_deref()),
+    )
+    .await?;
     let mut update = identity.users().update(&user.id);
     if let Some(name) = args.name.as_deref().filter(|n| !n.is_empty()) {
         update = update.name(name);
