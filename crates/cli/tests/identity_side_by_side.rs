@@ -72,3 +72,49 @@ async fn lookups_that_miss_fail_as_openstack_fails() {
         same_failure(&t, args);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_arguments_fail_as_openstack_fails_and_name_what_is_wrong() {
+    let t = TestCloud::start().await;
+    let err = same_failure(&t, &["role", "add", "member"]);
+    assert!(
+        err.contains("Role not added, incorrect set of arguments"),
+        "{err}"
+    );
+    let err = same_failure(&t, &["role", "remove", "member"]);
+    assert!(err.contains("Incorrect set of arguments provided"), "{err}");
+    let err = same_failure(&t, &["project", "list", "--sort", "name:sideways"]);
+    assert!(
+        err.contains("'sideways' is not a valid sort direction for sort key name"),
+        "{err}"
+    );
+    let err = same_failure(&t, &["project", "list", "--sort", ":asc"]);
+    assert!(err.contains("is not a valid sort key"), "{err}");
+    // No terminal to read a password from: said before anything is created.
+    let out = run(t
+        .fstack("mock-admin")
+        .args(["user", "create", "--password-prompt", "carol"])
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("No terminal detected attempting to read password"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn project_list_sorts_as_openstack_sorts() {
+    let t = TestCloud::start().await;
+    t.checks("mock-admin")
+        .text(&["project", "list", "--sort", "name:desc"])
+        .text(&["project", "list", "--sort", "name"])
+        .text(&[
+            "project",
+            "list",
+            "--long",
+            "--sort",
+            "domain_id:asc,name:desc",
+        ])
+        .run();
+}

@@ -388,27 +388,32 @@ pub async fn current_user_id(ctx: &Context) -> Result<String> {
     Ok(token.user.id.clone())
 }
 
-/// osc_lib's `sort_items`: `key[:asc|desc],...`, each key a field of the item.
+/// osc_lib's `sort_items`: `key[:asc|desc],...`, each key a field of the item, its
+/// errors worded as osc_lib's.
 fn sort_items(projects: &mut [Project], sort: &str) -> Result<()> {
-    let mut keys = Vec::new();
-    for part in sort.split(',') {
-        let (key, dir) = part.split_once(':').unwrap_or((part, "asc"));
-        let descending = match dir {
-            "asc" => false,
-            "desc" => true,
-            other => bail!(
-                "Specified sort direction '{other}' is not supported. Only \"asc\" or \"desc\" is supported."
-            ),
+    for part in sort.trim().split(',').rev() {
+        let (key, descending) = match part.split_once(':') {
+            None => (part, false),
+            Some(("", _)) => bail!("'<empty string>'' is not a valid sort key"),
+            Some((key, "asc")) => (key, false),
+            Some((key, "desc")) => (key, true),
+            Some((key, direction)) => {
+                let direction = if direction.is_empty() {
+                    "<empty string>"
+                } else {
+                    direction
+                };
+                bail!(
+                    "'{direction}' is not a valid sort direction for sort key {key}, use 'asc' or 'desc' instead"
+                )
+            }
         };
-        keys.push((key.to_owned(), descending));
-    }
-    for (key, descending) in keys.iter().rev() {
         projects.sort_by(|a, b| {
             let (a, b) = (wire(a), wire(b));
             let ordering = crate::output::python_str(a.get(key).unwrap_or(&Value::Null)).cmp(
                 &crate::output::python_str(b.get(key).unwrap_or(&Value::Null)),
             );
-            if *descending {
+            if descending {
                 ordering.reverse()
             } else {
                 ordering
