@@ -51,6 +51,16 @@ pub(crate) enum Table {
     KeystoneAssignments,
     /// Keystone's application credentials.
     KeystoneApplicationCredentials,
+    /// Keystone's groups (their members inside).
+    KeystoneGroups,
+    /// Keystone's roles.
+    KeystoneRoles,
+    /// Keystone's implied roles.
+    KeystoneImpliedRoles,
+    /// Keystone's catalog services.
+    KeystoneServices,
+    /// Keystone's catalog endpoints.
+    KeystoneEndpoints,
     /// Keystone's issued tokens, by the sha256 of the token (never the token itself); a
     /// revoked token is a deleted row.
     KeystoneTokens,
@@ -70,7 +80,7 @@ pub(crate) enum Table {
 
 impl Table {
     /// Every table.
-    pub(crate) const ALL: [Table; 14] = [
+    pub(crate) const ALL: [Table; 19] = [
         Table::GlanceImages,
         Table::KeystoneRegions,
         Table::KeystoneDomains,
@@ -78,6 +88,11 @@ impl Table {
         Table::KeystoneUsers,
         Table::KeystoneAssignments,
         Table::KeystoneApplicationCredentials,
+        Table::KeystoneGroups,
+        Table::KeystoneRoles,
+        Table::KeystoneImpliedRoles,
+        Table::KeystoneServices,
+        Table::KeystoneEndpoints,
         Table::KeystoneTokens,
         Table::NovaFlavors,
         Table::NovaKeypairs,
@@ -97,6 +112,11 @@ impl Table {
             Table::KeystoneUsers => "keystone_users",
             Table::KeystoneAssignments => "keystone_role_assignments",
             Table::KeystoneApplicationCredentials => "keystone_application_credentials",
+            Table::KeystoneGroups => "keystone_groups",
+            Table::KeystoneRoles => "keystone_roles",
+            Table::KeystoneImpliedRoles => "keystone_implied_roles",
+            Table::KeystoneServices => "keystone_services",
+            Table::KeystoneEndpoints => "keystone_endpoints",
             Table::KeystoneTokens => "keystone_tokens",
             Table::NovaFlavors => "nova_flavors",
             Table::NovaKeypairs => "nova_keypairs",

@@ -1,13 +1,20 @@
 //! Keystone v3 at `/identity`: discovery, tokens (password, token, application credential;
-//! project, domain, system and unscoped), validate/check/revoke, the catalog, and enough of
-//! users and projects for `openstack token issue` and `openstack catalog list`.
+//! project, domain, system and unscoped), validate/check/revoke, the catalog, and the admin
+//! API: domains and projects, users and groups, roles, implied roles, grants and role
+//! assignments, regions, services and endpoints — with Keystone's rules, filters, policy
+//! and error bodies.
 
+mod admin;
 pub(crate) mod application_credentials;
 pub(crate) mod authenticate;
 pub(crate) mod catalog;
+mod catalog_api;
 pub(crate) mod directory;
+mod identities;
 mod json_body;
 pub(crate) mod records;
+mod resources;
+mod roles;
 pub(crate) mod secret_hash;
 pub(crate) mod tokens;
 
@@ -16,16 +23,16 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use self::authenticate::AuthRequest;
-use self::directory::{Directory, Project, Target};
+use self::directory::{Directory, Target};
 use self::records::SavedDirectory;
 use self::secret_hash::Hasher;
 use self::tokens::{Scope, Token, Tokens};
@@ -73,6 +80,26 @@ impl Keystone {
     /// its application credential, if any, still there).
     pub(crate) fn validate(&self, token: &str) -> Option<Caller> {
         let token = self.tokens.get(token)?;
+        {
+            // A token stops working when its user, the user's domain or the project it is
+            // scoped to is disabled or deleted.
+            let directory = self.directory.read();
+            let user = directory.user_by_id(&token.user_id)?;
+            let domain_enabled = |id: &str| directory.domain_by_id(id).is_some_and(|d| d.enabled);
+            if !user.enabled || !domain_enabled(&user.domain_id) {
+                return None;
+            }
+            match &token.scope {
+                Scope::Project { id, .. } => {
+                    let project = directory.project_by_id(id)?;
+                    if !project.enabled || !domain_enabled(&project.domain_id) {
+                        return None;
+                    }
+                }
+                Scope::Domain { id } if !domain_enabled(id) => return None,
+                _ => {}
+            }
+        }
         if let Some((id, _)) = &token.application_credential {
             let directory = self.directory.read();
             let now = Timestamp::now();
@@ -166,8 +193,8 @@ impl Keystone {
         json!({"id": id, "name": name})
     }
 
-    fn catalog(&self, directory: &Directory) -> Value {
-        catalog::render(&self.base_url, &directory.regions)
+    fn catalog(&self, directory: &Directory, project_id: Option<&str>) -> Value {
+        catalog::render(&self.base_url, directory, project_id)
     }
 
     /// The token body Keystone sends on issue and validate.
@@ -209,7 +236,11 @@ impl Keystone {
                 .map(|r| json!({"id": r.id, "name": r.name}))
                 .collect();
             if with_catalog {
-                body["catalog"] = self.catalog(&directory);
+                let project = match &token.scope {
+                    Scope::Project { id, .. } => Some(id.as_str()),
+                    _ => None,
+                };
+                body["catalog"] = self.catalog(&directory, project);
             }
         }
         if let Some((id, name)) = &token.application_credential {
@@ -221,21 +252,6 @@ impl Keystone {
                 json!({"id": id, "name": name, "restricted": restricted});
         }
         json!({ "token": body })
-    }
-
-    fn project_json(&self, project: &Project) -> Value {
-        json!({
-            "id": project.id,
-            "name": project.name,
-            "domain_id": project.domain_id,
-            "description": "",
-            "enabled": true,
-            "parent_id": project.domain_id,
-            "is_domain": false,
-            "tags": [],
-            "options": {},
-            "links": {"self": format!("{}/identity/v3/projects/{}", self.base_url, project.id)},
-        })
     }
 }
 
@@ -273,8 +289,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/v3/auth/catalog", get(auth_catalog))
         .route("/v3/auth/projects", get(auth_projects))
         .route("/v3/auth/domains", get(auth_domains))
-        .route("/v3/users/{id}", get(show_user))
-        .route("/v3/users/{id}/projects", get(user_projects))
+        .route(
+            "/v3/users",
+            get(identities::list_users).post(identities::create_user),
+        )
+        .route(
+            "/v3/users/{id}",
+            get(identities::show_user)
+                .patch(identities::update_user)
+                .delete(identities::delete_user),
+        )
+        .route("/v3/users/{id}/password", post(identities::change_password))
+        .route("/v3/users/{id}/projects", get(identities::user_projects))
+        .route("/v3/users/{id}/groups", get(identities::user_groups))
         .route(
             "/v3/users/{id}/application_credentials",
             get(application_credentials::index).post(application_credentials::create),
@@ -283,15 +310,193 @@ pub(crate) fn router() -> Router<AppState> {
             "/v3/users/{id}/application_credentials/{credential_id}",
             get(application_credentials::show).delete(application_credentials::delete),
         )
-        .route("/v3/users", get(list_users))
-        .route("/v3/roles", get(list_roles))
-        .route("/v3/domains", get(list_domains))
-        .route("/v3/domains/{id}", get(show_domain))
-        .route("/v3/projects", get(list_projects))
-        .route("/v3/projects/{id}", get(show_project))
+        .route(
+            "/v3/groups",
+            get(identities::list_groups).post(identities::create_group),
+        )
+        .route(
+            "/v3/groups/{id}",
+            get(identities::show_group)
+                .patch(identities::update_group)
+                .delete(identities::delete_group),
+        )
+        .route("/v3/groups/{id}/users", get(identities::group_users))
+        .route(
+            "/v3/groups/{group}/users/{user}",
+            put(identities::add_member)
+                .head(identities::check_member)
+                .get(identities::check_member)
+                .delete(identities::remove_member),
+        )
+        .route(
+            "/v3/domains",
+            get(resources::list_domains).post(resources::create_domain),
+        )
+        .route(
+            "/v3/domains/{id}",
+            get(resources::show_domain)
+                .patch(resources::update_domain)
+                .delete(resources::delete_domain),
+        )
+        .route(
+            "/v3/projects",
+            get(resources::list_projects).post(resources::create_project),
+        )
+        .route(
+            "/v3/projects/{id}",
+            get(resources::show_project)
+                .patch(resources::update_project)
+                .delete(resources::delete_project),
+        )
+        .route("/v3/roles", get(roles::list_roles).post(roles::create_role))
+        .route(
+            "/v3/roles/{id}",
+            get(roles::show_role)
+                .patch(roles::update_role)
+                .delete(roles::delete_role),
+        )
+        .route("/v3/roles/{id}/implies", get(roles::list_implied_roles))
+        .route(
+            "/v3/roles/{prior}/implies/{implied}",
+            put(roles::create_implied_role)
+                .get(roles::show_implied_role)
+                .head(roles::check_implied_role)
+                .delete(roles::delete_implied_role),
+        )
+        .route("/v3/role_inferences", get(roles::list_role_inferences))
+        .route("/v3/role_assignments", get(roles::list_role_assignments))
+        .route(
+            "/v3/regions",
+            get(catalog_api::list_regions).post(catalog_api::create_region),
+        )
+        .route(
+            "/v3/regions/{id}",
+            get(catalog_api::show_region)
+                .put(catalog_api::put_region)
+                .patch(catalog_api::update_region)
+                .delete(catalog_api::delete_region),
+        )
+        .route(
+            "/v3/services",
+            get(catalog_api::list_services).post(catalog_api::create_service),
+        )
+        .route(
+            "/v3/services/{id}",
+            get(catalog_api::show_service)
+                .patch(catalog_api::update_service)
+                .delete(catalog_api::delete_service),
+        )
+        .route(
+            "/v3/endpoints",
+            get(catalog_api::list_endpoints).post(catalog_api::create_endpoint),
+        )
+        .route(
+            "/v3/endpoints/{id}",
+            get(catalog_api::show_endpoint)
+                .patch(catalog_api::update_endpoint)
+                .delete(catalog_api::delete_endpoint),
+        )
+        .merge(grant_routes())
         .fallback(not_implemented)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(json_body::enforce))
+}
+
+/// The grant routes: a role for a user or group on a project, a domain or the system, and
+/// `OS-INHERIT`'s inherited ones on a domain's or a project's subtree.
+fn grant_routes() -> Router<AppState> {
+    use roles::{DOMAIN, GROUP, PROJECT, SYSTEM, USER};
+    use roles::{check_grant, grant, list_grants, revoke};
+    macro_rules! grants {
+        ($router:expr, $prefix:literal, $suffix:literal, $kind:ident, $actor:ident, $inherited:literal) => {
+            $router
+                .route(
+                    concat!($prefix, "/roles/{role}", $suffix),
+                    put(grant::<$kind, $actor, $inherited>)
+                        .head(check_grant::<$kind, $actor, $inherited>)
+                        .get(check_grant::<$kind, $actor, $inherited>)
+                        .delete(revoke::<$kind, $actor, $inherited>),
+                )
+                .route(
+                    concat!($prefix, "/roles", $suffix),
+                    get(list_grants::<$kind, $actor, $inherited>),
+                )
+        };
+    }
+    let router = Router::new();
+    let router = grants!(
+        router,
+        "/v3/projects/{target}/users/{actor}",
+        "",
+        PROJECT,
+        USER,
+        false
+    );
+    let router = grants!(
+        router,
+        "/v3/projects/{target}/groups/{actor}",
+        "",
+        PROJECT,
+        GROUP,
+        false
+    );
+    let router = grants!(
+        router,
+        "/v3/domains/{target}/users/{actor}",
+        "",
+        DOMAIN,
+        USER,
+        false
+    );
+    let router = grants!(
+        router,
+        "/v3/domains/{target}/groups/{actor}",
+        "",
+        DOMAIN,
+        GROUP,
+        false
+    );
+    let router = grants!(router, "/v3/system/users/{actor}", "", SYSTEM, USER, false);
+    let router = grants!(
+        router,
+        "/v3/system/groups/{actor}",
+        "",
+        SYSTEM,
+        GROUP,
+        false
+    );
+    let router = grants!(
+        router,
+        "/v3/OS-INHERIT/projects/{target}/users/{actor}",
+        "/inherited_to_projects",
+        PROJECT,
+        USER,
+        true
+    );
+    let router = grants!(
+        router,
+        "/v3/OS-INHERIT/projects/{target}/groups/{actor}",
+        "/inherited_to_projects",
+        PROJECT,
+        GROUP,
+        true
+    );
+    let router = grants!(
+        router,
+        "/v3/OS-INHERIT/domains/{target}/users/{actor}",
+        "/inherited_to_projects",
+        DOMAIN,
+        USER,
+        true
+    );
+    grants!(
+        router,
+        "/v3/OS-INHERIT/domains/{target}/groups/{actor}",
+        "/inherited_to_projects",
+        DOMAIN,
+        GROUP,
+        true
+    )
 }
 
 /// Unknown routes: Keystone's own error body naming the route, never an empty 404.
@@ -431,7 +636,7 @@ async fn auth_catalog(State(state): State<AppState>, caller: Caller) -> Result<R
     }
     let directory = state.keystone.directory.read();
     let body = json!({
-        "catalog": state.keystone.catalog(&directory),
+        "catalog": state.keystone.catalog(&directory, caller.project_id.as_deref()),
         // Keystone's catalog is not a paged collection: its links name only `self`.
         "links": {"self": format!("{}/identity/v3/auth/catalog", state.base_url)},
     });
@@ -444,7 +649,7 @@ async fn auth_projects(State(state): State<AppState>, caller: Caller) -> Respons
         directory
             .projects_of(&caller.user_id)
             .into_iter()
-            .map(|p| state.keystone.project_json(p))
+            .map(|p| admin::project_json(&state, p))
             .collect()
     };
     axum::Json(json!({
@@ -464,236 +669,11 @@ async fn auth_domains(State(state): State<AppState>, caller: Caller) -> Response
                 .effective_roles(&caller.user_id, &Target::Domain(d.id.clone()))
                 .is_empty()
         })
-        .map(|d| json!({"id": d.id, "name": d.name, "enabled": true, "description": ""}))
+        .filter(|d| d.enabled)
+        .map(|d| json!({"id": d.id, "name": d.name, "enabled": d.enabled, "description": d.description}))
         .collect();
     axum::Json(json!({"domains": domains, "links": {"self": null, "previous": null, "next": null}}))
         .into_response()
-}
-
-async fn show_user(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    if !caller.is_admin() && caller.user_id != id {
-        return Err(forbidden("identity:get_user"));
-    }
-    let directory = state.keystone.directory.read();
-    let user = directory
-        .user_by_id(&id)
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("Could not find user: {id}.")))?;
-    Ok(axum::Json(json!({"user": user_json(&state, user)})).into_response())
-}
-
-async fn user_projects(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    if !caller.is_admin() && caller.user_id != id {
-        return Err(forbidden("identity:list_user_projects"));
-    }
-    let directory = state.keystone.directory.read();
-    if directory.user_by_id(&id).is_none() {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            format!("Could not find user: {id}."),
-        ));
-    }
-    let projects: Vec<Value> = directory
-        .projects_of(&id)
-        .into_iter()
-        .map(|p| state.keystone.project_json(p))
-        .collect();
-    Ok(axum::Json(
-        json!({"projects": projects, "links": {"self": null, "previous": null, "next": null}}),
-    )
-    .into_response())
-}
-
-fn user_json(state: &AppState, user: &directory::User) -> Value {
-    json!({
-        "id": user.id,
-        "name": user.name,
-        "domain_id": user.domain_id,
-        "enabled": true,
-        "password_expires_at": null,
-        "options": {},
-        "links": {"self": format!("{}/identity/v3/users/{}", state.base_url, user.id)},
-    })
-}
-
-fn domain_json(state: &AppState, domain: &directory::Domain) -> Value {
-    json!({
-        "id": domain.id,
-        "name": domain.name,
-        "description": "",
-        "enabled": true,
-        "tags": [],
-        "options": {},
-        "links": {"self": format!("{}/identity/v3/domains/{}", state.base_url, domain.id)},
-    })
-}
-
-fn list_links(state: &AppState, what: &str) -> Value {
-    json!({"self": format!("{}/identity/v3/{what}", state.base_url), "previous": null, "next": null})
-}
-
-/// `GET /v3/users` (admins), filtered by `name` and `domain_id`.
-async fn list_users(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(filter): Query<ProjectFilter>,
-) -> Result<Response, ApiError> {
-    if !caller.is_admin() {
-        return Err(forbidden("identity:list_users"));
-    }
-    let directory = state.keystone.directory.read();
-    let users: Vec<Value> = directory
-        .users
-        .iter()
-        .filter(|u| filter.name.as_ref().is_none_or(|n| &u.name == n))
-        .filter(|u| filter.domain_id.as_ref().is_none_or(|d| &u.domain_id == d))
-        .map(|u| user_json(&state, u))
-        .collect();
-    Ok(axum::Json(json!({"users": users, "links": list_links(&state, "users")})).into_response())
-}
-
-/// `GET /v3/roles`: any caller holding a role may read them; filtered by `name`.
-async fn list_roles(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(filter): Query<NameFilter>,
-) -> Result<Response, ApiError> {
-    if caller.roles.is_empty() {
-        return Err(forbidden("identity:list_roles"));
-    }
-    let directory = state.keystone.directory.read();
-    let roles: Vec<Value> = directory
-        .roles
-        .iter()
-        .filter(|r| filter.name.as_ref().is_none_or(|n| &r.name == n))
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "name": r.name,
-                "domain_id": null,
-                "description": null,
-                "options": {},
-                "links": {"self": format!("{}/identity/v3/roles/{}", state.base_url, r.id)},
-            })
-        })
-        .collect();
-    Ok(axum::Json(json!({"roles": roles, "links": list_links(&state, "roles")})).into_response())
-}
-
-/// `name` and `enabled` filters of a listing.
-#[derive(Deserialize)]
-struct NameFilter {
-    name: Option<String>,
-    enabled: Option<String>,
-}
-
-impl NameFilter {
-    /// Whether an enabled thing passes `enabled=` (every domain here is enabled; Keystone
-    /// reads `0`, `false`, `f`, `no`, `n` and `off` as false, in any case).
-    fn lets_enabled_in(&self) -> bool {
-        self.enabled.as_deref().is_none_or(|value| {
-            !matches!(
-                value.to_ascii_lowercase().as_str(),
-                "0" | "false" | "f" | "no" | "n" | "off"
-            )
-        })
-    }
-}
-
-/// `GET /v3/domains` (admins), filtered by `name` and `enabled`.
-async fn list_domains(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(filter): Query<NameFilter>,
-) -> Result<Response, ApiError> {
-    if !caller.is_admin() {
-        return Err(forbidden("identity:list_domains"));
-    }
-    let directory = state.keystone.directory.read();
-    let domains: Vec<Value> = directory
-        .domains
-        .iter()
-        .filter(|d| filter.name.as_ref().is_none_or(|n| &d.name == n))
-        .filter(|_| filter.lets_enabled_in())
-        .map(|d| domain_json(&state, d))
-        .collect();
-    Ok(
-        axum::Json(json!({"domains": domains, "links": list_links(&state, "domains")}))
-            .into_response(),
-    )
-}
-
-/// `GET /v3/domains/{id}`: admins, and users of that domain.
-async fn show_domain(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    if !caller.is_admin() && caller.user_domain_id != id {
-        return Err(forbidden("identity:get_domain"));
-    }
-    let directory = state.keystone.directory.read();
-    let domain = directory.domain_by_id(&id).ok_or_else(|| {
-        error(
-            StatusCode::NOT_FOUND,
-            format!("Could not find domain: {id}."),
-        )
-    })?;
-    Ok(axum::Json(json!({"domain": domain_json(&state, domain)})).into_response())
-}
-
-#[derive(Deserialize)]
-struct ProjectFilter {
-    name: Option<String>,
-    domain_id: Option<String>,
-}
-
-async fn list_projects(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(filter): Query<ProjectFilter>,
-) -> Result<Response, ApiError> {
-    if !caller.is_admin() {
-        return Err(forbidden("identity:list_projects"));
-    }
-    let directory = state.keystone.directory.read();
-    let projects: Vec<Value> = directory
-        .projects
-        .iter()
-        .filter(|p| filter.name.as_ref().is_none_or(|n| &p.name == n))
-        .filter(|p| filter.domain_id.as_ref().is_none_or(|d| &p.domain_id == d))
-        .map(|p| state.keystone.project_json(p))
-        .collect();
-    Ok(axum::Json(json!({
-        "projects": projects,
-        "links": {"self": format!("{}/identity/v3/projects", state.base_url), "previous": null, "next": null},
-    }))
-    .into_response())
-}
-
-async fn show_project(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    if !caller.is_admin() && caller.project_id.as_deref() != Some(id.as_str()) {
-        return Err(forbidden("identity:get_project"));
-    }
-    let directory = state.keystone.directory.read();
-    let project = directory.project_by_id(&id).ok_or_else(|| {
-        error(
-            StatusCode::NOT_FOUND,
-            format!("Could not find project: {id}."),
-        )
-    })?;
-    Ok(axum::Json(json!({"project": state.keystone.project_json(project)})).into_response())
 }
 
 #[cfg(test)]

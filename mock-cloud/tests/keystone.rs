@@ -131,7 +131,7 @@ async fn password_token_for_a_project_has_the_whole_body() {
     assert_eq!(t["project"]["name"], "admin");
     assert_eq!(t["project"]["domain"]["id"], "default");
     assert_eq!(t["project"]["id"], cloud.project_id("admin").unwrap());
-    assert_eq!(role_names(&body), ["admin", "member", "reader"]);
+    assert_eq!(role_names(&body), ["admin", "manager", "member", "reader"]);
     for key in ["expires_at", "issued_at"] {
         let ts = t[key].as_str().unwrap();
         // 2026-11-28T12:27:34.123456Z
@@ -317,7 +317,7 @@ async fn system_domain_and_unscoped_tokens() {
         body["token"]["domain"],
         json!({"id": "default", "name": "Default"})
     );
-    assert_eq!(role_names(&body), ["admin", "member", "reader"]);
+    assert_eq!(role_names(&body), ["admin", "manager", "member", "reader"]);
 
     // Keystone builds a catalog only for a project: a domain-scoped token is refused.
     let (_, domain_token, _) = auth(
@@ -833,7 +833,7 @@ async fn admins_list_users_roles_and_domains() {
         .iter()
         .map(|r| r["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["admin", "member", "reader"]);
+    assert_eq!(names, ["admin", "manager", "member", "reader", "service"]);
     let (_, body) = get(&cloud, &demo, "/identity/v3/roles?name=member").await;
     assert_eq!(body["roles"].as_array().unwrap().len(), 1, "{body}");
     assert_eq!(body["roles"][0]["name"], "member");

@@ -120,7 +120,8 @@ impl std::fmt::Debug for SeedUser {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedRole {
-    /// `admin`, `member` or `reader` (admin implies member implies reader).
+    /// A global role by name: `admin`, `manager`, `member`, `reader`, `service` (admin implies
+    /// manager implies member implies reader), or one made through the API.
     pub role: String,
     /// A project, by id or name (in `project_domain`).
     #[serde(default)]

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::directory::{ApplicationCredential, Directory, ROLES, Target};
+use super::directory::{ApplicationCredential, Directory, Target};
 use super::tokens::random_string;
 use super::{error, forbidden};
 use crate::app::AppState;
@@ -221,14 +221,14 @@ pub(crate) async fn create(
     let roles = match request.get("roles").and_then(Value::as_array) {
         None => None,
         Some(wanted) => {
-            let mut names = Vec::new();
+            let mut ids = Vec::new();
             for role in wanted {
                 let found = held.iter().find(|r| {
                     role.get("name").and_then(Value::as_str) == Some(r.name.as_str())
                         || role.get("id").and_then(Value::as_str) == Some(r.id.as_str())
                 });
                 match found {
-                    Some(r) => names.push(r.name.clone()),
+                    Some(r) => ids.push(r.id.as_str()),
                     None => {
                         return Err(forbidden(
                             "identity:create_application_credential (a role the user does not hold)",
@@ -237,17 +237,7 @@ pub(crate) async fn create(
                 }
             }
             // Delegating a role delegates the ones it implies.
-            let strongest = names
-                .iter()
-                .filter_map(|n| ROLES.iter().position(|r| r == n))
-                .min();
-            Some(
-                directory
-                    .implied_from(strongest)
-                    .into_iter()
-                    .map(|r| r.name)
-                    .collect(),
-            )
+            Some(directory.expand(&ids).into_iter().map(|r| r.name).collect())
         }
     };
     let credential = ApplicationCredential {

@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::directory::{Directory, ROLES, Target, User};
+use super::directory::{Directory, Target, User};
 use super::tokens::{Scope, Token, Tokens, random_string};
 use crate::errors::{ApiError, Service};
 
@@ -215,6 +215,22 @@ fn resolve_user<'d>(directory: &'d Directory, r: &UserRef) -> Result<&'d User, A
         .ok_or_else(|| unauthorized(NEEDS_AUTH))
 }
 
+/// Whether a user may authenticate: enabled, in an enabled domain.
+fn usable_user(directory: &Directory, user: &User) -> bool {
+    user.enabled
+        && directory
+            .domain_by_id(&user.domain_id)
+            .is_some_and(|d| d.enabled)
+}
+
+/// Whether a token may be scoped to a project: enabled, in an enabled domain.
+fn usable_project(directory: &Directory, project: &super::directory::Project) -> bool {
+    project.enabled
+        && directory
+            .domain_by_id(&project.domain_id)
+            .is_some_and(|d| d.enabled)
+}
+
 /// Turns a request into a token and its string.
 pub(crate) fn authenticate(
     directory: &Directory,
@@ -350,12 +366,14 @@ pub(crate) fn authenticate(
             }
             let user = directory
                 .user_by_id(&credential.user_id)
+                .filter(|u| usable_user(directory, u))
                 .ok_or_else(|| unauthorized(NEEDS_AUTH))?;
             let project = directory
                 .project_by_id(&credential.project_id)
+                .filter(|p| usable_project(directory, p))
                 .ok_or_else(|| unauthorized(NEEDS_AUTH))?;
             let held = directory.effective_roles(&user.id, &Target::Project(project.id.clone()));
-            let strongest = held
+            let delegated: Vec<&str> = held
                 .iter()
                 .filter(|r| {
                     credential
@@ -363,9 +381,9 @@ pub(crate) fn authenticate(
                         .as_ref()
                         .is_none_or(|d| d.contains(&r.name))
                 })
-                .filter_map(|r| ROLES.iter().position(|n| *n == r.name))
-                .min();
-            let roles = directory.implied_from(strongest);
+                .map(|r| r.id.as_str())
+                .collect();
+            let roles = directory.expand(&delegated);
             if roles.is_empty() {
                 return Err(unauthorized(NEEDS_AUTH));
             }
@@ -393,6 +411,10 @@ pub(crate) fn authenticate(
         }
     };
 
+    // Keystone hides why (a disabled user, or its disabled domain) behind the generic 401.
+    if !usable_user(directory, user) {
+        return Err(unauthorized(NEEDS_AUTH));
+    }
     let (scope, roles) = match scope {
         // Only an application credential's request is left unread, and it returned above.
         ScopeRequest::Unscoped | ScopeRequest::Requested => (Scope::Unscoped, Vec::new()),
@@ -411,6 +433,9 @@ pub(crate) fn authenticate(
             let wanted = r.id.as_deref().or(r.name.as_deref()).unwrap_or_default();
             let project = project
                 .ok_or_else(|| unauthorized(format!("Could not find project: {wanted}.")))?;
+            if !usable_project(directory, project) {
+                return Err(unauthorized(NEEDS_AUTH));
+            }
             let roles = directory.effective_roles(&user.id, &Target::Project(project.id.clone()));
             if roles.is_empty() {
                 return Err(unauthorized(format!(
@@ -427,6 +452,12 @@ pub(crate) fn authenticate(
         }
         ScopeRequest::Domain(r) => {
             let domain_id = resolve_domain(directory, &r)?;
+            if !directory
+                .domain_by_id(&domain_id)
+                .is_some_and(|d| d.enabled)
+            {
+                return Err(unauthorized(NEEDS_AUTH));
+            }
             let roles = directory.effective_roles(&user.id, &Target::Domain(domain_id.clone()));
             if roles.is_empty() {
                 return Err(unauthorized(format!(

@@ -1,5 +1,5 @@
-//! Keystone's directory in the state database: one row per region, domain, project, user, role
-//! assignment and application credential. A change to the directory is saved as the rows that
+//! Keystone's directory in the state database: one row per region, domain, project, user,
+//! group, role, implied role, role assignment, application credential, service and endpoint. A change to the directory is saved as the rows that
 //! differ (the directory is small: a few rows per seeded user), so every way of changing it —
 //! seeds, application credentials, a reset — is saved the same way.
 
@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::directory::{Directory, Target};
+use super::directory::{Actor, Assignment, Directory, Target};
 use super::secret_hash::Hasher;
 use crate::cloud::seed::Seed;
 use crate::db::{Change, Db, Table};
@@ -20,11 +20,31 @@ fn row(table: Table, key: String, value: &impl serde::Serialize) -> Row {
     (table, key, doc)
 }
 
+/// The key of an assignment's row. A user's assignment keeps the key a database written
+/// before groups and inheritance had (`<user> <target> <role>`).
+fn assignment_key(assignment: &Assignment) -> String {
+    let target = match &assignment.target {
+        Target::Project(id) => format!("project:{id}"),
+        Target::Domain(id) => format!("domain:{id}"),
+        Target::System => "system".to_owned(),
+    };
+    let actor = match assignment.actor() {
+        Actor::User(id) => id.to_owned(),
+        Actor::Group(id) => format!("group:{id}"),
+    };
+    let inherited = if assignment.inherited {
+        " inherited"
+    } else {
+        ""
+    };
+    format!("{actor} {target} {}{inherited}", assignment.role)
+}
+
 /// The directory's rows, in the order of its lists (the order they are listed in).
 fn rows(directory: &Directory) -> Vec<Row> {
     let mut rows = Vec::new();
     for region in &directory.regions {
-        rows.push(row(Table::KeystoneRegions, region.clone(), region));
+        rows.push(row(Table::KeystoneRegions, region.id.clone(), region));
     }
     for domain in &directory.domains {
         rows.push(row(Table::KeystoneDomains, domain.id.clone(), domain));
@@ -35,14 +55,22 @@ fn rows(directory: &Directory) -> Vec<Row> {
     for user in &directory.users {
         rows.push(row(Table::KeystoneUsers, user.id.clone(), user));
     }
+    for group in &directory.groups {
+        rows.push(row(Table::KeystoneGroups, group.id.clone(), group));
+    }
+    for role in &directory.roles {
+        rows.push(row(Table::KeystoneRoles, role.id.clone(), role));
+    }
+    for implication in &directory.implications {
+        let key = format!("{} {}", implication.prior, implication.implied);
+        rows.push(row(Table::KeystoneImpliedRoles, key, implication));
+    }
     for assignment in &directory.assignments {
-        let target = match &assignment.target {
-            Target::Project(id) => format!("project:{id}"),
-            Target::Domain(id) => format!("domain:{id}"),
-            Target::System => "system".to_owned(),
-        };
-        let key = format!("{} {target} {}", assignment.user_id, assignment.role);
-        rows.push(row(Table::KeystoneAssignments, key, assignment));
+        rows.push(row(
+            Table::KeystoneAssignments,
+            assignment_key(assignment),
+            assignment,
+        ));
     }
     for credential in &directory.application_credentials {
         rows.push(row(
@@ -50,6 +78,12 @@ fn rows(directory: &Directory) -> Vec<Row> {
             credential.id.clone(),
             credential,
         ));
+    }
+    for service in &directory.services {
+        rows.push(row(Table::KeystoneServices, service.id.clone(), service));
+    }
+    for endpoint in &directory.endpoints {
+        rows.push(row(Table::KeystoneEndpoints, endpoint.id.clone(), endpoint));
     }
     rows
 }
@@ -87,25 +121,75 @@ fn cleared() -> Change {
         Table::KeystoneUsers,
         Table::KeystoneAssignments,
         Table::KeystoneApplicationCredentials,
+        Table::KeystoneGroups,
+        Table::KeystoneRoles,
+        Table::KeystoneImpliedRoles,
+        Table::KeystoneServices,
+        Table::KeystoneEndpoints,
     ]
     .into_iter()
     .fold(Change::new(), Change::clear)
 }
 
-/// The directory as the state database has it, or `None` when it has none yet.
-fn load(db: &Db, hasher: Hasher) -> anyhow::Result<Option<Directory>> {
+/// The tables [`rows`] writes.
+const TABLES: [Table; 11] = [
+    Table::KeystoneRegions,
+    Table::KeystoneDomains,
+    Table::KeystoneProjects,
+    Table::KeystoneUsers,
+    Table::KeystoneGroups,
+    Table::KeystoneRoles,
+    Table::KeystoneImpliedRoles,
+    Table::KeystoneAssignments,
+    Table::KeystoneApplicationCredentials,
+    Table::KeystoneServices,
+    Table::KeystoneEndpoints,
+];
+
+/// The directory as the state database has it, and the rows as they are there; `None` when
+/// it has none yet. A database written before roles, groups and the catalog were kept gets
+/// the bare directory's.
+fn load(db: &Db, hasher: Hasher) -> anyhow::Result<Option<(Directory, Vec<Row>)>> {
     let domains = db.load(Table::KeystoneDomains)?;
     if domains.is_empty() {
         return Ok(None);
     }
+    let mut stored = Vec::new();
+    for table in TABLES {
+        for (key, doc) in db.load_keyed::<serde_json::Value>(table)? {
+            stored.push((table, key, doc.to_string()));
+        }
+    }
+    let bare = Directory::bare(hasher);
     let mut directory = Directory::bare(hasher);
     directory.regions = db.load(Table::KeystoneRegions)?;
     directory.domains = domains;
     directory.projects = db.load(Table::KeystoneProjects)?;
     directory.users = db.load(Table::KeystoneUsers)?;
+    directory.groups = db.load(Table::KeystoneGroups)?;
+    let roles = db.load(Table::KeystoneRoles)?;
+    if !roles.is_empty() {
+        directory.roles = roles;
+        directory.implications = db.load(Table::KeystoneImpliedRoles)?;
+    }
     directory.assignments = db.load(Table::KeystoneAssignments)?;
     directory.application_credentials = db.load(Table::KeystoneApplicationCredentials)?;
-    Ok(Some(directory))
+    let services = db.load(Table::KeystoneServices)?;
+    if services.is_empty() {
+        // The catalog of a database that kept only region names: the cloud's own services
+        // in each of them.
+        let regions = std::mem::take(&mut directory.regions);
+        directory.services = bare.services;
+        directory.endpoints = Vec::new();
+        for region in &regions {
+            directory.add_region(&region.id);
+        }
+        directory.regions = regions;
+    } else {
+        directory.services = services;
+        directory.endpoints = db.load(Table::KeystoneEndpoints)?;
+    }
+    Ok(Some((directory, stored)))
 }
 
 /// The directory behind its lock, saved after every change.
@@ -125,10 +209,10 @@ impl SavedDirectory {
         hasher: Hasher,
     ) -> anyhow::Result<SavedDirectory> {
         let (before, directory) = match load(db, hasher)? {
-            Some(mut directory) => {
-                // A legacy row's plain secret is not serialised: its row differs from `before`.
-                let before = rows(&directory);
-                directory.hash_legacy_secrets();
+            Some((mut directory, before)) => {
+                // `before` is what the database holds: a legacy row (a plain secret, a role
+                // kept by name, a region kept as a name) is rewritten.
+                directory.upgrade_legacy_rows();
                 if let Some(seed) = seed {
                     let missing = directory.missing_from(seed);
                     directory.apply(&missing)?;
