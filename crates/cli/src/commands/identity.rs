@@ -30,6 +30,28 @@ pub async fn keystone_error(identity: &IdentityClient, path: &str, e: Error) -> 
     request_error(identity.session(), &ServiceType::Identity, path, e).await
 }
 
+/// openstacksdk's `get_<resource>(id)` failing: a 404 as `No Region found for x: Client Error
+/// for url: URL, MESSAGE`, anything else as [`keystone_error`].
+pub async fn get_error(
+    identity: &IdentityClient,
+    class: &str,
+    path: &str,
+    id: &str,
+    e: Error,
+) -> anyhow::Error {
+    if !e.is_not_found() {
+        return keystone_error(identity, path, e).await;
+    }
+    let url = match identity.session().endpoint(&ServiceType::Identity).await {
+        Ok(base) => format!("{}{path}", base.as_str().trim_end_matches('/')),
+        Err(_) => path.to_owned(),
+    };
+    anyhow!(
+        "No {class} found for {id}: Client Error for url: {url}, {}",
+        e.message()
+    )
+}
+
 /// openstackclient's `_find_sdk_id`: the id of what `find` finds; a 403 gives the value back
 /// as an id, and so does a miss when `validate` is off. A miss when it is on fails with
 /// openstackclient's empty `CommandError`.
@@ -128,17 +150,6 @@ pub fn wire<T: Serialize>(resource: &T) -> Map<String, Value> {
 /// an attribute it knows but did not get.
 pub fn plain(wire: &Map<String, Value>, key: &str) -> Cell {
     Cell::json(wire.get(key).cloned().unwrap_or(Value::Null))
-}
-
-/// The fields of a `show`: (osc's name, Keystone's key), each a plain cell.
-pub fn fields(
-    wire: &Map<String, Value>,
-    names: &[(&'static str, &str)],
-) -> Vec<(&'static str, Cell)> {
-    names
-        .iter()
-        .map(|(shown, key)| (*shown, plain(wire, key)))
-        .collect()
 }
 
 /// osc's deletes of several things: each failure told (`Failed to delete project with name

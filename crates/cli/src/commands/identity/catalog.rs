@@ -6,7 +6,7 @@ use ferrostack::ErrorKind;
 use ferrostack::identity::{Endpoint, IdentityClient, Region, Service};
 
 use super::domain::EnableFlags;
-use super::{found, keystone_error, lookup, plain, wire};
+use super::{found, get_error, keystone_error, lookup, plain, wire};
 use crate::args::{ListOutput, ShowOutput};
 use crate::context::Context;
 use crate::output::Cell;
@@ -161,14 +161,7 @@ pub async fn run_region(ctx: &Context, command: RegionCommand) -> Result<()> {
             }
         }
         RegionCommand::Show(args) => {
-            let region = match identity.regions().get(&args.region).await {
-                Ok(r) => r,
-                Err(e) => {
-                    return Err(
-                        keystone_error(&identity, &format!("/regions/{}", args.region), e).await,
-                    );
-                }
-            };
+            let region = get_region(&identity, &args.region).await?;
             print::one(&args.output, region_fields(&region))
         }
     }
@@ -518,7 +511,7 @@ pub struct EndpointShow {
 async fn get_region(identity: &IdentityClient, id: &str) -> Result<Region> {
     match identity.regions().get(id).await {
         Ok(r) => Ok(r),
-        Err(e) => Err(keystone_error(identity, &format!("/regions/{id}"), e).await),
+        Err(e) => Err(get_error(identity, "Region", &format!("/regions/{id}"), id, e).await),
     }
 }
 

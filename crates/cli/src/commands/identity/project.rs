@@ -7,7 +7,7 @@ use ferrostack::identity::{IdentityClient, Project};
 use serde_json::Value;
 
 use super::domain::{EnableFlags, ImmutableFlags};
-use super::{delete_each, fields, found, keystone_error, lookup, sdk_id, wire};
+use super::{delete_each, found, keystone_error, lookup, plain, sdk_id, wire};
 use crate::args::{KeyValue, ListOutput, ShowOutput};
 use crate::context::Context;
 use crate::output::Cell;
@@ -198,7 +198,7 @@ pub async fn run(ctx: &Context, command: ProjectCommand) -> Result<()> {
                 identity.projects().find(&args.project, domain.as_deref()),
             )
             .await?;
-            print::one(&args.output, project_fields(&project))
+            print_project(&args.output, &project)
         }
     }
 }
@@ -266,7 +266,7 @@ async fn create(identity: &IdentityClient, args: ProjectCreate) -> Result<()> {
         }
         Err(e) => return Err(keystone_error(identity, "/projects", e).await),
     };
-    print::one(&args.output, project_fields(&project))
+    print_project(&args.output, &project)
 }
 
 async fn list(ctx: &Context, identity: &IdentityClient, args: ProjectList) -> Result<()> {
@@ -484,22 +484,42 @@ async fn set(identity: &IdentityClient, args: ProjectSet) -> Result<()> {
     }
 }
 
-/// osc's fields of a project: openstacksdk's attributes, sorted, `is_enabled` shown as
-/// `enabled`.
-pub fn project_fields(project: &Project) -> Vec<(&'static str, Cell)> {
+/// osc's fields of a project: openstacksdk's attributes and the custom properties Keystone
+/// sent, sorted, `is_enabled` shown as `enabled`, `links` hidden.
+pub fn project_fields(project: &Project) -> Vec<(String, Cell)> {
     let w = wire(project);
-    fields(
-        &w,
-        &[
-            ("description", "description"),
-            ("domain_id", "domain_id"),
-            ("enabled", "enabled"),
-            ("id", "id"),
-            ("is_domain", "is_domain"),
-            ("name", "name"),
-            ("options", "options"),
-            ("parent_id", "parent_id"),
-            ("tags", "tags"),
-        ],
+    let mut names: std::collections::BTreeSet<String> = [
+        "description",
+        "domain_id",
+        "enabled",
+        "id",
+        "is_domain",
+        "name",
+        "options",
+        "parent_id",
+        "tags",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    names.extend(w.keys().filter(|k| *k != "links").cloned());
+    names
+        .into_iter()
+        .map(|name| {
+            let cell = plain(&w, &name);
+            (name, cell)
+        })
+        .collect()
+}
+
+/// Prints a project as osc's `show` does.
+fn print_project(out: &crate::args::ShowOutput, project: &Project) -> Result<()> {
+    let fields = project_fields(project);
+    print::one(
+        out,
+        fields
+            .iter()
+            .map(|(name, cell)| (name.as_str(), cell.clone()))
+            .collect(),
     )
 }
