@@ -15,6 +15,12 @@ use crate::commands::disk::args::DiskCommand;
 use crate::commands::extension::args::ExtensionCommand;
 use crate::commands::flavor::args::FlavorCommand;
 use crate::commands::floating_ip::args::FloatingCommand;
+use crate::commands::identity::catalog::{EndpointCommand, RegionCommand, ServiceCommand};
+use crate::commands::identity::domain::DomainCommand;
+use crate::commands::identity::group::GroupCommand;
+use crate::commands::identity::project::ProjectCommand;
+use crate::commands::identity::role::{ImpliedCommand, RoleCommand};
+use crate::commands::identity::user::UserCommand;
 use crate::commands::image::args::ImageCommand;
 use crate::commands::keypair::args::KeypairCommand;
 use crate::commands::network::args::NetworkCommand;
@@ -275,6 +281,51 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Keystone domains.
+    Domain {
+        #[command(subcommand)]
+        command: DomainCommand,
+    },
+    /// Keystone projects.
+    Project {
+        #[command(subcommand)]
+        command: ProjectCommand,
+    },
+    /// Keystone users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Keystone groups and their members.
+    Group {
+        #[command(subcommand)]
+        command: GroupCommand,
+    },
+    /// Keystone roles, their assignments and grants.
+    Role {
+        #[command(subcommand)]
+        command: RoleCommand,
+    },
+    /// Keystone implied roles.
+    Implied {
+        #[command(subcommand)]
+        command: ImpliedCommand,
+    },
+    /// Keystone regions.
+    Region {
+        #[command(subcommand)]
+        command: RegionCommand,
+    },
+    /// Keystone services (of the catalog).
+    Service {
+        #[command(subcommand)]
+        command: ServiceCommand,
+    },
+    /// Keystone endpoints (of the catalog).
+    Endpoint {
+        #[command(subcommand)]
+        command: EndpointCommand,
     },
     /// The service catalog.
     Catalog {

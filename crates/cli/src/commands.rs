@@ -8,6 +8,7 @@ pub(crate) mod disk;
 pub(crate) mod extension;
 pub(crate) mod flavor;
 pub(crate) mod floating_ip;
+pub(crate) mod identity;
 pub(crate) mod image;
 pub(crate) mod keypair;
 pub(crate) mod network;
@@ -44,6 +45,15 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Floating { command } => floating_ip::run(ctx, command).await,
         Command::Token { command } => token::run(ctx, command).await,
         Command::Catalog { command } => catalog::run(ctx, command).await,
+        Command::Domain { command } => identity::domain::run(ctx, command).await,
+        Command::Project { command } => identity::project::run(ctx, command).await,
+        Command::User { command } => identity::user::run(ctx, command).await,
+        Command::Group { command } => identity::group::run(ctx, command).await,
+        Command::Role { command } => identity::role::run(ctx, command).await,
+        Command::Implied { command } => identity::role::run_implied(ctx, command).await,
+        Command::Region { command } => identity::catalog::run_region(ctx, command).await,
+        Command::Service { command } => identity::catalog::run_service(ctx, command).await,
+        Command::Endpoint { command } => identity::catalog::run_endpoint(ctx, command).await,
         Command::Versions { command } => versions::run(ctx, command).await,
         Command::Disk { command } => disk::run(ctx, command).await,
         Command::Vm { command } => vm::run(ctx, command).await,

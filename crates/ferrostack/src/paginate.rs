@@ -107,9 +107,14 @@ fn index_path(path: &str) -> String {
     }
 }
 
-/// The `href` of the `rel=next` link, if any.
+/// The `href` of the `rel=next` link, if any: in a list of links (Nova, Neutron) or as
+/// Keystone writes it, an object whose `next` is a URL or null.
 fn next_link(page: &serde_json::Value, links: &str) -> Option<String> {
-    let links: Vec<Link> = serde_json::from_value(page.get(links)?.clone()).ok()?;
+    let value = page.get(links)?;
+    if let Some(object) = value.as_object() {
+        return object.get("next")?.as_str().map(str::to_owned);
+    }
+    let links: Vec<Link> = serde_json::from_value(value.clone()).ok()?;
     links.into_iter().find(|l| l.rel == "next").map(|l| l.href)
 }
 
@@ -170,6 +175,17 @@ mod tests {
         );
         let relative = follow(&first, "/compute/v2.1/servers/detail?marker=x").unwrap();
         assert_eq!(relative.query, vec![("marker".to_owned(), "x".to_owned())]);
+    }
+
+    #[test]
+    fn keystone_links_are_an_object_whose_next_may_be_null() {
+        let page = serde_json::json!({"links": {"self": "http://k/v3/users", "next": "http://k/v3/users?marker=u1", "previous": null}});
+        assert_eq!(
+            next_link(&page, "links").as_deref(),
+            Some("http://k/v3/users?marker=u1")
+        );
+        let last = serde_json::json!({"links": {"self": "http://k/v3/users", "next": null}});
+        assert_eq!(next_link(&last, "links"), None);
     }
 
     #[test]
