@@ -1,7 +1,8 @@
 //! `cargo xtask osc-functional [--full] [--tests PATH,...] [-k EXPR]`: python-openstackclient 10.5's
 //! own functional tests (shipped in its wheel, `openstackclient/tests/functional`) against a
-//! mock cloud, twice: with the real `openstack` first, then with `fstack` linked as
-//! `openstack`, each on a fresh mock cloud seeded as devstack would be for them.
+//! mock cloud, twice and at the same time: with the real `openstack`, and with `fstack`
+//! linked as `openstack`, each on a fresh mock cloud of its own seeded as devstack would be
+//! for them.
 //!
 //! It prints a `test | openstack | fstack` table and fails when a test passes with
 //! `openstack` and not with `fstack`, unless the test is in [`PENDING`] (the commands fstack
@@ -144,20 +145,42 @@ pub fn run(args: &[String]) -> Result<()> {
     }
 
     let runtime = tokio::runtime::Runtime::new()?;
-    let mut runs = Vec::new();
-    for (client, openstack) in [
+    let clients = [
         ("openstack", venv.bin().join("openstack")),
         ("fstack", fstack.clone()),
-    ] {
-        step(format!(
-            "python-openstackclient 10.5's functional tests ({}) with {client} as `openstack`, \
-             on a fresh mock cloud",
-            tests.join(", ")
-        ));
+    ];
+    step(format!(
+        "python-openstackclient 10.5's functional tests ({}) with openstack and with fstack as \
+         `openstack`, side by side, each on a fresh mock cloud of its own",
+        tests.join(", ")
+    ));
+    let mut clouds = Vec::new();
+    for _ in &clients {
         let seed = Seed::parse(SEED, false)?;
-        let cloud = runtime.block_on(MockCloud::builder().seed(seed).start())?;
-        let home = dir.join(client);
-        let run = run_pytest(&venv, &cloud, &home, &openstack, &paths, keyword.as_deref())?;
+        clouds.push(runtime.block_on(MockCloud::builder().seed(seed).start())?);
+    }
+    // The two runs at once: the openstack one spends its time starting python, one process
+    // after another, and leaves the other core to fstack's.
+    let runs: Vec<Result<Run>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = clients
+            .iter()
+            .zip(&clouds)
+            .map(|((client, openstack), cloud)| {
+                let home = dir.join(client);
+                let (venv, paths, keyword) = (&venv, &paths, keyword.as_deref());
+                scope.spawn(move || run_pytest(venv, cloud, &home, openstack, paths, keyword))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| bail!("a pytest run panicked")))
+            .collect()
+    });
+    for cloud in clouds {
+        runtime.block_on(cloud.stop());
+    }
+    let runs: Vec<Run> = runs.into_iter().collect::<Result<_>>()?;
+    for ((client, _), run) in clients.iter().zip(&runs) {
         step(format!(
             "{client}: {} passed of {} in {:.0} s (log: {})",
             run.passed(),
@@ -165,8 +188,6 @@ pub fn run(args: &[String]) -> Result<()> {
             run.took.as_secs_f64(),
             run.log.display()
         ));
-        runtime.block_on(cloud.stop());
-        runs.push(run);
     }
     let (osc, ours) = (&runs[0], &runs[1]);
     println!("{}", table(osc, ours, &functional));
