@@ -487,3 +487,156 @@ async fn flavor_create_delete_set_unset_do_what_openstack_does() {
         same_write(&t, "mock-demo", none, args, none);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_groups_print_what_openstack_prints() {
+    let t = cloud().await;
+    for args in [
+        &[
+            "server",
+            "group",
+            "create",
+            "--policy",
+            "anti-affinity",
+            "--rule",
+            "max_server_per_host=2",
+            "spread",
+        ][..],
+        &["server", "group", "create", "packed"],
+        &[
+            "server",
+            "group",
+            "create",
+            "--policy",
+            "soft-affinity",
+            "soft",
+        ],
+    ] {
+        stdout(t.fstack("mock-admin").args(args));
+    }
+    t.checks("mock-admin")
+        .text(&["server", "group", "list"])
+        .text(&["server", "group", "list", "--long", "-f", "value"])
+        .json(&[
+            "server",
+            "group",
+            "list",
+            "--long",
+            "--all-projects",
+            "-f",
+            "json",
+        ])
+        .text(&["server", "group", "list", "-f", "csv"])
+        .text(&["server", "group", "list", "-f", "yaml"])
+        .text(&["server", "group", "show", "spread"])
+        .json(&["server", "group", "show", "packed", "-f", "json"])
+        .text(&["server", "group", "show", "spread", "-f", "yaml"])
+        .text(&["server", "group", "show", "spread", "-f", "value"])
+        .text(&["server", "group", "show", "spread", "-f", "shell"])
+        .run();
+
+    let none: &[&[&str]] = &[];
+    let drop_new: &[&[&str]] = &[&["server", "group", "delete", "new"]];
+    // Ids are Nova's own, so the written group is compared without its id.
+    let create = [
+        "server",
+        "group",
+        "create",
+        "--policy",
+        "anti-affinity",
+        "--rule",
+        "max_server_per_host=3",
+        "-c",
+        "name",
+        "-c",
+        "policy",
+        "-c",
+        "rules",
+        "-c",
+        "members",
+        "new",
+    ];
+    for format in ["table", "json", "yaml", "value", "shell"] {
+        let mut args = create.to_vec();
+        args.extend(["-f", format]);
+        same_write(&t, "mock-admin", none, &args, drop_new);
+    }
+    let refused: &[&[&str]] = &[
+        &[
+            "--os-compute-api-version",
+            "2.14",
+            "server",
+            "group",
+            "create",
+            "--policy",
+            "soft-affinity",
+            "x",
+        ],
+        &[
+            "--os-compute-api-version",
+            "2.63",
+            "server",
+            "group",
+            "create",
+            "--rule",
+            "max_server_per_host=1",
+            "x",
+        ],
+        &["server", "group", "show", "nothing"],
+        &["server", "group", "delete", "nothing", "nobody"],
+    ];
+    let older: &[&[&str]] = &[
+        &[
+            "--os-compute-api-version",
+            "2.1",
+            "server",
+            "group",
+            "show",
+            "spread",
+        ],
+        &[
+            "--os-compute-api-version",
+            "2.13",
+            "server",
+            "group",
+            "list",
+            "--long",
+        ],
+    ];
+    for args in older.iter().chain(refused) {
+        same_write(&t, "mock-admin", none, args, none);
+    }
+    // Usage errors are clap's, not argparse's: the same exit code, and the choices named.
+    let bad = common::run(
+        t.fstack("mock-admin")
+            .args(["server", "group", "create", "--policy", "sideways", "x"]),
+    );
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{said}");
+    assert!(said.contains("--policy") && said.contains("invalid choice: 'sideways' (choose from 'affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity')"), "{said}");
+    for (rule, fault) in [
+        ("size=2", "max_server_per_host"),
+        ("max_server_per_host=0", "not a positive whole number"),
+    ] {
+        let bad = common::run(t.fstack("mock-admin").args([
+            "server",
+            "group",
+            "create",
+            "--policy",
+            "anti-affinity",
+            "--rule",
+            rule,
+            "x",
+        ]));
+        let said = String::from_utf8_lossy(&bad.stderr);
+        assert_eq!(bad.status.code(), Some(1), "{said}");
+        assert!(said.contains(rule) && said.contains(fault), "{said}");
+    }
+    same_write(
+        &t,
+        "mock-admin",
+        none,
+        &["server", "group", "delete", "packed", "nothing"],
+        &[&["server", "group", "create", "packed"]],
+    );
+}

@@ -39,6 +39,11 @@ pub enum ServerCommand {
     Set(ServerSet),
     /// Unset a server's properties.
     Unset(ServerUnset),
+    /// Server groups.
+    Group {
+        #[command(subcommand)]
+        command: super::group::ServerGroupCommand,
+    },
 }
 
 /// `server set`.
