@@ -640,3 +640,216 @@ async fn server_groups_print_what_openstack_prints() {
         &[&["server", "group", "create", "packed"]],
     );
 }
+
+/// `args` leave the cloud as `openstack`'s `args` leave it, as `look` (run by fstack) shows.
+fn same_effect(t: &TestCloud, args: &[&str], look: &[&str], reset: &[&[&str]]) {
+    let reset_all = || {
+        for command in reset {
+            common::run(t.fstack("mock-admin").args(*command));
+        }
+    };
+    common::run(t.openstack("mock-admin").args(args));
+    let osc = stdout(t.fstack("mock-admin").args(look));
+    reset_all();
+    common::run(t.fstack("mock-admin").args(args));
+    let ours = stdout(t.fstack("mock-admin").args(look));
+    reset_all();
+    assert_eq!(ours, osc, "what {args:?} leaves");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aggregates_print_what_openstack_prints() {
+    let t = cloud().await;
+    for args in [
+        &[
+            "aggregate",
+            "create",
+            "--zone",
+            "nova-east",
+            "--property",
+            "ssd=true",
+            "--property",
+            "gpu=no",
+            "east",
+        ][..],
+        &["aggregate", "create", "plain"],
+        &["aggregate", "add", "host", "east", "mock-compute"],
+    ] {
+        stdout(t.fstack("mock-admin").args(args));
+    }
+    t.checks("mock-admin")
+        .text(&["aggregate", "list"])
+        .text(&["aggregate", "list", "--long"])
+        .text(&["aggregate", "list", "--long", "-f", "value"])
+        .json(&["aggregate", "list", "--long", "-f", "json"])
+        .text(&["aggregate", "list", "--long", "-f", "csv"])
+        .text(&["aggregate", "list", "-f", "yaml", "--host", "mock-compute"])
+        .text(&["aggregate", "list", "--availability-zone", "nova-east"])
+        .text(&["aggregate", "show", "east"])
+        .json(&["aggregate", "show", "east", "-f", "json"])
+        .text(&["aggregate", "show", "plain", "-f", "yaml"])
+        .text(&["aggregate", "show", "east", "-f", "value"])
+        .text(&["aggregate", "show", "east", "-f", "shell"])
+        .run();
+
+    let none: &[&[&str]] = &[];
+    let show_east: &[&str] = &[
+        "aggregate",
+        "show",
+        "east",
+        "-c",
+        "name",
+        "-c",
+        "properties",
+        "-c",
+        "availability_zone",
+        "-c",
+        "hosts",
+        "-f",
+        "json",
+    ];
+    // Each write, then what it left (timestamps and ids are the mock's, so left out).
+    let writes: &[(&[&str], &[&[&str]])] = &[
+        (
+            &[
+                "aggregate",
+                "set",
+                "--property",
+                "ssd=false",
+                "--property",
+                "new=1",
+                "east",
+            ],
+            &[&[
+                "aggregate",
+                "set",
+                "--no-property",
+                "--property",
+                "ssd=true",
+                "--property",
+                "gpu=no",
+                "east",
+            ]],
+        ),
+        (
+            &[
+                "aggregate",
+                "set",
+                "--no-property",
+                "--property",
+                "kept=yes",
+                "east",
+            ],
+            &[&[
+                "aggregate",
+                "set",
+                "--no-property",
+                "--property",
+                "ssd=true",
+                "--property",
+                "gpu=no",
+                "east",
+            ]],
+        ),
+        (
+            &[
+                "aggregate",
+                "unset",
+                "--property",
+                "gpu",
+                "--property",
+                "gpu",
+                "east",
+            ],
+            &[&["aggregate", "set", "--property", "gpu=no", "east"]],
+        ),
+        (
+            &["aggregate", "set", "--zone", "nova-west", "east"],
+            &[&["aggregate", "set", "--zone", "nova-east", "east"]],
+        ),
+        (
+            &[
+                "aggregate",
+                "remove",
+                "host",
+                "east",
+                "mock-compute",
+                "-c",
+                "hosts",
+                "-c",
+                "name",
+            ],
+            &[&["aggregate", "add", "host", "east", "mock-compute"]],
+        ),
+        (
+            &[
+                "aggregate",
+                "add",
+                "host",
+                "plain",
+                "mock-compute",
+                "-c",
+                "hosts",
+                "-c",
+                "properties",
+                "-f",
+                "json",
+            ],
+            &[&["aggregate", "remove", "host", "plain", "mock-compute"]],
+        ),
+        (
+            &[
+                "aggregate",
+                "create",
+                "--zone",
+                "z",
+                "--property",
+                "a=b",
+                "-c",
+                "name",
+                "-c",
+                "properties",
+                "-c",
+                "availability_zone",
+                "-c",
+                "hosts",
+                "-c",
+                "is_deleted",
+                "-c",
+                "deleted_at",
+                "-f",
+                "yaml",
+                "new",
+            ],
+            &[&["aggregate", "delete", "new"]],
+        ),
+        (
+            &["aggregate", "set", "--name", "renamed", "plain"],
+            &[&["aggregate", "set", "--name", "plain", "renamed"]],
+        ),
+    ];
+    for (args, reset) in writes {
+        same_write(&t, "mock-admin", none, args, reset);
+        same_effect(&t, args, show_east, reset);
+    }
+    let refused: &[&[&str]] = &[
+        &["aggregate", "show", "nothing"],
+        &["aggregate", "set", "--property", "a=b", "nothing"],
+        &["aggregate", "unset", "--property", "a", "nothing"],
+        &["aggregate", "add", "host", "east", "no-such-host"],
+        &["aggregate", "remove", "host", "plain", "mock-compute"],
+        &["aggregate", "add", "host", "nothing", "mock-compute"],
+        &["aggregate", "create", "east"],
+        &["aggregate", "delete", "nothing", "east"],
+    ];
+    for args in refused {
+        same_write(&t, "mock-admin", none, args, none);
+    }
+    same_write(
+        &t,
+        "mock-admin",
+        none,
+        &["aggregate", "delete", "plain", "nothing"],
+        &[&["aggregate", "create", "plain"]],
+    );
+}
