@@ -853,3 +853,109 @@ async fn aggregates_print_what_openstack_prints() {
         &[&["aggregate", "create", "plain"]],
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_events_print_what_openstack_prints() {
+    let t = cloud().await;
+    for name in ["ev", "gone"] {
+        stdout(t.fstack("mock-admin").args([
+            "server", "create", "--image", "cirros", "--flavor", "m1.tiny", "--nic", "none",
+            "--wait", name,
+        ]));
+    }
+    stdout(
+        t.fstack("mock-admin")
+            .args(["server", "reboot", "--wait", "ev"]),
+    );
+    let id_of = |name: &str| {
+        stdout(
+            t.fstack("mock-admin")
+                .args(["server", "show", name, "-f", "value", "-c", "id"]),
+        )
+        .trim()
+        .to_owned()
+    };
+    let gone = id_of("gone");
+    stdout(
+        t.fstack("mock-admin")
+            .args(["server", "delete", "--wait", "gone"]),
+    );
+    let listed = stdout(t.fstack("mock-admin").args([
+        "server",
+        "event",
+        "list",
+        "ev",
+        "-f",
+        "value",
+        "-c",
+        "Request ID",
+    ]));
+    let requests: Vec<&str> = listed.lines().collect();
+    assert_eq!(requests.len(), 2, "{listed}");
+    t.checks("mock-admin")
+        .text(&["server", "event", "list", "ev"])
+        .text(&["server", "event", "list", "ev", "--long"])
+        .json(&["server", "event", "list", "ev", "--long", "-f", "json"])
+        .text(&["server", "event", "list", "ev", "-f", "csv"])
+        .text(&["server", "event", "list", "ev", "-f", "yaml"])
+        .text(&["server", "event", "show", "ev", requests[0]])
+        .json(&["server", "event", "show", "ev", requests[1], "-f", "json"])
+        .text(&["server", "event", "show", "ev", requests[1], "-f", "yaml"])
+        .text(&["server", "event", "show", "ev", requests[1], "-f", "value"])
+        .text(&["server", "event", "show", "ev", requests[1], "-f", "shell"])
+        .run();
+    let none: &[&[&str]] = &[];
+    let gone_request = stdout(t.fstack("mock-admin").args([
+        "--os-compute-api-version",
+        "2.21",
+        "server",
+        "event",
+        "list",
+        &gone,
+        "-f",
+        "value",
+        "-c",
+        "Request ID",
+    ]));
+    let gone_request = gone_request
+        .lines()
+        .next()
+        .expect("a deleted server's action")
+        .to_owned();
+    let cases: &[&[&str]] = &[
+        &[
+            "--os-compute-api-version",
+            "2.21",
+            "server",
+            "event",
+            "list",
+            &gone,
+            "--long",
+        ],
+        &[
+            "--os-compute-api-version",
+            "2.21",
+            "server",
+            "event",
+            "show",
+            &gone,
+            &gone_request,
+        ],
+        &[
+            "--os-compute-api-version",
+            "2.57",
+            "server",
+            "event",
+            "show",
+            "ev",
+            requests[0],
+        ],
+        &["server", "event", "list", &gone],
+        &["server", "event", "list", "nothing"],
+        &["server", "event", "show", "ev", "req-nothing"],
+        &["server", "event", "show", "nothing", "req-nothing"],
+    ];
+    for args in cases {
+        same_write(&t, "mock-admin", none, args, none);
+    }
+}

@@ -11,6 +11,7 @@
 
 pub(crate) mod args;
 mod create;
+mod event;
 mod fields;
 pub(crate) mod group;
 mod list;
@@ -70,6 +71,7 @@ pub async fn run(ctx: &Context, command: ServerCommand) -> Result<()> {
         ServerCommand::Set(args) => set(ctx, args).await,
         ServerCommand::Unset(args) => unset(ctx, args).await,
         ServerCommand::Group { command } => group::run(ctx, command).await,
+        ServerCommand::Event { command } => event::run(ctx, command).await,
     }
 }
 
