@@ -67,6 +67,7 @@ async fn flavor_list_and_server_show_print_what_openstack_prints() {
             .json(&["server", "show", server, "-f", "json"])
             .text(&["server", "show", server, "-f", "value"])
             .text(&["server", "show", server, "-f", "shell"])
+            .text(&["server", "show", server])
             .run();
         // Timestamps quoted as PyYAML quotes them.
         same_text(&t, &["server", "show", server, "-f", "yaml"]);
