@@ -237,6 +237,11 @@ pub enum Command {
         #[command(subcommand)]
         command: FlavorCommand,
     },
+    /// Nova host aggregates.
+    Aggregate {
+        #[command(subcommand)]
+        command: crate::commands::aggregate::AggregateCommand,
+    },
     /// Nova keypairs.
     Keypair {
         #[command(subcommand)]

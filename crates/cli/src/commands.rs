@@ -1,6 +1,7 @@
 //! One module per command group; each turns its parsed arguments into SDK calls and prints
 //! the result the way openstackclient does.
 
+pub(crate) mod aggregate;
 mod build;
 pub(crate) mod catalog;
 pub(crate) mod console;
@@ -35,6 +36,7 @@ pub async fn run(ctx: &Context, command: Command) -> Result<()> {
         Command::Server { command } => server::run(ctx, command).await,
         Command::Console { command } => console::run(ctx, command).await,
         Command::Flavor { command } => flavor::run(ctx, command).await,
+        Command::Aggregate { command } => aggregate::run(ctx, command).await,
         Command::Keypair { command } => keypair::run(ctx, command).await,
         Command::Network { command } => network::run(ctx, command).await,
         Command::Subnet { command } => subnet::run(ctx, command).await,

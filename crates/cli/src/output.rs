@@ -154,18 +154,28 @@ impl Cell {
 
 /// `k='v', k2='v2'`, keys sorted, as osc_lib's `format_dict`.
 fn format_dict(pairs: &[(String, Value)]) -> String {
+    format_dict_under(pairs, None)
+}
+
+/// osc_lib's `format_dict`: keys sorted, a nested dict flattened as `outer.inner='v'`, a
+/// null as `key=` (no quotes).
+fn format_dict_under(pairs: &[(String, Value)], prefix: Option<&str>) -> String {
     let mut sorted: Vec<&(String, Value)> = pairs.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     sorted
         .iter()
-        .map(|(k, v)| match v {
-            Value::Object(map) => {
-                let inner: Vec<(String, Value)> =
-                    map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-                format!("{k}='{}'", format_dict(&inner))
+        .map(|(k, v)| {
+            let key = prefix.map_or_else(|| k.clone(), |p| format!("{p}.{k}"));
+            match v {
+                Value::Object(map) => {
+                    let inner: Vec<(String, Value)> =
+                        map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                    format_dict_under(&inner, Some(&key))
+                }
+                Value::Null => format!("{key}="),
+                Value::String(s) => format!("{key}='{s}'"),
+                other => format!("{key}='{}'", python_str(other)),
             }
-            Value::String(s) => format!("{k}='{s}'"),
-            other => format!("{k}='{}'", python_str(other)),
         })
         .collect::<Vec<_>>()
         .join(", ")

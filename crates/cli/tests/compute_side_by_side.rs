@@ -67,6 +67,7 @@ async fn flavor_list_and_server_show_print_what_openstack_prints() {
             .json(&["server", "show", server, "-f", "json"])
             .text(&["server", "show", server, "-f", "value"])
             .text(&["server", "show", server, "-f", "shell"])
+            .text(&["server", "show", server])
             .run();
         // Timestamps quoted as PyYAML quotes them.
         same_text(&t, &["server", "show", server, "-f", "yaml"]);
@@ -485,5 +486,477 @@ async fn flavor_create_delete_set_unset_do_what_openstack_does() {
         &["flavor", "show", "nope"],
     ] {
         same_write(&t, "mock-demo", none, args, none);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_groups_print_what_openstack_prints() {
+    let t = cloud().await;
+    for args in [
+        &[
+            "server",
+            "group",
+            "create",
+            "--policy",
+            "anti-affinity",
+            "--rule",
+            "max_server_per_host=2",
+            "spread",
+        ][..],
+        &["server", "group", "create", "packed"],
+        &[
+            "server",
+            "group",
+            "create",
+            "--policy",
+            "soft-affinity",
+            "soft",
+        ],
+    ] {
+        stdout(t.fstack("mock-admin").args(args));
+    }
+    t.checks("mock-admin")
+        .text(&["server", "group", "list"])
+        .text(&["server", "group", "list", "--long", "-f", "value"])
+        .json(&[
+            "server",
+            "group",
+            "list",
+            "--long",
+            "--all-projects",
+            "-f",
+            "json",
+        ])
+        .text(&["server", "group", "list", "-f", "csv"])
+        .text(&["server", "group", "list", "-f", "yaml"])
+        .text(&["server", "group", "show", "spread"])
+        .json(&["server", "group", "show", "packed", "-f", "json"])
+        .text(&["server", "group", "show", "spread", "-f", "yaml"])
+        .text(&["server", "group", "show", "spread", "-f", "value"])
+        .text(&["server", "group", "show", "spread", "-f", "shell"])
+        .run();
+
+    let none: &[&[&str]] = &[];
+    let drop_new: &[&[&str]] = &[&["server", "group", "delete", "new"]];
+    // Ids are Nova's own, so the written group is compared without its id.
+    let create = [
+        "server",
+        "group",
+        "create",
+        "--policy",
+        "anti-affinity",
+        "--rule",
+        "max_server_per_host=3",
+        "-c",
+        "name",
+        "-c",
+        "policy",
+        "-c",
+        "rules",
+        "-c",
+        "members",
+        "new",
+    ];
+    for format in ["table", "json", "yaml", "value", "shell"] {
+        let mut args = create.to_vec();
+        args.extend(["-f", format]);
+        same_write(&t, "mock-admin", none, &args, drop_new);
+    }
+    let refused: &[&[&str]] = &[
+        &[
+            "--os-compute-api-version",
+            "2.14",
+            "server",
+            "group",
+            "create",
+            "--policy",
+            "soft-affinity",
+            "x",
+        ],
+        &[
+            "--os-compute-api-version",
+            "2.63",
+            "server",
+            "group",
+            "create",
+            "--rule",
+            "max_server_per_host=1",
+            "x",
+        ],
+        &["server", "group", "show", "nothing"],
+        &["server", "group", "delete", "nothing", "nobody"],
+    ];
+    let older: &[&[&str]] = &[
+        &[
+            "--os-compute-api-version",
+            "2.1",
+            "server",
+            "group",
+            "show",
+            "spread",
+        ],
+        &[
+            "--os-compute-api-version",
+            "2.13",
+            "server",
+            "group",
+            "list",
+            "--long",
+        ],
+    ];
+    for args in older.iter().chain(refused) {
+        same_write(&t, "mock-admin", none, args, none);
+    }
+    // Usage errors are clap's, not argparse's: the same exit code, and the choices named.
+    let bad = common::run(
+        t.fstack("mock-admin")
+            .args(["server", "group", "create", "--policy", "sideways", "x"]),
+    );
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{said}");
+    assert!(said.contains("--policy") && said.contains("invalid choice: 'sideways' (choose from 'affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity')"), "{said}");
+    for (rule, fault) in [
+        ("size=2", "max_server_per_host"),
+        ("max_server_per_host=0", "not a positive whole number"),
+    ] {
+        let bad = common::run(t.fstack("mock-admin").args([
+            "server",
+            "group",
+            "create",
+            "--policy",
+            "anti-affinity",
+            "--rule",
+            rule,
+            "x",
+        ]));
+        let said = String::from_utf8_lossy(&bad.stderr);
+        assert_eq!(bad.status.code(), Some(1), "{said}");
+        assert!(said.contains(rule) && said.contains(fault), "{said}");
+    }
+    same_write(
+        &t,
+        "mock-admin",
+        none,
+        &["server", "group", "delete", "packed", "nothing"],
+        &[&["server", "group", "create", "packed"]],
+    );
+}
+
+/// `args` leave the cloud as `openstack`'s `args` leave it, as `look` (run by fstack) shows.
+fn same_effect(t: &TestCloud, args: &[&str], look: &[&str], reset: &[&[&str]]) {
+    let reset_all = || {
+        for command in reset {
+            common::run(t.fstack("mock-admin").args(*command));
+        }
+    };
+    common::run(t.openstack("mock-admin").args(args));
+    let osc = stdout(t.fstack("mock-admin").args(look));
+    reset_all();
+    common::run(t.fstack("mock-admin").args(args));
+    let ours = stdout(t.fstack("mock-admin").args(look));
+    reset_all();
+    assert_eq!(ours, osc, "what {args:?} leaves");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aggregates_print_what_openstack_prints() {
+    let t = cloud().await;
+    for args in [
+        &[
+            "aggregate",
+            "create",
+            "--zone",
+            "nova-east",
+            "--property",
+            "ssd=true",
+            "--property",
+            "gpu=no",
+            "east",
+        ][..],
+        &["aggregate", "create", "plain"],
+        &["aggregate", "add", "host", "east", "mock-compute"],
+    ] {
+        stdout(t.fstack("mock-admin").args(args));
+    }
+    t.checks("mock-admin")
+        .text(&["aggregate", "list"])
+        .text(&["aggregate", "list", "--long"])
+        .text(&["aggregate", "list", "--long", "-f", "value"])
+        .json(&["aggregate", "list", "--long", "-f", "json"])
+        .text(&["aggregate", "list", "--long", "-f", "csv"])
+        .text(&["aggregate", "list", "-f", "yaml", "--host", "mock-compute"])
+        .text(&["aggregate", "list", "--availability-zone", "nova-east"])
+        .text(&["aggregate", "show", "east"])
+        .json(&["aggregate", "show", "east", "-f", "json"])
+        .text(&["aggregate", "show", "plain", "-f", "yaml"])
+        .text(&["aggregate", "show", "east", "-f", "value"])
+        .text(&["aggregate", "show", "east", "-f", "shell"])
+        .run();
+
+    let none: &[&[&str]] = &[];
+    let show_east: &[&str] = &[
+        "aggregate",
+        "show",
+        "east",
+        "-c",
+        "name",
+        "-c",
+        "properties",
+        "-c",
+        "availability_zone",
+        "-c",
+        "hosts",
+        "-f",
+        "json",
+    ];
+    // Each write, then what it left (timestamps and ids are the mock's, so left out).
+    let writes: &[(&[&str], &[&[&str]])] = &[
+        (
+            &[
+                "aggregate",
+                "set",
+                "--property",
+                "ssd=false",
+                "--property",
+                "new=1",
+                "east",
+            ],
+            &[&[
+                "aggregate",
+                "set",
+                "--no-property",
+                "--property",
+                "ssd=true",
+                "--property",
+                "gpu=no",
+                "east",
+            ]],
+        ),
+        (
+            &[
+                "aggregate",
+                "set",
+                "--no-property",
+                "--property",
+                "kept=yes",
+                "east",
+            ],
+            &[&[
+                "aggregate",
+                "set",
+                "--no-property",
+                "--property",
+                "ssd=true",
+                "--property",
+                "gpu=no",
+                "east",
+            ]],
+        ),
+        (
+            &[
+                "aggregate",
+                "unset",
+                "--property",
+                "gpu",
+                "--property",
+                "gpu",
+                "east",
+            ],
+            &[&["aggregate", "set", "--property", "gpu=no", "east"]],
+        ),
+        (
+            &["aggregate", "set", "--zone", "nova-west", "east"],
+            &[&["aggregate", "set", "--zone", "nova-east", "east"]],
+        ),
+        (
+            &[
+                "aggregate",
+                "remove",
+                "host",
+                "east",
+                "mock-compute",
+                "-c",
+                "hosts",
+                "-c",
+                "name",
+            ],
+            &[&["aggregate", "add", "host", "east", "mock-compute"]],
+        ),
+        (
+            &[
+                "aggregate",
+                "add",
+                "host",
+                "plain",
+                "mock-compute",
+                "-c",
+                "hosts",
+                "-c",
+                "properties",
+                "-f",
+                "json",
+            ],
+            &[&["aggregate", "remove", "host", "plain", "mock-compute"]],
+        ),
+        (
+            &[
+                "aggregate",
+                "create",
+                "--zone",
+                "z",
+                "--property",
+                "a=b",
+                "-c",
+                "name",
+                "-c",
+                "properties",
+                "-c",
+                "availability_zone",
+                "-c",
+                "hosts",
+                "-c",
+                "is_deleted",
+                "-c",
+                "deleted_at",
+                "-f",
+                "yaml",
+                "new",
+            ],
+            &[&["aggregate", "delete", "new"]],
+        ),
+        (
+            &["aggregate", "set", "--name", "renamed", "plain"],
+            &[&["aggregate", "set", "--name", "plain", "renamed"]],
+        ),
+    ];
+    for (args, reset) in writes {
+        same_write(&t, "mock-admin", none, args, reset);
+        same_effect(&t, args, show_east, reset);
+    }
+    let refused: &[&[&str]] = &[
+        &["aggregate", "show", "nothing"],
+        &["aggregate", "set", "--property", "a=b", "nothing"],
+        &["aggregate", "unset", "--property", "a", "nothing"],
+        &["aggregate", "add", "host", "east", "no-such-host"],
+        &["aggregate", "remove", "host", "plain", "mock-compute"],
+        &["aggregate", "add", "host", "nothing", "mock-compute"],
+        &["aggregate", "create", "east"],
+        &["aggregate", "delete", "nothing", "east"],
+    ];
+    for args in refused {
+        same_write(&t, "mock-admin", none, args, none);
+    }
+    same_write(
+        &t,
+        "mock-admin",
+        none,
+        &["aggregate", "delete", "plain", "nothing"],
+        &[&["aggregate", "create", "plain"]],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_events_print_what_openstack_prints() {
+    let t = cloud().await;
+    for name in ["ev", "gone"] {
+        stdout(t.fstack("mock-admin").args([
+            "server", "create", "--image", "cirros", "--flavor", "m1.tiny", "--nic", "none",
+            "--wait", name,
+        ]));
+    }
+    stdout(
+        t.fstack("mock-admin")
+            .args(["server", "reboot", "--wait", "ev"]),
+    );
+    let id_of = |name: &str| {
+        stdout(
+            t.fstack("mock-admin")
+                .args(["server", "show", name, "-f", "value", "-c", "id"]),
+        )
+        .trim()
+        .to_owned()
+    };
+    let gone = id_of("gone");
+    stdout(
+        t.fstack("mock-admin")
+            .args(["server", "delete", "--wait", "gone"]),
+    );
+    let listed = stdout(t.fstack("mock-admin").args([
+        "server",
+        "event",
+        "list",
+        "ev",
+        "-f",
+        "value",
+        "-c",
+        "Request ID",
+    ]));
+    let requests: Vec<&str> = listed.lines().collect();
+    assert_eq!(requests.len(), 2, "{listed}");
+    t.checks("mock-admin")
+        .text(&["server", "event", "list", "ev"])
+        .text(&["server", "event", "list", "ev", "--long"])
+        .json(&["server", "event", "list", "ev", "--long", "-f", "json"])
+        .text(&["server", "event", "list", "ev", "-f", "csv"])
+        .text(&["server", "event", "list", "ev", "-f", "yaml"])
+        .text(&["server", "event", "show", "ev", requests[0]])
+        .json(&["server", "event", "show", "ev", requests[1], "-f", "json"])
+        .text(&["server", "event", "show", "ev", requests[1], "-f", "yaml"])
+        .text(&["server", "event", "show", "ev", requests[1], "-f", "value"])
+        .text(&["server", "event", "show", "ev", requests[1], "-f", "shell"])
+        .run();
+    let none: &[&[&str]] = &[];
+    let gone_request = stdout(t.fstack("mock-admin").args([
+        "--os-compute-api-version",
+        "2.21",
+        "server",
+        "event",
+        "list",
+        &gone,
+        "-f",
+        "value",
+        "-c",
+        "Request ID",
+    ]));
+    let gone_request = gone_request
+        .lines()
+        .next()
+        .expect("a deleted server's action")
+        .to_owned();
+    let cases: &[&[&str]] = &[
+        &[
+            "--os-compute-api-version",
+            "2.21",
+            "server",
+            "event",
+            "list",
+            &gone,
+            "--long",
+        ],
+        &[
+            "--os-compute-api-version",
+            "2.21",
+            "server",
+            "event",
+            "show",
+            &gone,
+            &gone_request,
+        ],
+        &[
+            "--os-compute-api-version",
+            "2.57",
+            "server",
+            "event",
+            "show",
+            "ev",
+            requests[0],
+        ],
+        &["server", "event", "list", &gone],
+        &["server", "event", "list", "nothing"],
+        &["server", "event", "show", "ev", "req-nothing"],
+        &["server", "event", "show", "nothing", "req-nothing"],
+    ];
+    for args in cases {
+        same_write(&t, "mock-admin", none, args, none);
     }
 }

@@ -107,7 +107,7 @@ fn parse(
             }
             None => return Err(invalid("server_group", "'policy' is a required property")),
         };
-        let rules = match group.get("rules") {
+        let mut rules = match group.get("rules") {
             None => Map::new(),
             Some(Value::Object(rules)) => rules.clone(),
             Some(other) => {
@@ -116,6 +116,18 @@ fn parse(
         };
         if !rules.is_empty() && policy != "anti-affinity" {
             return Err(bad_request("Only anti-affinity policy supports rules."));
+        }
+        // Nova's positive_integer is an integer or a string of digits (as openstackclient
+        // sends `--rule` values); Nova keeps it as a number.
+        if let Some(Value::String(digits)) = rules.get("max_server_per_host") {
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(
+                    "rules/max_server_per_host",
+                    format!("Value: \"{digits}\". '{digits}' does not match '^[0-9]*$'"),
+                ));
+            }
+            let n: u64 = digits.parse().unwrap_or(u64::MAX);
+            rules.insert("max_server_per_host".into(), Value::from(n));
         }
         for (key, value) in &rules {
             match (key.as_str(), value.as_u64()) {
@@ -350,6 +362,15 @@ mod tests {
         );
         let rules = br#"{"server_group": {"name": "g", "policy": "anti-affinity", "rules": {"max_server_per_host": 2}}}"#;
         assert_eq!(parse(rules, new).unwrap().2["max_server_per_host"], 2);
+        let digits = br#"{"server_group": {"name": "g", "policy": "anti-affinity", "rules": {"max_server_per_host": "3"}}}"#;
+        assert_eq!(parse(digits, new).unwrap().2["max_server_per_host"], 3);
+        let words = br#"{"server_group": {"name": "g", "policy": "anti-affinity", "rules": {"max_server_per_host": "x"}}}"#;
+        assert!(
+            parse(words, new)
+                .unwrap_err()
+                .message
+                .contains("does not match")
+        );
         let unnamed = br#"{"server_group": {"policies": ["affinity"]}}"#;
         assert!(
             parse(unnamed, old)

@@ -11,7 +11,9 @@
 
 pub(crate) mod args;
 mod create;
+mod event;
 mod fields;
+pub(crate) mod group;
 mod list;
 mod network;
 mod ssh;
@@ -68,6 +70,8 @@ pub async fn run(ctx: &Context, command: ServerCommand) -> Result<()> {
         ServerCommand::Ssh(args) => ssh::ssh(ctx, args).await,
         ServerCommand::Set(args) => set(ctx, args).await,
         ServerCommand::Unset(args) => unset(ctx, args).await,
+        ServerCommand::Group { command } => group::run(ctx, command).await,
+        ServerCommand::Event { command } => event::run(ctx, command).await,
     }
 }
 

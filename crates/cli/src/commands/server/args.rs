@@ -39,6 +39,16 @@ pub enum ServerCommand {
     Set(ServerSet),
     /// Unset a server's properties.
     Unset(ServerUnset),
+    /// A server's events (instance actions).
+    Event {
+        #[command(subcommand)]
+        command: super::event::ServerEventCommand,
+    },
+    /// Server groups.
+    Group {
+        #[command(subcommand)]
+        command: super::group::ServerGroupCommand,
+    },
 }
 
 /// `server set`.
