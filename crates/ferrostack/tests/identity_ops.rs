@@ -151,7 +151,7 @@ async fn current_user_and_project() {
     let user = identity.users().current().await.unwrap();
     assert_eq!(user.name, "demo");
     assert_eq!(user.domain_id.as_deref(), Some("default"));
-    assert_eq!(user.extra["email"], "demo@example.org");
+    assert_eq!(user.email.as_deref(), Some("demo@example.org"));
     let project = identity.projects().current().await.unwrap();
     assert_eq!(project.name, "demo");
     assert_eq!(project.description.as_deref(), Some("Demo project"));
