@@ -244,6 +244,19 @@ pub(crate) fn listing(state: &AppState, what: &str, path: &str, items: Vec<Value
     })
 }
 
+/// A listing of rendered records, each kept when it [`passes`] the query's `allowed` filters.
+pub(crate) fn filtered(
+    state: &AppState,
+    what: &str,
+    path: &str,
+    docs: impl Iterator<Item = Value>,
+    query: &[(String, String)],
+    allowed: &[&str],
+) -> Value {
+    let items = docs.filter(|d| passes(d, query, allowed)).collect();
+    listing(state, what, path, items)
+}
+
 fn self_link(state: &AppState, path: &str) -> Value {
     json!({"self": format!("{}/identity/v3/{path}", state.base_url)})
 }

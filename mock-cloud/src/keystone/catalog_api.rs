@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::admin::{
-    Fields, conflict, endpoint_json, invalid, listing, member, merge_extra, new_id, not_found,
-    pairs, passes, region_json, require_admin, service_json,
+    Fields, conflict, endpoint_json, filtered, invalid, listing, member, merge_extra, new_id,
+    not_found, pairs, passes, region_json, require_admin, service_json,
 };
 use super::directory::{Directory, Endpoint, INTERFACES, Region, Service};
 use super::error;
@@ -212,13 +212,12 @@ pub(crate) async fn list_services(
     require_admin(&caller, "list_services")?;
     let query = pairs(query.as_deref());
     let directory = state.keystone.directory.read();
-    let services: Vec<Value> = directory
-        .services
-        .iter()
-        .map(|s| service_json(&state, s))
-        .filter(|s| passes(s, &query, &["type", "name", "enabled"]))
-        .collect();
-    Ok(Json(listing(&state, "services", "services", services)).into_response())
+    let services = directory.services.iter().map(|s| service_json(&state, s));
+    let allowed = ["type", "name", "enabled"];
+    Ok(Json(filtered(
+        &state, "services", "services", services, &query, &allowed,
+    ))
+    .into_response())
 }
 
 /// `POST /v3/services` (admins).

@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::admin::{
-    Fields, domain_for_new, duplicate, group_json, invalid, listing, member, merge_extra, new_id,
-    not_found, pairs, passes, project_json, require_admin, user_json,
+    Fields, domain_for_new, duplicate, filtered, group_json, invalid, listing, member, merge_extra,
+    new_id, not_found, pairs, passes, project_json, require_admin, user_json,
 };
 use super::directory::{Group, User};
 use super::{error, forbidden};
@@ -53,13 +53,9 @@ pub(crate) async fn list_users(
     require_admin(&caller, "list_users")?;
     let query = pairs(query.as_deref());
     let directory = state.keystone.directory.read();
-    let users: Vec<Value> = directory
-        .users
-        .iter()
-        .map(|u| user_json(&state, u))
-        .filter(|u| passes(u, &query, &["name", "domain_id", "enabled"]))
-        .collect();
-    Ok(Json(listing(&state, "users", "users", users)).into_response())
+    let users = directory.users.iter().map(|u| user_json(&state, u));
+    let allowed = ["name", "domain_id", "enabled"];
+    Ok(Json(filtered(&state, "users", "users", users, &query, &allowed)).into_response())
 }
 
 /// `POST /v3/users` (admins).
@@ -288,13 +284,12 @@ pub(crate) async fn list_groups(
     require_admin(&caller, "list_groups")?;
     let query = pairs(query.as_deref());
     let directory = state.keystone.directory.read();
-    let groups: Vec<Value> = directory
-        .groups
-        .iter()
-        .map(|g| group_json(&state, g))
-        .filter(|g| passes(g, &query, &["name", "domain_id"]))
-        .collect();
-    Ok(Json(listing(&state, "groups", "groups", groups)).into_response())
+    let groups = directory.groups.iter().map(|g| group_json(&state, g));
+    let allowed = ["name", "domain_id"];
+    Ok(Json(filtered(
+        &state, "groups", "groups", groups, &query, &allowed,
+    ))
+    .into_response())
 }
 
 /// `POST /v3/groups` (admins).

@@ -114,21 +114,7 @@ fn diff(before: &[Row], after: &[Row]) -> Change {
 
 /// Every directory table, emptied (a reset).
 fn cleared() -> Change {
-    [
-        Table::KeystoneRegions,
-        Table::KeystoneDomains,
-        Table::KeystoneProjects,
-        Table::KeystoneUsers,
-        Table::KeystoneAssignments,
-        Table::KeystoneApplicationCredentials,
-        Table::KeystoneGroups,
-        Table::KeystoneRoles,
-        Table::KeystoneImpliedRoles,
-        Table::KeystoneServices,
-        Table::KeystoneEndpoints,
-    ]
-    .into_iter()
-    .fold(Change::new(), Change::clear)
+    TABLES.into_iter().fold(Change::new(), Change::clear)
 }
 
 /// The tables [`rows`] writes.

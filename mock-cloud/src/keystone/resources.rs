@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::admin::{
-    Fields, conflict, domain_for_new, domain_json, invalid, listing, member, merge_extra, new_id,
-    not_found, pairs, passes, project_json, query_truth, require_admin,
+    Fields, conflict, domain_for_new, domain_json, filtered, invalid, listing, member, merge_extra,
+    new_id, not_found, pairs, passes, project_json, query_truth, require_admin,
 };
 use super::directory::{Directory, Domain, Project};
 use super::{error, forbidden};
@@ -61,13 +61,16 @@ pub(crate) async fn list_domains(
     require_admin(&caller, "list_domains")?;
     let query = pairs(query.as_deref());
     let directory = state.keystone.directory.read();
-    let domains: Vec<Value> = directory
-        .domains
-        .iter()
-        .map(|d| domain_json(&state, d))
-        .filter(|d| passes(d, &query, &["name", "enabled"]))
-        .collect();
-    Ok(Json(listing(&state, "domains", "domains", domains)).into_response())
+    let domains = directory.domains.iter().map(|d| domain_json(&state, d));
+    let body = filtered(
+        &state,
+        "domains",
+        "domains",
+        domains,
+        &query,
+        &["name", "enabled"],
+    );
+    Ok(Json(body).into_response())
 }
 
 /// `POST /v3/domains` (admins).
